@@ -1,0 +1,51 @@
+/**
+ * stopGradient and customVjp: two ways to take control of what reverse mode sees.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { Node, ReverseBox, topLevel, unboxAt } from './box.js';
+import { definePrimitive } from './primitive.js';
+import { treeMap, type PyTree } from './tree.js';
+
+/**
+ * The value of x with every transform's box removed: a constant to all derivatives (forward and
+ * reverse, at every nesting level), exactly like `jax.lax.stop_gradient`. Works on pytrees.
+ */
+export function stopGradient<T extends PyTree>(x: T): T {
+  return treeMap((t) => t.primal(), x) as T;
+}
+
+/**
+ * Give a function of tensors a hand-written reverse-mode rule.
+ *
+ *   const f = customVjp(fn, (g, inputs, output) => [cotangent for each input])
+ *
+ * `fn` computes the value; the rule maps the output cotangent `g` to one cotangent per input
+ * (null for none). Write the rule with differentiable tensor ops and second derivatives work too.
+ * Under reverse mode, the rule replaces differentiation through `fn` (useful for numerically
+ * stable or cheaper gradients, as `logsumexp` does). Forward mode (jvp) differentiates `fn` itself.
+ */
+export function customVjp(
+  fn: (...inputs: Tensor[]) => Tensor,
+  vjp: (g: Tensor, inputs: readonly Tensor[], output: Tensor) => (Tensor | null)[],
+  name = fn.name || 'customVjp',
+): (...inputs: Tensor[]) => Tensor {
+  const prim = definePrimitive({
+    name,
+    impl: (xs) => fn(...xs),
+    vjp: (g, xs, y, _p, needs) => vjp(g, xs, y).map((c, i) => (needs[i] ? c : null)),
+    jvp: () => null, // never used: forward levels call fn directly (below)
+  });
+  const call = (...inputs: Tensor[]): Tensor => {
+    const level = topLevel(inputs);
+    if (level < 0) return fn(...inputs);
+    const box = inputs.find((x) => x._box?.level === level)!._box!;
+    if (box.kind === 'forward') return fn(...inputs);
+    // Reverse level: compute the output one level down (honouring this rule there too), then
+    // record a node whose VJP is the user's rule.
+    const primals = inputs.map((x) => unboxAt(x, level));
+    const output = call(...primals);
+    const parents = inputs.map((x) => (x._box !== null && x._box.level === level ? (x._box as ReverseBox).node : null));
+    return Tensor._traced(new ReverseBox(level, output, new Node(prim, primals, output, undefined, parents)));
+  };
+  return call;
+}

@@ -1,0 +1,4 @@
+export { grad, valueAndGrad, vjp, jvp, hvp, jacobian, type GradOptions } from './transforms.js';
+export { stopGradient, customVjp } from './custom.js';
+export { treeFlatten, treeUnflatten, treeMap, treeStructureEqual, type PyTree, type TreeDef } from './tree.js';
+export { definePrimitive, defineNonDifferentiable, bind, type Primitive } from './primitive.js';

@@ -1,0 +1,79 @@
+/**
+ * Primitives and `bind`, the single entry point through which every differentiable operation runs.
+ *
+ * A primitive knows three things:
+ *   impl — compute the result from concrete tensors (via the backend kernels);
+ *   vjp  — given the cotangent g of the output, the cotangents of the inputs (reverse mode);
+ *   jvp  — given the tangents of the inputs, the tangent of the output (forward mode).
+ * The vjp and jvp rules are written with ordinary differentiable tensor operations, so the
+ * derivative of a derivative is just another traced computation: grad(grad(f)) needs no extra code.
+ *
+ * `bind(prim, inputs, params)` looks for the highest level among the inputs' boxes. With none, it
+ * runs `impl`. Otherwise it strips that level's boxes, calls itself on what is underneath (which
+ * handles any lower levels), and wraps the result in a new box of the same level: a graph node for
+ * reverse mode, or the primal with its tangent for forward mode.
+ */
+import { Tensor } from '../tensor/tensor.js';
+import { ForwardBox, Node, ReverseBox, topLevel, unboxAt } from './box.js';
+
+export interface Primitive<P> {
+  readonly name: string;
+  /** False for ops with zero derivative everywhere (comparisons, sign): they are never traced. */
+  readonly differentiable: boolean;
+  impl(inputs: readonly Tensor[], params: P): Tensor;
+  /**
+   * Cotangents for each input, given the output cotangent `g`. `needs[i]` says whether input i's
+   * cotangent is wanted; return null for the others (and for inputs with no gradient).
+   */
+  vjp(g: Tensor, inputs: readonly Tensor[], output: Tensor, params: P, needs: readonly boolean[]): (Tensor | null)[];
+  /** Output tangent from input tangents (null = zero tangent). Return null if the result is zero. */
+  jvp(tangents: readonly (Tensor | null)[], inputs: readonly Tensor[], output: Tensor, params: P): Tensor | null;
+}
+
+export function definePrimitive<P = undefined>(spec: {
+  name: string;
+  impl: Primitive<P>['impl'];
+  vjp: Primitive<P>['vjp'];
+  jvp: Primitive<P>['jvp'];
+}): Primitive<P> {
+  return { differentiable: true, ...spec };
+}
+
+/** A primitive with no derivative (comparisons, sign, integer-valued ops). */
+export function defineNonDifferentiable<P = undefined>(name: string, impl: Primitive<P>['impl']): Primitive<P> {
+  return {
+    name,
+    differentiable: false,
+    impl,
+    vjp: (_g, inputs) => inputs.map(() => null),
+    jvp: () => null,
+  };
+}
+
+export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): Tensor {
+  const level = topLevel(inputs);
+  if (level < 0) return prim.impl(inputs, params);
+  if (!prim.differentiable) return prim.impl(inputs.map((x) => x.primal()), params);
+
+  const primals = inputs.map((x) => unboxAt(x, level));
+  const output = bind(prim, primals, params);
+
+  // All boxes at one level are of one kind, because one transform call opened that level.
+  let someBox = inputs[0]._box;
+  for (let i = 0; someBox === null || someBox.level !== level; i++) someBox = inputs[i + 1]._box;
+
+  if (someBox.kind === 'reverse') {
+    const parents = inputs.map((x) => {
+      const b = x._box;
+      return b !== null && b.level === level ? (b as ReverseBox).node : null;
+    });
+    return Tensor._traced(new ReverseBox(level, output, new Node(prim, primals, output, params, parents)));
+  }
+
+  const tangents = inputs.map((x) => {
+    const b = x._box;
+    return b !== null && b.level === level ? (b as ForwardBox).tangent : null;
+  });
+  const tangent = prim.jvp(tangents, primals, output, params);
+  return tangent === null ? output : Tensor._traced(new ForwardBox(level, output, tangent));
+}

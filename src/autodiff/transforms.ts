@@ -1,0 +1,178 @@
+/**
+ * The functional transforms: vjp, grad, valueAndGrad, jvp, hvp, jacobian.
+ *
+ * Each call opens a new level, boxes the inputs at that level, runs the user's function, and reads
+ * the derivative off the boxes of the output: by a backward pass over the recorded nodes (reverse
+ * mode) or directly from the carried tangents (forward mode).
+ */
+import { fail } from '../errors.js';
+import { zeros } from '../tensor/creation.js';
+import { shapesEqual, shapeToString } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { stack } from '../tensor/ops/movement.js';
+import { backward } from './backward.js';
+import { ForwardBox, newLevel, Node, ReverseBox } from './box.js';
+import { treeFlatten, treeUnflatten, type PyTree, type TreeDef } from './tree.js';
+
+/** Box every tensor leaf of each argument for reverse mode at `level`; returns the new args and leaf nodes. */
+function boxReverse(args: readonly PyTree[], level: number): { boxed: PyTree[]; leaves: Tensor[][]; nodes: Node[][]; defs: TreeDef[] } {
+  const boxed: PyTree[] = [];
+  const leavesPerArg: Tensor[][] = [];
+  const nodesPerArg: Node[][] = [];
+  const defs: TreeDef[] = [];
+  for (const arg of args) {
+    const [leaves, def] = treeFlatten(arg);
+    const nodes = leaves.map(() => Node.leaf());
+    boxed.push(treeUnflatten(def, leaves.map((x, i) => Tensor._traced(new ReverseBox(level, x, nodes[i])))));
+    leavesPerArg.push(leaves);
+    nodesPerArg.push(nodes);
+    defs.push(def);
+  }
+  return { boxed, leaves: leavesPerArg, nodes: nodesPerArg, defs };
+}
+
+/** Strip this level's box from an output leaf. */
+function primalAt(x: Tensor, level: number): Tensor {
+  const b = x._box;
+  return b !== null && b.level === level ? b.primal : x;
+}
+
+/**
+ * Reverse mode, the general form: returns the output of f(...primals) and a function that maps a
+ * cotangent for that output (same pytree structure) to one cotangent per argument (same structure
+ * as each argument). Like `jax.vjp`.
+ */
+export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, (cotangent: PyTree) => any[]] {
+  const level = newLevel();
+  const { boxed, leaves, nodes, defs } = boxReverse(primals, level);
+  const out = f(...boxed);
+  const [outLeaves, outDef] = treeFlatten(out);
+  const primalOut = treeUnflatten(outDef, outLeaves.map((x) => primalAt(x, level)));
+  const pullback = (cotangent: PyTree): any[] => {
+    const [cts, ctDef] = treeFlatten(cotangent);
+    if (cts.length !== outLeaves.length) fail('vjp', `cotangent has ${cts.length} tensors but the output has ${outLeaves.length}`);
+    const seeds = new Map<Node, Tensor>();
+    outLeaves.forEach((y, i) => {
+      if (!shapesEqual(cts[i].shape, y.shape)) {
+        fail('vjp', `cotangent ${i} has shape ${shapeToString(cts[i].shape)} but the output has shape ${shapeToString(y.shape)}`);
+      }
+      const b = y._box;
+      if (b === null || b.level !== level) return; // this output does not depend on the inputs
+      const node = (b as ReverseBox).node;
+      const prev = seeds.get(node);
+      seeds.set(node, prev === undefined ? cts[i] : prev.add(cts[i]));
+    });
+    void ctDef;
+    const totals = backward(seeds);
+    return defs.map((def, a) => treeUnflatten(def, nodes[a].map((n, i) => totals.get(n) ?? zeros(leaves[a][i].shape))));
+  };
+  return [primalOut, pullback];
+}
+
+export interface GradOptions {
+  /** f returns [scalar, aux]; aux is returned alongside, undifferentiated. */
+  hasAux?: boolean;
+}
+
+type Argnums = number | readonly number[];
+
+function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
+  const list = typeof argnums === 'number' ? [argnums] : argnums.slice();
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < 0 || a >= nargs) fail(op, `argnums ${a} is out of range for ${nargs} argument${nargs === 1 ? '' : 's'}`);
+  }
+  return list;
+}
+
+/**
+ * valueAndGrad(f, argnums = 0, { hasAux }) returns a function computing [f(...args), gradient]
+ * with respect to argument `argnums` (a pytree, so the gradient has the same structure); with a
+ * list of argnums, the gradient is a list. f must return a one-element tensor.
+ */
+export function valueAndGrad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
+  return (...args: any[]): any => {
+    const which = checkArgnums('valueAndGrad', argnums, args.length);
+    let aux: unknown;
+    const inner = (...diffArgs: PyTree[]): Tensor => {
+      const full = args.slice();
+      which.forEach((a, i) => (full[a] = diffArgs[i]));
+      const result = f(...full);
+      let value: unknown = result;
+      if (options.hasAux) {
+        if (!Array.isArray(result) || result.length !== 2) fail('valueAndGrad', 'with hasAux, f must return [value, aux]');
+        [value, aux] = result;
+      }
+      if (!(value instanceof Tensor)) fail('grad', `f must return a Tensor, got ${typeof value}`);
+      if (value.size !== 1) fail('grad', `f must return a scalar (one-element) tensor, got shape ${shapeToString(value.shape)}`);
+      return value;
+    };
+    const [value, pullback] = vjp(inner, ...which.map((a) => args[a]));
+    const grads = pullback(Tensor.fromData(Float32Array.of(1), (value as Tensor).shape));
+    const g = typeof argnums === 'number' ? grads[0] : grads;
+    return options.hasAux ? [[value, aux], g] : [value, g];
+  };
+}
+
+/** grad(f, argnums = 0): the gradient of a scalar function, as a function. Nest it for higher orders. */
+export function grad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
+  const vg = valueAndGrad(f, argnums, options);
+  return (...args: any[]): any => {
+    const [v, g] = vg(...args);
+    return options.hasAux ? [g, v[1]] : g;
+  };
+}
+
+/**
+ * Forward mode: jvp(f, primals, tangents) returns [f(...primals), J·tangents], where primals and
+ * tangents are arrays of pytrees of the same structure. Like `jax.jvp`.
+ */
+export function jvp(f: (...args: any[]) => PyTree, primals: readonly PyTree[], tangents: readonly PyTree[]): [any, any] {
+  if (primals.length !== tangents.length) fail('jvp', `got ${primals.length} primals but ${tangents.length} tangents`);
+  const level = newLevel();
+  const boxed = primals.map((p, a) => {
+    const [leaves, def] = treeFlatten(p);
+    const [tl] = treeFlatten(tangents[a]);
+    if (tl.length !== leaves.length) fail('jvp', `tangent ${a} has ${tl.length} tensors but primal ${a} has ${leaves.length}`);
+    return treeUnflatten(def, leaves.map((x, i) => {
+      if (!shapesEqual(x.shape, tl[i].shape)) {
+        fail('jvp', `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`);
+      }
+      return Tensor._traced(new ForwardBox(level, x, tl[i]));
+    }));
+  });
+  const out = f(...boxed);
+  const [outLeaves, outDef] = treeFlatten(out);
+  const primalOut = treeUnflatten(outDef, outLeaves.map((y) => primalAt(y, level)));
+  const tangentOut = treeUnflatten(outDef, outLeaves.map((y) => {
+    const b = y._box;
+    return b !== null && b.level === level ? (b as ForwardBox).tangent : zeros(y.shape);
+  }));
+  return [primalOut, tangentOut];
+}
+
+/**
+ * Hessian-vector product of a scalar function of one pytree argument, H(x)·v, by forward mode
+ * over reverse mode (the cheapest way: one gradient evaluation's cost, a few times over).
+ */
+export function hvp(f: (x: any) => Tensor, x: PyTree, v: PyTree): any {
+  return jvp((y: PyTree) => grad(f)(y), [x], [v])[1];
+}
+
+/**
+ * The Jacobian of a function from one tensor to one tensor, shape out.shape ++ x.shape, by one
+ * reverse pass per output element (meant for small cases and tests).
+ */
+export function jacobian(f: (x: Tensor) => Tensor) {
+  return (x: Tensor): Tensor => {
+    const [y, pullback] = vjp(f, x);
+    if (!(y instanceof Tensor)) fail('jacobian', 'f must return a single Tensor');
+    const rows: Tensor[] = [];
+    for (let i = 0; i < y.size; i++) {
+      const e = new Float32Array(y.size);
+      e[i] = 1;
+      rows.push(pullback(Tensor.fromData(e, y.shape))[0] as Tensor);
+    }
+    if (rows.length === 0) return zeros([...y.shape, ...x.shape]);
+    return stack(rows, 0).reshape([...y.shape, ...x.shape]);
+  };
+}

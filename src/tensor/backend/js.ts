@@ -1,0 +1,328 @@
+/**
+ * The reference backend: plain JavaScript loops over Float32Arrays. Clear before clever, but with
+ * fast paths for the common cases (same shapes, scalar operands, contiguous last-axis reductions),
+ * and float64 accumulation for sums and matrix products.
+ */
+import type { Backend, BinaryOp, ReduceOp, UnaryOp } from './backend.js';
+import { broadcastStrides, shapeSize, stridesOf, type Shape } from '../shape.js';
+import { lgamma, polygamma } from '../special.js';
+
+function sigmoid(v: number): number {
+  // Two branches so that exp never overflows.
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+function softplus(v: number): number {
+  // log(1 + e^v) = max(v, 0) + log1p(e^-|v|)
+  return Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+}
+
+function unary(op: UnaryOp, x: Float32Array, arg = 0): Float32Array {
+  const n = x.length;
+  const out = new Float32Array(n);
+  switch (op) {
+    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; break;
+    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); break;
+    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); break;
+    case 'log1p': for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); break;
+    case 'expm1': for (let i = 0; i < n; i++) out[i] = Math.expm1(x[i]); break;
+    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); break;
+    case 'sin': for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]); break;
+    case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]); break;
+    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); break;
+    case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]); break;
+    case 'softplus': for (let i = 0; i < n; i++) out[i] = softplus(x[i]); break;
+    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); break;
+    case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]); break;
+    case 'lgamma': for (let i = 0; i < n; i++) out[i] = lgamma(x[i]); break;
+    case 'polygamma': for (let i = 0; i < n; i++) out[i] = polygamma(arg, x[i]); break;
+    default: throw new Error(`unary: unknown op ${op as string}`);
+  }
+  return out;
+}
+
+function binaryScalar(op: BinaryOp): (a: number, b: number) => number {
+  switch (op) {
+    case 'add': return (a, b) => a + b;
+    case 'sub': return (a, b) => a - b;
+    case 'mul': return (a, b) => a * b;
+    case 'div': return (a, b) => a / b;
+    case 'pow': return Math.pow;
+    // NaN-propagating, like NumPy's maximum/minimum.
+    case 'maximum': return (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
+    case 'minimum': return (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+    case 'lt': return (a, b) => (a < b ? 1 : 0);
+    case 'le': return (a, b) => (a <= b ? 1 : 0);
+    case 'gt': return (a, b) => (a > b ? 1 : 0);
+    case 'ge': return (a, b) => (a >= b ? 1 : 0);
+    case 'eq': return (a, b) => (a === b ? 1 : 0);
+    case 'ne': return (a, b) => (a !== b ? 1 : 0);
+    default: throw new Error(`binary: unknown op ${op as string}`);
+  }
+}
+
+/**
+ * Visit every index of `outShape` in row-major order, tracking the flat offsets of each operand
+ * (read through broadcast strides). `visit(outIndex, offsets)` is called once per element.
+ */
+function forEachBroadcast(outShape: Shape, operandStrides: number[][], visit: (o: number, offs: Int32Array) => void): void {
+  const nd = outShape.length;
+  const k = operandStrides.length;
+  const size = shapeSize(outShape);
+  const idx = new Int32Array(nd);
+  const offs = new Int32Array(k);
+  for (let o = 0; o < size; o++) {
+    visit(o, offs);
+    // Odometer increment: bump the last axis, carry leftwards.
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]++;
+      for (let j = 0; j < k; j++) offs[j] += operandStrides[j][d];
+      if (idx[d] < outShape[d]) break;
+      for (let j = 0; j < k; j++) offs[j] -= operandStrides[j][d] * outShape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+function binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
+  const n = shapeSize(outShape);
+  const out = new Float32Array(n);
+  // Fast paths for the most common ops, same-shape or scalar operands.
+  if (a.length === n && b.length === n) {
+    switch (op) {
+      case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return out;
+      case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return out;
+      case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; return out;
+      case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; return out;
+    }
+    const f = binaryScalar(op);
+    for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
+    return out;
+  }
+  if (b.length === 1 && a.length === n) {
+    const s = b[0];
+    switch (op) {
+      case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + s; return out;
+      case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - s; return out;
+      case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * s; return out;
+      case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / s; return out;
+    }
+    const f = binaryScalar(op);
+    for (let i = 0; i < n; i++) out[i] = f(a[i], s);
+    return out;
+  }
+  if (a.length === 1 && b.length === n) {
+    const s = a[0];
+    const f = binaryScalar(op);
+    for (let i = 0; i < n; i++) out[i] = f(s, b[i]);
+    return out;
+  }
+  const f = binaryScalar(op);
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  forEachBroadcast(outShape, [sa, sb], (o, offs) => {
+    out[o] = f(a[offs[0]], b[offs[1]]);
+  });
+  return out;
+}
+
+function where(
+  cond: Float32Array, condShape: Shape, a: Float32Array, aShape: Shape,
+  b: Float32Array, bShape: Shape, outShape: Shape,
+): Float32Array {
+  const n = shapeSize(outShape);
+  const out = new Float32Array(n);
+  if (cond.length === n && a.length === n && b.length === n) {
+    for (let i = 0; i < n; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
+    return out;
+  }
+  const strides = [broadcastStrides(condShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
+  forEachBroadcast(outShape, strides, (o, offs) => {
+    out[o] = cond[offs[0]] !== 0 ? a[offs[1]] : b[offs[2]];
+  });
+  return out;
+}
+
+function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
+  const nd = shape.length;
+  const keep = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const outSize = shapeSize(keep);
+  const isSum = op === 'sum';
+  // Sums accumulate in float64; max starts at -Infinity and propagates NaN.
+  const acc = new Float64Array(outSize).fill(isSum ? 0 : -Infinity);
+  if (outSize === 1) {
+    let s = acc[0];
+    if (isSum) for (let i = 0; i < x.length; i++) s += x[i];
+    else for (let i = 0; i < x.length; i++) { const v = x[i]; if (v > s || v !== v) s = v; if (s !== s) break; }
+    return Float32Array.of(s);
+  }
+  const lastReducedOnly = axes.length === 1 && axes[0] === nd - 1;
+  if (lastReducedOnly) {
+    const inner = shape[nd - 1];
+    for (let o = 0; o < outSize; o++) {
+      let s = acc[o];
+      const base = o * inner;
+      if (isSum) for (let j = 0; j < inner; j++) s += x[base + j];
+      else for (let j = 0; j < inner; j++) { const v = x[base + j]; if (v > s || v !== v) s = v; }
+      acc[o] = s;
+    }
+    return Float32Array.from(acc);
+  }
+  // General case: walk the input, accumulating into the output slot given by keep-shape strides.
+  const outStrides = broadcastStrides(keep, shape);
+  forEachBroadcast(shape, [outStrides], (i, offs) => {
+    const o = offs[0];
+    const v = x[i];
+    if (isSum) acc[o] += v;
+    else if (v > acc[o] || v !== v) acc[o] = v;
+  });
+  return Float32Array.from(acc);
+}
+
+function cumsum(x: Float32Array, shape: Shape, axis: number, reverse: boolean): Float32Array {
+  const out = new Float32Array(x.length);
+  const len = shape[axis];
+  const stride = stridesOf(shape)[axis];
+  const outer = shapeSize(shape.slice(0, axis));
+  for (let o = 0; o < outer; o++) {
+    for (let s = 0; s < stride; s++) {
+      const base = o * len * stride + s;
+      let acc = 0;
+      for (let j = 0; j < len; j++) {
+        const jj = reverse ? len - 1 - j : j;
+        acc += x[base + jj * stride];
+        out[base + jj * stride] = acc;
+      }
+    }
+  }
+  return out;
+}
+
+function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
+  const nd = outShape.length;
+  const m = outShape[nd - 2], n = outShape[nd - 1], k = aShape[aShape.length - 1];
+  const batchShape = outShape.slice(0, nd - 2);
+  const batch = shapeSize(batchShape);
+  const out = new Float32Array(batch * m * n);
+  // Offsets of each batch's matrix inside a and b (batch dims broadcast with stride 0).
+  const aBatchStrides = broadcastStrides(aShape.slice(0, -2), batchShape).map((s) => s * m * k);
+  const bBatchStrides = broadcastStrides(bShape.slice(0, -2), batchShape).map((s) => s * k * n);
+  const offsets: number[][] = [];
+  if (batchShape.length === 0) offsets.push([0, 0]);
+  else forEachBroadcast(batchShape, [aBatchStrides, bBatchStrides], (_, offs) => offsets.push([offs[0], offs[1]]));
+  const row = new Float64Array(n);
+  for (let t = 0; t < batch; t++) {
+    const [ao, bo] = offsets[t];
+    const oo = t * m * n;
+    // i-k-j loop order: the inner loop runs along contiguous rows of b and out.
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      const arow = ao + i * k;
+      for (let p = 0; p < k; p++) {
+        const aip = a[arow + p];
+        if (aip === 0) continue;
+        const brow = bo + p * n;
+        for (let j = 0; j < n; j++) row[j] += aip * b[brow + j];
+      }
+      for (let j = 0; j < n; j++) out[oo + i * n + j] = row[j];
+    }
+  }
+  return out;
+}
+
+function transpose(x: Float32Array, shape: Shape, perm: readonly number[]): Float32Array {
+  const outShape = perm.map((p) => shape[p]);
+  const inStrides = stridesOf(shape);
+  const permStrides = perm.map((p) => inStrides[p]);
+  const out = new Float32Array(x.length);
+  forEachBroadcast(outShape, [permStrides], (o, offs) => {
+    out[o] = x[offs[0]];
+  });
+  return out;
+}
+
+function broadcastTo(x: Float32Array, shape: Shape, outShape: Shape): Float32Array {
+  const out = new Float32Array(shapeSize(outShape));
+  if (x.length === 1) return out.fill(x[0]);
+  forEachBroadcast(outShape, [broadcastStrides(shape, outShape)], (o, offs) => {
+    out[o] = x[offs[0]];
+  });
+  return out;
+}
+
+function slice(x: Float32Array, shape: Shape, starts: readonly number[], sizes: readonly number[]): Float32Array {
+  const strides = stridesOf(shape);
+  let base = 0;
+  for (let i = 0; i < shape.length; i++) base += starts[i] * strides[i];
+  const out = new Float32Array(shapeSize(sizes));
+  forEachBroadcast(sizes, [strides], (o, offs) => {
+    out[o] = x[base + offs[0]];
+  });
+  return out;
+}
+
+function pad(x: Float32Array, shape: Shape, before: readonly number[], after: readonly number[]): Float32Array {
+  const outShape = shape.map((d, i) => d + before[i] + after[i]);
+  const outStrides = stridesOf(outShape);
+  let base = 0;
+  for (let i = 0; i < shape.length; i++) base += before[i] * outStrides[i];
+  const out = new Float32Array(shapeSize(outShape));
+  forEachBroadcast(shape, [outStrides], (i, offs) => {
+    out[base + offs[0]] = x[i];
+  });
+  return out;
+}
+
+function take(x: Float32Array, shape: Shape, indices: Int32Array, axis: number): Float32Array {
+  const outer = shapeSize(shape.slice(0, axis));
+  const len = shape[axis];
+  const inner = shapeSize(shape.slice(axis + 1));
+  const m = indices.length;
+  const out = new Float32Array(outer * m * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const src = (o * len + indices[j]) * inner;
+      const dst = (o * m + j) * inner;
+      for (let s = 0; s < inner; s++) out[dst + s] = x[src + s];
+    }
+  }
+  return out;
+}
+
+function scatterAdd(g: Float32Array, indices: Int32Array, axis: number, shape: Shape): Float32Array {
+  const outer = shapeSize(shape.slice(0, axis));
+  const len = shape[axis];
+  const inner = shapeSize(shape.slice(axis + 1));
+  const m = indices.length;
+  const out = new Float32Array(shapeSize(shape));
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const dst = (o * len + indices[j]) * inner;
+      const src = (o * m + j) * inner;
+      for (let s = 0; s < inner; s++) out[dst + s] += g[src + s];
+    }
+  }
+  return out;
+}
+
+function concat(xs: readonly Float32Array[], shapes: readonly Shape[], axis: number): Float32Array {
+  const outer = shapeSize(shapes[0].slice(0, axis));
+  const chunk = shapes.map((s) => shapeSize(s.slice(axis)));
+  const total = chunk.reduce((p, c) => p + c, 0);
+  const out = new Float32Array(outer * total);
+  let pos = 0;
+  for (let o = 0; o < outer; o++) {
+    for (let t = 0; t < xs.length; t++) {
+      out.set(xs[t].subarray(o * chunk[t], (o + 1) * chunk[t]), pos);
+      pos += chunk[t];
+    }
+  }
+  return out;
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+  unary, binary, where, reduce, cumsum, matmul, transpose, broadcastTo, slice, pad, take, scatterAdd, concat,
+};

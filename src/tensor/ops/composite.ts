@@ -1,0 +1,121 @@
+/**
+ * Composite operations, built only from primitives: their derivatives come for free.
+ * `logsumexp` also shows `customVjp`: its reverse rule is the softmax, computed stably.
+ */
+import { fail } from '../../errors.js';
+import { customVjp, stopGradient } from '../../autodiff/custom.js';
+import { asTensor } from '../creation.js';
+import { normalizeAxes, normalizeAxis, reducedShape, shapeToString } from '../shape.js';
+import { Tensor, type Axis, type TensorLike } from '../tensor.js';
+import { add, eq, exp, gt, log, lt, abs, maximum, minimum, mul, neg, polygamma, softplus, sub, where } from './elementwise.js';
+import { broadcastTo, reshape, type IndexLike } from './movement.js';
+import { max, sum } from './reduce.js';
+
+export const square = (x: TensorLike): Tensor => mul(x, x);
+/** log σ(x) = -softplus(-x): stable for large |x|. */
+export const logSigmoid = (x: TensorLike): Tensor => neg(softplus(neg(x)));
+/** max(x, 0), with derivative 0 at x = 0 (as in JAX and PyTorch). */
+export const relu = (x: TensorLike): Tensor => where(gt(x, 0), x, 0);
+/** ψ(x) = d/dx log Γ(x). */
+export const digamma = (x: TensorLike): Tensor => polygamma(0, x);
+/** Limit values to [lo, hi]. */
+export const clip = (x: TensorLike, lo: TensorLike, hi: TensorLike): Tensor => minimum(maximum(x, lo), hi);
+/** log(e^a + e^b), stable. */
+export const logaddexp = (a: TensorLike, b: TensorLike): Tensor => {
+  const ta = asTensor(a);
+  const tb = asTensor(b);
+  const m = stopGradient(maximum(ta, tb));
+  const safe = where(lt(abs(m), Infinity), m, 0);
+  return add(log(add(exp(sub(ta, safe)), exp(sub(tb, safe)))), safe);
+};
+
+/** True where finite (1/0 float), no gradient. */
+export const isFinite = (x: TensorLike): Tensor => lt(abs(x), Infinity);
+
+// logsumexp: value computed with the max subtracted; reverse rule g · softmax(x).
+const logsumexpCache = new Map<string, (x: Tensor) => Tensor>();
+
+function logsumexpOver(axes: readonly number[], keepdims: boolean): (x: Tensor) => Tensor {
+  const key = `${axes.join(',')}|${keepdims}`;
+  let f = logsumexpCache.get(key);
+  if (f === undefined) {
+    const forward = (x: Tensor): Tensor => {
+      // Subtract the (finite) max so exp cannot overflow. If the max is ±Infinity, subtract 0:
+      // all -Infinity gives log(0) = -Infinity, any +Infinity gives +Infinity, never NaN.
+      const m = stopGradient(max(x, axes, true));
+      const safe = where(isFinite(m), m, 0);
+      const y = add(log(sum(exp(sub(x, safe)), axes, true)), safe);
+      return keepdims ? y : reshape(y, reducedShape(x.shape, axes, false));
+    };
+    f = customVjp(forward, (g, [x], y) => {
+      const keep = reducedShape(x.shape, axes, true);
+      const yk = reshape(y, keep);
+      // softmax weights; entries at -Infinity get weight 0 even when y is -Infinity too.
+      const w = where(eq(x, -Infinity), 0, exp(sub(x, yk)));
+      return [mul(broadcastTo(reshape(g, keep), x.shape), w)];
+    }, 'logsumexp');
+    logsumexpCache.set(key, f);
+  }
+  return f;
+}
+
+/** log Σ exp(x) over `axis`, numerically stable (all -Infinity gives -Infinity, not NaN). */
+export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normalizeAxes('logsumexp', axis, x.ndim);
+  if (axes.length === 0) return x;
+  for (const a of axes) if (x.shape[a] === 0) fail('logsumexp', `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)})`);
+  return logsumexpOver(axes, keepdims)(x);
+}
+
+export function logSoftmax(x: Tensor, axis = -1): Tensor {
+  const ax = normalizeAxis('logSoftmax', axis, x.ndim);
+  return sub(x, logsumexp(x, ax, true));
+}
+
+export function softmax(x: Tensor, axis = -1): Tensor {
+  return exp(logSoftmax(x, axis));
+}
+
+/**
+ * One-hot encoding: a new last axis of length `depth` with 1 at each index (no gradient).
+ * Indices must be integers in [0, depth).
+ */
+export function oneHot(indices: IndexLike, depth: number): Tensor {
+  if (!Number.isInteger(depth) || depth <= 0) fail('oneHot', `depth must be a positive integer, got ${depth}`);
+  const raw = indices instanceof Tensor ? indices.dataSync() : indices;
+  const shape = indices instanceof Tensor ? indices.shape : [raw.length];
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (!Number.isInteger(v) || v < 0 || v >= depth) fail('oneHot', `index ${v} at position ${i} is not an integer in [0, ${depth})`);
+  }
+  const data = raw;
+  const out = new Float32Array(data.length * depth);
+  for (let i = 0; i < data.length; i++) out[i * depth + data[i]] = 1;
+  return Tensor.fromData(out, [...shape, depth]);
+}
+
+/**
+ * PyTorch's gather / NumPy's take_along_axis: out[..., i, ...] = x[..., indices[..., i, ...], ...]
+ * along `axis`, where `indices` has x's shape except along `axis` (other axes may broadcast).
+ * Built from oneHot and a sum, so it is differentiable in x.
+ */
+export function gather(x: Tensor, indices: IndexLike, axis = -1): Tensor {
+  const ax = normalizeAxis('gather', axis, x.ndim);
+  const idx = indices instanceof Tensor ? indices : Tensor.fromData(Float32Array.from(indices), [indices.length]);
+  if (idx.ndim !== x.ndim) fail('gather', `indices of shape ${shapeToString(idx.shape)} must have as many dimensions as x ${shapeToString(x.shape)}`);
+  const depth = x.shape[ax];
+  // one-hot along a new last axis, then move the selection to `ax`: sum over x's axis.
+  const hot = oneHot(idx, depth); // [...idx.shape, depth]
+  const xMoved = expandAxisLast(x, ax); // x with axis `ax` moved to the end and a new axis in its place
+  return sum(mul(hot, xMoved), -1);
+}
+
+/** x with `axis` moved to the end and a size-1 axis left in its place (for broadcasting against one-hots). */
+function expandAxisLast(x: Tensor, axis: number): Tensor {
+  const perm = x.shape.map((_, i) => i).filter((i) => i !== axis);
+  perm.push(axis);
+  const moved = x.transpose(perm);
+  const shape = moved.shape.slice(0, -1);
+  shape.splice(axis, 0, 1);
+  return reshape(moved, [...shape, x.shape[axis]]);
+}

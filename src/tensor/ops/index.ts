@@ -1,0 +1,5 @@
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './movement.js';
+export * from './linalg.js';
+export * from './composite.js';

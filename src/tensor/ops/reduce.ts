@@ -1,0 +1,65 @@
+/**
+ * Reductions. `sum` and `max` are primitives; `mean` and `min` are built from them.
+ */
+import { bind, definePrimitive, type Primitive } from '../../autodiff/primitive.js';
+import { getBackend } from '../backend/index.js';
+import { fail } from '../../errors.js';
+import { normalizeAxes, reducedShape, shapeSize, shapeToString, type Shape } from '../shape.js';
+import { Tensor, type Axis } from '../tensor.js';
+import { div, eq, mul, neg } from './elementwise.js';
+import { broadcastTo, reshape } from './movement.js';
+
+interface ReduceParams { axes: readonly number[]; keepdims: boolean }
+
+/** Bring a reduced result (or its cotangent) back to the keepdims layout, then broadcast to `shape`. */
+function expandBack(g: Tensor, shape: Shape, axes: readonly number[]): Tensor {
+  return broadcastTo(reshape(g, reducedShape(shape, axes, true)), shape);
+}
+
+const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
+  name: 'sum',
+  impl: ([x], { axes, keepdims }) => Tensor.fromData(getBackend().reduce('sum', x._data!, x.shape, axes), reducedShape(x.shape, axes, keepdims)),
+  // Every input element contributed with weight 1: the cotangent is copied back over the axes.
+  vjp: (g, [x], _y, { axes }) => [expandBack(g, x.shape, axes)],
+  jvp: ([t], _x, _y, p) => (t === null ? null : bind(sumP, [t], p)),
+});
+
+/** Where x attains its max along the axes, divided by the number of ties: the max's "selector". */
+function maxSelector(x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
+  const isMax = eq(x, expandBack(y, x.shape, axes));
+  const count = bind(sumP, [isMax], { axes, keepdims: true });
+  return div(isMax, count);
+}
+
+const maxP = definePrimitive<ReduceParams>({
+  name: 'max',
+  impl: ([x], { axes, keepdims }) => Tensor.fromData(getBackend().reduce('max', x._data!, x.shape, axes), reducedShape(x.shape, axes, keepdims)),
+  // The gradient goes to the maximal element; ties share it equally.
+  vjp: (g, [x], y, { axes }) => [mul(expandBack(g, x.shape, axes), maxSelector(x, y, axes))],
+  jvp: ([t], [x], y, { axes, keepdims }) => (t === null ? null : bind(sumP, [mul(t, maxSelector(x, y, axes))], { axes, keepdims })),
+});
+
+/** Sum over `axis` (all axes by default; negative axes count from the end). */
+export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normalizeAxes('sum', axis, x.ndim);
+  if (axes.length === 0) return x;
+  return bind(sumP, [x], { axes, keepdims });
+}
+
+export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normalizeAxes('mean', axis, x.ndim);
+  const count = shapeSize(axes.map((a) => x.shape[a]));
+  return div(sum(x, axes, keepdims), count);
+}
+
+/** Maximum over `axis`. Reducing an empty axis is an error (there is no identity to return). */
+export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normalizeAxes('max', axis, x.ndim);
+  for (const a of axes) if (x.shape[a] === 0) fail('max', `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)}): the maximum of nothing is undefined`);
+  if (axes.length === 0) return x;
+  return bind(maxP, [x], { axes, keepdims });
+}
+
+export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  return neg(max(neg(x), axis, keepdims));
+}
