@@ -2,62 +2,73 @@
  * The backward pass of reverse mode.
  *
  * Starting from the output nodes with their cotangents, visit every node of the graph after all
- * the nodes that use it (reverse topological order), ask its primitive for the cotangents of its
- * inputs, and add them into the parents' running totals. Leaves end up holding the gradient.
+ * the nodes that use it, ask its primitive for the cotangents of its inputs, and add them into the
+ * parents' running totals. Leaves end up holding the gradient.
+ *
+ * "After all the nodes that use it" is easy: nodes are numbered in creation order and a node is
+ * always created after its arguments, so visiting the reachable nodes from the highest id down
+ * handles every consumer before its producer.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../tensor/ops/elementwise.js';
-import type { Node } from './box.js';
+import { unboxAt, type ReverseBox } from './box.js';
 
-/** Nodes reachable from `roots`, each listed after every node it depends on. */
-function topologicalOrder(roots: readonly Node[]): Node[] {
-  const order: Node[] = [];
-  const seen = new Set<Node>();
-  // Iterative depth-first search (graphs of 10^5 nodes would overflow a recursive one).
-  const stack: Array<[Node, number]> = [];
+/** Every node reachable from `roots` (following arguments at the same level), newest first. */
+function reachableNewestFirst(roots: Iterable<ReverseBox>): ReverseBox[] {
+  const seen = new Set<number>();
+  const found: ReverseBox[] = [];
+  const stack: ReverseBox[] = [];
   for (const root of roots) {
-    if (seen.has(root)) continue;
-    seen.add(root);
-    stack.push([root, 0]);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1];
-      const [node, next] = top;
-      if (next < node.parents.length) {
-        top[1] = next + 1;
-        const parent = node.parents[next];
-        if (parent !== null && !seen.has(parent)) {
-          seen.add(parent);
-          stack.push([parent, 0]);
-        }
-      } else {
-        order.push(node);
-        stack.pop();
+    if (!seen.has(root.id)) {
+      seen.add(root.id);
+      stack.push(root);
+    }
+  }
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    found.push(node);
+    for (let i = 0; i < node.args.length; i++) {
+      const parent = node.parent(i);
+      if (parent !== null && !seen.has(parent.id)) {
+        seen.add(parent.id);
+        stack.push(parent);
       }
     }
   }
-  return order; // parents before children
+  return found.sort((a, b) => b.id - a.id);
 }
 
 /**
  * Propagate `seeds` (node → cotangent of its output) back through the graph.
- * Returns the accumulated cotangent of every node reached, leaves included.
+ * Returns the accumulated cotangent of every leaf reached (and of the seeds that are leaves).
  */
-export function backward(seeds: ReadonlyMap<Node, Tensor>): Map<Node, Tensor> {
-  const cotangents = new Map<Node, Tensor>(seeds);
-  const order = topologicalOrder([...seeds.keys()]);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i];
-    const g = cotangents.get(node);
-    if (g === undefined || node.prim === null) continue;
-    const needs = node.parents.map((p) => p !== null);
-    const inputCotangents = node.prim.vjp(g, node.inputs, node.output!, node.params, needs);
-    for (let j = 0; j < node.parents.length; j++) {
-      const parent = node.parents[j];
-      const c = inputCotangents[j];
+export function backward(seeds: ReadonlyMap<ReverseBox, Tensor>): Map<ReverseBox, Tensor> {
+  const cotangents = new Map<number, Tensor>();
+  for (const [node, g] of seeds) cotangents.set(node.id, g);
+  const leaves = new Map<ReverseBox, Tensor>();
+  for (const node of reachableNewestFirst(seeds.keys())) {
+    const g = cotangents.get(node.id);
+    if (g === undefined) continue;
+    cotangents.delete(node.id); // each cotangent is read exactly once
+    if (node.prim === null) {
+      leaves.set(node, g);
+      continue;
+    }
+    const n = node.args.length;
+    const needs = new Array<boolean>(n);
+    const inputs = new Array<Tensor>(n);
+    for (let i = 0; i < n; i++) {
+      needs[i] = node.parent(i) !== null;
+      inputs[i] = unboxAt(node.args[i], node.level);
+    }
+    const inputCotangents = node.prim.vjp(g, inputs, node.primal, node.params, needs);
+    for (let i = 0; i < n; i++) {
+      const parent = node.parent(i);
+      const c = inputCotangents[i];
       if (parent === null || c === null || c === undefined) continue;
-      const previous = cotangents.get(parent);
-      cotangents.set(parent, previous === undefined ? c : add(previous, c));
+      const previous = cotangents.get(parent.id);
+      cotangents.set(parent.id, previous === undefined ? c : add(previous, c));
     }
   }
-  return cotangents;
+  return leaves;
 }

@@ -4,8 +4,8 @@
  * Each call of a transform (`grad`, `vjp`, `jvp`, ...) opens a new *level*, a number larger than any
  * level opened before. The transform wraps its inputs in boxes of that level:
  *
- * - a ReverseBox holds the primal value and a Node of the computation graph: which primitive made
- *   it, from which inputs, with which parameters. The backward pass walks these nodes.
+ * - a ReverseBox holds the primal value and is a node of the computation graph: which primitive
+ *   made it, from which inputs, with which parameters. The backward pass walks these nodes.
  * - a ForwardBox holds the primal value and its tangent (the directional derivative), carried
  *   along as the computation runs.
  *
@@ -13,7 +13,7 @@
  * (grad of grad, jvp of grad) work. Because each transform only ever unboxes its own level, an
  * inner transform cannot mistake an outer transform's perturbation for its own.
  *
- * There is no tape: the graph is the web of Nodes reachable from the output, and it is garbage
+ * There is no tape: the graph is the web of ReverseBoxes reachable from the output, and it is garbage
  * collected with the tensors.
  */
 import type { Tensor } from '../tensor/tensor.js';
@@ -26,32 +26,36 @@ export function newLevel(): number {
   return ++lastLevel;
 }
 
-/** One recorded primitive application (or a leaf: an input of the transform). */
-export class Node {
-  constructor(
-    /** The primitive applied; null for a leaf. */
-    readonly prim: Primitive<any> | null,
-    /** The primitive's inputs, unboxed at this level (they may be boxed at lower levels). */
-    readonly inputs: readonly Tensor[],
-    /** Its output, unboxed at this level. */
-    readonly output: Tensor | null,
-    readonly params: unknown,
-    /** For each input, the node it came from at this level, or null if it is constant here. */
-    readonly parents: readonly (Node | null)[],
-  ) {}
+let lastNodeId = 0;
 
-  static leaf(): Node {
-    return new Node(null, [], null, undefined, []);
-  }
-}
-
+/**
+ * A reverse-mode box is also a node of the computation graph: it records which primitive made this
+ * value, from which arguments (as passed, boxed at this level or not) and with which parameters.
+ * A leaf (an input of the transform) has no primitive and no arguments.
+ *
+ * Nodes are numbered in creation order. A node is always created after the nodes of its
+ * arguments, so visiting nodes from the highest id down is a valid reverse topological order.
+ */
 export class ReverseBox {
   readonly kind = 'reverse' as const;
+  readonly id = ++lastNodeId;
   constructor(
     readonly level: number,
     readonly primal: Tensor,
-    readonly node: Node,
+    readonly prim: Primitive<any> | null,
+    readonly args: readonly Tensor[],
+    readonly params: unknown,
   ) {}
+
+  static leaf(level: number, primal: Tensor): ReverseBox {
+    return new ReverseBox(level, primal, null, [], undefined);
+  }
+
+  /** The box of argument i if it belongs to this node's level (i.e. depends on the inputs), else null. */
+  parent(i: number): ReverseBox | null {
+    const b = this.args[i]._box;
+    return b !== null && b.level === this.level ? (b as ReverseBox) : null;
+  }
 }
 
 export class ForwardBox {

@@ -2,7 +2,7 @@
  * stopGradient and customVjp: two ways to take control of what reverse mode sees.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { Node, ReverseBox, topLevel, unboxAt } from './box.js';
+import { ReverseBox, topLevel, unboxAt } from './box.js';
 import { definePrimitive } from './primitive.js';
 import { treeMap, type PyTree } from './tree.js';
 
@@ -44,8 +44,7 @@ export function customVjp(
     // record a node whose VJP is the user's rule.
     const primals = inputs.map((x) => unboxAt(x, level));
     const output = call(...primals);
-    const parents = inputs.map((x) => (x._box !== null && x._box.level === level ? (x._box as ReverseBox).node : null));
-    return Tensor._traced(new ReverseBox(level, output, new Node(prim, primals, output, undefined, parents)));
+    return Tensor._traced(new ReverseBox(level, output, prim, inputs, undefined));
   };
   return call;
 }

@@ -14,7 +14,7 @@
  * reverse mode, or the primal with its tangent for forward mode.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { ForwardBox, Node, ReverseBox, topLevel, unboxAt } from './box.js';
+import { ForwardBox, ReverseBox, topLevel } from './box.js';
 
 export interface Primitive<P> {
   readonly name: string;
@@ -55,25 +55,25 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   if (level < 0) return prim.impl(inputs, params);
   if (!prim.differentiable) return prim.impl(inputs.map((x) => x.primal()), params);
 
-  const primals = inputs.map((x) => unboxAt(x, level));
+  const n = inputs.length;
+  const primals = new Array<Tensor>(n);
+  let kind: 'reverse' | 'forward' = 'reverse';
+  for (let i = 0; i < n; i++) {
+    const b = inputs[i]._box;
+    if (b !== null && b.level === level) {
+      primals[i] = b.primal;
+      kind = b.kind; // all boxes of one level have one kind: one transform call opened the level
+    } else primals[i] = inputs[i];
+  }
   const output = bind(prim, primals, params);
 
-  // All boxes at one level are of one kind, because one transform call opened that level.
-  let someBox = inputs[0]._box;
-  for (let i = 0; someBox === null || someBox.level !== level; i++) someBox = inputs[i + 1]._box;
+  if (kind === 'reverse') return Tensor._traced(new ReverseBox(level, output, prim, inputs, params));
 
-  if (someBox.kind === 'reverse') {
-    const parents = inputs.map((x) => {
-      const b = x._box;
-      return b !== null && b.level === level ? (b as ReverseBox).node : null;
-    });
-    return Tensor._traced(new ReverseBox(level, output, new Node(prim, primals, output, params, parents)));
+  const tangents = new Array<Tensor | null>(n);
+  for (let i = 0; i < n; i++) {
+    const b = inputs[i]._box;
+    tangents[i] = b !== null && b.level === level ? (b as ForwardBox).tangent : null;
   }
-
-  const tangents = inputs.map((x) => {
-    const b = x._box;
-    return b !== null && b.level === level ? (b as ForwardBox).tangent : null;
-  });
   const tangent = prim.jvp(tangents, primals, output, params);
   return tangent === null ? output : Tensor._traced(new ForwardBox(level, output, tangent));
 }

@@ -11,19 +11,19 @@ import { shapesEqual, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../tensor/ops/movement.js';
 import { backward } from './backward.js';
-import { ForwardBox, newLevel, Node, ReverseBox } from './box.js';
+import { ForwardBox, newLevel, ReverseBox } from './box.js';
 import { treeFlatten, treeUnflatten, type PyTree, type TreeDef } from './tree.js';
 
 /** Box every tensor leaf of each argument for reverse mode at `level`; returns the new args and leaf nodes. */
-function boxReverse(args: readonly PyTree[], level: number): { boxed: PyTree[]; leaves: Tensor[][]; nodes: Node[][]; defs: TreeDef[] } {
+function boxReverse(args: readonly PyTree[], level: number): { boxed: PyTree[]; leaves: Tensor[][]; nodes: ReverseBox[][]; defs: TreeDef[] } {
   const boxed: PyTree[] = [];
   const leavesPerArg: Tensor[][] = [];
-  const nodesPerArg: Node[][] = [];
+  const nodesPerArg: ReverseBox[][] = [];
   const defs: TreeDef[] = [];
   for (const arg of args) {
     const [leaves, def] = treeFlatten(arg);
-    const nodes = leaves.map(() => Node.leaf());
-    boxed.push(treeUnflatten(def, leaves.map((x, i) => Tensor._traced(new ReverseBox(level, x, nodes[i])))));
+    const nodes = leaves.map((x) => ReverseBox.leaf(level, x));
+    boxed.push(treeUnflatten(def, nodes.map((node) => Tensor._traced(node))));
     leavesPerArg.push(leaves);
     nodesPerArg.push(nodes);
     defs.push(def);
@@ -51,14 +51,14 @@ export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, 
   const pullback = (cotangent: PyTree): any[] => {
     const [cts, ctDef] = treeFlatten(cotangent);
     if (cts.length !== outLeaves.length) fail('vjp', `cotangent has ${cts.length} tensors but the output has ${outLeaves.length}`);
-    const seeds = new Map<Node, Tensor>();
+    const seeds = new Map<ReverseBox, Tensor>();
     outLeaves.forEach((y, i) => {
       if (!shapesEqual(cts[i].shape, y.shape)) {
         fail('vjp', `cotangent ${i} has shape ${shapeToString(cts[i].shape)} but the output has shape ${shapeToString(y.shape)}`);
       }
       const b = y._box;
       if (b === null || b.level !== level) return; // this output does not depend on the inputs
-      const node = (b as ReverseBox).node;
+      const node = b as ReverseBox;
       const prev = seeds.get(node);
       seeds.set(node, prev === undefined ? cts[i] : prev.add(cts[i]));
     });

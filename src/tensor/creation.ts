@@ -52,8 +52,10 @@ export function tensor(value: NestedArray | Float32Array | ArrayLike<number>, sh
   return Tensor.fromData(flat, s.slice());
 }
 
+const SCALAR_SHAPE: Shape = Object.freeze([]) as Shape;
+
 export function scalar(value: number): Tensor {
-  return Tensor.fromData(Float32Array.of(value), []);
+  return Tensor.fromData(Float32Array.of(value), SCALAR_SHAPE);
 }
 
 /** Numbers become scalar tensors; tensors pass through. */

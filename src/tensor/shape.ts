@@ -46,7 +46,7 @@ export function checkShape(op: string, shape: Shape): void {
  * them 1. Returns the broadcast shape.
  */
 export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
-  if (shapesEqual(a, b)) return a.slice();
+  if (shapesEqual(a, b)) return a as number[]; // shapes are never mutated, so sharing is safe
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
