@@ -6,3 +6,7 @@
 export * from './tensor/index.js';
 export * from './autodiff/index.js';
 export { SieveError } from './errors.js';
+// Random numbers live in their own namespace, as in `jax.random`: random.split, random.normal, ...
+export * as random from './random/index.js';
+export { key, PRNGKey } from './random/key.js';
+export { sgd, adam, stepDecay, type Optimizer, type LearningRate, type SgdState, type AdamState } from './vi/optimizers.js';

@@ -1,0 +1,87 @@
+/**
+ * Optimizers as pure functions over pytrees (in the style of Optax): an optimizer is a pair
+ * `init(params) -> state` and `step(params, grads, state) -> [params, state]`. Nothing is mutated;
+ * the caller threads the state through the training loop. All optimizers *minimize*: pass the
+ * gradient of a loss (estimators return `loss = -objective`).
+ */
+import { fail } from '../errors.js';
+import { scalar, zerosLike } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { treeFlatten, treeMap, type PyTree } from '../autodiff/tree.js';
+
+/** A learning rate: a constant, or a schedule giving the rate at step t (t = 0, 1, ...). */
+export type LearningRate = number | ((step: number) => number);
+
+export interface Optimizer<S> {
+  init(params: PyTree): S;
+  step<P extends PyTree>(params: P, grads: P, state: S): [P, S];
+}
+
+function rateAt(op: string, lr: LearningRate, step: number): number {
+  const r = typeof lr === 'number' ? lr : lr(step);
+  if (!Number.isFinite(r) || r < 0) fail(op, `learning rate must be a finite non-negative number, got ${r} at step ${step}`);
+  return r;
+}
+
+function checkFinite(op: string, grads: PyTree): void {
+  const [leaves] = treeFlatten(grads);
+  leaves.forEach((g, i) => {
+    const d = g.dataSync();
+    for (let j = 0; j < d.length; j++) {
+      if (!Number.isFinite(d[j])) fail(op, `gradient leaf ${i} has a non-finite value ${d[j]} at index ${j}`);
+    }
+  });
+}
+
+export interface SgdState { count: number; velocity: PyTree }
+
+/** Stochastic gradient descent, optionally with (heavy-ball) momentum: v ← μv + g; θ ← θ − lr·v. */
+export function sgd(options: { lr: LearningRate; momentum?: number }): Optimizer<SgdState> {
+  const momentum = options.momentum ?? 0;
+  if (!(momentum >= 0 && momentum < 1)) fail('sgd', `momentum must be in [0, 1), got ${momentum}`);
+  return {
+    init: (params) => ({ count: 0, velocity: treeMap((p: Tensor) => zerosLike(p), params) }),
+    step(params, grads, state) {
+      checkFinite('sgd', grads);
+      const lr = rateAt('sgd', options.lr, state.count);
+      const velocity = momentum === 0 ? grads : treeMap((v: Tensor, g: Tensor) => v.mul(momentum).add(g), state.velocity, grads);
+      const next = treeMap((p: Tensor, v: Tensor) => p.sub(v.mul(lr)), params, velocity);
+      return [next, { count: state.count + 1, velocity }];
+    },
+  };
+}
+
+export interface AdamState { count: number; m: PyTree; v: PyTree }
+
+/** Adam (Kingma & Ba 2015) with bias correction. */
+export function adam(options: { lr: LearningRate; b1?: number; b2?: number; eps?: number }): Optimizer<AdamState> {
+  const b1 = options.b1 ?? 0.9;
+  const b2 = options.b2 ?? 0.999;
+  const eps = options.eps ?? 1e-8;
+  for (const [name, v] of [['b1', b1], ['b2', b2]] as const) {
+    if (!(v >= 0 && v < 1)) fail('adam', `${name} must be in [0, 1), got ${v}`);
+  }
+  return {
+    init: (params) => ({ count: 0, m: treeMap((p: Tensor) => zerosLike(p), params), v: treeMap((p: Tensor) => zerosLike(p), params) }),
+    step(params, grads, state) {
+      checkFinite('adam', grads);
+      const t = state.count + 1;
+      const lr = rateAt('adam', options.lr, state.count);
+      const m = treeMap((mi: Tensor, g: Tensor) => mi.mul(b1).add(g.mul(1 - b1)), state.m, grads);
+      const v = treeMap((vi: Tensor, g: Tensor) => vi.mul(b2).add(g.mul(g).mul(1 - b2)), state.v, grads);
+      // Bias-corrected step size folded into one scalar.
+      const stepSize = scalar((lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t));
+      const next = treeMap((p: Tensor, mi: Tensor, vi: Tensor) => p.sub(mi.mul(stepSize).div(vi.sqrt().add(eps))), params, m, v);
+      return [next, { count: t, m, v }];
+    },
+  };
+}
+
+/**
+ * Step-drop schedule: `lr0` multiplied by `factor` at each step listed in `drops`
+ * (e.g. the RVRS paper's 1e-3 dropped ×0.1 at 300k and 600k steps).
+ */
+export function stepDecay(lr0: number, drops: readonly number[], factor = 0.1): (step: number) => number {
+  return (step) => lr0 * factor ** drops.filter((d) => step >= d).length;
+}
+
