@@ -1,0 +1,97 @@
+/**
+ * Threefry-2x32 with 20 rounds: the counter-based generator of Random123 (Salmon et al., "Parallel
+ * random numbers: as easy as 1, 2, 3", SC 2011), also used by JAX.
+ *
+ * Threefry is a keyed hash (a reduced Threefish block cipher): for a fixed 64-bit key it maps a
+ * 64-bit counter block (x0, x1) to a pseudo-random 64-bit block, and this map is a bijection.
+ * So there is no hidden state to advance: the i-th random block of a key is simply
+ * `threefry2x32(key, counter i)`, any block can be computed on its own, and two different counters
+ * under the same key can never give the same block.
+ *
+ * All words are unsigned 32-bit integers held in JavaScript numbers. Additions are done in float64
+ * (exact for sums below 2^53) and wrapped back with `>>> 0`; bit operations in JavaScript already
+ * work on 32 bits.
+ */
+import { fail } from '../errors.js';
+import type { PRNGKey } from './key.js';
+
+/** Rotation amounts for Threefry-2x32 (Random123's R_32x2 constants). Rounds cycle through them. */
+const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
+
+/** Key-schedule parity constant: the third key word is k0 ^ k1 ^ this (from Threefish/Skein). */
+const KEY_PARITY = 0x1bd11bda;
+
+/** Rotate a uint32 left by r bits (0 < r < 32). */
+function rotl32(x: number, r: number): number {
+  return ((x << r) | (x >>> (32 - r))) >>> 0;
+}
+
+/**
+ * Threefry-2x32-20 of the counter block (x0, x1) under the key (k0, k1); returns the two output
+ * words. All inputs must be uint32 integers (0 .. 2^32-1); this hot inner function does not check.
+ */
+export function threefry2x32(k0: number, k1: number, x0: number, x1: number): [number, number] {
+  const out: [number, number] = [0, 0];
+  threefryInto(k0, k1, x0, x1, out, 0);
+  return out;
+}
+
+/**
+ * The same function, writing the two output words to out[at] and out[at + 1] instead of
+ * allocating a pair: the bulk generators call it millions of times.
+ */
+export function threefryInto(
+  k0: number,
+  k1: number,
+  x0: number,
+  x1: number,
+  out: { [i: number]: number },
+  at: number,
+): void {
+  // Three key words: the extra one makes every key-schedule injection differ.
+  const ks0 = k0 >>> 0;
+  const ks1 = k1 >>> 0;
+  const ks2 = (k0 ^ k1 ^ KEY_PARITY) >>> 0;
+  x0 = (x0 + ks0) >>> 0;
+  x1 = (x1 + ks1) >>> 0;
+  // 20 rounds in 5 groups of 4. Each round mixes the words (add, rotate, xor); after each group
+  // the key is injected again, rotated by one word each time, plus the group number so that no
+  // two groups are identical.
+  for (let group = 0; group < 5; group++) {
+    const rot = group % 2 === 0 ? 0 : 4; // groups alternate between the two halves of ROTATIONS
+    for (let r = 0; r < 4; r++) {
+      x0 = (x0 + x1) >>> 0;
+      x1 = rotl32(x1, ROTATIONS[rot + r]);
+      x1 = (x1 ^ x0) >>> 0;
+    }
+    const s = group + 1;
+    const j = s % 3; // injection s adds key words j and j+1 (mod 3)
+    x0 = (x0 + (j === 0 ? ks0 : j === 1 ? ks1 : ks2)) >>> 0;
+    x1 = (x1 + (j === 0 ? ks1 : j === 1 ? ks2 : ks0) + s) >>> 0;
+  }
+  out[at] = x0;
+  out[at + 1] = x1;
+}
+
+/** Largest number of words `randomBits` can produce: 2^32 counter blocks of two words each. */
+export const MAX_RANDOM_WORDS = 2 ** 33;
+
+/**
+ * `count` random uint32 words from `key`, in counter mode: block c = threefry2x32(key, (0, c))
+ * gives words 2c and 2c+1. The first counter word is 0 because key.ts uses 1 and 2 there for
+ * splitting and folding in, so a key's random bits never coincide with the keys derived from it.
+ *
+ * The stream is fixed by the key alone: `randomBits(k, n)` is a prefix of `randomBits(k, m)` for
+ * n <= m, and the same key gives the same words on every run and platform.
+ */
+export function randomBits(key: PRNGKey, count: number): Uint32Array {
+  if (!Number.isInteger(count) || count < 0 || count > MAX_RANDOM_WORDS) {
+    fail('randomBits', `count must be an integer in [0, 2^33], got ${count}`);
+  }
+  const { k0, k1 } = key;
+  const out = new Uint32Array(count);
+  const fullBlocks = Math.floor(count / 2);
+  for (let c = 0; c < fullBlocks; c++) threefryInto(k0, k1, 0, c, out, 2 * c);
+  if (count % 2 === 1) out[count - 1] = threefry2x32(k0, k1, 0, fullBlocks)[0]; // odd count: keep the first word
+  return out;
+}

@@ -1,0 +1,90 @@
+/**
+ * The contract every estimator in `src/vi` follows (spec §0.2 and issue 5).
+ *
+ * A *model* is a log-joint function `logJoint(theta, z, x)`: given model parameters θ (a pytree),
+ * latents z of shape [S, ...batch, ...event] (S samples on the leading axis) and data x, it returns
+ * log p_θ(x, z) of shape [S, ...batch].
+ *
+ * A *variational family* (guide) is a function `(phi, x) -> Distribution` for q_φ(z | x). Its
+ * batch shape is the per-data-point axis for local-latent models (one latent per data point, e.g.
+ * [B] for a minibatch of B) and [] for a global latent. Its event shape is the latent's shape.
+ *
+ * An *estimator* is a pure function `(key, theta, phi, x, options) -> EstimatorResult`:
+ *   loss        scalar surrogate to MINIMIZE: its gradient (valueAndGrad over theta and phi) is
+ *               minus the gradient estimator of the objective;
+ *   bound       Monte Carlo estimate of the objective (summed over the batch, scaled like loss);
+ *   perDataPoint the objective estimate of each data point (shape: the guide's batch shape);
+ *   diagnostics what a user needs to see (ESS, acceptance rate, proposals, threshold, ...).
+ */
+import type { Distribution } from '../dist/distribution.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type LogJoint<Theta = any, X = any> = (theta: Theta, z: Tensor, x: X) => Tensor;
+export type Guide<Phi = any, X = any> = (phi: Phi, x: X) => Distribution;
+
+export interface Problem<Theta = any, Phi = any, X = any> {
+  logJoint: LogJoint<Theta, X>;
+  guide: Guide<Phi, X>;
+  /**
+   * For minibatch training of local-latent models: the number of data points in the whole data
+   * set. Per-data-point terms are then summed and scaled by datasetSize / batchSize, which keeps
+   * the loss and its gradient unbiased for the full-data objective. Omit for global latents or
+   * full-batch training (no scaling).
+   */
+  datasetSize?: number;
+}
+
+export interface Diagnostics {
+  /** Samples (or accepted samples) per data point used by the estimate. */
+  samples: number;
+  /** Effective sample size 1/Σ W² of the importance weights, per data point. */
+  ess?: Tensor;
+  /** Rejection estimators: mean acceptance probability over all proposals, per data point (Ẑ_R). */
+  acceptanceRate?: Tensor;
+  /** Rejection estimators: total proposals drawn (all data points, all chains). */
+  proposals?: number;
+  /** Rejection estimators: the threshold T used, per data point. */
+  threshold?: Tensor;
+  /** Rejection estimators: data points whose chains hit the proposal cap before S acceptances. */
+  exhausted?: number;
+  /** Anything else an estimator wants to report (e.g. an updated moving-average baseline). */
+  [name: string]: unknown;
+}
+
+export interface EstimatorResult {
+  loss: Tensor;
+  bound: number;
+  perDataPoint: Tensor;
+  diagnostics: Diagnostics;
+}
+
+/** Static facts about an estimator, used by the verification tools in `src/vi/check.ts`. */
+export interface EstimatorInfo {
+  name: string;
+  /** 'q' if the draws are i.i.d. from the guide; 'r' if they are accepted samples of the rejection sampler. */
+  drawsFrom: 'q' | 'r';
+  /** Whether the estimator needs q.rsample (pathwise gradients). */
+  reparameterized: boolean;
+  /** Fewest samples per data point the estimator accepts. */
+  minSamples: number;
+}
+
+export interface CommonOptions {
+  /** Samples per data point (N for IWAE-type bounds, S for ELBO and rejection estimators). */
+  samples: number;
+  /**
+   * Use these draws instead of sampling: the samples z, shape [S, ...batch, ...event], for
+   * score-function estimators; the noise (z = q.fromNoise(noise)) for reparameterized ones. For
+   * rejection estimators ('r'), they are the accepted draws. Meant for exact enumeration
+   * (`exactExpectation`) and debugging; the key is then only used for anything else drawn.
+   */
+  fixedDraws?: Tensor;
+}
+
+export type Estimator<O extends CommonOptions = CommonOptions> = ((
+  key: import('../random/key.js').PRNGKey,
+  theta: any,
+  phi: any,
+  x: any,
+  options: O & { problem: Problem },
+) => EstimatorResult) & { info: EstimatorInfo };
