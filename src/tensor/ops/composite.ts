@@ -7,15 +7,15 @@ import { customVjp, stopGradient } from '../../autodiff/custom.js';
 import { asTensor } from '../creation.js';
 import { normalizeAxes, normalizeAxis, reducedShape, shapeToString } from '../shape.js';
 import { Tensor, type Axis, type TensorLike } from '../tensor.js';
-import { add, eq, exp, gt, log, lt, abs, maximum, minimum, mul, neg, polygamma, softplus, sub, where } from './elementwise.js';
+import { add, div, eq, exp, le, log, lt, abs, maximum, minimum, mul, neg, polygamma, softplus, sub, where } from './elementwise.js';
 import { broadcastTo, reshape, type IndexLike } from './movement.js';
 import { max, sum } from './reduce.js';
 
 export const square = (x: TensorLike): Tensor => mul(x, x);
 /** log σ(x) = -softplus(-x): stable for large |x|. */
 export const logSigmoid = (x: TensorLike): Tensor => neg(softplus(neg(x)));
-/** max(x, 0), with derivative 0 at x = 0 (as in JAX and PyTorch). */
-export const relu = (x: TensorLike): Tensor => where(gt(x, 0), x, 0);
+/** max(x, 0), with derivative 0 at x = 0 (as in JAX and PyTorch). NaN propagates. */
+export const relu = (x: TensorLike): Tensor => where(le(x, 0), 0, x);
 /** ψ(x) = d/dx log Γ(x). */
 export const digamma = (x: TensorLike): Tensor => polygamma(0, x);
 /** Limit values to [lo, hi]. */
@@ -67,13 +67,31 @@ export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return logsumexpOver(axes, keepdims)(x);
 }
 
+/**
+ * x minus its max along `axis` (an infinite max is replaced by 0, so Inf - Inf never appears).
+ * Softmax is shift-invariant, so the max is a constant for differentiation.
+ */
+function shiftByMax(x: Tensor, axis: number): Tensor {
+  const m = stopGradient(max(x, axis, true));
+  return sub(x, where(isFinite(m), m, 0));
+}
+
+// Both work on z = x - max(x) rather than x - logsumexp(x): for large logits, logsumexp(x) rounds to
+// a float32 that has lost log Σ exp(z) (e.g. softmax([1e30, 1e30]) would be [1, 1], not [1/2, 1/2]).
+// An empty axis gives an empty result.
+
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const ax = normalizeAxis('logSoftmax', axis, x.ndim);
-  return sub(x, logsumexp(x, ax, true));
+  if (x.shape[ax] === 0) return x;
+  const z = shiftByMax(x, ax);
+  return sub(z, log(sum(exp(z), ax, true)));
 }
 
 export function softmax(x: Tensor, axis = -1): Tensor {
-  return exp(logSoftmax(x, axis));
+  const ax = normalizeAxis('softmax', axis, x.ndim);
+  if (x.shape[ax] === 0) return x;
+  const e = exp(shiftByMax(x, ax));
+  return div(e, sum(e, ax, true));
 }
 
 /**
@@ -103,11 +121,22 @@ export function gather(x: Tensor, indices: IndexLike, axis = -1): Tensor {
   const ax = normalizeAxis('gather', axis, x.ndim);
   const idx = indices instanceof Tensor ? indices : Tensor.fromData(Float32Array.from(indices), [indices.length]);
   if (idx.ndim !== x.ndim) fail('gather', `indices of shape ${shapeToString(idx.shape)} must have as many dimensions as x ${shapeToString(x.shape)}`);
+  idx.shape.forEach((d, i) => {
+    if (i !== ax && d !== x.shape[i] && d !== 1 && x.shape[i] !== 1) {
+      fail('gather', `indices of shape ${shapeToString(idx.shape)} do not match x ${shapeToString(x.shape)} outside axis ${ax} (dimension ${i} is ${d} vs ${x.shape[i]}; each pair must be equal or 1)`);
+    }
+  });
   const depth = x.shape[ax];
+  const raw = idx.dataSync();
+  for (let i = 0; i < raw.length; i++) {
+    const v = raw[i];
+    if (!Number.isInteger(v) || v < 0 || v >= depth) fail('gather', `index ${v} at position ${i} is not an integer in [0, ${depth}) (axis ${ax} of x ${shapeToString(x.shape)})`);
+  }
   // one-hot along a new last axis, then move the selection to `ax`: sum over x's axis.
   const hot = oneHot(idx, depth); // [...idx.shape, depth]
   const xMoved = expandAxisLast(x, ax); // x with axis `ax` moved to the end and a new axis in its place
-  return sum(mul(hot, xMoved), -1);
+  // where, not mul: unselected entries must not contribute (0 · Infinity or 0 · NaN would be NaN).
+  return sum(where(hot, xMoved, 0), -1);
 }
 
 /** x with `axis` moved to the end and a size-1 axis left in its place (for broadcasting against one-hots). */

@@ -36,6 +36,16 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const k1 = a.shape[a.ndim - 1];
   const k2 = b.ndim === 1 ? b.shape[0] : b.shape[b.ndim - 2];
   if (k1 !== k2) fail('matmul', `inner dimensions differ: ${shapeToString(a.shape)} @ ${shapeToString(b.shape)}`);
+  // Batch (leading) dimensions broadcast; check here so the message shows the operands' full shapes.
+  const batchA = a.shape.slice(0, -2);
+  const batchB = b.shape.slice(0, -2);
+  for (let i = 1; i <= Math.min(batchA.length, batchB.length); i++) {
+    const da = batchA[batchA.length - i];
+    const db = batchB[batchB.length - i];
+    if (da !== db && da !== 1 && db !== 1) {
+      fail('matmul', `batch dimensions of ${shapeToString(a.shape)} @ ${shapeToString(b.shape)} cannot be broadcast (${da} vs ${db})`);
+    }
+  }
   const a2 = a.ndim === 1 ? expandDims(a, 0) : a;
   const b2 = b.ndim === 1 ? expandDims(b, 1) : b;
   let out = bind(matmulP, [a2, b2], undefined);

@@ -44,9 +44,20 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return bind(reshapeP, [x], target);
 }
 
+/**
+ * Normalize the position of a new axis inserted into a tensor of rank `ndim` (negative counts from
+ * the end of the new shape). The message speaks of the input's rank, not the result's.
+ */
+function newAxis(op: string, axis: number, ndim: number): number {
+  if (!Number.isInteger(axis) || axis < -ndim - 1 || axis > ndim) {
+    fail(op, `axis ${axis} is out of range for a new axis of a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'} (valid: ${-ndim - 1}..${ndim})`);
+  }
+  return axis < 0 ? axis + ndim + 1 : axis;
+}
+
 /** Insert a dimension of size 1 at `axis` (negative counts from the end of the new shape). */
 export function expandDims(x: Tensor, axis: number): Tensor {
-  const ax = normalizeAxis('expandDims', axis, x.ndim + 1);
+  const ax = newAxis('expandDims', axis, x.ndim);
   const shape = x.shape.slice();
   shape.splice(ax, 0, 1);
   return reshape(x, shape);
@@ -283,7 +294,7 @@ export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   for (const x of xs) {
     if (!shapesEqual(x.shape, xs[0].shape)) fail('stack', `all shapes must be equal, got ${xs.map((t) => shapeToString(t.shape)).join(', ')}`);
   }
-  const ax = normalizeAxis('stack', axis, xs[0].ndim + 1);
+  const ax = newAxis('stack', axis, xs[0].ndim);
   return concat(xs.map((x) => expandDims(x, ax)), ax);
 }
 

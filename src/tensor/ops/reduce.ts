@@ -52,14 +52,22 @@ export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return div(sum(x, axes, keepdims), count);
 }
 
+/** Normalized axes for max/min, refusing empty ones (there is no identity to return). */
+function nonEmptyAxes(op: 'max' | 'min', x: Tensor, axis: Axis | undefined): number[] {
+  const axes = normalizeAxes(op, axis, x.ndim);
+  const what = op === 'max' ? 'maximum' : 'minimum';
+  for (const a of axes) if (x.shape[a] === 0) fail(op, `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)}): the ${what} of nothing is undefined`);
+  return axes;
+}
+
 /** Maximum over `axis`. Reducing an empty axis is an error (there is no identity to return). */
 export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  const axes = normalizeAxes('max', axis, x.ndim);
-  for (const a of axes) if (x.shape[a] === 0) fail('max', `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)}): the maximum of nothing is undefined`);
+  const axes = nonEmptyAxes('max', x, axis);
   if (axes.length === 0) return x;
   return bind(maxP, [x], { axes, keepdims });
 }
 
 export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  return neg(max(neg(x), axis, keepdims));
+  // Validate here so that errors name `min`, not the `max` it is built from.
+  return neg(max(neg(x), nonEmptyAxes('min', x, axis), keepdims));
 }
