@@ -12,7 +12,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../tensor/ops/movement.js';
 import { backward } from './backward.js';
 import { ForwardBox, newLevel, ReverseBox } from './box.js';
-import { treeFlatten, treeUnflatten, type PyTree, type TreeDef } from './tree.js';
+import { treeFlatten, treeMap, treeUnflatten, type PyTree, type TreeDef } from './tree.js';
 
 /** Box every tensor leaf of each argument for reverse mode at `level`; returns the new args and leaf nodes. */
 function boxReverse(args: readonly PyTree[], level: number): { boxed: PyTree[]; leaves: Tensor[][]; nodes: ReverseBox[][]; defs: TreeDef[] } {
@@ -43,9 +43,24 @@ function primalAt(x: Tensor, level: number): Tensor {
  * as each argument). Like `jax.vjp`.
  */
 export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, (cotangent: PyTree) => any[]] {
+  const [out, pullback] = vjpWithAux(f, primals, false);
+  return [out, pullback];
+}
+
+/**
+ * vjp; with `hasAux`, f returns [output, aux] and aux comes back third, undifferentiated, with this
+ * level's boxes stripped (as the output's are): a box of a finished level would hide aux's
+ * dependence on the inputs from an enclosing transform.
+ */
+function vjpWithAux(f: (...args: any[]) => PyTree, primals: readonly PyTree[], hasAux: boolean): [any, (cotangent: PyTree) => any[], unknown] {
   const level = newLevel();
   const { boxed, leaves, nodes, defs } = boxReverse(primals, level);
-  const out = f(...boxed);
+  let out = f(...boxed);
+  let aux: unknown;
+  if (hasAux) {
+    aux = treeMap((t) => primalAt(t, level), (out as [PyTree, PyTree])[1]);
+    out = (out as [PyTree, PyTree])[0];
+  }
   const [outLeaves, outDef] = treeFlatten(out);
   const primalOut = treeUnflatten(outDef, outLeaves.map((x) => primalAt(x, level)));
   const pullback = (cotangent: PyTree): any[] => {
@@ -66,7 +81,7 @@ export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, 
     const totals = backward(seeds);
     return defs.map((def, a) => treeUnflatten(def, nodes[a].map((n, i) => totals.get(n) ?? zeros(leaves[a][i].shape))));
   };
-  return [primalOut, pullback];
+  return [primalOut, pullback, aux];
 }
 
 export interface GradOptions {
@@ -92,21 +107,20 @@ function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
 export function valueAndGrad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
   return (...args: any[]): any => {
     const which = checkArgnums('valueAndGrad', argnums, args.length);
-    let aux: unknown;
-    const inner = (...diffArgs: PyTree[]): Tensor => {
+    const inner = (...diffArgs: PyTree[]): PyTree => {
       const full = args.slice();
       which.forEach((a, i) => (full[a] = diffArgs[i]));
       const result = f(...full);
       let value: unknown = result;
       if (options.hasAux) {
         if (!Array.isArray(result) || result.length !== 2) fail('valueAndGrad', 'with hasAux, f must return [value, aux]');
-        [value, aux] = result;
+        value = result[0];
       }
       if (!(value instanceof Tensor)) fail('grad', `f must return a Tensor, got ${typeof value}`);
       if (value.size !== 1) fail('grad', `f must return a scalar (one-element) tensor, got shape ${shapeToString(value.shape)}`);
-      return value;
+      return result;
     };
-    const [value, pullback] = vjp(inner, ...which.map((a) => args[a]));
+    const [value, pullback, aux] = vjpWithAux(inner, which.map((a) => args[a]), options.hasAux === true);
     const grads = pullback(Tensor.fromData(Float32Array.of(1), (value as Tensor).shape));
     const g = typeof argnums === 'number' ? grads[0] : grads;
     return options.hasAux ? [[value, aux], g] : [value, g];
