@@ -283,3 +283,13 @@ describe('deep graphs', () => {
     expect(Math.abs(rr - ff)).toBeLessThanOrEqual(1e-4 * Math.abs(ff));
   });
 });
+
+describe('grad argument checks', () => {
+  it('refuses to differentiate with respect to an argument with no tensors', () => {
+    expect(() => grad((a: number, b: Tensor) => b.mul(a).sum())(2, tensor([1]))).toThrow(
+      /grad: argument 0 contains no tensors to differentiate \(got number\)/,
+    );
+    // The same call differentiating argument 1 works and treats the number as a constant.
+    expect(grad((a: number, b: Tensor) => b.mul(a).sum(), 1)(2, tensor([1])).toArray()).toEqual([2]);
+  });
+});

@@ -107,6 +107,12 @@ function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
 export function valueAndGrad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
   return (...args: any[]): any => {
     const which = checkArgnums('valueAndGrad', argnums, args.length);
+    for (const a of which) {
+      // Plain numbers are constants in a pytree; differentiating with respect to one is a mistake.
+      if (treeFlatten(args[a])[0].length === 0) {
+        fail('grad', `argument ${a} contains no tensors to differentiate (got ${typeof args[a]}); wrap numbers with tensor() or scalar()`);
+      }
+    }
     const inner = (...diffArgs: PyTree[]): PyTree => {
       const full = args.slice();
       which.forEach((a, i) => (full[a] = diffArgs[i]));
