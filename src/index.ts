@@ -10,3 +10,4 @@ export { SieveError } from './errors.js';
 export * as random from './random/index.js';
 export { key, PRNGKey } from './random/key.js';
 export { sgd, adam, stepDecay, type Optimizer, type LearningRate, type SgdState, type AdamState } from './vi/optimizers.js';
+export * from './dist/index.js';

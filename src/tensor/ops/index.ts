@@ -3,3 +3,5 @@ export * from './reduce.js';
 export * from './movement.js';
 export * from './linalg.js';
 export * from './composite.js';
+export * from './linalg-extra.js';
+export * from './gamma-reparam.js';
