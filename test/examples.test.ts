@@ -1,0 +1,29 @@
+// The README's quick tour is examples/quick-tour.ts verbatim; this runs it and checks the README
+// still shows the same code, so the documentation can never drift from code that works.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+
+describe('README quick tour', () => {
+  it('runs and prints what the comments promise', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+    });
+    try {
+      await import('../examples/quick-tour.js');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines[0]).toBe('Tensor([-2., -2.], shape=[2])');
+    const [d2, , tangent] = lines[2].split(' ');
+    expect(Number(d2)).toBeCloseTo(-Math.sin(1), 6);
+    expect(Number(tangent)).toBe(1);
+  });
+
+  it('is shown verbatim in the README', () => {
+    const tour = readFileSync(new URL('../examples/quick-tour.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    // The README imports from the package name instead of the source path.
+    expect(readme).toContain(tour.replace("from '../src/index.js'", "from 'sieve-vi'").trim());
+  });
+});
