@@ -5,37 +5,57 @@
  * the nodes that use it, ask its primitive for the cotangents of its inputs, and add them into the
  * parents' running totals. Leaves end up holding the gradient.
  *
- * "After all the nodes that use it" is easy: nodes are numbered in creation order and a node is
- * always created after its arguments, so visiting the reachable nodes from the highest id down
- * handles every consumer before its producer.
+ * "After all the nodes that use it": a depth-first search that lists each node after its parents
+ * (post-order) puts every producer before its consumers; read backwards, that list handles every
+ * consumer before its producer.
+ *
+ * Speed matters here (a scalar program can have millions of nodes), so the pass keeps its
+ * bookkeeping on the nodes themselves instead of in Maps and Sets: `node.pass` marks the nodes
+ * this pass has seen (each pass has a new number, so old marks need no clearing), and
+ * `node.cotangent` holds the running total of the node's cotangent.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../tensor/ops/elementwise.js';
-import { unboxAt, type ReverseBox } from './box.js';
+import { fail } from '../errors.js';
+import type { ReverseBox } from './box.js';
 
-/** Every node reachable from `roots` (following arguments at the same level), newest first. */
-function reachableNewestFirst(roots: Iterable<ReverseBox>): ReverseBox[] {
-  const seen = new Set<number>();
-  const found: ReverseBox[] = [];
+let lastPass = 0;
+/** Levels whose backward pass is running, to refuse re-entry (it would share the scratch fields). */
+const running = new Set<number>();
+
+/** Every node reachable from `roots` (following arguments at the same level), parents before children. */
+function postOrder(roots: Iterable<ReverseBox>, pass: number): ReverseBox[] {
+  const order: ReverseBox[] = [];
+  // An explicit stack instead of recursion: a long chain of ops would overflow the call stack.
+  // `stack` is the current path from a root; `next[k]` is the next argument of stack[k] to explore.
   const stack: ReverseBox[] = [];
+  const next: number[] = [];
   for (const root of roots) {
-    if (!seen.has(root.id)) {
-      seen.add(root.id);
-      stack.push(root);
-    }
-  }
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    found.push(node);
-    for (let i = 0; i < node.args.length; i++) {
-      const parent = node.parent(i);
-      if (parent !== null && !seen.has(parent.id)) {
-        seen.add(parent.id);
-        stack.push(parent);
+    if (root.pass === pass) continue;
+    root.pass = pass;
+    stack.push(root);
+    next.push(0);
+    while (stack.length > 0) {
+      const top = stack.length - 1;
+      const node = stack[top];
+      const i = next[top];
+      if (i < node.args.length) {
+        next[top] = i + 1;
+        const parent = node.parent(i);
+        if (parent !== null && parent.pass !== pass) {
+          parent.pass = pass;
+          stack.push(parent);
+          next.push(0);
+        }
+      } else {
+        // All parents are listed (a graph has no cycles, so none of them is still on the path).
+        stack.pop();
+        next.pop();
+        order.push(node);
       }
     }
   }
-  return found.sort((a, b) => b.id - a.id);
+  return order;
 }
 
 /**
@@ -43,32 +63,38 @@ function reachableNewestFirst(roots: Iterable<ReverseBox>): ReverseBox[] {
  * Returns the accumulated cotangent of every leaf reached (and of the seeds that are leaves).
  */
 export function backward(seeds: ReadonlyMap<ReverseBox, Tensor>): Map<ReverseBox, Tensor> {
-  const cotangents = new Map<number, Tensor>();
-  for (const [node, g] of seeds) cotangents.set(node.id, g);
   const leaves = new Map<ReverseBox, Tensor>();
-  for (const node of reachableNewestFirst(seeds.keys())) {
-    const g = cotangents.get(node.id);
-    if (g === undefined) continue;
-    cotangents.delete(node.id); // each cotangent is read exactly once
-    if (node.prim === null) {
-      leaves.set(node, g);
-      continue;
+  if (seeds.size === 0) return leaves;
+  const level = seeds.keys().next().value!.level; // all seeds come from one transform call
+  if (running.has(level)) fail('vjp', 'a pullback cannot be called while a backward pass of the same transform is running');
+  const order = postOrder(seeds.keys(), ++lastPass);
+  running.add(level);
+  try {
+    for (const [node, g] of seeds) node.cotangent = g;
+    for (let k = order.length - 1; k >= 0; k--) {
+      const node = order[k];
+      const g = node.cotangent;
+      if (g === null) continue; // its consumers sent no cotangent (their rules returned null)
+      node.cotangent = null; // each cotangent is read exactly once; dropping it frees memory early
+      if (node.prim === null) {
+        leaves.set(node, g);
+        continue;
+      }
+      const inputCotangents = node.prim.vjp(g, node.inputs(), node.primal, node.params, node.needs());
+      for (let i = 0; i < inputCotangents.length; i++) {
+        const c = inputCotangents[i];
+        if (c === null || c === undefined) continue;
+        const parent = node.parent(i);
+        if (parent === null) continue;
+        parent.cotangent = parent.cotangent === null ? c : add(parent.cotangent, c);
+      }
     }
-    const n = node.args.length;
-    const needs = new Array<boolean>(n);
-    const inputs = new Array<Tensor>(n);
-    for (let i = 0; i < n; i++) {
-      needs[i] = node.parent(i) !== null;
-      inputs[i] = unboxAt(node.args[i], node.level);
-    }
-    const inputCotangents = node.prim.vjp(g, inputs, node.primal, node.params, needs);
-    for (let i = 0; i < n; i++) {
-      const parent = node.parent(i);
-      const c = inputCotangents[i];
-      if (parent === null || c === null || c === undefined) continue;
-      const previous = cotangents.get(parent.id);
-      cotangents.set(parent.id, previous === undefined ? c : add(previous, c));
-    }
+  } catch (e) {
+    // A vjp rule threw: leave no stale cotangents behind for the next pass over these nodes.
+    for (const node of order) node.cotangent = null;
+    throw e;
+  } finally {
+    running.delete(level);
   }
   return leaves;
 }

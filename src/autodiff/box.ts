@@ -14,7 +14,8 @@
  * inner transform cannot mistake an outer transform's perturbation for its own.
  *
  * There is no tape: the graph is the web of ReverseBoxes reachable from the output, and it is garbage
- * collected with the tensors.
+ * collected with the tensors. Scalar programs make one node per operation, so nodes are kept
+ * small: every field below is one the backward pass needs.
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { Primitive } from './primitive.js';
@@ -26,19 +27,24 @@ export function newLevel(): number {
   return ++lastLevel;
 }
 
-let lastNodeId = 0;
+// `needs` arrays for one- and two-argument nodes, shared because the backward pass asks for one per
+// node and vjp rules only read them (frozen, so a rule that tried to write would fail loudly).
+const NEEDS_1: readonly (readonly boolean[])[] = [Object.freeze([false]), Object.freeze([true])];
+const NEEDS_2: readonly (readonly boolean[])[] = [
+  Object.freeze([false, false]), Object.freeze([true, false]), Object.freeze([false, true]), Object.freeze([true, true]),
+];
 
 /**
  * A reverse-mode box is also a node of the computation graph: it records which primitive made this
  * value, from which arguments (as passed, boxed at this level or not) and with which parameters.
  * A leaf (an input of the transform) has no primitive and no arguments.
- *
- * Nodes are numbered in creation order. A node is always created after the nodes of its
- * arguments, so visiting nodes from the highest id down is a valid reverse topological order.
  */
 export class ReverseBox {
-  readonly kind = 'reverse' as const;
-  readonly id = ++lastNodeId;
+  /** Scratch space of the backward pass (see backward.ts): the last pass that visited this node... */
+  pass = 0;
+  /** ...and, during that pass, the sum of the cotangents its consumers have sent so far. */
+  cotangent: Tensor | null = null;
+
   constructor(
     readonly level: number,
     readonly primal: Tensor,
@@ -46,6 +52,11 @@ export class ReverseBox {
     readonly args: readonly Tensor[],
     readonly params: unknown,
   ) {}
+
+  // A getter rather than a field: the same answer for every node, so no need to store it in each.
+  get kind(): 'reverse' {
+    return 'reverse';
+  }
 
   static leaf(level: number, primal: Tensor): ReverseBox {
     return new ReverseBox(level, primal, null, [], undefined);
@@ -56,15 +67,36 @@ export class ReverseBox {
     const b = this.args[i]._box;
     return b !== null && b.level === this.level ? (b as ReverseBox) : null;
   }
+
+  /** The arguments with this level's boxes removed: what the primitive computed with. */
+  inputs(): Tensor[] {
+    const n = this.args.length;
+    const out = new Array<Tensor>(n);
+    for (let i = 0; i < n; i++) out[i] = unboxAt(this.args[i], this.level);
+    return out;
+  }
+
+  /** For each argument, whether it depends on the inputs (so its cotangent is wanted). */
+  needs(): readonly boolean[] {
+    const n = this.args.length;
+    if (n === 1) return NEEDS_1[this.parent(0) !== null ? 1 : 0];
+    if (n === 2) return NEEDS_2[(this.parent(0) !== null ? 1 : 0) + (this.parent(1) !== null ? 2 : 0)];
+    const out = new Array<boolean>(n);
+    for (let i = 0; i < n; i++) out[i] = this.parent(i) !== null;
+    return out;
+  }
 }
 
 export class ForwardBox {
-  readonly kind = 'forward' as const;
   constructor(
     readonly level: number,
     readonly primal: Tensor,
     readonly tangent: Tensor,
   ) {}
+
+  get kind(): 'forward' {
+    return 'forward';
+  }
 }
 
 export type Box = ReverseBox | ForwardBox;

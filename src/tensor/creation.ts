@@ -3,6 +3,7 @@
  */
 import { fail } from '../errors.js';
 import { checkShape, shapeSize, shapeToString, type Shape } from './shape.js';
+import { allocate } from './backend/js.js';
 import { Tensor, type NestedArray, type TensorLike } from './tensor.js';
 
 function inferShape(op: string, value: NestedArray): number[] {
@@ -35,8 +36,10 @@ function flattenInto(op: string, value: NestedArray, shape: Shape, dim: number, 
 export function tensor(value: NestedArray | Float32Array | ArrayLike<number>, shape?: Shape): Tensor {
   const op = 'tensor';
   if (typeof value === 'number') {
-    const data = Float32Array.of(value);
-    return shape === undefined ? Tensor.fromData(data, []) : tensor(Array.from(data), shape);
+    return shape === undefined ? scalar(value) : tensor([value], shape);
+  }
+  if (value === null || typeof value !== 'object') {
+    fail(op, `expected a number, nested arrays of numbers or a typed array, got ${value === null ? 'null' : typeof value}`);
   }
   if (Array.isArray(value) && (shape === undefined || (value.length > 0 && Array.isArray(value[0])))) {
     const inferred = inferShape(op, value as NestedArray);
@@ -45,6 +48,10 @@ export function tensor(value: NestedArray | Float32Array | ArrayLike<number>, sh
     if (shape !== undefined) return tensor(data, shape);
     return Tensor.fromData(data, inferred);
   }
+  if (Array.isArray(value)) {
+    const bad = value.findIndex((v) => typeof v !== 'number');
+    if (bad >= 0) fail(op, `expected numbers, got ${typeof value[bad]} at position ${bad}`);
+  }
   const flat = Float32Array.from(value as ArrayLike<number>);
   const s = shape ?? [flat.length];
   checkShape(op, s);
@@ -52,16 +59,37 @@ export function tensor(value: NestedArray | Float32Array | ArrayLike<number>, sh
   return Tensor.fromData(flat, s.slice());
 }
 
+// Shapes are never mutated, so every scalar can share one empty shape array.
 const SCALAR_SHAPE: Shape = Object.freeze([]) as Shape;
 
 export function scalar(value: number): Tensor {
-  return Tensor.fromData(Float32Array.of(value), SCALAR_SHAPE);
+  const data = allocate(1);
+  data[0] = value;
+  return Tensor.fromData(data, SCALAR_SHAPE);
 }
+
+/**
+ * The scalar tensors made from numbers in expressions like `y.mul(0.9999)`. Tensors are immutable,
+ * so one tensor per constant can be shared by every op that uses it: scalar code then allocates
+ * (and keeps alive in autodiff graphs) no new tensor per constant. Cleared when full, to stay small.
+ */
+const constants = new Map<number, Tensor>();
+const MAX_CONSTANTS = 256;
 
 /** Numbers become scalar tensors; tensors pass through. */
 export function asTensor(x: TensorLike): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x === 'number') return scalar(x);
+  if (typeof x === 'number') {
+    // A Map treats -0 and 0 as the same key, so -0 (rare) gets a tensor of its own each time.
+    if (x === 0 && 1 / x < 0) return scalar(x);
+    let t = constants.get(x);
+    if (t === undefined) {
+      if (constants.size >= MAX_CONSTANTS) constants.clear();
+      t = scalar(x);
+      constants.set(x, t);
+    }
+    return t;
+  }
   return fail('asTensor', `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);
 }
 
