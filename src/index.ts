@@ -9,5 +9,5 @@ export { SieveError } from './errors.js';
 // Random numbers live in their own namespace, as in `jax.random`: random.split, random.normal, ...
 export * as random from './random/index.js';
 export { key, PRNGKey } from './random/key.js';
-export { sgd, adam, stepDecay, type Optimizer, type LearningRate, type SgdState, type AdamState } from './vi/optimizers.js';
 export * from './dist/index.js';
+export * from './vi/index.js';

@@ -31,7 +31,8 @@ const negP = unaryPrimitive('neg', (g) => neg(g));
 const expP = unaryPrimitive('exp', (g, _x, y) => mul(g, y));
 const logP = unaryPrimitive('log', (g, x) => div(g, x));
 const log1pP = unaryPrimitive('log1p', (g, x) => div(g, add(x, 1)));
-const expm1P = unaryPrimitive('expm1', (g, _x, y) => mul(g, add(y, 1)));
+// d/dx expm1(x) = e^x; computing it as y + 1 would lose everything below e^-17 to rounding.
+const expm1P = unaryPrimitive('expm1', (g, x) => mul(g, exp(x)));
 const sqrtP = unaryPrimitive('sqrt', (g, _x, y) => div(g, mul(y, 2)));
 const sinP = unaryPrimitive('sin', (g, x) => mul(g, cos(x)));
 const cosP = unaryPrimitive('cos', (g, x) => neg(mul(g, sin(x))));
