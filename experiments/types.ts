@@ -1,0 +1,82 @@
+/**
+ * The contract between the `sieve` CLI and the experiments it runs. An experiment is a plain
+ * object with a `run(context)` that returns numbers, tables and plot data; the CLI owns the
+ * terminal (progress bars, summaries) and the report (HTML with inline SVG, results.json).
+ * Experiments never print directly and never write files.
+ */
+
+/** How long to run: 'tiny' for the test suite (seconds), 'quick' for `npm start` (the five together
+ * within about three minutes on 2 cores), 'full' for the longer versions. */
+export type RunMode = 'tiny' | 'quick' | 'full';
+
+export interface ProgressTask {
+  /** Advance to `done` of `total` steps; `info` is shown beside the bar (e.g. { bound: -91.3 }). */
+  update(done: number, info?: Record<string, number | string>): void;
+  finish(): void;
+}
+
+export interface RunContext {
+  seed: number;
+  mode: RunMode;
+  /** Start a progress bar for a loop of `total` steps. */
+  progress(label: string, total: number): ProgressTask;
+  /** True once the user pressed Ctrl-C: stop early and return what has been computed. */
+  shouldStop(): boolean;
+  /** A line of commentary for the terminal (not the report). */
+  log(message: string): void;
+}
+
+export interface Series {
+  name: string;
+  x: number[];
+  y: number[];
+  /** Optional ± band (same length as y), e.g. standard errors. */
+  band?: number[];
+}
+
+export interface Plot {
+  id: string;
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  xLog?: boolean;
+  yLog?: boolean;
+  series: Series[];
+  /** One or two sentences: what the plot shows and how to read it. */
+  caption: string;
+}
+
+export interface Table {
+  title: string;
+  columns: string[];
+  rows: (string | number)[][];
+}
+
+export interface ExperimentResult {
+  name: string;
+  title: string;
+  /** What the experiment shows, in a few sentences. */
+  summary: string;
+  plots: Plot[];
+  tables: Table[];
+  /** The seed paper's numbers beside ours, where they exist. */
+  references: Table[];
+  /** Honest notes where we differ from the paper (scale, data set, steps). */
+  comments: string[];
+  /** Key numbers (for results.json and tests), e.g. { finalPhiError: 0.01 }. */
+  metrics: Record<string, number>;
+  /** The settings actually used (steps, samples, learning rates...). */
+  settings: Record<string, number | string | boolean>;
+  /** True if stopped early by Ctrl-C. */
+  interrupted: boolean;
+  /** Wall time in seconds. */
+  seconds: number;
+}
+
+export interface Experiment {
+  name: string;
+  title: string;
+  /** One line for `sieve experiments --help`. */
+  description: string;
+  run(context: RunContext): Promise<ExperimentResult>;
+}
