@@ -293,3 +293,15 @@ describe('grad argument checks', () => {
     expect(grad((a: number, b: Tensor) => b.mul(a).sum(), 1)(2, tensor([1])).toArray()).toEqual([2]);
   });
 });
+
+describe('customVjp under a forward level', () => {
+  it('still uses the rule at reverse levels below a jvp', () => {
+    // A rule that differs from fn's true derivative (fn is constant to autodiff) makes the path visible.
+    const f = customVjp((x: Tensor) => stopGradient(x.mul(2)), (g: Tensor) => [g.mul(2)]);
+    const y0 = tensor(0.5);
+    const direct = grad((a: Tensor) => f(a.add(y0)))(tensor(1.5));
+    const underJvp = grad((a: Tensor) => jvp((b: Tensor) => f(a.add(b)), [y0], [tensor(1)])[0])(tensor(1.5));
+    expect(direct.item()).toBe(2);
+    expect(underJvp.item()).toBe(2);
+  });
+});

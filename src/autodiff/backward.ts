@@ -3,7 +3,7 @@
  *
  * Starting from the output nodes with their cotangents, visit every node of the graph after all
  * the nodes that use it, ask its primitive for the cotangents of its inputs, and add them into the
- * parents' running totals. Leaves end up holding the gradient.
+ * parents' running totals. The totals that reach the leaves (the transform's inputs) are returned.
  *
  * "After all the nodes that use it": a depth-first search that lists each node after its parents
  * (post-order) puts every producer before its consumers; read backwards, that list handles every

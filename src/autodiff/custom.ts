@@ -2,7 +2,7 @@
  * stopGradient and customVjp: two ways to take control of what reverse mode sees.
  */
 import { Tensor } from '../tensor/tensor.js';
-import { ReverseBox, topLevel, unboxAt } from './box.js';
+import { ForwardBox, ReverseBox, topLevel, unboxAt } from './box.js';
 import { definePrimitive } from './primitive.js';
 import { treeMap, type PyTree } from './tree.js';
 
@@ -22,7 +22,8 @@ export function stopGradient<T extends PyTree>(x: T): T {
  * `fn` computes the value; the rule maps the output cotangent `g` to one cotangent per input
  * (null for none). Write the rule with differentiable tensor ops and second derivatives work too.
  * Under reverse mode, the rule replaces differentiation through `fn` (useful for numerically
- * stable or cheaper gradients, as `logsumexp` does). Forward mode (jvp) differentiates `fn` itself.
+ * stable or cheaper gradients, as `logsumexp` does), at every nesting level. Forward mode (jvp)
+ * has no rule to use, so it differentiates `fn` itself to get the tangent.
  */
 export function customVjp(
   fn: (...inputs: Tensor[]) => Tensor,
@@ -33,17 +34,23 @@ export function customVjp(
     name,
     impl: (xs) => fn(...xs),
     vjp: (g, xs, y, _p, needs) => vjp(g, xs, y).map((c, i) => (needs[i] ? c : null)),
-    jvp: () => null, // never used: forward levels call fn directly (below)
+    jvp: () => null, // never used: forward levels are handled in `call` below
   });
   const call = (...inputs: Tensor[]): Tensor => {
     const level = topLevel(inputs);
     if (level < 0) return fn(...inputs);
     const box = inputs.find((x) => x._box?.level === level)!._box!;
-    if (box.kind === 'forward') return fn(...inputs);
-    // Reverse level: compute the output one level down (honouring this rule there too), then
-    // record a node whose VJP is the user's rule.
+    // In both cases the output one level down is computed by `call` again, so reverse levels
+    // below this one still use the rule.
     const primals = inputs.map((x) => unboxAt(x, level));
     const output = call(...primals);
+    if (box.kind === 'forward') {
+      // Forward level: the tangent comes from differentiating fn itself (fn runs once more).
+      const viaFn = fn(...inputs)._box;
+      if (viaFn === null || viaFn.level !== level) return output; // no dependence at this level
+      return Tensor._traced(new ForwardBox(level, output, (viaFn as ForwardBox).tangent));
+    }
+    // Reverse level: record a node whose VJP is the user's rule.
     return Tensor._traced(new ReverseBox(level, output, prim, inputs, undefined));
   };
   return call;

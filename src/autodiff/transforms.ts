@@ -39,7 +39,7 @@ function primalAt(x: Tensor, level: number): Tensor {
 
 /**
  * Reverse mode, the general form: returns the output of f(...primals) and a function that maps a
- * cotangent for that output (same pytree structure) to one cotangent per argument (same structure
+ * cotangent for that output (same leaves in the same order, with the same shapes) to one cotangent per argument (same structure
  * as each argument). Like `jax.vjp`.
  */
 export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, (cotangent: PyTree) => any[]] {
@@ -144,7 +144,7 @@ export function grad(f: (...args: any[]) => any, argnums: Argnums = 0, options: 
 
 /**
  * Forward mode: jvp(f, primals, tangents) returns [f(...primals), J·tangents], where primals and
- * tangents are arrays of pytrees of the same structure. Like `jax.jvp`.
+ * tangents are arrays of pytrees with the same leaves (same count, order and shapes). Like `jax.jvp`.
  */
 export function jvp(f: (...args: any[]) => PyTree, primals: readonly PyTree[], tangents: readonly PyTree[]): [any, any] {
   if (primals.length !== tangents.length) fail('jvp', `got ${primals.length} primals but ${tangents.length} tangents`);

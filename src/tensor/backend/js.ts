@@ -21,7 +21,10 @@ const SLAB_SIZE = 256;
 let slab = new ArrayBuffer(SLAB_SIZE * 4);
 let slabUsed = 0;
 
-/** A zero-filled Float32Array of n elements: fresh storage that no other array shares. */
+/**
+ * A zero-filled Float32Array of n elements, not shared with any other tensor's elements. (One-element
+ * arrays are windows onto a shared slab, so `.buffer` of such an array is that slab: never transfer it.)
+ */
 export function allocate(n: number): Float32Array {
   if (n !== 1) return new Float32Array(n);
   if (slabUsed === SLAB_SIZE) {
