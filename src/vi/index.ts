@@ -18,3 +18,4 @@ export {
   type GradPair, type CheckArgs, type ExactExpectationOptions, type ExactExpectationResult, type MonteCarloOptions,
   type CheckUnbiasedOptions, type CheckUnbiasedResult, type GradientSnrResult,
 } from './check.js';
+export { withInfo, scoreDraws, pathwiseDraws, finish, logJointOf, checkSampleCount, checkDraws, dataScale, batchSize } from './common.js';
