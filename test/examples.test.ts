@@ -27,3 +27,27 @@ describe('README quick tour', () => {
     expect(readme).toContain(tour.replace("from '../src/index.js'", "from 'sieve-vi'").trim());
   });
 });
+
+describe('README estimator examples', () => {
+  it('run, and every bound is finite', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      lines.push(args.map((a) => String(a)).join(' '));
+    });
+    try {
+      await import('../examples/estimators.js');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toHaveLength(5);
+    for (const line of lines) {
+      for (const word of line.split(' ')) if (/^-?[0-9.e+-]+$/.test(word)) expect(Number.isFinite(Number(word))).toBe(true);
+    }
+  });
+
+  it('are shown verbatim in the README', () => {
+    const code = readFileSync(new URL('../examples/estimators.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(code.replace("from '../src/index.js'", "from 'sieve-vi'").trim());
+  });
+});

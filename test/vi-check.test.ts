@@ -295,7 +295,7 @@ describe('normalQuantile', () => {
   });
 });
 
-describe('README section (docs/readme-vi-score.md)', () => {
+describe('README section (docs/estimators.md)', () => {
   it('its examples run and print what the comments say', () => {
     const out = runReadmeExamples();
     // With N = 1000 the IWAE estimate is within a few 1e-3 of log p(x) = 0.148017 (it is not a
@@ -316,7 +316,7 @@ describe('README section (docs/readme-vi-score.md)', () => {
   });
 
   it('shows the example code verbatim', () => {
-    const doc = readFileSync(new URL('../docs/readme-vi-score.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../docs/estimators.md', import.meta.url), 'utf8');
     const src = readFileSync(new URL('./helpers/vi-score-readme.ts', import.meta.url), 'utf8');
     const blocks = [...src.matchAll(/\/\/ ---- example start\n([\s\S]*?)\n\s*\/\/ ---- example end/g)].map((m) => m[1].replace(/^ {2}/gm, ''));
     expect(blocks.length).toBeGreaterThanOrEqual(3);

@@ -1,5 +1,5 @@
 /**
- * The examples of docs/readme-vi-score.md, runnable: the code between the "example start/end"
+ * The examples of docs/estimators.md, runnable: the code between the "example start/end"
  * markers is shown verbatim in the document (test/vi-check.test.ts checks that), with imports
  * from 'sieve-vi' instead of the source paths.
  */
