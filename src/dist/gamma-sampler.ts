@@ -1,9 +1,9 @@
 /**
  * Log-space standard Gamma sampling for the Gamma, Beta and Dirichlet distributions.
  *
- * The same algorithm as `src/random/gamma.ts` (Marsaglia–Tsang for alpha >= 1, with the
- * G · U^(1/alpha) boost for alpha < 1, output element i from the stream foldIn(key, i)), but the
- * result is returned as its logarithm, computed as log G + log(U) / alpha. A Gamma(0.01) draw is
+ * The draws of `src/random/gamma.ts` (Marsaglia–Tsang for alpha >= 1, with the G · U^(1/alpha)
+ * boost for alpha < 1, output element i from the stream foldIn(key, i)), returned as logarithms
+ * (`sampleLogGamma`), computed as log G + log(U) / alpha. A Gamma(0.01) draw is
  * below 1e-38 (float32 underflow) with probability about 0.4; its logarithm is an ordinary number,
  * so Beta and Dirichlet samples built from it (by sigmoid / softmax of log-gammas) stay exact and
  * never become 0/0.
@@ -12,32 +12,13 @@ import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { PRNGKey } from '../random/key.js';
 import { elementStream, type BitStream } from '../random/stream.js';
+import { sampleLogGamma } from '../random/gamma.js';
 import { toShape } from './util.js';
-
-/** log of a Marsaglia–Tsang Gamma(alpha, 1) draw, alpha >= 1. */
-function logMarsagliaTsang(stream: BitStream, alpha: number): number {
-  const d = alpha - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = stream.normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = stream.openUniform();
-    if (u < 1 - 0.0331 * x * x * x * x) return Math.log(d) + Math.log(v);
-    if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return Math.log(d) + Math.log(v);
-  }
-}
 
 /** log of one Gamma(alpha, 1) draw; NaN for an invalid alpha (never loops forever). */
 export function logGammaDraw(stream: BitStream, alpha: number): number {
   if (!(alpha > 0) || !Number.isFinite(alpha)) return NaN;
-  if (alpha >= 1) return logMarsagliaTsang(stream, alpha);
-  const logG = logMarsagliaTsang(stream, alpha + 1);
-  return logG + Math.log(stream.openUniform()) / alpha;
+  return sampleLogGamma(stream, alpha);
 }
 
 /**

@@ -41,8 +41,17 @@ function marsagliaTsang(stream: BitStream, alpha: number): number {
  */
 export function sampleGamma(stream: BitStream, alpha: number): number {
   if (alpha >= 1) return marsagliaTsang(stream, alpha);
-  const logG = Math.log(marsagliaTsang(stream, alpha + 1));
-  return Math.exp(logG + Math.log(stream.openUniform()) / alpha);
+  return Math.exp(sampleLogGamma(stream, alpha));
+}
+
+/**
+ * The logarithm of one Gamma(alpha, 1) value, from the same draws as `sampleGamma`. For tiny
+ * alpha the value itself underflows (Gamma(0.01) < 1e-38 with probability about 0.4) but its log
+ * is an ordinary number: Beta and Dirichlet samples are built from log-gammas for that reason.
+ */
+export function sampleLogGamma(stream: BitStream, alpha: number): number {
+  if (alpha >= 1) return Math.log(marsagliaTsang(stream, alpha));
+  return Math.log(marsagliaTsang(stream, alpha + 1)) + Math.log(stream.openUniform()) / alpha;
 }
 
 /** Gamma values for the given shape parameters, output element i from the stream foldIn(key, i). */
