@@ -45,7 +45,7 @@ const r1 = vrs(k, theta, logits, null, { problem: categorical, samples: 5, thres
 console.log(r1.bound, r1.diagnostics.acceptanceRate!.item(), r1.diagnostics.proposals);
 
 // RVRS: the reparameterized version, with the threshold adapted toward 33% acceptance.
-let T2 = initialThreshold(key(2), {}, phi, x, { problem: gaussian, samples: 200 }); // -ELBO
+let T2: number | Tensor = initialThreshold(key(2), {}, phi, x, { problem: gaussian, samples: 200 }); // -ELBO
 const [[, diag], gRvrs] = valueAndGrad((p: typeof phi) => {
   const out = rvrs(k, {}, p, x, { problem: gaussian, samples: 4, threshold: T2, acceptanceFloor: 1e-4 });
   return [out.loss, out.diagnostics];
