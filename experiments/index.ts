@@ -2,9 +2,16 @@
  * The registry of experiments known to `sieve experiments`, in the order they run.
  */
 import type { Experiment } from './types.js';
+import { vrsDiagnostic } from './vrs-diagnostic.js';
+import { snrScaling } from './snr-scaling.js';
+import { logisticRegression } from './logistic-regression.js';
+import { sigmoidBeliefNet } from './sbn.js';
 
 export const EXPERIMENTS: Experiment[] = [
-  // vrsDiagnostic, snrScaling, logisticRegression, sigmoidBeliefNet, vae
+  vrsDiagnostic,
+  snrScaling,
+  logisticRegression,
+  sigmoidBeliefNet,
 ];
 
 export type * from './types.js';

@@ -1,0 +1,433 @@
+/**
+ * `sieve fit --model NAME --estimator NAME [options]`: train one model with one estimator (Adam
+ * on θ and φ), show the bound in a progress bar, print the bound over training, and write a
+ * one-experiment report (plot of the bound against step; acceptance and threshold for the
+ * rejection estimators) with results.json.
+ */
+import * as path from 'node:path';
+import type { ExperimentResult, Plot, RunMode, Table } from '../../experiments/types.js';
+import type { FitModel, ModelSpec } from '../../models/types.js';
+import { treeFlatten } from '../../src/autodiff/index.js';
+import { foldIn, key, split, type PRNGKey } from '../../src/random/key.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import {
+  adam, adaptThreshold, initialThreshold, quantileThreshold, thresholdGradient, type AdaptThresholdState, type EstimatorResult,
+} from '../../src/vi/index.js';
+import { valueAndGrad } from '../../src/autodiff/index.js';
+import { formatOptionsHelp, parseCommandArgs, UsageError, validList, type CommandSpec, type OptionValue } from '../args.js';
+import { ESTIMATORS, findEstimator, type EstimatorEntry, type EstimatorOptionName } from '../estimators.js';
+import { formatNumber } from '../format.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, timestamp, type CliIo } from '../io.js';
+import { ProgressRenderer } from '../progress.js';
+import { writeReport } from '../report/index.js';
+import { handleInterrupts, makeRecord, modeFrom, yieldToEventLoop } from '../run.js';
+import { formatExperimentSummary } from '../terminal-table.js';
+
+export const FIT_DEFAULTS = { steps: 1000, lr: 0.01, samples: 8, gamma: 0.9, refresh: 100, targetAccept: 0.33, acceptanceFloor: 0, maxProposals: 10_000, seed: 1 } as const;
+/** Draws per data point used to set a threshold (quantile or initial). */
+const THRESHOLD_SAMPLES = 128;
+/** Step size of the target-acceptance rule for T. */
+const THRESHOLD_LR = 1;
+
+const appliesTo = (opt: EstimatorOptionName): string => ESTIMATORS.filter((e) => e.options.includes(opt)).map((e) => e.name).join(', ');
+
+export function fitSpec(models: readonly ModelSpec[]): CommandSpec {
+  return {
+    name: 'fit',
+    summary: 'train one model with one estimator and report the bound over time',
+    options: [
+      { name: 'model', type: 'choice', noun: 'model', choices: () => models.map((m) => m.name), description: 'the model to fit (required)' },
+      { name: 'estimator', type: 'choice', noun: 'estimator', choices: () => ESTIMATORS.map((e) => e.name), description: 'the gradient estimator', defaultText: 'elbo for continuous latents, elbo-sf for discrete' },
+      { name: 'steps', type: 'integer', min: 1, max: 10_000_000, description: 'optimization steps', defaultText: String(FIT_DEFAULTS.steps) },
+      { name: 'lr', type: 'number', min: 0, minExclusive: true, max: 10, description: 'Adam learning rate', defaultText: String(FIT_DEFAULTS.lr) },
+      { name: 'samples', type: 'integer', min: 1, max: 100_000, description: 'samples per data point (S or N); vimco, vimco-star, vrs, rvrs need >= 2', defaultText: String(FIT_DEFAULTS.samples) },
+      { name: 'batch-size', type: 'integer', min: 1, description: 'minibatch size for models with local latents', defaultText: "the model's" },
+      { name: 'alpha', type: 'number', min: 0, max: 1, maxExclusive: true, description: `VR-IWAE alpha (${appliesTo('alpha')})`, defaultText: '0.5 for vr-iwae, 0 for vimco-star' },
+      { name: 'threshold', type: 'number', description: `fixed threshold T (${appliesTo('threshold')}); replaces --gamma / --target-accept`, metavar: 'T' },
+      { name: 'gamma', type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true, description: 'vrs: T is the gamma-quantile of log q - log p under q', defaultText: String(FIT_DEFAULTS.gamma) },
+      { name: 'refresh', type: 'integer', min: 1, description: 'vrs: recompute the quantile threshold every N steps', defaultText: String(FIT_DEFAULTS.refresh) },
+      { name: 'target-accept', type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true, description: 'rvrs: adapt T so the acceptance rate approaches this', defaultText: String(FIT_DEFAULTS.targetAccept) },
+      { name: 'acceptance-floor', type: 'number', min: 0, max: 1, maxExclusive: true, description: `acceptance floor epsilon (${appliesTo('acceptance-floor')})`, defaultText: '0' },
+      { name: 'max-proposals', type: 'integer', min: 1, description: `cap on proposals per data point (${appliesTo('max-proposals')})`, defaultText: String(FIT_DEFAULTS.maxProposals) },
+      { name: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, description: 'random seed (data and training); same seed, same numbers', defaultText: String(FIT_DEFAULTS.seed) },
+      { name: 'tiny', type: 'boolean', description: 'build the model at its tiny (test) size' },
+      { name: 'quick', type: 'boolean', description: 'build the model at its quick size (default)' },
+      { name: 'full', type: 'boolean', description: 'build the model at its full size' },
+      { name: 'out', type: 'string', metavar: 'DIR', description: 'report directory', defaultText: 'reports/fit-<model>-<estimator>-<date>' },
+    ],
+  };
+}
+
+export function fitHelp(models: readonly ModelSpec[]): string {
+  const spec = fitSpec(models);
+  const mw = Math.max(14, ...models.map((m) => m.name.length + 2));
+  const ew = Math.max(12, ...ESTIMATORS.map((e) => e.name.length + 2));
+  return [
+    'Usage: sieve fit --model NAME [--estimator NAME] [--steps N] [--lr X] [--samples N] [options]',
+    '',
+    'Train one model with one estimator (Adam on the model and variational parameters), show the',
+    'bound as it trains, and write a report with a plot of the bound against step.',
+    '',
+    'Models:',
+    models.length === 0 ? '  (none registered yet)' : models.map((m) => `  ${m.name.padEnd(mw)}[${m.latent}] ${m.description}`).join('\n'),
+    '',
+    'Estimators (pathwise ones need continuous latents):',
+    ESTIMATORS.map((e) => `  ${e.name.padEnd(ew)}${e.pathwise ? '[pathwise] ' : '[score]    '}${e.description}${e.options.length > 0 ? `; options: ${e.options.map((o) => `--${o}`).join(' ')}` : ''}`).join('\n'),
+    '',
+    'Options:',
+    formatOptionsHelp(spec.options),
+    '',
+    'Example: sieve fit --model normal-normal --estimator rvrs --samples 4 --steps 500',
+    '',
+  ].join('\n');
+}
+
+export interface FitSettings {
+  model: string;
+  estimator: string;
+  steps: number;
+  lr: number;
+  samples: number;
+  seed: number;
+  mode: RunMode;
+  batchSize?: number;
+  alpha?: number;
+  threshold?: number;
+  gamma?: number;
+  refresh?: number;
+  targetAccept?: number;
+  acceptanceFloor?: number;
+  maxProposals?: number;
+}
+
+/** Check the options against the model and estimator; everything wrong is a UsageError. */
+export function resolveFitSettings(options: Record<string, OptionValue>, models: readonly ModelSpec[]): { settings: FitSettings; entry: EstimatorEntry; spec: ModelSpec } {
+  const modelName = options.model as string | undefined;
+  if (modelName === undefined) throw new UsageError(`missing --model ${validList(models.map((m) => m.name))}`);
+  const spec = models.find((m) => m.name === modelName)!;
+  const estName = (options.estimator as string | undefined) ?? (spec.latent === 'continuous' ? 'elbo' : 'elbo-sf');
+  const entry = findEstimator(estName)!;
+  if (entry.pathwise && spec.latent === 'discrete') {
+    const ok = ESTIMATORS.filter((e) => !e.pathwise).map((e) => e.name);
+    throw new UsageError(`estimator '${entry.name}' needs continuous latents (pathwise gradients), but model '${spec.name}' has discrete latents (valid for it: ${ok.join(', ')})`);
+  }
+  const optionNames: EstimatorOptionName[] = ['alpha', 'threshold', 'gamma', 'refresh', 'target-accept', 'acceptance-floor', 'max-proposals'];
+  for (const o of optionNames) {
+    if (options[o] !== undefined && !entry.options.includes(o)) {
+      throw new UsageError(`--${o} does not apply to estimator '${entry.name}' (it applies to: ${appliesTo(o)})`);
+    }
+  }
+  if (options.threshold !== undefined && (options.gamma !== undefined || options.refresh !== undefined || options['target-accept'] !== undefined)) {
+    throw new UsageError(`--threshold fixes T; it cannot be combined with ${options.gamma !== undefined ? '--gamma' : options.refresh !== undefined ? '--refresh' : '--target-accept'}`);
+  }
+  const samples = (options.samples as number | undefined) ?? Math.max(FIT_DEFAULTS.samples, entry.minSamples);
+  if (samples < entry.minSamples) throw new UsageError(`--samples must be >= ${entry.minSamples} for estimator '${entry.name}', got ${samples}`);
+  const settings: FitSettings = {
+    model: spec.name,
+    estimator: entry.name,
+    steps: (options.steps as number | undefined) ?? FIT_DEFAULTS.steps,
+    lr: (options.lr as number | undefined) ?? FIT_DEFAULTS.lr,
+    samples,
+    seed: (options.seed as number | undefined) ?? FIT_DEFAULTS.seed,
+    mode: modeFrom(options, 'quick'),
+  };
+  if (options['batch-size'] !== undefined) settings.batchSize = options['batch-size'] as number;
+  if (entry.options.includes('alpha')) settings.alpha = (options.alpha as number | undefined) ?? entry.defaultAlpha ?? 0;
+  if (entry.threshold !== undefined) {
+    settings.acceptanceFloor = (options['acceptance-floor'] as number | undefined) ?? FIT_DEFAULTS.acceptanceFloor;
+    settings.maxProposals = (options['max-proposals'] as number | undefined) ?? FIT_DEFAULTS.maxProposals;
+    if (options.threshold !== undefined) settings.threshold = options.threshold as number;
+    else if (entry.threshold === 'quantile') {
+      settings.gamma = (options.gamma as number | undefined) ?? FIT_DEFAULTS.gamma;
+      settings.refresh = (options.refresh as number | undefined) ?? FIT_DEFAULTS.refresh;
+    } else settings.targetAccept = (options['target-accept'] as number | undefined) ?? FIT_DEFAULTS.targetAccept;
+  }
+  return { settings, entry, spec };
+}
+
+/** One recorded step. */
+interface StepRecord {
+  bound: number;
+  acceptance?: number;
+  threshold?: number;
+  ess?: number;
+}
+
+function meanOf(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v instanceof Tensor) {
+    const d = v.dataSync();
+    if (d.length === 0) return undefined;
+    let s = 0;
+    for (let i = 0; i < d.length; i++) s += d[i];
+    return s / d.length;
+  }
+  return undefined;
+}
+
+function thresholdAsNumberOrTensor(t: Tensor): number | Tensor {
+  return t.ndim === 0 ? t.item() : t;
+}
+
+export interface FitOutcome {
+  result: ExperimentResult;
+  interrupted: boolean;
+  error?: string;
+}
+
+/** The training loop; returns the result as a one-experiment ExperimentResult. */
+export async function trainFit(
+  model: FitModel, entry: EstimatorEntry, settings: FitSettings, io: CliIo, progress: ProgressRenderer, shouldStop: () => boolean,
+): Promise<FitOutcome> {
+  const t0 = io.now();
+  const problem = model.problem;
+  const minibatch = problem.datasetSize !== undefined;
+  const trainKey = foldIn(key(settings.seed), 0x5eed);
+  const opt = adam({ lr: settings.lr });
+  type Params = { theta: unknown; phi: unknown };
+  let params: Params = { theta: model.theta ?? {}, phi: model.phi };
+  if (treeFlatten(params)[0].length === 0) throw new Error(`model '${model.name}' has no parameters to train`);
+  let state = opt.init(params as never);
+
+  let T: number | Tensor | undefined = settings.threshold;
+  let adaptState: AdaptThresholdState | undefined;
+  // When q improves quickly, T can fall far from −ELBO and the acceptance saturates at 1 (or 0),
+  // where the T-gradient a(1 − a) vanishes and the rule cannot recover: restart T from −ELBO then.
+  let reinit = false;
+  let reinits = 0;
+  let baseline: number | undefined = settings.samples === 1 && entry.name === 'elbo-sf' ? 0 : undefined;
+  const records: StepRecord[] = [];
+  let smooth: number | undefined;
+  let error: string | undefined;
+  let interrupted = false;
+  let lastYield = io.now();
+  const task = progress.task(`fit ${settings.model} / ${settings.estimator}`, settings.steps);
+
+  for (let t = 0; t < settings.steps; t++) {
+    if (io.now() - lastYield > 40) {
+      await yieldToEventLoop();
+      lastYield = io.now();
+    }
+    if (shouldStop()) {
+      interrupted = true;
+      break;
+    }
+    try {
+      const [batchKey, estKey, thrKey] = split(foldIn(trainKey, t), 3) as [PRNGKey, PRNGKey, PRNGKey];
+      const x = model.batch(batchKey, t);
+      // Threshold for this step.
+      if (entry.threshold === 'quantile' && settings.threshold === undefined && t % settings.refresh! === 0) {
+        const q = quantileThreshold(thrKey, params.theta, params.phi, x, { problem, gamma: settings.gamma!, samples: THRESHOLD_SAMPLES });
+        T = minibatch ? meanOf(q)! : thresholdAsNumberOrTensor(q);
+      } else if (entry.threshold === 'adapt' && settings.threshold === undefined && (T === undefined || reinit)) {
+        if (T !== undefined) reinits++;
+        reinit = false;
+        const t0v = initialThreshold(thrKey, params.theta, params.phi, x, { problem, samples: THRESHOLD_SAMPLES });
+        T = minibatch ? meanOf(t0v)! : thresholdAsNumberOrTensor(t0v);
+      }
+      const options: Record<string, unknown> = { problem, samples: settings.samples };
+      if (settings.alpha !== undefined) options.alpha = settings.alpha;
+      if (entry.threshold !== undefined) {
+        options.threshold = T;
+        options.acceptanceFloor = settings.acceptanceFloor;
+        options.maxProposals = settings.maxProposals;
+      }
+      if (baseline !== undefined) options.baseline = baseline;
+      const f = (p: Params): [Tensor, EstimatorResult] => {
+        const r = entry.fn(estKey, p.theta, p.phi, x, options as never);
+        return [r.loss, r];
+      };
+      const [[, r], grads] = valueAndGrad(f, 0, { hasAux: true })(params) as [[Tensor, EstimatorResult], Params];
+      const d = r.diagnostics;
+      const rec: StepRecord = { bound: r.bound };
+      const acc = meanOf(d.acceptanceRate);
+      if (acc !== undefined) rec.acceptance = acc;
+      const thr = meanOf(d.threshold ?? T);
+      if (thr !== undefined && entry.threshold !== undefined) rec.threshold = thr;
+      const ess = meanOf(d.ess);
+      if (ess !== undefined) rec.ess = ess;
+      [params, state] = opt.step(params as never, grads as never, state) as unknown as [Params, typeof state];
+      records.push(rec);
+      if (baseline !== undefined && typeof d.baseline === 'number') baseline = d.baseline;
+      // Adapt T toward the target acceptance (rvrs without a fixed threshold).
+      if (entry.threshold === 'adapt' && settings.threshold === undefined && d.firstLogA instanceof Tensor) {
+        if (minibatch) {
+          const g = thresholdGradient(d.firstLogA, settings.targetAccept!, settings.acceptanceFloor);
+          let s = 0;
+          for (const v of g) s += v;
+          T = (meanOf(T) ?? 0) - THRESHOLD_LR * (s / g.length);
+        } else {
+          const a = adaptThreshold(T!, d.firstLogA, { target: settings.targetAccept!, acceptanceFloor: settings.acceptanceFloor, lr: THRESHOLD_LR, state: adaptState });
+          T = a.threshold;
+          adaptState = a.state;
+        }
+        if (rec.acceptance !== undefined && (rec.acceptance > 0.995 || rec.acceptance < 0.005)) {
+          reinit = true;
+          adaptState = undefined;
+        }
+      }
+      if (Number.isFinite(r.bound)) smooth = smooth === undefined ? r.bound : 0.95 * smooth + 0.05 * r.bound;
+      const info: Record<string, number> = {};
+      if (smooth !== undefined) info.bound = smooth;
+      if (rec.acceptance !== undefined) info.accept = rec.acceptance;
+      task.update(t + 1, info);
+    } catch (e) {
+      error = `step ${t}: ${e instanceof Error ? e.message : String(e)}`;
+      break;
+    }
+  }
+  task.finish();
+
+  let evaluation: Record<string, number> = {};
+  if (model.evaluate !== undefined && records.length > 0) {
+    try {
+      evaluation = model.evaluate(params.theta, params.phi, foldIn(key(settings.seed), 0xe7a1));
+    } catch (e) {
+      progress.log(`  evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const result = buildFitResult(settings, entry, model, records, evaluation, interrupted, error, (io.now() - t0) / 1000);
+  if (reinits > 0) {
+    result.comments.push(`The threshold T was restarted from -ELBO ${reinits} time${reinits > 1 ? 's' : ''} because the acceptance rate saturated (above 0.995 or below 0.005), where the target-acceptance rule has no gradient.`);
+    result.metrics.thresholdRestarts = reinits;
+  }
+  return { result, interrupted, error };
+}
+
+/** Chunk means and standard errors of a per-step quantity. */
+function chunked(records: readonly StepRecord[], pick: (r: StepRecord) => number | undefined, chunks: number): { x: number[]; y: number[]; band: number[] } {
+  const n = records.length;
+  const size = Math.max(1, Math.ceil(n / chunks));
+  const x: number[] = [], y: number[] = [], band: number[] = [];
+  for (let i0 = 0; i0 < n; i0 += size) {
+    const vals: number[] = [];
+    for (let i = i0; i < Math.min(n, i0 + size); i++) {
+      const v = pick(records[i]);
+      if (v !== undefined && Number.isFinite(v)) vals.push(v);
+    }
+    x.push(Math.min(n, i0 + size));
+    if (vals.length === 0) {
+      y.push(NaN);
+      band.push(NaN);
+      continue;
+    }
+    const m = vals.reduce((a, b) => a + b, 0) / vals.length;
+    const v = vals.length > 1 ? vals.reduce((a, b) => a + (b - m) ** 2, 0) / (vals.length - 1) : 0;
+    y.push(m);
+    band.push(Math.sqrt(v / vals.length));
+  }
+  return { x, y, band };
+}
+
+export function buildFitResult(
+  settings: FitSettings, entry: EstimatorEntry, model: FitModel, records: readonly StepRecord[], evaluation: Record<string, number>,
+  interrupted: boolean, error: string | undefined, seconds: number,
+): ExperimentResult {
+  const done = records.length;
+  const bound = chunked(records, (r) => r.bound, 200);
+  const boundSeries = [{ name: `${settings.estimator} bound (mean over ${Math.max(1, Math.ceil(done / 200))} steps)`, ...bound }];
+  if (Number.isFinite(evaluation.logEvidence) && bound.x.length > 0) {
+    boundSeries.push({ name: 'log p(x) (exact)', x: [bound.x[0], bound.x[bound.x.length - 1]], y: [evaluation.logEvidence, evaluation.logEvidence], band: [0, 0] });
+  }
+  const plots: Plot[] = [{
+    id: 'bound', title: `Training bound: ${settings.model} with ${settings.estimator}`, xLabel: 'step', yLabel: 'bound estimate (nats)',
+    series: boundSeries,
+    caption: `Monte Carlo estimate of the ${entry.name} objective at each step, averaged over blocks of steps (shaded: ± one standard error within a block). Higher is better.`,
+  }];
+  const hasAcc = records.some((r) => r.acceptance !== undefined);
+  if (hasAcc) {
+    const acc = chunked(records, (r) => r.acceptance, 200);
+    const series = [{ name: 'acceptance rate', ...acc }];
+    if (settings.targetAccept !== undefined && acc.x.length > 0) series.push({ name: `target ${settings.targetAccept}`, x: [acc.x[0], acc.x[acc.x.length - 1]], y: [settings.targetAccept, settings.targetAccept], band: [0, 0] });
+    plots.push({ id: 'acceptance', title: 'Acceptance rate of the rejection sampler', xLabel: 'step', yLabel: 'mean acceptance probability', series, caption: 'Mean acceptance probability Z_R over proposals, per block of steps. Lower acceptance means a tighter bound but more proposals per accepted sample.' });
+  }
+  if (records.some((r) => r.threshold !== undefined && Number.isFinite(r.threshold))) {
+    const thr = chunked(records, (r) => r.threshold, 200);
+    plots.push({ id: 'threshold', title: 'Threshold T', xLabel: 'step', yLabel: 'T (mean over data points)', series: [{ name: 'T', x: thr.x, y: thr.y }], caption: settings.threshold !== undefined ? 'Fixed threshold.' : entry.threshold === 'quantile' ? `The gamma = ${settings.gamma} quantile of log q - log p, refreshed every ${settings.refresh} steps.` : `Adapted each step so the acceptance rate approaches ${settings.targetAccept}.` });
+  }
+  const rowsTable = chunked(records, (r) => r.bound, 10);
+  const accTable = chunked(records, (r) => r.acceptance, 10);
+  const thrTable = chunked(records, (r) => r.threshold, 10);
+  const columns = ['steps up to', 'mean bound', '± s.e.'];
+  if (hasAcc) columns.push('acceptance');
+  if (records.some((r) => r.threshold !== undefined)) columns.push('threshold');
+  const rows = rowsTable.x.map((x, i) => {
+    const row: (string | number)[] = [x, rowsTable.y[i], rowsTable.band[i]];
+    if (hasAcc) row.push(accTable.y[i]);
+    if (records.some((r) => r.threshold !== undefined)) row.push(thrTable.y[i]);
+    return row;
+  });
+  const tables: Table[] = [{ title: 'Bound over training (block means)', columns, rows }];
+  if (Object.keys(evaluation).length > 0) tables.push({ title: 'Evaluation of the fitted parameters', columns: ['quantity', 'value'], rows: Object.entries(evaluation) });
+  const lastTenth = records.slice(Math.floor(done * 0.9));
+  const finals = lastTenth.map((r) => r.bound).filter(Number.isFinite);
+  const finalBound = finals.length > 0 ? finals.reduce((a, b) => a + b, 0) / finals.length : NaN;
+  const comments: string[] = [];
+  if (interrupted) comments.push(`Stopped with Ctrl-C after ${done} of ${settings.steps} steps.`);
+  if (error !== undefined) comments.push(`Training stopped with an error at ${error}`);
+  if (Number.isFinite(evaluation.logEvidence) && Number.isFinite(finalBound)) {
+    comments.push(`Final bound ${formatNumber(finalBound)} vs exact log p(x) ${formatNumber(evaluation.logEvidence)}: gap ${formatNumber(evaluation.logEvidence - finalBound)} nats.`);
+  }
+  const settingsRecord: Record<string, number | string | boolean> = {};
+  for (const [k, v] of Object.entries(settings)) if (v !== undefined) settingsRecord[k] = v as number | string;
+  return {
+    name: `fit-${settings.model}-${settings.estimator}`,
+    title: `Fit: ${settings.model} with ${settings.estimator}`,
+    summary: `Model '${model.name}' (${model.latent} latents) trained with the ${entry.name} estimator (${entry.description}) for ${done} step${done === 1 ? '' : 's'} with Adam (learning rate ${settings.lr}), ${settings.samples} samples per data point, seed ${settings.seed}.`,
+    plots,
+    tables,
+    references: [],
+    comments,
+    metrics: { stepsDone: done, finalBound, ...evaluation },
+    settings: settingsRecord,
+    interrupted,
+    seconds,
+  };
+}
+
+export async function runFit(argv: readonly string[], io: CliIo, models: readonly ModelSpec[]): Promise<number> {
+  const args = parseCommandArgs(argv, fitSpec(models));
+  if (args.help) {
+    io.stdout.write(fitHelp(models));
+    return EXIT_OK;
+  }
+  const { settings, entry, spec } = resolveFitSettings(args.options, models);
+  const startedAt = io.date();
+  const runName = args.options.out !== undefined ? path.basename(path.resolve(io.cwd, args.options.out as string)) : `fit-${settings.model}-${settings.estimator}-${timestamp(startedAt)}`;
+  const outDir = path.resolve(io.cwd, (args.options.out as string | undefined) ?? path.join('reports', runName));
+  const progress = new ProgressRenderer(io.stderr, { now: () => io.now() });
+  let model: FitModel;
+  try {
+    model = await spec.build({ seed: settings.seed, mode: settings.mode, ...(settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}) });
+  } catch (e) {
+    io.stderr.write(`sieve: could not build model '${spec.name}': ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT_FAILURE;
+  }
+  if (entry.pathwise && model.latent === 'discrete') {
+    io.stderr.write(`sieve: estimator '${entry.name}' needs continuous latents, but model '${model.name}' has discrete latents\n`);
+    return EXIT_USAGE;
+  }
+  const t0 = io.now();
+  const interrupts = handleInterrupts(io, progress);
+  let outcome: FitOutcome;
+  try {
+    progress.log(`sieve fit: ${settings.model} with ${settings.estimator}, ${settings.steps} steps, lr ${settings.lr}, ${settings.samples} samples, seed ${settings.seed}`);
+    outcome = await trainFit(model, entry, settings, io, progress, () => interrupts.stopped());
+  } finally {
+    interrupts.dispose();
+  }
+  const { result } = outcome;
+  io.stdout.write(`\n${formatExperimentSummary(result, { width: io.stdout.columns ?? 100 })}\n`);
+  const settingsRecord = result.settings;
+  const record = makeRecord({
+    command: 'fit', argv: ['fit', ...argv], runName, mode: settings.mode, seed: settings.seed, startedAt, seconds: (io.now() - t0) / 1000,
+    interrupted: outcome.interrupted, settings: settingsRecord, experiments: [result],
+  });
+  const paths = writeReport(outDir, record);
+  io.stdout.write(`\n${outcome.interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`);
+  if (outcome.error !== undefined) {
+    io.stderr.write(`sieve: training failed at ${outcome.error}\n`);
+    return EXIT_FAILURE;
+  }
+  return outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+}

@@ -1,0 +1,105 @@
+/**
+ * What the CLI needs from the outside world, injected so that commands are plain functions that
+ * return an exit code: output streams, clocks, the working directory and the Ctrl-C hook.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export interface OutStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface CliIo {
+  stdout: OutStream;
+  stderr: OutStream;
+  /** Directory that relative paths (--out) are resolved against. */
+  cwd: string;
+  /** A monotonic clock in milliseconds (progress rates, timings). */
+  now(): number;
+  /** The wall-clock date (report header, default run names). */
+  date(): Date;
+  /**
+   * Register a Ctrl-C handler; returns a function that removes it. The handler gets the number of
+   * interrupts so far (1 for the first).
+   */
+  onInterrupt(handler: (count: number) => void): () => void;
+  /** Leave immediately (second Ctrl-C). */
+  exitNow(code: number): void;
+}
+
+/** The real process: stdout/stderr, SIGINT, process.exit. */
+export function processIo(): CliIo {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    cwd: process.cwd(),
+    now: () => performance.now(),
+    date: () => new Date(),
+    onInterrupt(handler) {
+      let count = 0;
+      const listener = (): void => handler(++count);
+      process.on('SIGINT', listener);
+      return () => {
+        process.off('SIGINT', listener);
+      };
+    },
+    exitNow(code) {
+      process.exit(code);
+    },
+  };
+}
+
+/** Exit codes. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_INTERRUPTED = 130;
+
+let cachedVersion: string | undefined;
+
+/** The version in the package.json above this file (source or dist layout). */
+export function sieveVersion(): string {
+  if (cachedVersion !== undefined) return cachedVersion;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'sieve-vi' && typeof pkg.version === 'string') return (cachedVersion = pkg.version);
+    } catch {
+      // not here; look one level up
+    }
+    dir = path.dirname(dir);
+  }
+  return (cachedVersion = 'unknown');
+}
+
+export interface MachineInfo {
+  node: string;
+  platform: string;
+  arch: string;
+  cpus: number;
+  cpuModel: string;
+  memoryGB: number;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    node: process.version,
+    platform: `${os.type()} ${os.release()}`,
+    arch: process.arch,
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+  };
+}
+
+/** 2025-11-23T10:30:05 → "20251123-103005" (local time), for default run names. */
+export function timestamp(d: Date): string {
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
