@@ -6,12 +6,14 @@ import { vrsDiagnostic } from './vrs-diagnostic.js';
 import { snrScaling } from './snr-scaling.js';
 import { logisticRegression } from './logistic-regression.js';
 import { sigmoidBeliefNet } from './sbn.js';
+import { vaeExperiment } from './vae.js';
 
 export const EXPERIMENTS: Experiment[] = [
   vrsDiagnostic,
   snrScaling,
   logisticRegression,
   sigmoidBeliefNet,
+  vaeExperiment,
 ];
 
 export type * from './types.js';

@@ -1,6 +1,7 @@
 /**
- * Variational autoencoder on binarized MNIST, 784-400-20 with a Bernoulli decoder (the IWAE
- * paper's one-stochastic-layer architecture, with one deterministic layer on each side):
+ * Variational autoencoder on binarized MNIST, 784-400-20 with a Bernoulli decoder: one stochastic
+ * layer of 20 Gaussian units and one deterministic tanh layer of 400 on each side (smaller than the
+ * IWAE paper's one-stochastic-layer model, which had 50 latents and two layers of 200 per side):
  *
  *   p(z)        = N(0, I_20)
  *   p_θ(x | z)  = Π_i Bernoulli(x_i; logits (tanh(z W1 + b1) W2 + b2)_i)   θ: W1 [20,400] b1 W2 [400,784] b2

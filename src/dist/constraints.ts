@@ -91,7 +91,7 @@ export function custom(name: string, eventRank: number, discrete: boolean, test:
   return new Constraint(name, eventRank, discrete, test);
 }
 
-/** All constraints, for `import { constraints } from 'sieve'`. */
+/** All constraints, for `import { constraints } from 'sieve-vi'`. */
 export const constraints = {
   real, realVector, positive, nonNegative, unitInterval, boolean, nonNegativeInteger,
   integerInterval, interval, simplex, oneHot, independent, custom,
