@@ -1,6 +1,6 @@
 /**
- * SNR scaling of the score-function IWAE estimators (spec §4.6, §8.3 item 18). Slow: run with
- * SIEVE_SLOW=1 (npm run test:slow).
+ * SNR scaling of the score-function IWAE estimators (spec §4.6, §8.3 item 18). Slow (about a
+ * minute): part of `npm test` and CI; `npm run test:fast` leaves the *.slow.test.ts files out.
  *
  * Model: z ~ N(0, 1), x | z ~ N(z, 1), x = 1; q = N(m, (2/3)²) at m = 0.7; gradient w.r.t. m from
  * `q.sample` (score function). M = 5·10⁴ independent replicates per N, obtained in chunks from one
@@ -69,7 +69,7 @@ function slope(xs: number[], ys: number[]): number {
   return sxy / sxx;
 }
 
-describe.skipIf(!process.env.SIEVE_SLOW)('§4.6 SNR scaling in N (slow)', () => {
+describe('§4.6 SNR scaling in N (slow)', () => {
   const run = (est: Estimator<any>, seed: number) => {
     const t0 = performance.now();
     const rows = NS.map((N, i) => {

@@ -1,6 +1,6 @@
 /**
- * SNR scaling of the IWAE φ-gradient (spec §4.6, §8.3 item 18). Slow: run with SIEVE_SLOW=1
- * (`npm run test:slow`).
+ * SNR scaling of the IWAE φ-gradient (spec §4.6, §8.3 item 18). Slow (about a minute): part of
+ * `npm test` and CI; `npm run test:fast` leaves the *.slow.test.ts files out.
  *
  * Model §9.1 (z ~ N(0,1), x | z ~ N(z,1), x = 1), q = N(m, (2/3)²) at m = 0.7, gradient w.r.t. m.
  * SNR = |mean| / std over M independent replicates for N ∈ {10, 30, 100, 300}. The fitted
@@ -54,7 +54,7 @@ function slope(x: number[], y: number[]): number {
   return sxy / sxx;
 }
 
-describe.skipIf(!process.env.SIEVE_SLOW)('§4.6 SNR scaling of the IWAE φ-gradient (slow)', () => {
+describe('§4.6 SNR scaling of the IWAE φ-gradient (slow)', () => {
   const cases: [string, Estimator<any>, [number, number], number[]][] = [
     ['iwaeDreg', iwaeDreg, [0.3, 0.65], [20_000, 20_000, 20_000, 20_000]],
     ['iwae (pathwise)', iwae, [-0.75, -0.4], [50_000, 50_000, 100_000, 200_000]],
