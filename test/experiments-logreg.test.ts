@@ -12,7 +12,8 @@ import {
 import { MODELS } from '../models/index.js';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { evaluateElbo, evaluateIwae, evaluateRElbo, logisticRegression } from '../experiments/logistic-regression.js';
-import type { ExperimentResult, RunContext } from '../experiments/types.js';
+import type { ExperimentResult } from '../experiments/types.js';
+import { fakeContext, type FakeContext } from './helpers/experiment-context.js';
 
 let ds: BinaryDataset;
 beforeAll(async () => {
@@ -135,28 +136,6 @@ describe('evaluation estimators', () => {
 
 // ---- the experiment, tiny mode ----------------------------------------------------------------
 
-function context(seed: number, stopAfter = Infinity): RunContext & { updates: number; overTotal: boolean } {
-  let calls = 0;
-  const ctx = {
-    seed,
-    mode: 'tiny' as const,
-    updates: 0,
-    overTotal: false,
-    progress(_label: string, total: number) {
-      return {
-        update(done: number) {
-          ctx.updates++;
-          if (done > total) ctx.overTotal = true;
-        },
-        finish() {},
-      };
-    },
-    shouldStop: () => ++calls > stopAfter,
-    log() {},
-  };
-  return ctx;
-}
-
 function allFinite(r: ExperimentResult): void {
   for (const p of r.plots) {
     expect(p.series.length).toBeGreaterThan(0);
@@ -172,9 +151,9 @@ function allFinite(r: ExperimentResult): void {
 
 describe('experiment: logistic regression (tiny)', () => {
   let first: ExperimentResult;
-  let ctx: ReturnType<typeof context>;
+  let ctx: FakeContext;
   beforeAll(async () => {
-    ctx = context(7);
+    ctx = fakeContext(7);
     first = await logisticRegression.run(ctx);
   });
 
@@ -193,8 +172,8 @@ describe('experiment: logistic regression (tiny)', () => {
       expect(first.metrics[k], k).toBeDefined();
     }
     expect(first.settings.mode).toBe('tiny');
-    expect(ctx.updates).toBeGreaterThan(0);
-    expect(ctx.overTotal).toBe(false);
+    expect(ctx.updates()).toBeGreaterThan(0);
+    expect(ctx.overTotal()).toBe(false);
   });
 
   it('every bound is below the reference log p(x); the RVRS costs are about S / Z_tgt', () => {
@@ -217,17 +196,17 @@ describe('experiment: logistic regression (tiny)', () => {
   });
 
   it('same seed gives identical numbers', async () => {
-    const again = await logisticRegression.run(context(7));
+    const again = await logisticRegression.run(fakeContext(7));
     expect(again.metrics).toEqual(first.metrics);
     expect(again.plots).toEqual(first.plots);
     expect(again.tables).toEqual(first.tables);
   });
 
   it('stops early with interrupted: true when asked', async () => {
-    const now = await logisticRegression.run(context(7, 0));
+    const now = await logisticRegression.run(fakeContext(7, 0));
     expect(now.interrupted).toBe(true);
     expect(now.tables[0].rows).toHaveLength(0);
-    const mid = await logisticRegression.run(context(7, 700)); // during the IWAE fit
+    const mid = await logisticRegression.run(fakeContext(7, 700)); // during the IWAE fit
     expect(mid.interrupted).toBe(true);
     expect(mid.metrics.mfElbo).toBe(first.metrics.mfElbo);
     expect(mid.metrics.iwaeBound).toBeUndefined();

@@ -6,31 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { runSbn, SBN_SETTINGS, sigmoidBeliefNet } from '../experiments/sbn.js';
-import type { ExperimentResult, RunContext } from '../experiments/types.js';
-
-/** A silent RunContext; `stopAfter` = number of shouldStop() calls answered false before true. */
-function context(seed: number, stopAfter = Infinity): RunContext & { updates: number; overTotal: boolean; calls: () => number } {
-  let calls = 0;
-  const ctx = {
-    seed,
-    mode: 'tiny' as const,
-    updates: 0,
-    overTotal: false,
-    progress(_label: string, total: number) {
-      return {
-        update(done: number) {
-          ctx.updates++;
-          if (done > total) ctx.overTotal = true;
-        },
-        finish() {},
-      };
-    },
-    shouldStop: () => ++calls > stopAfter,
-    log() {},
-    calls: () => calls,
-  };
-  return ctx;
-}
+import type { ExperimentResult } from '../experiments/types.js';
+import { fakeContext, type FakeContext } from './helpers/experiment-context.js';
 
 /** No NaN (or ±Infinity) in metrics and plots, and no "NaN" printed in any table cell. */
 function expectNoNaN(r: ExperimentResult): void {
@@ -54,9 +31,9 @@ const S = SBN_SETTINGS.tiny;
 
 describe('experiment: sigmoid belief network (tiny)', () => {
   let first: ExperimentResult;
-  let ctx: ReturnType<typeof context>;
+  let ctx: FakeContext;
   beforeAll(async () => {
-    ctx = context(3);
+    ctx = fakeContext(3);
     first = await sigmoidBeliefNet.run(ctx);
   });
 
@@ -84,8 +61,8 @@ describe('experiment: sigmoid belief network (tiny)', () => {
       expect(first.metrics[`${id}TestRsMasked`], id).toBe(0);
     }
     expect(first.settings.mode).toBe('tiny');
-    expect(ctx.updates).toBe(5 * S.steps);
-    expect(ctx.overTotal).toBe(false);
+    expect(ctx.updates()).toBe(5 * S.steps);
+    expect(ctx.overTotal()).toBe(false);
   });
 
   // The paired change column is mean_i (NLL_i − NLL_i(untrained)), i.e. the difference of the two
@@ -155,20 +132,20 @@ describe('experiment: sigmoid belief network (tiny)', () => {
   });
 
   it('same seed gives identical metrics and plots', async () => {
-    const again = await sigmoidBeliefNet.run(context(3));
+    const again = await sigmoidBeliefNet.run(fakeContext(3));
     expect(again.metrics).toEqual(first.metrics);
     expect(again.plots).toEqual(first.plots);
   });
 
   it('stops early with interrupted: true and reports only finite numbers', async () => {
-    const now = await sigmoidBeliefNet.run(context(3, 0));
+    const now = await sigmoidBeliefNet.run(fakeContext(3, 0));
     expect(now.interrupted).toBe(true);
     expect(now.tables[0].rows).toHaveLength(1); // the untrained model only
     expect(now.metrics.initTestNllIS).toBe(first.metrics.initTestNllIS);
     expectNoNaN(now);
 
     // VRS γ = 0.95 makes S.steps checks and its evaluation one more; stop one step into γ = 0.9.
-    const midCtx = context(3, S.steps + 2);
+    const midCtx = fakeContext(3, S.steps + 2);
     const mid = await sigmoidBeliefNet.run(midCtx);
     expect(mid.interrupted).toBe(true);
     expect(mid.metrics.vrs95TestNllIS).toBe(first.metrics.vrs95TestNllIS);
@@ -187,7 +164,7 @@ describe('experiment: sigmoid belief network (tiny)', () => {
   // The run must still report finite numbers and say what was left out.
   it('reports finite, clearly marked numbers when the rejection sampler hits its proposal cap', async () => {
     const capped = { ...S, maxProposals: 2, testRsSamples: 2, testMaxProposals: 2, testQuantileSamples: 1 };
-    const r = await runSbn(context(0), capped);
+    const r = await runSbn(fakeContext(0), capped);
     expect(r.interrupted).toBe(false);
     expectNoNaN(r);
     const m = r.metrics;

@@ -12,29 +12,8 @@ import { foldIn, key } from '../src/random/key.js';
 import { loadMnist, pixelMeans, type MnistData } from '../models/data/mnist.js';
 import { initVae } from '../models/vae.js';
 import { METHOD_IDS, trainMethod, vaeExperiment, VAE_SETTINGS, type VaeParams } from '../experiments/vae.js';
-import type { ExperimentResult, RunContext } from '../experiments/types.js';
-
-/** A silent RunContext; `stopAfter` = number of shouldStop() calls answered false before true. */
-function context(seed: number, stopAfter = Infinity): RunContext & { overTotal: () => boolean; updates: () => number } {
-  let calls = 0;
-  let updates = 0;
-  let overTotal = false;
-  return {
-    seed,
-    mode: 'tiny',
-    progress: (_label: string, total: number) => ({
-      update: (done: number) => {
-        updates++;
-        if (done > total) overTotal = true;
-      },
-      finish: () => undefined,
-    }),
-    shouldStop: () => ++calls > stopAfter,
-    log: () => undefined,
-    overTotal: () => overTotal,
-    updates: () => updates,
-  };
-}
+import type { ExperimentResult } from '../experiments/types.js';
+import { fakeContext, type FakeContext } from './helpers/experiment-context.js';
 
 /** Everything that does not depend on the machine's speed (wall times are left out). */
 function deterministicPart(r: ExperimentResult): unknown {
@@ -50,9 +29,9 @@ function deterministicPart(r: ExperimentResult): unknown {
 
 describe('experiment: VAE on MNIST (tiny)', () => {
   let first: ExperimentResult;
-  let ctx: ReturnType<typeof context>;
+  let ctx: FakeContext;
   beforeAll(async () => {
-    ctx = context(3);
+    ctx = fakeContext(3);
     first = await vaeExperiment.run(ctx);
   });
 
@@ -113,18 +92,18 @@ describe('experiment: VAE on MNIST (tiny)', () => {
   });
 
   it('same seed gives identical numbers (wall times aside)', async () => {
-    const again = await vaeExperiment.run(context(3));
+    const again = await vaeExperiment.run(fakeContext(3));
     expect(deterministicPart(again)).toEqual(deterministicPart(first));
   });
 
   it('stops early with interrupted: true when asked', async () => {
-    const now = await vaeExperiment.run(context(3, 0));
+    const now = await vaeExperiment.run(fakeContext(3, 0));
     expect(now.interrupted).toBe(true);
     expect(now.tables[0].rows).toHaveLength(0);
     expect(now.plots).toHaveLength(0);
     // 1 call before the initial evaluation, 3 steps and 2 at the checkpoint for the ELBO, then
     // the IWAE run is stopped after its first step.
-    const mid = await vaeExperiment.run(context(3, 7));
+    const mid = await vaeExperiment.run(fakeContext(3, 7));
     expect(mid.interrupted).toBe(true);
     expect(mid.metrics.finalTestLL_elbo).toBe(first.metrics.finalTestLL_elbo);
     expect(mid.metrics.finalTestLL_iwae).toBeUndefined();
@@ -149,7 +128,7 @@ describe('VAE training loop', () => {
       const root = key(0);
       const init: VaeParams = initVae(foldIn(root, 0), { pixelMeans: pixelMeans(data.train, settings.trainSize) });
       const seen: number[] = [];
-      const r = trainMethod(context(0), id, init, data, settings, root, () => {
+      const r = trainMethod(fakeContext(0), id, init, data, settings, root, () => {
         seen.push(seen.length);
         return Float64Array.of(seen.length);
       });

@@ -23,7 +23,7 @@ import { elbo } from '../src/vi/elbo.js';
 import { adam, sgd, type Optimizer } from '../src/vi/optimizers.js';
 import { vrs } from '../src/vi/vrs.js';
 import { snrScaling } from '../experiments/snr-scaling.js';
-import type { Experiment, ExperimentResult, RunContext } from '../experiments/types.js';
+import type { Experiment, ExperimentResult } from '../experiments/types.js';
 import { vrsDiagnostic } from '../experiments/vrs-diagnostic.js';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { MODELS } from '../models/index.js';
@@ -31,21 +31,7 @@ import { conjugateGaussianModel } from '../models/conjugate-gaussian.js';
 import { gaussianToyModel } from '../models/gaussian-toy.js';
 import { truncatedPoissonExact, truncatedPoissonModel } from '../models/truncated-poisson.js';
 import type { FitModel } from '../models/types.js';
-
-/** A silent RunContext; `stopAfter` = number of shouldStop() calls answered false before true. */
-function fakeContext(seed: number, stopAfter = Infinity): RunContext & { calls: () => number; progressCalls: () => number } {
-  let calls = 0;
-  let updates = 0;
-  return {
-    seed,
-    mode: 'tiny',
-    progress: () => ({ update: () => void updates++, finish: () => undefined }),
-    shouldStop: () => ++calls > stopAfter,
-    log: () => undefined,
-    calls: () => calls,
-    progressCalls: () => updates,
-  };
-}
+import { fakeContext } from './helpers/experiment-context.js';
 
 function expectWellFormed(res: ExperimentResult, exp: Experiment): void {
   expect(res.name).toBe(exp.name);
@@ -98,7 +84,7 @@ describe('VRS diagnostic (tiny)', () => {
     first = await vrsDiagnostic.run(ctx);
     expectWellFormed(first, vrsDiagnostic);
     expect(first.interrupted).toBe(false);
-    expect(ctx.progressCalls()).toBeGreaterThan(0);
+    expect(ctx.updates()).toBeGreaterThan(0);
     const m = first.metrics;
     for (const side of ['Below', 'Above']) {
       expect(m[`vrsFinalPhiError${side}`]).toBeLessThan(0.1 * m[`vrsStartPhiError${side}`]);
