@@ -1,8 +1,8 @@
 /**
  * Boxes: how a tensor remembers, during a transform, where it came from.
  *
- * Each call of a transform (`grad`, `vjp`, `jvp`, ...) opens a new *level*, a number larger than any
- * level opened before. The transform wraps its inputs in boxes of that level:
+ * Each call of a transform (`grad`, `vjp`, `jvp`, ...) opens a new *level* (levels.ts), a number larger
+ * than any level opened before. The transform wraps its inputs in boxes of that level:
  *
  * - a ReverseBox holds the primal value and is a node of the computation graph: which primitive
  *   made it, from which inputs, with which parameters. The backward pass walks these nodes.
@@ -19,13 +19,6 @@
  */
 import type { Tensor } from '../tensor/tensor.js';
 import type { Primitive } from './primitive.js';
-
-let lastLevel = 0;
-
-/** A fresh level for a new transform call; always larger than every earlier one. */
-export function newLevel(): number {
-  return ++lastLevel;
-}
 
 // `needs` arrays for one- and two-argument nodes, shared because the backward pass asks for one per
 // node and vjp rules only read them (frozen, so a rule that tried to write would fail loudly).

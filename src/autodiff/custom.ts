@@ -3,6 +3,7 @@
  */
 import { Tensor } from '../tensor/tensor.js';
 import { ForwardBox, ReverseBox, topLevel, unboxAt } from './box.js';
+import { checkLevelOpen } from './levels.js';
 import { definePrimitive } from './primitive.js';
 import { treeMap, type PyTree } from './tree.js';
 
@@ -39,6 +40,7 @@ export function customVjp(
   const call = (...inputs: Tensor[]): Tensor => {
     const level = topLevel(inputs);
     if (level < 0) return fn(...inputs);
+    checkLevelOpen(level, name);
     const box = inputs.find((x) => x._box?.level === level)!._box!;
     // In both cases the output one level down is computed by `call` again, so reverse levels
     // below this one still use the rule.

@@ -3,3 +3,4 @@ export { stopGradient, customVjp } from './custom.js';
 export { treeFlatten, treeUnflatten, treeMap, treeStructureEqual, type PyTree, type TreeDef } from './tree.js';
 export { definePrimitive, defineNonDifferentiable, bind, type Primitive } from './primitive.js';
 export { checkGrads, type CheckGradsOptions, type CheckGradsReport, type CheckMode, type GradCheck } from './check.js';
+export { LeakedTracerError } from './levels.js';

@@ -11,10 +11,13 @@
  * `bind(prim, inputs, params)` looks for the highest level among the inputs' boxes. With none, it
  * runs `impl`. Otherwise it strips that level's boxes, calls itself on what is underneath (which
  * handles any lower levels), and wraps the result in a new box of the same level: a graph node for
- * reverse mode, or the primal with its tangent for forward mode.
+ * reverse mode, or the primal with its tangent for forward mode. Each recursion step checks that its
+ * level is still open (levels.ts), so a tracer that leaked out of a finished transform is caught at
+ * whatever depth it sits.
  */
 import { Tensor } from '../tensor/tensor.js';
 import { ForwardBox, ReverseBox, topLevel } from './box.js';
+import { checkLevelOpen } from './levels.js';
 
 export interface Primitive<P> {
   readonly name: string;
@@ -53,6 +56,7 @@ export function defineNonDifferentiable<P = undefined>(name: string, impl: Primi
 export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): Tensor {
   const level = topLevel(inputs);
   if (level < 0) return prim.impl(inputs, params);
+  checkLevelOpen(level, prim.name); // a tracer of a finished transform must not be computed with
   if (!prim.differentiable) return prim.impl(inputs.map((x) => x.primal()), params);
 
   const n = inputs.length;

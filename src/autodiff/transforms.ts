@@ -11,7 +11,8 @@ import { shapesEqual, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { stack } from '../tensor/ops/movement.js';
 import { backward } from './backward.js';
-import { ForwardBox, newLevel, ReverseBox } from './box.js';
+import { ForwardBox, ReverseBox } from './box.js';
+import { atNewLevel, type TransformName } from './levels.js';
 import { treeFlatten, treeMap, treeUnflatten, type PyTree, type TreeDef } from './tree.js';
 
 /** Box every tensor leaf of each argument for reverse mode at `level`; returns the new args and leaf nodes. */
@@ -31,6 +32,21 @@ function boxReverse(args: readonly PyTree[], level: number): { boxed: PyTree[]; 
   return { boxed, leaves: leavesPerArg, nodes: nodesPerArg, defs };
 }
 
+/** Box every tensor leaf of each primal with its tangent for forward mode at `level`. */
+function boxForward(primals: readonly PyTree[], tangents: readonly PyTree[], level: number): PyTree[] {
+  return primals.map((p, a) => {
+    const [leaves, def] = treeFlatten(p);
+    const [tl] = treeFlatten(tangents[a]);
+    if (tl.length !== leaves.length) fail('jvp', `tangent ${a} has ${tl.length} tensors but primal ${a} has ${leaves.length}`);
+    return treeUnflatten(def, leaves.map((x, i) => {
+      if (!shapesEqual(x.shape, tl[i].shape)) {
+        fail('jvp', `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`);
+      }
+      return Tensor._traced(new ForwardBox(level, x, tl[i]));
+    }));
+  });
+}
+
 /** Strip this level's box from an output leaf. */
 function primalAt(x: Tensor, level: number): Tensor {
   const b = x._box;
@@ -43,7 +59,7 @@ function primalAt(x: Tensor, level: number): Tensor {
  * as each argument). Like `jax.vjp`.
  */
 export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, (cotangent: PyTree) => any[]] {
-  const [out, pullback] = vjpWithAux(f, primals, false);
+  const [out, pullback] = vjpWithAux('vjp', f, primals, false);
   return [out, pullback];
 }
 
@@ -52,10 +68,19 @@ export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, 
  * level's boxes stripped (as the output's are): a box of a finished level would hide aux's
  * dependence on the inputs from an enclosing transform.
  */
-function vjpWithAux(f: (...args: any[]) => PyTree, primals: readonly PyTree[], hasAux: boolean): [any, (cotangent: PyTree) => any[], unknown] {
-  const level = newLevel();
-  const { boxed, leaves, nodes, defs } = boxReverse(primals, level);
-  let out = f(...boxed);
+function vjpWithAux(
+  transform: TransformName,
+  f: (...args: any[]) => PyTree,
+  primals: readonly PyTree[],
+  hasAux: boolean,
+): [any, (cotangent: PyTree) => any[], unknown] {
+  // Once f returns, the graph is complete and the level is closed: the pullback below only reads the
+  // graph, and tracers of this level that escaped f are refused by every op (levels.ts).
+  const { level, leaves, nodes, defs, result } = atNewLevel(transform, (level) => {
+    const { boxed, ...rest } = boxReverse(primals, level);
+    return { level, ...rest, result: f(...boxed) };
+  });
+  let out = result;
   let aux: unknown;
   if (hasAux) {
     aux = treeMap((t) => primalAt(t, level), (out as [PyTree, PyTree])[1]);
@@ -105,6 +130,11 @@ function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
  * list of argnums, the gradient is a list. f must return a one-element tensor.
  */
 export function valueAndGrad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
+  return valueAndGradAs('valueAndGrad', f, argnums, options);
+}
+
+/** valueAndGrad, with the name of the transform the user called (for errors about leaked tracers). */
+function valueAndGradAs(transform: TransformName, f: (...args: any[]) => any, argnums: Argnums, options: GradOptions) {
   return (...args: any[]): any => {
     const which = checkArgnums('valueAndGrad', argnums, args.length);
     for (const a of which) {
@@ -126,7 +156,7 @@ export function valueAndGrad(f: (...args: any[]) => any, argnums: Argnums = 0, o
       if (value.size !== 1) fail('grad', `f must return a scalar (one-element) tensor, got shape ${shapeToString(value.shape)}`);
       return result;
     };
-    const [value, pullback, aux] = vjpWithAux(inner, which.map((a) => args[a]), options.hasAux === true);
+    const [value, pullback, aux] = vjpWithAux(transform, inner, which.map((a) => args[a]), options.hasAux === true);
     const grads = pullback(Tensor.fromData(Float32Array.of(1), (value as Tensor).shape));
     const g = typeof argnums === 'number' ? grads[0] : grads;
     return options.hasAux ? [[value, aux], g] : [value, g];
@@ -135,7 +165,7 @@ export function valueAndGrad(f: (...args: any[]) => any, argnums: Argnums = 0, o
 
 /** grad(f, argnums = 0): the gradient of a scalar function, as a function. Nest it for higher orders. */
 export function grad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
-  const vg = valueAndGrad(f, argnums, options);
+  const vg = valueAndGradAs('grad', f, argnums, options);
   return (...args: any[]): any => {
     const [v, g] = vg(...args);
     return options.hasAux ? [g, v[1]] : g;
@@ -148,19 +178,8 @@ export function grad(f: (...args: any[]) => any, argnums: Argnums = 0, options: 
  */
 export function jvp(f: (...args: any[]) => PyTree, primals: readonly PyTree[], tangents: readonly PyTree[]): [any, any] {
   if (primals.length !== tangents.length) fail('jvp', `got ${primals.length} primals but ${tangents.length} tangents`);
-  const level = newLevel();
-  const boxed = primals.map((p, a) => {
-    const [leaves, def] = treeFlatten(p);
-    const [tl] = treeFlatten(tangents[a]);
-    if (tl.length !== leaves.length) fail('jvp', `tangent ${a} has ${tl.length} tensors but primal ${a} has ${leaves.length}`);
-    return treeUnflatten(def, leaves.map((x, i) => {
-      if (!shapesEqual(x.shape, tl[i].shape)) {
-        fail('jvp', `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`);
-      }
-      return Tensor._traced(new ForwardBox(level, x, tl[i]));
-    }));
-  });
-  const out = f(...boxed);
+  // The tangents are computed while f runs; afterwards the level is closed and they are only read.
+  const [level, out] = atNewLevel('jvp', (level): [number, PyTree] => [level, f(...boxForward(primals, tangents, level))]);
   const [outLeaves, outDef] = treeFlatten(out);
   const primalOut = treeUnflatten(outDef, outLeaves.map((y) => primalAt(y, level)));
   const tangentOut = treeUnflatten(outDef, outLeaves.map((y) => {
