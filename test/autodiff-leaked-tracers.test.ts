@@ -20,7 +20,7 @@ function expectLeak(use: () => unknown, transform: string): void {
   }
   expect(caught, 'no error was raised').toBeInstanceOf(LeakedTracerError);
   expect(caught).toBeInstanceOf(SieveError);
-  expect((caught as Error).message).toMatch(new RegExp(`traced by ${transform} \\(level \\d+\\) was used after`));
+  expect((caught as Error).message).toMatch(new RegExp(`traced by ${transform} \\(level ${transform}#\\d+\\) was used after`));
 }
 
 describe('leaked tracers are refused', () => {

@@ -18,6 +18,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { add } from '../tensor/ops/elementwise.js';
 import { fail } from '../errors.js';
 import type { ReverseBox } from './box.js';
+import { observing, report } from './observe.js';
 
 let lastPass = 0;
 /** Levels whose backward pass is running, to refuse re-entry (it would share the scratch fields). */
@@ -69,6 +70,8 @@ export function backward(seeds: ReadonlyMap<ReverseBox, Tensor>): Map<ReverseBox
   if (running.has(level)) fail('vjp', 'a pullback cannot be called while a backward pass of the same transform is running');
   const order = postOrder(seeds.keys(), ++lastPass);
   running.add(level);
+  const watched = observing(); // the graph printer (observe.ts) wants to see the pass
+  if (watched) report({ kind: 'backward', level, phase: 'start' });
   try {
     for (const [node, g] of seeds) node.cotangent = g;
     for (let k = order.length - 1; k >= 0; k--) {
@@ -76,6 +79,7 @@ export function backward(seeds: ReadonlyMap<ReverseBox, Tensor>): Map<ReverseBox
       const g = node.cotangent;
       if (g === null) continue; // its consumers sent no cotangent (their rules returned null)
       node.cotangent = null; // each cotangent is read exactly once; dropping it frees memory early
+      if (watched) report({ kind: 'visit', level, node, cotangent: g });
       if (node.prim === null) {
         leaves.set(node, g);
         continue;
@@ -95,6 +99,7 @@ export function backward(seeds: ReadonlyMap<ReverseBox, Tensor>): Map<ReverseBox
     throw e;
   } finally {
     running.delete(level);
+    if (watched) report({ kind: 'backward', level, phase: 'end' });
   }
   return leaves;
 }

@@ -4,6 +4,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { ForwardBox, ReverseBox, topLevel, unboxAt } from './box.js';
 import { checkLevelOpen } from './levels.js';
+import { observing, report } from './observe.js';
 import { definePrimitive } from './primitive.js';
 import { treeMap, type PyTree } from './tree.js';
 
@@ -50,10 +51,14 @@ export function customVjp(
       // Forward level: the tangent comes from differentiating fn itself (fn runs once more).
       const viaFn = fn(...inputs)._box;
       if (viaFn === null || viaFn.level !== level) return output; // no dependence at this level
-      return Tensor._traced(new ForwardBox(level, output, (viaFn as ForwardBox).tangent));
+      const traced = Tensor._traced(new ForwardBox(level, output, (viaFn as ForwardBox).tangent));
+      if (observing()) report({ kind: 'op', name, level, inputs, output: traced });
+      return traced;
     }
     // Reverse level: record a node whose VJP is the user's rule.
-    return Tensor._traced(new ReverseBox(level, output, prim, inputs, undefined));
+    const traced = Tensor._traced(new ReverseBox(level, output, prim, inputs, undefined));
+    if (observing()) report({ kind: 'op', name, level, inputs, output: traced });
+    return traced;
   };
   return call;
 }

@@ -15,6 +15,7 @@
  * Ordering levels by number is unchanged: the counter dominates.
  */
 import { SieveError } from '../errors.js';
+import { observing, report } from './observe.js';
 
 const TRANSFORMS = ['vjp', 'grad', 'valueAndGrad', 'jvp'] as const;
 export type TransformName = (typeof TRANSFORMS)[number];
@@ -33,7 +34,7 @@ export class LeakedTracerError extends SieveError {
     const name = transformOf(level);
     super(
       op,
-      `a tensor traced by ${name} (level ${Math.floor(level / NAME_SLOTS)}) was used after that ${name} call had ` +
+      `a tensor traced by ${name} (level ${describeLevel(level)}) was used after that ${name} call had ` +
         `finished. It escaped the function being differentiated (through a closure or an outer variable), ` +
         `and its derivative would be silently wrong. Return it from the function instead, or ` +
         `use stopGradient(x) inside the function if only its value is needed.`,
@@ -52,17 +53,24 @@ export function atNewLevel<T>(transform: TransformName, trace: (level: number) =
   const enclosing = innermost;
   open.add(level);
   innermost = level;
+  if (observing()) report({ kind: 'open', level });
   try {
     return trace(level);
   } finally {
     open.delete(level);
     innermost = enclosing; // transform calls nest like function calls, so the enclosing one is innermost again
+    if (observing()) report({ kind: 'close', level });
   }
 }
 
 /** The transform that opened `level`. */
 export function transformOf(level: number): TransformName {
   return TRANSFORMS[level % NAME_SLOTS];
+}
+
+/** A level as people read it: the transform and the counter, e.g. `grad#3`. */
+export function describeLevel(level: number): string {
+  return `${transformOf(level)}#${Math.floor(level / NAME_SLOTS)}`;
 }
 
 /** Raise a LeakedTracerError if `level` is closed; `op` names the operation that was attempted. */

@@ -18,6 +18,7 @@
 import { Tensor } from '../tensor/tensor.js';
 import { ForwardBox, ReverseBox, topLevel } from './box.js';
 import { checkLevelOpen } from './levels.js';
+import { observing, report } from './observe.js';
 
 export interface Primitive<P> {
   readonly name: string;
@@ -55,9 +56,9 @@ export function defineNonDifferentiable<P = undefined>(name: string, impl: Primi
 
 export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P): Tensor {
   const level = topLevel(inputs);
-  if (level < 0) return prim.impl(inputs, params);
+  if (level < 0) return observed(prim, -1, inputs, prim.impl(inputs, params));
   checkLevelOpen(level, prim.name); // a tracer of a finished transform must not be computed with
-  if (!prim.differentiable) return prim.impl(inputs.map((x) => x.primal()), params);
+  if (!prim.differentiable) return observed(prim, -1, inputs, prim.impl(inputs.map((x) => x.primal()), params));
 
   const n = inputs.length;
   const primals = new Array<Tensor>(n);
@@ -71,7 +72,7 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
   }
   const output = bind(prim, primals, params);
 
-  if (kind === 'reverse') return Tensor._traced(new ReverseBox(level, output, prim, inputs, params));
+  if (kind === 'reverse') return observed(prim, level, inputs, Tensor._traced(new ReverseBox(level, output, prim, inputs, params)));
 
   const tangents = new Array<Tensor | null>(n);
   for (let i = 0; i < n; i++) {
@@ -79,5 +80,11 @@ export function bind<P>(prim: Primitive<P>, inputs: readonly Tensor[], params: P
     tangents[i] = b !== null && b.level === level ? (b as ForwardBox).tangent : null;
   }
   const tangent = prim.jvp(tangents, primals, output, params);
-  return tangent === null ? output : Tensor._traced(new ForwardBox(level, output, tangent));
+  return tangent === null ? output : observed(prim, level, inputs, Tensor._traced(new ForwardBox(level, output, tangent)));
+}
+
+/** Tell the graph printer's observer (observe.ts), if one is installed, that `output` was made. */
+function observed(prim: Primitive<any>, level: number, inputs: readonly Tensor[], output: Tensor): Tensor {
+  if (observing()) report({ kind: 'op', name: prim.name, level, inputs, output });
+  return output;
 }

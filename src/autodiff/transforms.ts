@@ -13,6 +13,7 @@ import { stack } from '../tensor/ops/movement.js';
 import { backward } from './backward.js';
 import { ForwardBox, ReverseBox } from './box.js';
 import { atNewLevel, type TransformName } from './levels.js';
+import { observing, report } from './observe.js';
 import { treeFlatten, treeMap, treeUnflatten, type PyTree, type TreeDef } from './tree.js';
 
 /** Box every tensor leaf of each argument for reverse mode at `level`; returns the new args and leaf nodes. */
@@ -24,7 +25,9 @@ function boxReverse(args: readonly PyTree[], level: number): { boxed: PyTree[]; 
   for (const arg of args) {
     const [leaves, def] = treeFlatten(arg);
     const nodes = leaves.map((x) => ReverseBox.leaf(level, x));
-    boxed.push(treeUnflatten(def, nodes.map((node) => Tensor._traced(node))));
+    const inputs = nodes.map((node) => Tensor._traced(node));
+    if (observing()) for (const tensor of inputs) report({ kind: 'input', level, tensor });
+    boxed.push(treeUnflatten(def, inputs));
     leavesPerArg.push(leaves);
     nodesPerArg.push(nodes);
     defs.push(def);
@@ -42,7 +45,9 @@ function boxForward(primals: readonly PyTree[], tangents: readonly PyTree[], lev
       if (!shapesEqual(x.shape, tl[i].shape)) {
         fail('jvp', `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`);
       }
-      return Tensor._traced(new ForwardBox(level, x, tl[i]));
+      const input = Tensor._traced(new ForwardBox(level, x, tl[i]));
+      if (observing()) report({ kind: 'input', level, tensor: input });
+      return input;
     }));
   });
 }
