@@ -1,20 +1,13 @@
 /**
- * Runs one registered experiment in a worker thread, so that the main thread stays responsive:
- * Ctrl-C is noticed at once even while the experiment computes synchronously. The stop flag is a
- * SharedArrayBuffer the experiment's `shouldStop()` reads; progress and log lines are posted to the
- * main thread (progress updates throttled to ~20 a second), then the result.
+ * Runs one registered experiment in a worker thread (see worker-protocol.ts): Ctrl-C and SIGTERM
+ * are noticed at once even while the experiment computes synchronously.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { EXPERIMENTS } from '../experiments/index.js';
-import type { ProgressTask, RunContext, RunMode } from '../experiments/types.js';
+import type { RunContext, RunMode } from '../experiments/types.js';
+import { postingProgress, readStopFlag, serveJob } from './worker-protocol.js';
 
-export type WorkerMessage =
-  | { type: 'task'; id: number; label: string; total: number }
-  | { type: 'update'; id: number; done: number; info?: Record<string, number | string> }
-  | { type: 'finish'; id: number }
-  | { type: 'log'; message: string }
-  | { type: 'result'; result: unknown }
-  | { type: 'error'; message: string };
+export type { WorkerMessage } from './worker-protocol.js';
 
 export interface WorkerInput {
   name: string;
@@ -23,41 +16,21 @@ export interface WorkerInput {
   stop: SharedArrayBuffer;
 }
 
-async function runInWorker(): Promise<void> {
-  const port = parentPort!;
+function runExperimentInWorker(port: NonNullable<typeof parentPort>): Promise<void> {
   const input = workerData as WorkerInput;
-  const flag = new Int32Array(input.stop);
-  const post = (m: WorkerMessage): void => port.postMessage(m);
-  let nextId = 0;
+  const out = postingProgress(port);
   const context: RunContext = {
     seed: input.seed,
     mode: input.mode,
-    progress(label: string, total: number): ProgressTask {
-      const id = nextId++;
-      post({ type: 'task', id, label, total });
-      let last = -Infinity;
-      return {
-        update(done, info) {
-          const now = performance.now();
-          if (now - last < 50 && done < total) return;
-          last = now;
-          post({ type: 'update', id, done, info });
-        },
-        finish() {
-          post({ type: 'finish', id });
-        },
-      };
-    },
-    shouldStop: () => Atomics.load(flag, 0) !== 0,
-    log: (message) => post({ type: 'log', message }),
+    progress: (label, total) => out.progress(label, total),
+    shouldStop: () => readStopFlag(input.stop) !== undefined,
+    log: (message) => out.log(message),
   };
-  try {
+  return serveJob(port, async () => {
     const exp = EXPERIMENTS.find((e) => e.name === input.name);
     if (exp === undefined) throw new Error(`no registered experiment '${input.name}'`);
-    post({ type: 'result', result: await exp.run(context) });
-  } catch (e) {
-    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
-  }
+    return exp.run(context);
+  });
 }
 
-if (parentPort !== null) void runInWorker();
+if (parentPort !== null) void runExperimentInWorker(parentPort);

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { pipeSafe } from './pipe-safe-stream.js';
 
 export interface OutStream {
   write(text: string): unknown;
@@ -23,28 +24,47 @@ export interface CliIo {
   /** The wall-clock date (report header, default run names). */
   date(): Date;
   /**
-   * Register a Ctrl-C handler; returns a function that removes it. The handler gets the number of
-   * interrupts so far (1 for the first).
+   * Register a handler for Ctrl-C (SIGINT) and SIGTERM; returns a function that removes it. The
+   * handler gets the number of stop signals so far (1 for the first) and which signal this one is.
    */
-  onInterrupt(handler: (count: number) => void): () => void;
-  /** Leave immediately (second Ctrl-C). */
+  onInterrupt(handler: (count: number, signal: StopSignal) => void): () => void;
+  /** Leave immediately (second stop signal). */
   exitNow(code: number): void;
 }
 
-/** The real process: stdout/stderr, SIGINT, process.exit. */
+/** The signals that stop a run early (both write the partial report). */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/** The conventional exit code of a run stopped by a signal: 128 + its number. */
+export function exitCodeFor(signal: StopSignal): number {
+  return signal === 'SIGINT' ? EXIT_INTERRUPTED : EXIT_TERMINATED;
+}
+
+/** How a stop signal is named in messages and reports. */
+export function signalName(signal: StopSignal): string {
+  return signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM';
+}
+
+/**
+ * The real process: stdout/stderr (a closed pipe is tolerated, see pipe-safe-stream.ts), SIGINT and
+ * SIGTERM, process.exit.
+ */
 export function processIo(): CliIo {
   return {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: pipeSafe(process.stdout),
+    stderr: pipeSafe(process.stderr),
     cwd: process.cwd(),
     now: () => performance.now(),
     date: () => new Date(),
     onInterrupt(handler) {
       let count = 0;
-      const listener = (): void => handler(++count);
-      process.on('SIGINT', listener);
+      const onInt = (): void => handler(++count, 'SIGINT');
+      const onTerm = (): void => handler(++count, 'SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
       return () => {
-        process.off('SIGINT', listener);
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
       };
     },
     exitNow(code) {
@@ -57,7 +77,10 @@ export function processIo(): CliIo {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** Stopped by Ctrl-C (SIGINT, 128 + 2); the partial report was written. */
 export const EXIT_INTERRUPTED = 130;
+/** Stopped by SIGTERM (128 + 15); the partial report was written. */
+export const EXIT_TERMINATED = 143;
 
 let cachedVersion: string | undefined;
 

@@ -8,7 +8,7 @@ import type { ModelSpec } from '../models/types.js';
 import { UsageError, validList, wrap } from './args.js';
 import { allModels } from './builtin-models.js';
 import { experimentsHelp, runExperiments, workerRunnerAvailable } from './commands/experiments.js';
-import { fitHelp, runFit } from './commands/fit.js';
+import { fitHelp, fitWorkerAvailable, runFit } from './commands/fit.js';
 import { ESTIMATORS } from './estimators.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, sieveVersion, type CliIo } from './io.js';
 
@@ -49,7 +49,8 @@ export function mainHelp(experiments: readonly Experiment[], models: readonly Mo
     list(ESTIMATORS.map((e) => [e.name, `${e.pathwise ? '[pathwise] ' : '[score] '}${e.description}`])),
     '',
     'Common options: --seed N (same seed, same numbers), --out DIR (report directory), --quick | --full.',
-    "Ctrl-C stops a run early and still writes the report; press it twice to quit at once.",
+    'Ctrl-C or SIGTERM stops a run early and still writes the report (exit 130 / 143); a second one quits at once.',
+    'Exit codes: 0 done, 1 run failed, 2 bad usage or --out, 130 Ctrl-C, 143 SIGTERM.',
     '',
   ].join('\n');
 }
@@ -72,8 +73,12 @@ export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = {
         // Registered experiments run in worker threads when the compiled worker exists (Ctrl-C
         // then stops even synchronous loops at once); injected ones (tests) run in-process.
         return await runExperiments(rest, io, experiments, deps.experiments === undefined && workerRunnerAvailable() ? 'worker' : 'in-process');
-      case 'fit':
-        return await runFit(rest, io, models);
+      case 'fit': {
+        // Registered models train in a worker thread when the compiled worker exists (a stop
+        // signal then interrupts even a long step); injected ones (tests) train in-process.
+        const runner = deps.models === undefined && fitWorkerAvailable() ? 'worker' : 'in-process';
+        return await runFit(rest, io, models, runner);
+      }
       case 'help': {
         const topic = rest[0];
         if (topic === undefined) io.stdout.write(mainHelp(experiments, models));

@@ -3,37 +3,44 @@
  */
 import type { ExperimentResult, RunMode } from '../experiments/types.js';
 import { UsageError } from './args.js';
-import { EXIT_INTERRUPTED, machineInfo, sieveVersion, type CliIo } from './io.js';
+import { exitCodeFor, machineInfo, sieveVersion, signalName, type CliIo, type StopSignal } from './io.js';
+import { prepareOutDir } from './out-dir.js';
 import type { ProgressRenderer } from './progress.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type RunFailure, type RunRecord } from './report/results.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
 
 export interface InterruptState {
   stopped(): boolean;
+  /** The first stop signal received, if any. */
+  signal(): StopSignal | undefined;
   dispose(): void;
 }
 
 /**
- * First Ctrl-C: set the stop flag (the running loop returns early, the report is still written).
- * Second Ctrl-C: quit at once with exit code 130.
+ * First Ctrl-C or SIGTERM: set the stop flag (the running loop returns early, the report is still
+ * written; the exit code is then 130 for SIGINT, 143 for SIGTERM). A second one: quit at once with
+ * the first signal's exit code, without the report.
  */
-export function handleInterrupts(io: CliIo, progress: ProgressRenderer, onStop?: () => void): InterruptState {
-  let stop = false;
-  const dispose = io.onInterrupt((count) => {
+export function handleInterrupts(
+  io: CliIo, progress: ProgressRenderer, onStop?: (signal: StopSignal) => void,
+): InterruptState {
+  let first: StopSignal | undefined;
+  const dispose = io.onInterrupt((count, signal = 'SIGINT') => {
     if (count <= 1) {
-      stop = true;
-      onStop?.();
-      progress.log('\nCtrl-C: stopping after the current step and writing the report (press Ctrl-C again to quit at once).');
+      first = signal;
+      onStop?.(signal);
+      progress.log(`\n${signalName(signal)}: stopping and writing the report (send it again to quit at once).`);
     } else {
-      progress.log('\nCtrl-C again: quitting without writing the report.');
-      io.exitNow(EXIT_INTERRUPTED);
+      progress.log(`\n${signalName(signal)} again: quitting without writing the report.`);
+      io.exitNow(exitCodeFor(first ?? signal));
     }
   });
-  return { stopped: () => stop, dispose };
+  return { stopped: () => first !== undefined, signal: () => first, dispose };
 }
 
 export function makeRecord(args: {
   command: string; argv: readonly string[]; runName: string; mode: RunMode; seed: number; startedAt: Date; seconds: number;
-  interrupted: boolean; settings?: Record<string, number | string | boolean>;
+  interrupted: boolean; stopSignal?: StopSignal; settings?: Record<string, number | string | boolean>;
   experiments: ExperimentResult[]; failures?: RunFailure[]; skipped?: string[];
 }): RunRecord {
   return {
@@ -48,6 +55,7 @@ export function makeRecord(args: {
       startedAt: args.startedAt.toISOString(),
       seconds: Math.round(args.seconds * 1000) / 1000,
       interrupted: args.interrupted,
+      ...(args.stopSignal !== undefined ? { stopSignal: args.stopSignal } : {}),
       sieveVersion: sieveVersion(),
       machine: machineInfo(),
       settings: args.settings ?? {},
@@ -56,6 +64,15 @@ export function makeRecord(args: {
     failures: args.failures ?? [],
     skipped: args.skipped ?? [],
   };
+}
+
+/**
+ * Check, create and lock the report directory before any work (a bad --out is a UsageError, exit 2);
+ * the caller releases the lock when the report is written.
+ */
+export function claimOutDir(dir: string): RunLock {
+  prepareOutDir(dir);
+  return acquireRunLock(dir);
 }
 
 /** Give the event loop a turn (so Ctrl-C is noticed inside long synchronous loops). */

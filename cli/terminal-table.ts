@@ -65,6 +65,13 @@ export function formatExperimentSummary(r: ExperimentResult, options: TableOptio
   const out: string[] = [];
   const status = r.interrupted ? '  [interrupted: partial results]' : '';
   out.push(`── ${r.title} (${r.name}, ${formatDuration(r.seconds)})${status}`);
+  const exhausted = r.metrics.exhaustedSteps;
+  if (typeof exhausted === 'number' && exhausted > 0) {
+    const steps = `${exhausted} step${exhausted === 1 ? '' : 's'}`;
+    const text = `  warning: the rejection sampler hit its proposal cap in ${steps} `
+      + "(biased; NaN bounds where no data point had 2 accepted samples); see the report's notes";
+    out.push(wrap(text, options.width ?? 100, 4));
+  }
   for (const t of r.tables) out.push(formatTable(t, options));
   for (const t of r.references) out.push(formatTable({ ...t, title: `Paper: ${t.title}` }, options));
   const metrics = Object.entries(r.metrics);

@@ -172,6 +172,8 @@ interface TrainResult {
   proposalsPerStep: number;
   threshold?: number;
   stopped: boolean;
+  /** Rejection estimators: steps in which some data point hit the proposal cap. */
+  exhaustedSteps: number;
 }
 
 interface TrainSpec {
@@ -205,6 +207,7 @@ function train(ctx: RunContext, spec: TrainSpec): TrainResult {
   let blockAcc = 0;
   let blockN = 0;
   let proposals = 0;
+  let exhaustedSteps = 0;
   let done = 0;
   let stopped = false;
   let last: EstimatorResult | null = null;
@@ -222,6 +225,7 @@ function train(ctx: RunContext, spec: TrainSpec): TrainResult {
     const r = last as unknown as EstimatorResult;
     spec.after?.(r);
     proposals += spec.cost(r);
+    if ((r.diagnostics.exhausted ?? 0) > 0) exhaustedSteps++;
     blockSum += r.bound;
     const acc = r.diagnostics.acceptanceRate;
     blockAcc += acc === undefined ? 1 : (acc as Tensor).item();
@@ -245,7 +249,7 @@ function train(ctx: RunContext, spec: TrainSpec): TrainResult {
   bar.finish();
   return {
     phi, steps: done, curve, acceptanceCurve: accCurve, proposalsPerStep: done > 0 ? proposals / done : NaN,
-    threshold: spec.threshold?.(), stopped,
+    threshold: spec.threshold?.(), stopped, exhaustedSteps,
   };
 }
 
@@ -346,6 +350,11 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
       threshold: () => T,
     });
     const tag = `Z_tgt=${target}`;
+    // The CLI warns (terminal and report) when metrics.exhaustedSteps > 0.
+    metrics.exhaustedSteps = (metrics.exhaustedSteps ?? 0) + res.exhaustedSteps;
+    if (res.exhaustedSteps > 0) {
+      ctx.log(`RVRS ${tag}: the proposal cap was hit in ${res.exhaustedSteps} of ${res.steps} steps`);
+    }
     curves.push({ name: `RVRS ${tag} (R-ELBO)`, ...res.curve });
     accSeries.push({ name: `RVRS ${tag}: Ẑ_R per step`, ...res.acceptanceCurve });
     accSeries.push({ name: `target Z_tgt = ${target}`, x: [mf.steps, mf.steps + S.rvrsSteps], y: [target, target] });

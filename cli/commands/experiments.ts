@@ -7,17 +7,17 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import type { Experiment, ExperimentResult, ProgressTask, RunContext } from '../../experiments/types.js';
-import type { WorkerInput, WorkerMessage } from '../experiment-worker.js';
+import type { Experiment, ExperimentResult, RunContext, RunMode } from '../../experiments/types.js';
+import type { WorkerInput } from '../experiment-worker.js';
 import { formatOptionsHelp, parseCommandArgs, type CommandSpec } from '../args.js';
 import { formatDuration } from '../format.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, timestamp, type CliIo } from '../io.js';
+import { exitCodeFor, EXIT_FAILURE, EXIT_OK, signalName, timestamp, type CliIo } from '../io.js';
 import { ProgressRenderer } from '../progress.js';
 import { writeReport } from '../report/index.js';
 import type { RunFailure } from '../report/results.js';
-import { handleInterrupts, makeRecord, modeFrom } from '../run.js';
+import { claimOutDir, handleInterrupts, makeRecord, modeFrom } from '../run.js';
 import { formatExperimentSummary } from '../terminal-table.js';
+import { raiseStopFlag, runInWorker } from '../worker-protocol.js';
 
 export const DEFAULT_SEED = 1;
 
@@ -74,48 +74,13 @@ export function workerRunnerAvailable(): boolean {
 
 /**
  * Run a *registered* experiment (looked up by name inside the worker) in a worker thread. The stop
- * flag is shared memory, so the experiment sees Ctrl-C at once even in synchronous loops.
+ * flag is shared memory, so the experiment sees Ctrl-C or SIGTERM at once even in synchronous loops.
  */
 export function workerRunner(stop: SharedArrayBuffer): ExperimentRunner {
-  return (exp, context) =>
-    new Promise<ExperimentResult>((resolve, reject) => {
-      const input: WorkerInput = { name: exp.name, seed: context.seed, mode: context.mode, stop };
-      const worker = new Worker(WORKER_URL, { workerData: input });
-      const tasks = new Map<number, ProgressTask>();
-      let settled = false;
-      const settle = (f: () => void): void => {
-        if (settled) return;
-        settled = true;
-        for (const t of tasks.values()) t.finish();
-        void worker.terminate();
-        f();
-      };
-      worker.on('message', (m: WorkerMessage) => {
-        switch (m.type) {
-          case 'task':
-            tasks.set(m.id, context.progress(m.label, m.total));
-            break;
-          case 'update':
-            tasks.get(m.id)?.update(m.done, m.info);
-            break;
-          case 'finish':
-            tasks.get(m.id)?.finish();
-            tasks.delete(m.id);
-            break;
-          case 'log':
-            context.log(m.message);
-            break;
-          case 'result':
-            settle(() => resolve(m.result as ExperimentResult));
-            break;
-          case 'error':
-            settle(() => reject(new Error(m.message)));
-            break;
-        }
-      });
-      worker.on('error', (e) => settle(() => reject(e)));
-      worker.on('exit', (code) => settle(() => reject(new Error(`experiment worker exited with code ${code} before returning a result`))));
-    });
+  return (exp, context) => {
+    const input: WorkerInput = { name: exp.name, seed: context.seed, mode: context.mode, stop };
+    return runInWorker<ExperimentResult>(WORKER_URL, input, context);
+  };
 }
 
 export async function runExperiments(argv: readonly string[], io: CliIo, experiments: readonly Experiment[], runnerChoice: 'in-process' | 'worker' = 'in-process'): Promise<number> {
@@ -132,10 +97,30 @@ export async function runExperiments(argv: readonly string[], io: CliIo, experim
   const startedAt = io.date();
   const runName = args.options.out !== undefined ? path.basename(path.resolve(io.cwd, args.options.out as string)) : `experiments-${mode}-${timestamp(startedAt)}`;
   const outDir = path.resolve(io.cwd, (args.options.out as string | undefined) ?? path.join('reports', runName));
+  const lock = claimOutDir(outDir);
+  try {
+    return await runSelected(argv, io, { selected, mode, seed, runName, outDir, startedAt }, runnerChoice);
+  } finally {
+    lock.release();
+  }
+}
 
+interface RunPlan {
+  selected: Experiment[];
+  mode: RunMode;
+  seed: number;
+  runName: string;
+  outDir: string;
+  startedAt: Date;
+}
+
+async function runSelected(
+  argv: readonly string[], io: CliIo, plan: RunPlan, runnerChoice: 'in-process' | 'worker',
+): Promise<number> {
+  const { selected, mode, seed, runName, outDir, startedAt } = plan;
   const progress = new ProgressRenderer(io.stderr, { now: () => io.now() });
   const stopBuffer = new SharedArrayBuffer(4);
-  const interrupts = handleInterrupts(io, progress, () => Atomics.store(new Int32Array(stopBuffer), 0, 1));
+  const interrupts = handleInterrupts(io, progress, (signal) => raiseStopFlag(stopBuffer, signal));
   const runner = runnerChoice === 'worker' ? workerRunner(stopBuffer) : inProcessRunner;
   const t0 = io.now();
   const results: ExperimentResult[] = [];
@@ -178,15 +163,16 @@ export async function runExperiments(argv: readonly string[], io: CliIo, experim
   }
   const record = makeRecord({
     command: 'experiments', argv: ['experiments', ...argv], runName, mode, seed, startedAt, seconds: (io.now() - t0) / 1000,
-    interrupted, experiments: results, failures, skipped,
+    interrupted, stopSignal: interrupts.signal(), experiments: results, failures, skipped,
     settings: { experiments: selected.map((e) => e.name).join(', ') || '(none)' },
   });
   const paths = writeReport(outDir, record);
   io.stdout.write(`\n${interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`);
-  if (skipped.length > 0) io.stdout.write(`Skipped after Ctrl-C: ${skipped.join(', ')}\n`);
+  const signal = interrupts.signal() ?? 'SIGINT';
+  if (skipped.length > 0) io.stdout.write(`Skipped after ${signalName(signal)}: ${skipped.join(', ')}\n`);
   if (failures.length > 0) {
     io.stderr.write(`sieve: ${failures.length} experiment${failures.length > 1 ? 's' : ''} failed: ${failures.map((f) => f.name).join(', ')}\n`);
     return EXIT_FAILURE;
   }
-  return interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  return interrupted ? exitCodeFor(signal) : EXIT_OK;
 }

@@ -4,24 +4,31 @@
  * one-experiment report (plot of the bound against step; acceptance and threshold for the
  * rejection estimators) with results.json.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import type { ExperimentResult, Plot, RunMode, Table } from '../../experiments/types.js';
+import { fileURLToPath } from 'node:url';
+import type { ExperimentResult, Plot, ProgressTask, RunMode, Table } from '../../experiments/types.js';
 import type { FitModel, ModelSpec } from '../../models/types.js';
 import { treeFlatten } from '../../src/autodiff/index.js';
 import { foldIn, key, split, type PRNGKey } from '../../src/random/key.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import {
   adam, adaptThreshold, initialThreshold, quantileThreshold, thresholdGradient, type AdaptThresholdState, type EstimatorResult,
+  type Problem,
 } from '../../src/vi/index.js';
 import { valueAndGrad } from '../../src/autodiff/index.js';
 import { formatOptionsHelp, parseCommandArgs, UsageError, validList, type CommandSpec, type OptionValue } from '../args.js';
 import { ESTIMATORS, findEstimator, type EstimatorEntry, type EstimatorOptionName } from '../estimators.js';
 import { formatNumber } from '../format.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, timestamp, type CliIo } from '../io.js';
+import {
+  exitCodeFor, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, signalName, timestamp, type CliIo, type StopSignal,
+} from '../io.js';
 import { ProgressRenderer } from '../progress.js';
 import { writeReport } from '../report/index.js';
-import { handleInterrupts, makeRecord, modeFrom, yieldToEventLoop } from '../run.js';
+import { claimOutDir, handleInterrupts, makeRecord, modeFrom, yieldToEventLoop } from '../run.js';
+import { ExhaustionTracker, exhaustionFailure, MAX_PROPOSALS_LIMIT, stepExhaustion } from '../exhaustion.js';
 import { formatExperimentSummary } from '../terminal-table.js';
+import { raiseStopFlag, runInWorker } from '../worker-protocol.js';
 
 export const FIT_DEFAULTS = { steps: 1000, lr: 0.01, samples: 8, gamma: 0.9, refresh: 100, targetAccept: 0.33, acceptanceFloor: 0, maxProposals: 10_000, seed: 1 } as const;
 /** Draws per data point used to set a threshold (quantile or initial). */
@@ -48,7 +55,12 @@ export function fitSpec(models: readonly ModelSpec[]): CommandSpec {
       { name: 'refresh', type: 'integer', min: 1, description: 'vrs: recompute the quantile threshold every N steps', defaultText: String(FIT_DEFAULTS.refresh) },
       { name: 'target-accept', type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true, description: 'rvrs: adapt T so the acceptance rate approaches this', defaultText: String(FIT_DEFAULTS.targetAccept) },
       { name: 'acceptance-floor', type: 'number', min: 0, max: 1, maxExclusive: true, description: `acceptance floor epsilon (${appliesTo('acceptance-floor')})`, defaultText: '0' },
-      { name: 'max-proposals', type: 'integer', min: 1, description: `cap on proposals per data point (${appliesTo('max-proposals')})`, defaultText: String(FIT_DEFAULTS.maxProposals) },
+      {
+        name: 'max-proposals', type: 'integer', min: 1, max: MAX_PROPOSALS_LIMIT,
+        defaultText: String(FIT_DEFAULTS.maxProposals),
+        description: `cap on proposals per data point, at least --samples (${appliesTo('max-proposals')}); `
+          + 'a step that hits it runs cap / samples sampler rounds (seconds at the maximum)',
+      },
       { name: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, description: 'random seed (data and training); same seed, same numbers', defaultText: String(FIT_DEFAULTS.seed) },
       { name: 'tiny', type: 'boolean', description: 'build the model at its tiny (test) size' },
       { name: 'quick', type: 'boolean', description: 'build the model at its quick size (default)' },
@@ -136,6 +148,10 @@ export function resolveFitSettings(options: Record<string, OptionValue>, models:
   if (entry.threshold !== undefined) {
     settings.acceptanceFloor = (options['acceptance-floor'] as number | undefined) ?? FIT_DEFAULTS.acceptanceFloor;
     settings.maxProposals = (options['max-proposals'] as number | undefined) ?? FIT_DEFAULTS.maxProposals;
+    if (settings.maxProposals < samples) {
+      throw new UsageError(`--max-proposals must be >= --samples (${samples}): `
+        + `each data point needs ${samples} accepted proposals, got ${settings.maxProposals}`);
+    }
     if (options.threshold !== undefined) settings.threshold = options.threshold as number;
     else if (entry.threshold === 'quantile') {
       settings.gamma = (options.gamma as number | undefined) ?? FIT_DEFAULTS.gamma;
@@ -145,12 +161,20 @@ export function resolveFitSettings(options: Record<string, OptionValue>, models:
   return { settings, entry, spec };
 }
 
+/** Where training reports progress: the terminal renderer, or a worker's messages to it. */
+export interface FitProgress {
+  task(label: string, total: number): ProgressTask;
+  log(message: string): void;
+}
+
 /** One recorded step. */
 interface StepRecord {
   bound: number;
   acceptance?: number;
   threshold?: number;
   ess?: number;
+  /** Data points that hit the proposal cap (rejection estimators). */
+  exhausted?: number;
 }
 
 function meanOf(v: unknown): number | undefined {
@@ -172,15 +196,38 @@ function thresholdAsNumberOrTensor(t: Tensor): number | Tensor {
 export interface FitOutcome {
   result: ExperimentResult;
   interrupted: boolean;
+  /** The signal that stopped training, when one did. */
+  stopSignal?: StopSignal;
   error?: string;
+  /** Why training was stopped for proposal-cap exhaustion (exit code 1). */
+  exhausted?: string;
+}
+
+/** Thrown inside a step when a stop was requested: the step is abandoned, not finished. */
+class StopRequested extends Error {}
+
+/**
+ * The problem with a stop check before every log-joint evaluation: the rejection sampler evaluates
+ * it once per round, so a long step (a large --max-proposals) is abandoned at the next round instead
+ * of running to the cap. (In a worker the stop flag is shared memory and is seen at once.)
+ */
+function stoppable(problem: Problem, stop: () => StopSignal | undefined): Problem {
+  return {
+    ...problem,
+    logJoint: (...args: Parameters<Problem['logJoint']>) => {
+      if (stop() !== undefined) throw new StopRequested('stop requested');
+      return problem.logJoint(...args);
+    },
+  };
 }
 
 /** The training loop; returns the result as a one-experiment ExperimentResult. */
 export async function trainFit(
-  model: FitModel, entry: EstimatorEntry, settings: FitSettings, io: CliIo, progress: ProgressRenderer, shouldStop: () => boolean,
+  model: FitModel, entry: EstimatorEntry, settings: FitSettings, io: Pick<CliIo, 'now'>, progress: FitProgress,
+  stop: () => StopSignal | undefined,
 ): Promise<FitOutcome> {
   const t0 = io.now();
-  const problem = model.problem;
+  const problem = stoppable(model.problem, stop);
   const minibatch = problem.datasetSize !== undefined;
   const trainKey = foldIn(key(settings.seed), 0x5eed);
   const opt = adam({ lr: settings.lr });
@@ -200,6 +247,8 @@ export async function trainFit(
   let smooth: number | undefined;
   let error: string | undefined;
   let interrupted = false;
+  let exhaustedWhy: string | undefined;
+  const exhaustion = new ExhaustionTracker();
   let lastYield = io.now();
   const task = progress.task(`fit ${settings.model} / ${settings.estimator}`, settings.steps);
 
@@ -208,7 +257,7 @@ export async function trainFit(
       await yieldToEventLoop();
       lastYield = io.now();
     }
-    if (shouldStop()) {
+    if (stop() !== undefined) {
       interrupted = true;
       break;
     }
@@ -246,6 +295,14 @@ export async function trainFit(
       if (thr !== undefined && entry.threshold !== undefined) rec.threshold = thr;
       const ess = meanOf(d.ess);
       if (ess !== undefined) rec.ess = ess;
+      const ex = stepExhaustion(d);
+      if (ex !== undefined) rec.exhausted = ex.exhausted;
+      if (ex !== undefined && ex.exhausted > 0 && exhaustion.firstStep === undefined) {
+        const points = `${ex.exhausted} of ${ex.points} data point${ex.points === 1 ? '' : 's'}`;
+        progress.log(`  step ${t}: ${points} hit --max-proposals ${settings.maxProposals} before ${settings.samples} `
+          + 'acceptances (masked when fewer than 2 were accepted; a fully masked step has a NaN bound)');
+      }
+      exhaustion.record(t, ex);
       [params, state] = opt.step(params as never, grads as never, state) as unknown as [Params, typeof state];
       records.push(rec);
       if (baseline !== undefined && typeof d.baseline === 'number') baseline = d.baseline;
@@ -270,13 +327,25 @@ export async function trainFit(
       const info: Record<string, number> = {};
       if (smooth !== undefined) info.bound = smooth;
       if (rec.acceptance !== undefined) info.accept = rec.acceptance;
+      if (exhaustion.stepsWithExhaustion > 0) info['exhausted steps'] = exhaustion.stepsWithExhaustion;
       task.update(t + 1, info);
+      if (exhaustion.hopeless) break;
     } catch (e) {
+      if (e instanceof StopRequested) {
+        interrupted = true;
+        break;
+      }
       error = `step ${t}: ${e instanceof Error ? e.message : String(e)}`;
       break;
     }
   }
   task.finish();
+  if (!interrupted && error === undefined && (exhaustion.hopeless || exhaustion.everyStep(records.length))) {
+    exhaustedWhy = exhaustionFailure(exhaustion, records.length, {
+      maxProposals: settings.maxProposals!, samples: settings.samples, threshold: settings.threshold,
+    });
+  }
+  const stopSignal = interrupted ? stop() : undefined;
 
   let evaluation: Record<string, number> = {};
   if (model.evaluate !== undefined && records.length > 0) {
@@ -286,12 +355,17 @@ export async function trainFit(
       progress.log(`  evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const result = buildFitResult(settings, entry, model, records, evaluation, interrupted, error, (io.now() - t0) / 1000);
+  const end = { stopSignal, error, exhausted: exhaustedWhy };
+  const result = buildFitResult(settings, entry, model, records, evaluation, end, (io.now() - t0) / 1000);
   if (reinits > 0) {
     result.comments.push(`The threshold T was restarted from -ELBO ${reinits} time${reinits > 1 ? 's' : ''} because the acceptance rate saturated (above 0.995 or below 0.005), where the target-acceptance rule has no gradient.`);
     result.metrics.thresholdRestarts = reinits;
   }
-  return { result, interrupted, error };
+  return { result, interrupted, ...(stopSignal !== undefined ? { stopSignal } : {}), error, exhausted: exhaustedWhy };
+}
+
+function exhaustedPointsOf(records: readonly StepRecord[]): number {
+  return records.reduce((a, r) => a + (r.exhausted ?? 0), 0);
 }
 
 /** Chunk means and standard errors of a per-step quantity. */
@@ -320,10 +394,14 @@ function chunked(records: readonly StepRecord[], pick: (r: StepRecord) => number
 }
 
 export function buildFitResult(
-  settings: FitSettings, entry: EstimatorEntry, model: FitModel, records: readonly StepRecord[], evaluation: Record<string, number>,
-  interrupted: boolean, error: string | undefined, seconds: number,
+  settings: FitSettings, entry: EstimatorEntry, model: Pick<FitModel, 'name' | 'latent'>,
+  records: readonly StepRecord[], evaluation: Record<string, number>,
+  end: { stopSignal?: StopSignal; error?: string; exhausted?: string }, seconds: number,
 ): ExperimentResult {
   const done = records.length;
+  const interrupted = end.stopSignal !== undefined;
+  const error = end.error;
+  const exhaustedSteps = records.filter((r) => (r.exhausted ?? 0) > 0).length;
   const bound = chunked(records, (r) => r.bound, 200);
   const boundSeries = [{ name: `${settings.estimator} bound (mean over ${Math.max(1, Math.ceil(done / 200))} steps)`, ...bound }];
   if (Number.isFinite(evaluation.logEvidence) && bound.x.length > 0) {
@@ -351,10 +429,15 @@ export function buildFitResult(
   const columns = ['steps up to', 'mean bound', '± s.e.'];
   if (hasAcc) columns.push('acceptance');
   if (records.some((r) => r.threshold !== undefined)) columns.push('threshold');
+  if (exhaustedSteps > 0) columns.push('steps exhausted');
   const rows = rowsTable.x.map((x, i) => {
     const row: (string | number)[] = [x, rowsTable.y[i], rowsTable.band[i]];
     if (hasAcc) row.push(accTable.y[i]);
     if (records.some((r) => r.threshold !== undefined)) row.push(thrTable.y[i]);
+    if (exhaustedSteps > 0) {
+      const from = i === 0 ? 0 : rowsTable.x[i - 1];
+      row.push(records.slice(from, x).filter((r) => (r.exhausted ?? 0) > 0).length);
+    }
     return row;
   });
   const tables: Table[] = [{ title: 'Bound over training (block means)', columns, rows }];
@@ -363,8 +446,18 @@ export function buildFitResult(
   const finals = lastTenth.map((r) => r.bound).filter(Number.isFinite);
   const finalBound = finals.length > 0 ? finals.reduce((a, b) => a + b, 0) / finals.length : NaN;
   const comments: string[] = [];
-  if (interrupted) comments.push(`Stopped with Ctrl-C after ${done} of ${settings.steps} steps.`);
+  if (end.stopSignal !== undefined) {
+    comments.push(`Stopped by ${signalName(end.stopSignal)} after ${done} of ${settings.steps} steps.`);
+  }
   if (error !== undefined) comments.push(`Training stopped with an error at ${error}`);
+  if (end.exhausted !== undefined) comments.push(`Training stopped: ${end.exhausted}.`);
+  if (exhaustedSteps > 0) {
+    const points = exhaustedPointsOf(records);
+    comments.push(`The rejection sampler hit its proposal cap (${settings.maxProposals} per data point) in `
+      + `${exhaustedSteps} of ${done} steps (${points} data-point draws in all). Exhausted data points with fewer than `
+      + "2 accepted samples are left out of their step's bound, so those steps' bounds are biased, and NaN when every "
+      + 'data point was left out.');
+  }
   if (Number.isFinite(evaluation.logEvidence) && Number.isFinite(finalBound)) {
     comments.push(`Final bound ${formatNumber(finalBound)} vs exact log p(x) ${formatNumber(evaluation.logEvidence)}: gap ${formatNumber(evaluation.logEvidence - finalBound)} nats.`);
   }
@@ -378,14 +471,19 @@ export function buildFitResult(
     tables,
     references: [],
     comments,
-    metrics: { stepsDone: done, finalBound, ...evaluation },
+    metrics: {
+      stepsDone: done, finalBound, ...evaluation,
+      ...(entry.threshold !== undefined ? { exhaustedSteps, exhaustedPoints: exhaustedPointsOf(records) } : {}),
+    },
     settings: settingsRecord,
     interrupted,
     seconds,
   };
 }
 
-export async function runFit(argv: readonly string[], io: CliIo, models: readonly ModelSpec[]): Promise<number> {
+export async function runFit(
+  argv: readonly string[], io: CliIo, models: readonly ModelSpec[], runner: 'in-process' | 'worker' = 'in-process',
+): Promise<number> {
   const args = parseCommandArgs(argv, fitSpec(models));
   if (args.help) {
     io.stdout.write(fitHelp(models));
@@ -393,35 +491,106 @@ export async function runFit(argv: readonly string[], io: CliIo, models: readonl
   }
   const { settings, entry, spec } = resolveFitSettings(args.options, models);
   const startedAt = io.date();
-  const runName = args.options.out !== undefined ? path.basename(path.resolve(io.cwd, args.options.out as string)) : `fit-${settings.model}-${settings.estimator}-${timestamp(startedAt)}`;
+  const runName = args.options.out !== undefined
+    ? path.basename(path.resolve(io.cwd, args.options.out as string))
+    : `fit-${settings.model}-${settings.estimator}-${timestamp(startedAt)}`;
   const outDir = path.resolve(io.cwd, (args.options.out as string | undefined) ?? path.join('reports', runName));
-  const progress = new ProgressRenderer(io.stderr, { now: () => io.now() });
-  let model: FitModel;
+  // Before building the model (MNIST models load data): a bad --out fails in a second.
+  const lock = claimOutDir(outDir);
   try {
-    model = await spec.build({ seed: settings.seed, mode: settings.mode, ...(settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {}) });
-  } catch (e) {
-    io.stderr.write(`sieve: could not build model '${spec.name}': ${e instanceof Error ? e.message : String(e)}\n`);
-    return EXIT_FAILURE;
+    return await fitAndReport(argv, io, { settings, entry, spec, runName, outDir, startedAt }, runner);
+  } finally {
+    lock.release();
   }
-  if (entry.pathwise && model.latent === 'discrete') {
-    io.stderr.write(`sieve: estimator '${entry.name}' needs continuous latents, but model '${model.name}' has discrete latents\n`);
-    return EXIT_USAGE;
+}
+
+interface FitPlan {
+  settings: FitSettings;
+  entry: EstimatorEntry;
+  spec: ModelSpec;
+  runName: string;
+  outDir: string;
+  startedAt: Date;
+}
+
+/** Build the model; a failure is an Error starting "could not build model" (exit code 1). */
+export async function buildFitModel(spec: ModelSpec, settings: FitSettings): Promise<FitModel> {
+  try {
+    const batch = settings.batchSize !== undefined ? { batchSize: settings.batchSize } : {};
+    return await spec.build({ seed: settings.seed, mode: settings.mode, ...batch });
+  } catch (e) {
+    throw new Error(`could not build model '${spec.name}': ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+const FIT_WORKER_URL = new URL('../fit-worker.js', import.meta.url);
+
+/**
+ * Training runs in a worker thread when the compiled worker exists (the CLI from dist/; registered
+ * models only): a stop signal then reaches even a step that runs for seconds at its next rejection
+ * round. Under a TypeScript loader (tests) it runs in-process; SIEVE_IN_PROCESS=1 forces that.
+ */
+export function fitWorkerAvailable(): boolean {
+  return process.env.SIEVE_IN_PROCESS !== '1' && existsSync(fileURLToPath(FIT_WORKER_URL));
+}
+
+/** What the fit worker gets: everything it needs to look up the model and estimator by name. */
+export interface FitWorkerInput {
+  settings: FitSettings;
+  stop: SharedArrayBuffer;
+}
+
+async function fitAndReport(
+  argv: readonly string[], io: CliIo, plan: FitPlan, runner: 'in-process' | 'worker',
+): Promise<number> {
+  const { settings, entry, spec } = plan;
+  const progress = new ProgressRenderer(io.stderr, { now: () => io.now() });
+  let model: FitModel | undefined;
+  if (runner === 'in-process') {
+    try {
+      model = await buildFitModel(spec, settings);
+    } catch (e) {
+      io.stderr.write(`sieve: ${(e as Error).message}\n`);
+      return EXIT_FAILURE;
+    }
+    if (entry.pathwise && model.latent === 'discrete') {
+      const why = `model '${model.name}' has discrete latents`;
+      io.stderr.write(`sieve: estimator '${entry.name}' needs continuous latents, but ${why}\n`);
+      return EXIT_USAGE;
+    }
   }
   const t0 = io.now();
-  const interrupts = handleInterrupts(io, progress);
+  const stopFlag = new SharedArrayBuffer(4);
+  const interrupts = handleInterrupts(io, progress, (signal) => raiseStopFlag(stopFlag, signal));
   let outcome: FitOutcome;
   try {
     progress.log(`sieve fit: ${settings.model} with ${settings.estimator}, ${settings.steps} steps, lr ${settings.lr}, ${settings.samples} samples, seed ${settings.seed}`);
-    outcome = await trainFit(model, entry, settings, io, progress, () => interrupts.stopped());
+    if (model !== undefined) outcome = await trainFit(model, entry, settings, io, progress, () => interrupts.signal());
+    else {
+      const input: FitWorkerInput = { settings, stop: stopFlag };
+      try {
+        const target = { progress: (l: string, t: number) => progress.task(l, t), log: (m: string) => progress.log(m) };
+        outcome = await runInWorker<FitOutcome>(FIT_WORKER_URL, input, target);
+      } catch (e) {
+        progress.close();
+        io.stderr.write(`sieve: ${e instanceof Error ? e.message : String(e)}\n`);
+        return EXIT_FAILURE;
+      }
+    }
   } finally {
     interrupts.dispose();
   }
+  return reportFit(argv, io, plan, outcome, (io.now() - t0) / 1000);
+}
+
+/** Print the summary, write the report, and turn the outcome into the exit code. */
+function reportFit(argv: readonly string[], io: CliIo, plan: FitPlan, outcome: FitOutcome, seconds: number): number {
+  const { settings, runName, outDir, startedAt } = plan;
   const { result } = outcome;
   io.stdout.write(`\n${formatExperimentSummary(result, { width: io.stdout.columns ?? 100 })}\n`);
-  const settingsRecord = result.settings;
   const record = makeRecord({
-    command: 'fit', argv: ['fit', ...argv], runName, mode: settings.mode, seed: settings.seed, startedAt, seconds: (io.now() - t0) / 1000,
-    interrupted: outcome.interrupted, settings: settingsRecord, experiments: [result],
+    command: 'fit', argv: ['fit', ...argv], runName, mode: settings.mode, seed: settings.seed, startedAt, seconds,
+    interrupted: outcome.interrupted, stopSignal: outcome.stopSignal, settings: result.settings, experiments: [result],
   });
   const paths = writeReport(outDir, record);
   io.stdout.write(`\n${outcome.interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`);
@@ -429,5 +598,9 @@ export async function runFit(argv: readonly string[], io: CliIo, models: readonl
     io.stderr.write(`sieve: training failed at ${outcome.error}\n`);
     return EXIT_FAILURE;
   }
-  return outcome.interrupted ? EXIT_INTERRUPTED : EXIT_OK;
+  if (outcome.exhausted !== undefined) {
+    io.stderr.write(`sieve: training stopped: ${outcome.exhausted}\n`);
+    return EXIT_FAILURE;
+  }
+  return outcome.interrupted ? exitCodeFor(outcome.stopSignal ?? 'SIGINT') : EXIT_OK;
 }

@@ -69,13 +69,28 @@ function keyValueTable(title: string, rec: Record<string, string | number | bool
   return renderTable({ title, columns: ['name', 'value'], rows: Object.entries(rec).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]) }, cls);
 }
 
-function experimentSection(r: ExperimentResult, index: number): string {
+/** The warning for results whose rejection sampler hit its proposal cap (metrics.exhaustedSteps > 0). */
+function exhaustionWarning(r: ExperimentResult): string | undefined {
+  const steps = r.metrics.exhaustedSteps;
+  if (!(typeof steps === 'number' && steps > 0)) return undefined;
+  const count = `${esc(String(steps))} step${steps === 1 ? '' : 's'}`;
+  return `<p class="warning">The rejection sampler hit its proposal cap in ${count}: `
+    + 'those steps used fewer accepted samples than asked for (biased), and a step where no data point had 2 accepted '
+    + 'samples has a NaN bound. See the notes below.</p>';
+}
+
+function experimentSection(r: ExperimentResult, index: number, stoppedBy: string): string {
   const id = `exp-${safeId(r.name)}`;
   const out: string[] = [];
   out.push(`<section class="experiment" id="${id}">`);
   out.push(`<h2>${index + 1}. ${esc(r.title)}</h2>`);
   out.push(`<p class="muted"><code>${esc(r.name)}</code> · ${esc(formatDuration(r.seconds))}${r.interrupted ? ' · interrupted' : ''}</p>`);
-  if (r.interrupted) out.push('<p class="warning">Stopped early with Ctrl-C: the numbers below are what had been computed by then, not the finished experiment.</p>');
+  if (r.interrupted) {
+    out.push(`<p class="warning">Stopped early with ${esc(stoppedBy)}: the numbers below are what had been computed `
+      + 'by then, not the finished experiment.</p>');
+  }
+  const exhausted = exhaustionWarning(r);
+  if (exhausted !== undefined) out.push(exhausted);
   out.push(paragraphs(r.summary, 'summary'));
   if (r.plots.length > 0) {
     out.push('<div class="plots">');
@@ -122,13 +137,16 @@ function experimentSection(r: ExperimentResult, index: number): string {
 export function renderReportHtml(record: RunRecord): string {
   const { run } = record;
   const m = run.machine;
+  const stoppedBy = run.stopSignal === 'SIGTERM' ? 'SIGTERM' : 'Ctrl-C';
   const meta: Record<string, string | number | boolean> = {
     command: `sieve ${run.argv.join(' ')}`.trim(),
     mode: run.mode,
     seed: run.seed,
     started: run.startedAt,
     duration: formatDuration(run.seconds),
-    status: run.interrupted ? 'interrupted (Ctrl-C): partial results' : record.failures.length > 0 ? `${record.failures.length} experiment(s) failed` : 'complete',
+    status: run.interrupted
+      ? `interrupted (${stoppedBy}): partial results`
+      : record.failures.length > 0 ? `${record.failures.length} experiment(s) failed` : 'complete',
     machine: `${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.platform} (${m.arch})`,
     'Node.js': m.node,
     Sieve: run.sieveVersion,
@@ -148,21 +166,25 @@ export function renderReportHtml(record: RunRecord): string {
   out.push(`<h1>Sieve report <span class="run">${esc(run.runName)}</span></h1>`);
   out.push('<p class="muted">Variational inference with rejection sampling, reproduced at small scale. Every plot and number on this page was computed by this run; the same command and seed give the same numbers.</p>');
   out.push(keyValueTable('Run', meta, 'meta'));
-  if (run.interrupted) out.push('<p class="warning">This run was stopped with Ctrl-C. Finished experiments are complete; the one running at the time shows partial results; later ones were skipped.</p>');
+  if (run.interrupted) {
+    out.push(`<p class="warning">This run was stopped with ${stoppedBy}. Finished experiments are complete; the one `
+      + 'running at the time shows partial results; later ones were skipped.</p>');
+  }
   if (record.experiments.length > 1) {
     out.push(`<nav><ol>${record.experiments.map((r) => `<li><a href="#exp-${safeId(r.name)}">${esc(r.title)}</a>${r.interrupted ? ' (partial)' : ''}</li>`).join('')}</ol></nav>`);
   }
   out.push('</header>');
   out.push('<main>');
   if (record.experiments.length === 0) out.push('<p class="muted">No experiment produced results.</p>');
-  record.experiments.forEach((r, i) => out.push(experimentSection(r, i)));
+  record.experiments.forEach((r, i) => out.push(experimentSection(r, i, stoppedBy)));
   if (record.failures.length > 0) {
     out.push('<section class="experiment failures"><h2>Failed experiments</h2>');
     for (const f of record.failures) out.push(`<p class="error"><strong>${esc(f.title)}</strong> (<code>${esc(f.name)}</code>): ${esc(f.message)}</p>`);
     out.push('</section>');
   }
   if (record.skipped.length > 0) {
-    out.push(`<p class="muted">Skipped after Ctrl-C: ${record.skipped.map((s) => `<code>${esc(s)}</code>`).join(', ')}.</p>`);
+    const names = record.skipped.map((s) => `<code>${esc(s)}</code>`).join(', ');
+    out.push(`<p class="muted">Skipped after ${stoppedBy}: ${names}.</p>`);
   }
   out.push('</main>');
   out.push(`<footer>Generated by Sieve ${esc(run.sieveVersion)} on ${esc(run.startedAt)}. This page is self-contained: no scripts, no network requests; the machine-readable numbers are in results.json next to it.</footer>`);

@@ -1,8 +1,9 @@
 /**
  * Writing a run's report directory: index.html and results.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
+import { makeDirectories } from '../out-dir.js';
 import { renderReportHtml } from './html.js';
 import { writeResults, type RunRecord } from './results.js';
 
@@ -17,11 +18,13 @@ export interface ReportPaths {
   json: string;
 }
 
+/** Write both files, each atomically (a reader never sees a half-written file). */
 export function writeReport(dir: string, record: RunRecord): ReportPaths {
-  mkdirSync(dir, { recursive: true });
+  const problem = makeDirectories(dir);
+  if (problem !== undefined) throw new Error(`cannot create the report directory ${dir}: ${problem}`);
   const html = path.join(dir, 'index.html');
   const json = path.join(dir, 'results.json');
-  writeFileSync(html, renderReportHtml(record));
+  writeFileAtomic(html, renderReportHtml(record));
   writeResults(json, record);
   return { dir, html, json };
 }

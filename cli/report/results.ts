@@ -3,8 +3,10 @@
  * that keeps NaN, ±Infinity and -0 (which JSON cannot hold) as { "$number": "NaN" } etc., and read
  * back by `readResults`, so write → read gives back exactly what was written.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../atomic-write.js';
+import { makeDirectories } from '../out-dir.js';
 import type { ExperimentResult, RunMode } from '../../experiments/types.js';
 import type { MachineInfo } from '../io.js';
 
@@ -23,8 +25,10 @@ export interface RunMetadata {
   startedAt: string;
   /** Wall time of the whole run in seconds. */
   seconds: number;
-  /** True if Ctrl-C stopped the run. */
+  /** True if Ctrl-C (SIGINT) or SIGTERM stopped the run. */
   interrupted: boolean;
+  /** Which signal stopped it (absent when it was not stopped). */
+  stopSignal?: 'SIGINT' | 'SIGTERM';
   sieveVersion: string;
   machine: MachineInfo;
   /** Command-specific settings (e.g. the fit options). */
@@ -96,9 +100,11 @@ export function parseResults(text: string): RunRecord {
   return r as RunRecord;
 }
 
+/** Write results.json atomically (temp file + rename): readers never see a torn file. */
 export function writeResults(file: string, record: RunRecord): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, serializeResults(record));
+  const problem = makeDirectories(path.dirname(file));
+  if (problem !== undefined) throw new Error(`cannot create the directory of ${file}: ${problem}`);
+  writeFileAtomic(file, serializeResults(record));
 }
 
 export function readResults(file: string): RunRecord {

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from '../../cli/io.js';
+import type { CliIo, StopSignal } from '../../cli/io.js';
 import type { Experiment, ExperimentResult, RunContext } from '../../experiments/types.js';
 import type { ModelSpec } from '../../models/types.js';
 import { Bernoulli, key, random, tensor, type Tensor } from '../../src/index.js';
@@ -14,15 +14,15 @@ export interface FakeIo {
   io: CliIo;
   stdout(): string;
   stderr(): string;
-  /** Simulate pressing Ctrl-C (the registered handler gets the running count). */
-  interrupt(): void;
+  /** Simulate Ctrl-C, or SIGTERM (the registered handlers get the running count and the signal). */
+  interrupt(signal?: StopSignal): void;
   exits: number[];
 }
 
 export function fakeIo(cwd = tmpDir()): FakeIo {
   let out = '';
   let err = '';
-  const handlers: ((count: number) => void)[] = [];
+  const handlers: ((count: number, signal: StopSignal) => void)[] = [];
   let count = 0;
   const exits: number[] = [];
   const io: CliIo = {
@@ -46,9 +46,9 @@ export function fakeIo(cwd = tmpDir()): FakeIo {
     io,
     stdout: () => out,
     stderr: () => err,
-    interrupt: () => {
+    interrupt: (signal: StopSignal = 'SIGINT') => {
       count++;
-      for (const h of handlers.slice()) h(count);
+      for (const h of handlers.slice()) h(count, signal);
     },
     exits,
   };

@@ -1,0 +1,121 @@
+/**
+ * Running a job (an experiment, or `sieve fit`'s training) in a worker thread, so that the main
+ * thread stays responsive: a stop signal is seen at once even while the job computes
+ * synchronously. The stop flag is a SharedArrayBuffer the job reads with Atomics (0 = run on,
+ * 1 = SIGINT, 2 = SIGTERM); progress and log lines are posted to the main thread (updates throttled
+ * to ~20 a second), then the result.
+ */
+import { Worker, type MessagePort } from 'node:worker_threads';
+import type { ProgressTask } from '../experiments/types.js';
+import type { StopSignal } from './io.js';
+
+export type WorkerMessage =
+  | { type: 'task'; id: number; label: string; total: number }
+  | { type: 'update'; id: number; done: number; info?: Record<string, number | string> }
+  | { type: 'finish'; id: number }
+  | { type: 'log'; message: string }
+  | { type: 'result'; result: unknown }
+  | { type: 'error'; message: string };
+
+/** Where a job's progress goes (the main thread's renderer, or a worker's messages to it). */
+export interface JobProgress {
+  progress(label: string, total: number): ProgressTask;
+  log(message: string): void;
+}
+
+const SIGNAL_CODES: Record<StopSignal, number> = { SIGINT: 1, SIGTERM: 2 };
+
+/** Main thread: raise the stop flag (keeps the first signal). */
+export function raiseStopFlag(flag: SharedArrayBuffer, signal: StopSignal): void {
+  Atomics.compareExchange(new Int32Array(flag), 0, 0, SIGNAL_CODES[signal]);
+}
+
+/** Worker: read the stop flag. */
+export function readStopFlag(flag: SharedArrayBuffer): StopSignal | undefined {
+  const v = Atomics.load(new Int32Array(flag), 0);
+  return v === 0 ? undefined : v === 1 ? 'SIGINT' : 'SIGTERM';
+}
+
+/** Worker side: progress and log lines as messages to the main thread. */
+export function postingProgress(port: MessagePort): JobProgress & { post(m: WorkerMessage): void } {
+  const post = (m: WorkerMessage): void => port.postMessage(m);
+  let nextId = 0;
+  return {
+    post,
+    progress(label: string, total: number): ProgressTask {
+      const id = nextId++;
+      post({ type: 'task', id, label, total });
+      let last = -Infinity;
+      // The newest update not posted (throttled); posted before finish so the final line is exact.
+      let pending: WorkerMessage | undefined;
+      return {
+        update(done, info) {
+          const now = performance.now();
+          pending = { type: 'update', id, done, info };
+          if (now - last < 50 && done < total) return;
+          last = now;
+          post(pending);
+          pending = undefined;
+        },
+        finish() {
+          if (pending !== undefined) post(pending);
+          pending = undefined;
+          post({ type: 'finish', id });
+        },
+      };
+    },
+    log: (message) => post({ type: 'log', message }),
+  };
+}
+
+/** Worker side: run the job and post its result, or its error message. */
+export async function serveJob(port: MessagePort, job: () => Promise<unknown>): Promise<void> {
+  try {
+    port.postMessage({ type: 'result', result: await job() } satisfies WorkerMessage);
+  } catch (e) {
+    port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
+  }
+}
+
+/** Main thread: start the worker script at `url` with `input` and relay its messages to `target`. */
+export function runInWorker<T>(url: URL, input: unknown, target: JobProgress): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const worker = new Worker(url, { workerData: input });
+    const tasks = new Map<number, ProgressTask>();
+    let settled = false;
+    const settle = (f: () => void): void => {
+      if (settled) return;
+      settled = true;
+      for (const t of tasks.values()) t.finish();
+      void worker.terminate();
+      f();
+    };
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.type) {
+        case 'task':
+          tasks.set(m.id, target.progress(m.label, m.total));
+          break;
+        case 'update':
+          tasks.get(m.id)?.update(m.done, m.info);
+          break;
+        case 'finish':
+          tasks.get(m.id)?.finish();
+          tasks.delete(m.id);
+          break;
+        case 'log':
+          target.log(m.message);
+          break;
+        case 'result':
+          settle(() => resolve(m.result as T));
+          break;
+        case 'error':
+          settle(() => reject(new Error(m.message)));
+          break;
+      }
+    });
+    worker.on('error', (e) => settle(() => reject(e)));
+    worker.on('exit', (code) => {
+      settle(() => reject(new Error(`worker exited with code ${code} before returning a result`)));
+    });
+  });
+}
