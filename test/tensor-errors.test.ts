@@ -222,12 +222,56 @@ describe('creation', () => {
   });
 
   it('non-numeric values', () => {
-    expectSieveError(() => tensor([1, 'a'] as unknown as number[]), 'tensor', /^tensor: ragged nested array: expected a number at depth 1, got string$/);
+    const asNumbers = (v: unknown) => v as number[];
+    const nested = (what: string, at: string) =>
+      new RegExp(`^tensor: expected numbers in the nested arrays, got ${what} at index ${at}$`);
+    expectSieveError(() => tensor(asNumbers([1, 'a'])), 'tensor', nested('string "a"', '\\[1\\]'));
+    expectSieveError(() => tensor(asNumbers([[1, 2], [3, '4']])), 'tensor', nested('string "4"', '\\[1,1\\]'));
+    const leaves = [
+      [true, 'boolean true'], [null, 'null'], [undefined, 'undefined'], [2n, 'bigint 2'], [{}, 'object'],
+    ] as const;
+    for (const [bad, what] of leaves) {
+      expectSieveError(() => tensor(asNumbers([0, bad])), 'tensor', nested(what, '\\[1\\]'));
+    }
+    for (const [bad, what] of [[true, 'boolean'], [2n, 'bigint'], [Symbol('s'), 'symbol']] as const) {
+      const re = new RegExp(`^tensor: expected a number, nested arrays of numbers or a typed array, got ${what}$`);
+      expectSieveError(() => tensor(asNumbers(bad)), 'tensor', re);
+    }
+    const arrayLike = { length: 2, 0: 1, 1: 'x' };
+    const position = /^tensor: expected numbers, got string at position 1$/;
+    expectSieveError(() => tensor(asNumbers(arrayLike), [2]), 'tensor', position);
+    const big = /^tensor: expected a typed array of numbers, got BigInt64Array$/;
+    expectSieveError(() => tensor(asNumbers(new BigInt64Array(2))), 'tensor', big);
     expectSieveError(() => tensor([1, 'a'] as unknown as number[], [2]), 'tensor', /^tensor: expected numbers, got string at position 1$/);
     expectSieveError(() => tensor('abc' as unknown as number[]), 'tensor', /^tensor: expected a number, nested arrays of numbers or a typed array, got string$/);
     expectSieveError(() => tensor(undefined as unknown as number[]), 'tensor', /^tensor: expected a number, nested arrays of numbers or a typed array, got undefined$/);
     expectSieveError(() => tensor(null as unknown as number[]), 'tensor', /^tensor: expected a number, nested arrays of numbers or a typed array, got null$/);
     expectSieveError(() => S.add(zeros([2]), '1' as unknown as number), 'asTensor', /^asTensor: expected a Tensor or a number, got string$/);
+  });
+
+  it('scalar and full take only numbers (no coercion of "3", true or 2n)', () => {
+    const asNumber = (v: unknown) => v as number;
+    expectSieveError(() => S.scalar(asNumber('3')), 'scalar', /^scalar: expected a number, got string "3"$/);
+    expectSieveError(() => S.scalar(asNumber(true)), 'scalar', /^scalar: expected a number, got boolean true$/);
+    expectSieveError(() => S.scalar(asNumber(2n)), 'scalar', /^scalar: expected a number, got bigint 2$/);
+    expectSieveError(() => S.scalar(asNumber(undefined)), 'scalar', /^scalar: expected a number, got undefined$/);
+    expectSieveError(() => S.full([2], asNumber('3')), 'full', /^full: expected a number, got string "3"$/);
+    expect(S.scalar(NaN).item()).toBeNaN(); // NaN is a number: kept, not refused
+  });
+
+  it('sizes past the largest tensor are SieveErrors, not RangeErrors, and nothing is allocated', () => {
+    const tooBig = (shape: string, n: string) =>
+      new RegExp(`shape \\[${shape}\\] has ${n} elements, more than the largest tensor`);
+    const first = /^zeros: shape \[2147483648\] has 2147483648 elements, .* \(2147483647 elements, 8 GiB of float32\)$/;
+    expectSieveError(() => zeros([2 ** 31]), 'zeros', first);
+    expectSieveError(() => zeros([1e6, 1e6]), 'zeros', tooBig('1000000,1000000', '1000000000000'));
+    expectSieveError(() => S.ones([2 ** 16, 2 ** 16]), 'full', tooBig('65536,65536', '4294967296'));
+    expectSieveError(() => S.eye(2 ** 16), 'eye', tooBig('65536,65536', '4294967296'));
+    expectSieveError(() => tensor([1], [2 ** 20, 2 ** 20]), 'tensor', tooBig('1048576,1048576', '1099511627776'));
+    expectSieveError(() => S.arange(0, 1e10), 'arange', tooBig('10000000000', '10000000000'));
+    expectSieveError(() => S.linspace(0, 1, 2 ** 32), 'linspace', tooBig('4294967296', '4294967296'));
+    expect(zeros([0, 1e12]).shape).toEqual([0, 1e12]); // empty: no storage needed
+    expect(S.MAX_TENSOR_ELEMENTS).toBe(2 ** 31 - 1);
   });
 
   it('data that does not fill the shape', () => {
@@ -246,6 +290,8 @@ describe('creation', () => {
     expectSieveError(() => S.full([-3], 1), 'full', /^full: invalid shape \[-3\]/);
     expectSieveError(() => S.eye(-1), 'eye', /^eye: invalid shape \[-1,-1\]/);
     expectSieveError(() => S.eye(2, 1.5), 'eye', /^eye: invalid shape \[2,1.5\]/);
+    expectSieveError(() => zeros([Infinity]), 'zeros', /^zeros: invalid shape \[Infinity\]/);
+    expectSieveError(() => zeros([2, '3'] as unknown as number[]), 'zeros', /^zeros: invalid shape \[2,3\]/);
   });
 
   it('arange and linspace', () => {

@@ -17,16 +17,64 @@ function inferShape(op: string, value: NestedArray): number[] {
   return shape;
 }
 
-function flattenInto(op: string, value: NestedArray, shape: Shape, dim: number, out: Float32Array, pos: { i: number }): void {
+/**
+ * The largest tensor: 2^31 − 1 elements (8 GiB of float32). The kernels address elements with int32
+ * offsets (see backend/js.ts forEachBroadcast), so a larger tensor could not be computed with anyway.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/** How a non-number value reads in a message: `string "3"`, `boolean true`, `bigint 2`, `null`. */
+function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`;
+  if (typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;
+  return typeof v;
+}
+
+/** Refuse anything but a number (no coercion: "3", true and 2n would silently become 3, 1 and 2). */
+function checkNumber(op: string, value: unknown): void {
+  if (typeof value !== 'number') fail(op, `expected a number, got ${describeValue(value)}`);
+}
+
+/**
+ * Check the shape of a new tensor and allocate its zeroed storage, refusing (as SieveErrors, not
+ * RangeErrors) sizes past MAX_TENSOR_ELEMENTS and allocations the engine cannot make.
+ */
+function storageFor(op: string, shape: Shape): Float32Array {
+  checkShape(op, shape);
+  const n = shapeSize(shape);
+  if (n > MAX_TENSOR_ELEMENTS) {
+    fail(op, `shape ${shapeToString(shape)} has ${n} elements, ` +
+      `more than the largest tensor (${MAX_TENSOR_ELEMENTS} elements, 8 GiB of float32)`);
+  }
+  try {
+    return new Float32Array(n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const gib = ((n * 4) / 2 ** 30).toPrecision(3);
+    return fail(op, `cannot allocate ${n} float32 values (${gib} GiB) for shape ${shapeToString(shape)}: ${e.message}`);
+  }
+}
+
+function flattenInto(
+  op: string, value: NestedArray, shape: Shape, dim: number, out: Float32Array, pos: { i: number }, index: number[],
+): void {
   if (dim === shape.length) {
-    if (typeof value !== 'number') fail(op, `ragged nested array: expected a number at depth ${dim}, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+    if (Array.isArray(value)) fail(op, `ragged nested array: expected a number at depth ${dim}, got an array`);
+    if (typeof value !== 'number') {
+      fail(op, `expected numbers in the nested arrays, got ${describeValue(value)} at index [${index.join(',')}]`);
+    }
     out[pos.i++] = value;
     return;
   }
   if (!Array.isArray(value) || value.length !== shape[dim]) {
     fail(op, `ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(value) ? value.length : typeof value}`);
   }
-  for (const v of value) flattenInto(op, v, shape, dim + 1, out, pos);
+  for (let k = 0; k < value.length; k++) {
+    index.push(k);
+    flattenInto(op, value[k], shape, dim + 1, out, pos, index);
+    index.pop();
+  }
 }
 
 /**
@@ -44,18 +92,28 @@ export function tensor(value: NestedArray | Float32Array | ArrayLike<number>, sh
   if (Array.isArray(value) && (shape === undefined || (value.length > 0 && Array.isArray(value[0])))) {
     const inferred = inferShape(op, value as NestedArray);
     const data = new Float32Array(shapeSize(inferred));
-    flattenInto(op, value as NestedArray, inferred, 0, data, { i: 0 });
+    flattenInto(op, value as NestedArray, inferred, 0, data, { i: 0 }, []);
     if (shape !== undefined) return tensor(data, shape);
     return Tensor.fromData(data, inferred);
   }
-  if (Array.isArray(value)) {
-    const bad = value.findIndex((v) => typeof v !== 'number');
-    if (bad >= 0) fail(op, `expected numbers, got ${typeof value[bad]} at position ${bad}`);
+  const typed = ArrayBuffer.isView(value);
+  if (typed && (value instanceof DataView || value instanceof BigInt64Array || value instanceof BigUint64Array)) {
+    fail(op, `expected a typed array of numbers, got ${value.constructor.name}`);
   }
-  const flat = Float32Array.from(value as ArrayLike<number>);
-  const s = shape ?? [flat.length];
-  checkShape(op, s);
-  if (shapeSize(s) !== flat.length) fail(op, `${flat.length} values cannot fill shape ${shapeToString(s)} (needs ${shapeSize(s)})`);
+  const src = value as ArrayLike<number>;
+  if (!typed) {
+    // Plain arrays and array-likes: Float32Array.from would turn a string into NaN without a word.
+    for (let i = 0; i < src.length; i++) {
+      if (typeof src[i] !== 'number') fail(op, `expected numbers, got ${typeof src[i]} at position ${i}`);
+    }
+  }
+  const s = shape ?? [src.length];
+  const flat = storageFor(op, s);
+  if (src.length !== flat.length) {
+    fail(op, `${src.length} values cannot fill shape ${shapeToString(s)} (needs ${flat.length})`);
+  }
+  if (typed) flat.set(src);
+  else for (let i = 0; i < flat.length; i++) flat[i] = src[i];
   return Tensor.fromData(flat, s.slice());
 }
 
@@ -63,6 +121,7 @@ export function tensor(value: NestedArray | Float32Array | ArrayLike<number>, sh
 const SCALAR_SHAPE: Shape = Object.freeze([]) as Shape;
 
 export function scalar(value: number): Tensor {
+  checkNumber('scalar', value);
   const data = allocate(1);
   data[0] = value;
   return Tensor.fromData(data, SCALAR_SHAPE);
@@ -94,13 +153,12 @@ export function asTensor(x: TensorLike): Tensor {
 }
 
 export function full(shape: Shape, value: number): Tensor {
-  checkShape('full', shape);
-  return Tensor.fromData(new Float32Array(shapeSize(shape)).fill(value), shape.slice());
+  checkNumber('full', value);
+  return Tensor.fromData(storageFor('full', shape).fill(value), shape.slice());
 }
 
 export function zeros(shape: Shape): Tensor {
-  checkShape('zeros', shape);
-  return Tensor.fromData(new Float32Array(shapeSize(shape)), shape.slice());
+  return Tensor.fromData(storageFor('zeros', shape), shape.slice());
 }
 
 export function ones(shape: Shape): Tensor {
@@ -124,7 +182,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
   if (step === 0 || !Number.isFinite(step)) fail('arange', `step must be a finite non-zero number, got ${step}`);
   if (!Number.isFinite(start) || !Number.isFinite(stop)) fail('arange', `start and stop must be finite, got ${start}, ${stop}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const data = new Float32Array(n);
+  const data = storageFor('arange', [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;
   return Tensor.fromData(data, [n]);
 }
@@ -132,7 +190,7 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
 /** `num` evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, num: number): Tensor {
   if (!Number.isInteger(num) || num < 0) fail('linspace', `num must be a non-negative integer, got ${num}`);
-  const data = new Float32Array(num);
+  const data = storageFor('linspace', [num]);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = start + i * step;
   if (num > 1) data[num - 1] = stop;
@@ -141,8 +199,7 @@ export function linspace(start: number, stop: number, num: number): Tensor {
 
 /** The n×m identity matrix (m defaults to n). */
 export function eye(n: number, m = n): Tensor {
-  checkShape('eye', [n, m]);
-  const data = new Float32Array(n * m);
+  const data = storageFor('eye', [n, m]);
   for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
   return Tensor.fromData(data, [n, m]);
 }

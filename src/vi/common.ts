@@ -10,10 +10,48 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { PRNGKey } from '../random/key.js';
 import type { EstimatorInfo, Problem } from './types.js';
 
-/** Check the sample count an estimator needs. */
-export function checkSampleCount(op: string, samples: number, min: number): void {
+/**
+ * Default cap on the values one estimator call may draw (samples × batch × event float32 values):
+ * 2^28 values = 1 GiB. The whole call needs a small multiple of this (the autodiff graph keeps a few
+ * tensors of the draws' size), so a request above it is refused before anything is allocated rather
+ * than left to grow until the process is killed. Raise it per call with `options.maxDrawElements`.
+ */
+export const DEFAULT_MAX_DRAW_ELEMENTS = 2 ** 28;
+
+/** A byte count for messages: 8 GiB, 48 MiB, 12 B. */
+export function formatBytes(bytes: number): string {
+  const units: [string, number][] = [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
+  for (const [unit, size] of units) {
+    if (bytes >= size) return `${Number((bytes / size).toPrecision(3))} ${unit}`;
+  }
+  return `${bytes} B`;
+}
+
+/** Check `options.maxDrawElements` (a positive integer, default DEFAULT_MAX_DRAW_ELEMENTS). */
+export function drawElementLimit(op: string, limit: number | undefined): number {
+  const m = limit ?? DEFAULT_MAX_DRAW_ELEMENTS;
+  if (!Number.isSafeInteger(m) || m < 1) fail(op, `maxDrawElements must be a positive integer, got ${String(limit)}`);
+  return m;
+}
+
+/**
+ * Check the sample count an estimator needs and, given the guide, that its draws
+ * [samples, ...batch, ...event] fit in the draw limit (see DEFAULT_MAX_DRAW_ELEMENTS).
+ */
+export function checkSampleCount(
+  op: string, samples: number, min: number, q?: Distribution, maxDrawElements?: number,
+): void {
   if (!Number.isInteger(samples) || samples < min) {
     fail(op, `samples must be an integer >= ${min}, got ${samples}${min >= 2 ? ' (leave-one-out constructions need at least 2)' : ''}`);
+  }
+  if (q === undefined) return;
+  const limit = drawElementLimit(op, maxDrawElements);
+  const shape = q.shape([samples]);
+  const size = shapeSize(shape);
+  if (size > limit) {
+    fail(op, `samples = ${samples} would draw ${size} float32 values (${formatBytes(4 * size)}) ` +
+      `of shape ${shapeToString(shape)}, more than the limit of ${limit} (${formatBytes(4 * limit)}); ` +
+      'use fewer samples or a smaller batch, or raise options.maxDrawElements');
   }
 }
 

@@ -16,7 +16,7 @@ import type { PRNGKey } from '../random/key.js';
 import { shapesEqual, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, finish, logJointOf, pathwiseDraws, scoreDraws, withInfo } from './common.js';
-import { effectiveSampleSize } from './logweights.js';
+import { checkLogWeights, effectiveSampleSize } from './logweights.js';
 import type { CommonOptions, Diagnostics, EstimatorResult, Problem } from './types.js';
 
 export interface ElboOptions extends CommonOptions {
@@ -73,10 +73,11 @@ export const elbo = withInfo(
     const op = 'elbo';
     const q = guideOf(op, options, phi, x);
     const { problem, samples } = options;
-    checkSampleCount(op, samples, 1);
+    checkSampleCount(op, samples, 1, q, options.maxDrawElements);
     checkReparameterized(op, q, 'elboScoreFunction');
     const z = reparamDraws(op, key, q, samples, options.fixedDraws);
     const lw = logJointOf(op, problem, theta, z, x, q).sub(q.logProb(z)); // [S, ...batch]
+    checkLogWeights(op, lw);
     const perPoint = lw.mean(0);
     return { ...finish(op, problem, q, perPoint, perPoint), diagnostics: { samples, ess: effectiveSampleSize(lw) } };
   },
@@ -97,10 +98,11 @@ export const elboStl = withInfo(
     const op = 'elboStl';
     const q = guideOf(op, options, phi, x);
     const { problem, samples } = options;
-    checkSampleCount(op, samples, 1);
+    checkSampleCount(op, samples, 1, q, options.maxDrawElements);
     checkReparameterized(op, q, 'elboScoreFunction');
     const z = reparamDraws(op, key, q, samples, options.fixedDraws);
     const lw = logJointOf(op, problem, theta, z, x, q).sub(q.detach().logProb(z)); // value = lw, path-only in φ
+    checkLogWeights(op, lw);
     const perPoint = lw.mean(0);
     return { ...finish(op, problem, q, perPoint, perPoint), diagnostics: { samples, ess: effectiveSampleSize(lw) } };
   },
@@ -161,7 +163,7 @@ export const elboScoreFunction = withInfo(
     const op = 'elboScoreFunction';
     const q = guideOf(op, options, phi, x);
     const { problem, samples: S } = options;
-    checkSampleCount(op, S, 1);
+    checkSampleCount(op, S, 1, q, options.maxDrawElements);
     const decay = options.baselineDecay ?? 0.9;
     if (typeof decay !== 'number' || !(decay >= 0 && decay < 1)) fail(op, `baselineDecay must be a number in [0, 1), got ${String(decay)}`);
     const batchShape = q.batchShape.slice();
@@ -172,6 +174,7 @@ export const elboScoreFunction = withInfo(
     const lp = logJointOf(op, problem, theta, z, x, q); // [S, ...batch], live θ
     const lq = q.logProb(z); // live φ
     const lwC = lp.primal().sub(lq.primal()); // constants
+    checkLogWeights(op, lwC);
     const lwd = lwC.dataSync();
 
     // l̄w per data point (float64 sums) and the coefficients of ℓq (constants):

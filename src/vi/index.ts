@@ -18,4 +18,7 @@ export {
   type GradPair, type CheckArgs, type ExactExpectationOptions, type ExactExpectationResult, type MonteCarloOptions,
   type CheckUnbiasedOptions, type CheckUnbiasedResult, type GradientSnrResult,
 } from './check.js';
-export { withInfo, scoreDraws, pathwiseDraws, finish, logJointOf, checkSampleCount, checkDraws, dataScale, batchSize } from './common.js';
+export {
+  withInfo, scoreDraws, pathwiseDraws, finish, logJointOf, checkSampleCount, checkDraws, dataScale, batchSize,
+  DEFAULT_MAX_DRAW_ELEMENTS,
+} from './common.js';

@@ -53,7 +53,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, finish, logJointOf, scoreDraws, withInfo } from './common.js';
 import { fuseValue, guideOf } from './elbo.js';
 import { vrLogMeanExp } from './iwae.js';
-import { effectiveSampleSize } from './logweights.js';
+import { checkLogWeights, effectiveSampleSize } from './logweights.js';
 import type { CommonOptions, EstimatorResult, Problem } from './types.js';
 
 /** Which control variate c_i (spec §4.2); see the module comment. */
@@ -246,13 +246,14 @@ function iwScoreCore(
 ): EstimatorResult {
   const q = guideOf(op, options, phi, x);
   const { problem, samples: N } = options;
-  checkSampleCount(op, N, cv.none ? 1 : 2);
+  checkSampleCount(op, N, cv.none ? 1 : 2, q, options.maxDrawElements);
   const z = scoreDraws(op, key, q, N, options.fixedDraws); // constants
   const lp = logJointOf(op, problem, theta, z, x, q); // [N, ...batch], live θ
   const lq = q.logProb(z); // live φ
   const lw = lp.sub(lq);
   const value = vrLogMeanExp(lw, alpha); // [...batch]; ∂/∂lw_i = W_i^{(α)}
   const lwC = lw.primal();
+  checkLogWeights(op, lwC);
   const B = shapeSize(q.batchShape);
   const s = signal64(lwC.dataSync(), N, B, alpha, cv);
   for (let j = 0; j < N * B; j++) {

@@ -17,7 +17,7 @@ import { expm1, isFinite, log1p, where } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, finish, logJointOf, withInfo } from './common.js';
 import { checkReparameterized, fuseValue, guideOf, reparamDraws } from './elbo.js';
-import { effectiveSampleSize, logMeanExp } from './logweights.js';
+import { checkLogWeights, effectiveSampleSize, logMeanExp } from './logweights.js';
 import type { CommonOptions, EstimatorResult, Problem } from './types.js';
 
 export interface IwaeOptions extends CommonOptions {
@@ -59,7 +59,7 @@ export function iwFamily(
 ): EstimatorResult {
   const q = guideOf(op, options, phi, x);
   const { problem, samples: N } = options;
-  checkSampleCount(op, N, 1);
+  checkSampleCount(op, N, 1, q, options.maxDrawElements);
   checkReparameterized(op, q, 'a score-function importance-weighted estimator (VIMCO, VIMCO-★)');
   const z = reparamDraws(op, key, q, N, options.fixedDraws); // [N, ...batch, ...event], differentiable in φ
 
@@ -68,6 +68,7 @@ export function iwFamily(
   let lwValue: Tensor;
   if (gradient === 'rep') {
     const lw = logJointOf(op, problem, theta, z, x, q).sub(q.logProb(z)); // [N, ...batch]
+    checkLogWeights(op, lw);
     value = vrLogMeanExp(lw, alpha);
     surrogate = value;
     lwValue = lw.primal();
@@ -75,6 +76,7 @@ export function iwFamily(
     const qd = q.detach();
     const zc = stopGradient(z);
     const lwTheta = logJointOf(op, problem, theta, zc, x, q).sub(qd.logProb(zc)); // θ only
+    checkLogWeights(op, lwTheta);
     const sTheta = vrLogMeanExp(lwTheta, alpha);
     const w = stopGradient(lwTheta).mul(1 - alpha).softmax(0);
     const coef = alpha === 0 ? w.square() : w.mul(alpha).add(w.square().mul(1 - alpha)); // constants

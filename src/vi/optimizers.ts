@@ -7,7 +7,7 @@
 import { fail } from '../errors.js';
 import { scalar, zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { treeFlatten, treeMap, type PyTree } from '../autodiff/tree.js';
+import { treeFlatten, treeMap, type PyTree, type TreeDef } from '../autodiff/tree.js';
 
 /** A learning rate: a constant, or a schedule giving the rate at step t (t = 0, 1, ...). */
 export type LearningRate = number | ((step: number) => number);
@@ -17,18 +17,61 @@ export interface Optimizer<S> {
   step<P extends PyTree>(params: P, grads: P, state: S): [P, S];
 }
 
+function checkOptionsObject(op: string, options: unknown): void {
+  if (options === null || typeof options !== 'object') {
+    fail(op, `options must be an object with at least { lr }, got ${String(options)}`);
+  }
+}
+
+/** A constant rate must be finite and > 0 (a zero rate never moves); a schedule is checked at every step. */
+function checkLearningRate(op: string, lr: unknown): void {
+  if (typeof lr === 'function') return;
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr <= 0) {
+    fail(op, `lr must be a finite number > 0 or a schedule function, got ${String(lr)}`);
+  }
+}
+
+function checkUnitInterval(op: string, name: string, v: unknown): void {
+  if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail(op, `${name} must be a number in [0, 1), got ${String(v)}`);
+}
+
+/** A schedule may decay to 0 (the end of training), never below or to a non-finite rate. */
 function rateAt(op: string, lr: LearningRate, step: number): number {
   const r = typeof lr === 'number' ? lr : lr(step);
-  if (!Number.isFinite(r) || r < 0) fail(op, `learning rate must be a finite non-negative number, got ${r} at step ${step}`);
+  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) {
+    fail(op, `learning rate must be a finite non-negative number, got ${String(r)} at step ${step}`);
+  }
   return r;
 }
 
+/** The path of every leaf of a tree, in treeFlatten's order: `encoder.w`, `layers[1]`, `<root>`. */
+function leafPaths(def: TreeDef, prefix = ''): string[] {
+  switch (def.kind) {
+    case 'leaf': return [prefix === '' ? '<root>' : prefix];
+    case 'const': return [];
+    case 'array': return def.children.flatMap((c, i) => leafPaths(c, `${prefix}[${i}]`));
+    default: {
+      const keys = def.keys;
+      return def.children.flatMap((c, i) => leafPaths(c, prefix === '' ? keys[i] : `${prefix}.${keys[i]}`));
+    }
+  }
+}
+
+/**
+ * Refuse a non-finite gradient before it reaches the parameters: one NaN would silently turn every
+ * later step into NaN. Names the leaf by its path in the pytree.
+ */
 function checkFinite(op: string, grads: PyTree): void {
-  const [leaves] = treeFlatten(grads);
+  const [leaves, def] = treeFlatten(grads);
+  let paths: string[] | null = null;
   leaves.forEach((g, i) => {
     const d = g.dataSync();
     for (let j = 0; j < d.length; j++) {
-      if (!Number.isFinite(d[j])) fail(op, `gradient leaf ${i} has a non-finite value ${d[j]} at index ${j}`);
+      if (!Number.isFinite(d[j])) {
+        paths ??= leafPaths(def);
+        fail(op, `gradient leaf ${paths[i]} has a non-finite value ${d[j]} at index ${j}; ` +
+          'check the loss (and the estimator\'s diagnostics) for this step');
+      }
     }
   });
 }
@@ -37,8 +80,10 @@ export interface SgdState { count: number; velocity: PyTree }
 
 /** Stochastic gradient descent, optionally with (heavy-ball) momentum: v ← μv + g; θ ← θ − lr·v. */
 export function sgd(options: { lr: LearningRate; momentum?: number }): Optimizer<SgdState> {
+  checkOptionsObject('sgd', options);
+  checkLearningRate('sgd', options.lr);
   const momentum = options.momentum ?? 0;
-  if (!(momentum >= 0 && momentum < 1)) fail('sgd', `momentum must be in [0, 1), got ${momentum}`);
+  checkUnitInterval('sgd', 'momentum', momentum);
   return {
     init: (params) => ({ count: 0, velocity: treeMap((p: Tensor) => zerosLike(p), params) }),
     step(params, grads, state) {
@@ -55,11 +100,16 @@ export interface AdamState { count: number; m: PyTree; v: PyTree }
 
 /** Adam (Kingma & Ba 2015) with bias correction. */
 export function adam(options: { lr: LearningRate; b1?: number; b2?: number; eps?: number }): Optimizer<AdamState> {
+  checkOptionsObject('adam', options);
+  checkLearningRate('adam', options.lr);
   const b1 = options.b1 ?? 0.9;
   const b2 = options.b2 ?? 0.999;
   const eps = options.eps ?? 1e-8;
-  for (const [name, v] of [['b1', b1], ['b2', b2]] as const) {
-    if (!(v >= 0 && v < 1)) fail('adam', `${name} must be in [0, 1), got ${v}`);
+  checkUnitInterval('adam', 'b1', b1);
+  checkUnitInterval('adam', 'b2', b2);
+  // eps keeps m / (√v + eps) defined where the gradient has been 0 so far (m = v = 0): 0/0 = NaN.
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps <= 0) {
+    fail('adam', `eps must be a finite number > 0, got ${String(eps)}`);
   }
   return {
     init: (params) => ({ count: 0, m: treeMap((p: Tensor) => zerosLike(p), params), v: treeMap((p: Tensor) => zerosLike(p), params) }),

@@ -42,7 +42,8 @@ import { broadcastTo } from '../tensor/ops/movement.js';
 import { add, div, log, logSigmoid, mul, sigmoid, square, sub, where } from '../tensor/ops/index.js';
 import { shapeSize, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkSampleCount, logJointOf } from './common.js';
+import { checkSampleCount, drawElementLimit, logJointOf } from './common.js';
+import { checkLogWeights } from './logweights.js';
 import type { Problem } from './types.js';
 
 /** Default cap on the proposals counted per data point. */
@@ -149,10 +150,20 @@ export function checkFloor(op: string, floor: number | undefined): number {
   return f;
 }
 
-/** Check the proposal cap (an integer ≥ S). */
-export function checkMaxProposals(op: string, maxProposals: number | undefined, samples: number): number {
+/**
+ * Check the proposal cap: an integer ≥ S whose worst case, maxProposals log-acceptance values
+ * recorded for each of the `batch` data points, fits in the draw limit (`maxDrawElements`).
+ */
+export function checkMaxProposals(
+  op: string, maxProposals: number | undefined, samples: number, batch = 1, maxDrawElements?: number,
+): number {
   const m = maxProposals ?? DEFAULT_MAX_PROPOSALS;
   if (!Number.isInteger(m) || m < samples) fail(op, `maxProposals must be an integer >= samples (${samples}), got ${String(maxProposals)}`);
+  const limit = drawElementLimit(op, maxDrawElements);
+  if (m * batch > limit) {
+    fail(op, `maxProposals = ${m} for ${batch} data points would record up to ${m * batch} log-acceptance values, ` +
+      `more than the limit of ${limit}; lower maxProposals or raise options.maxDrawElements`);
+  }
   return m;
 }
 
@@ -198,6 +209,8 @@ export interface RejectionSampleOptions {
   maxProposals?: number;
   /** Keep the noise of each accepted sample (needs q.hasRsample), for z = q.fromNoise(noise). */
   reparameterized?: boolean;
+  /** Memory limit in float32 values (default 2^28): bounds S × batch × event and maxProposals × batch. */
+  maxDrawElements?: number;
 }
 
 export interface RejectionSampleResult {
@@ -234,16 +247,28 @@ export interface RejectionSampleResult {
  * as a constant (pass parameters under stopGradient to avoid recording a graph).
  */
 export function rejectionSample(key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor, options: RejectionSampleOptions): RejectionSampleResult {
-  const op = 'rejectionSample';
+  return runRejectionSampler('rejectionSample', key, q, logJoint, options);
+}
+
+/**
+ * @internal rejectionSample reporting errors as operation `op` (the estimator that called it).
+ * Non-finite log weights follow the estimators' policy (logweights.ts checkLogWeights): a NaN or +∞
+ * proposal is refused at once (NaN compared with a uniform is always false, so it would be rejected
+ * forever and the point silently masked); a data point that reaches the cap having seen only −∞ log
+ * weights is refused, since no draw of it could ever be accepted.
+ */
+export function runRejectionSampler(
+  op: string, key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor, options: RejectionSampleOptions,
+): RejectionSampleResult {
   const S = options.samples;
-  checkSampleCount(op, S, 1);
+  checkSampleCount(op, S, 1, q, options.maxDrawElements);
   const floor = checkFloor(op, options.acceptanceFloor);
-  const maxProposals = checkMaxProposals(op, options.maxProposals, S);
+  const batchShape = q.batchShape.slice();
+  const B = shapeSize(batchShape);
+  const maxProposals = checkMaxProposals(op, options.maxProposals, S, B, options.maxDrawElements);
   const reparam = options.reparameterized === true;
   if (reparam && !q.hasRsample) fail(op, `reparameterized sampling needs a guide with rsample; ${q.name} has none`);
   const qd = q.detach();
-  const batchShape = q.batchShape.slice();
-  const B = shapeSize(batchShape);
   const T = thresholdPerPoint(op, options.threshold, batchShape).values;
   const allInf = T.every((t) => t === Infinity);
 
@@ -295,6 +320,7 @@ export function rejectionSample(key: PRNGKey, q: Distribution, logJoint: (z: Ten
   } else {
     const maxRounds = Math.ceil(maxProposals / S);
     const done = new Uint8Array(B);
+    const sawFinite = new Uint8Array(B); // 1 once a proposal with lw > −∞ was seen
     let remaining = B;
     while (remaining > 0 && rounds < maxRounds) {
       const [kz, ku] = split(foldIn(key, rounds), 2);
@@ -319,12 +345,16 @@ export function rejectionSample(key: PRNGKey, q: Distribution, logJoint: (z: Ten
       }
       const lpd = lp.dataSync();
       const lqd = qd.logProb(z).primal().dataSync();
+      const lw = new Float32Array(S * B);
+      for (let i = 0; i < S * B; i++) lw[i] = lpd[i] - lqd[i];
+      checkLogWeights(op, Tensor.fromData(lw, expected), { eachDraw: true });
       const logU = exponential(ku, [S, B]).dataSync();
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
         for (let s = 0; s < S; s++) {
           const i = s * B + b;
           const la = logAcceptance64(lpd[i] - lqd[i], T[b], floor);
+          if (lw[i] > -Infinity) sawFinite[b] = 1;
           if (rounds === 0) first[i] = la;
           lse[b] = logAddExp64(lse[b], la);
           logABuf[b].push(la);
@@ -350,6 +380,7 @@ export function rejectionSample(key: PRNGKey, q: Distribution, logJoint: (z: Ten
       }
       rounds++;
     }
+    refuseDeadPoints(op, exhausted, sawFinite, proposals);
   }
 
   const logZ = new Float64Array(B);
@@ -379,6 +410,19 @@ export function rejectionSample(key: PRNGKey, q: Distribution, logJoint: (z: Ten
   };
 }
 
+/** Refuse data points that hit the cap having seen only log weights −∞ (nothing could be accepted). */
+function refuseDeadPoints(op: string, exhausted: Uint8Array, sawFinite: Uint8Array, proposals: Int32Array): void {
+  let dead = 0;
+  let first = -1;
+  for (let b = 0; b < exhausted.length; b++) {
+    if (exhausted[b] && !sawFinite[b] && dead++ === 0) first = b;
+  }
+  if (dead === 0) return;
+  const who = dead === 1 ? `data point ${first}` : `${dead} data points (first: ${first})`;
+  fail(op, `${who}: all ${proposals[first]} proposals have log weight −Infinity (the model gives zero ` +
+    'density to every draw from the guide), so none can be accepted; start the guide inside the model\'s support');
+}
+
 export interface SampleROptions extends RejectionSampleOptions {
   problem: Problem;
 }
@@ -391,7 +435,7 @@ export function sampleR(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, 
   const { problem } = options;
   const q = problem.guide(stopGradient(phi), x);
   const th = stopGradient(theta);
-  return rejectionSample(key, q, (z) => logJointOf('sampleR', problem, th, z, x, q), options);
+  return runRejectionSampler('sampleR', key, q, (z) => logJointOf('sampleR', problem, th, z, x, q), options);
 }
 
 // ---- per-data-point weights shared by the estimators ------------------------------------------

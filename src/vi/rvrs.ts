@@ -27,6 +27,7 @@ import { shapeSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add, mul, sub, sum, where } from '../tensor/ops/index.js';
 import { checkSampleCount, dataScale, logJointOf, withInfo } from './common.js';
+import { checkLogWeights } from './logweights.js';
 import {
   acceptanceRho, acceptanceRho64, checkFloor, covarianceCoefficients, finishMasked, logAcceptance, logAcceptance64, thresholdPerPoint,
 } from './rejection-sampler.js';
@@ -75,6 +76,7 @@ function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unk
   const got = acceptedDraws(op, key, q, (z) => logJointOf(op, problem, thetaSg, z, x, q), {
     samples: S, threshold: options.threshold, floor, maxProposals: options.maxProposals,
     fixedDraws: options.fixedDraws, normalizerSamples: options.normalizerSamples, reparameterized: true,
+    maxDrawElements: options.maxDrawElements,
   });
   const Tv = thresholdPerPoint(op, options.threshold, batchShape).values;
   const T = typeof options.threshold === 'number' ? options.threshold : (got.diagnostics.threshold as Tensor);
@@ -82,6 +84,7 @@ function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unk
   // φ part: only the path derivative flows (θ and q's parameters detached inside lw).
   const z = q.fromNoise(got.draws);
   const lwp = logJointOf(op, problem, thetaSg, z, x, q).sub(qd.logProb(z));
+  checkLogWeights(op, lwp, { accepted: got.maskData });
   const la = logAcceptance(lwp, T, floor);
   const rho = acceptanceRho(lwp, T, floor);
 

@@ -23,6 +23,7 @@ import type { PRNGKey } from '../random/key.js';
 import { shapeSize } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, logJointOf } from './common.js';
+import { checkLogWeights } from './logweights.js';
 import type { Problem } from './types.js';
 
 export interface QuantileThresholdOptions {
@@ -36,9 +37,12 @@ export interface QuantileThresholdOptions {
 /** −lw = log q − log p for N draws from q: a [N, B] float64 matrix (row-major, flat) and the batch shape. */
 function negLogWeights(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, problem: Problem, n: number): { v: Float32Array; B: number; batchShape: number[] } {
   const q = problem.guide(stopGradient(phi), x).detach();
+  checkSampleCount(op, n, 1, q);
   const z = q.sample(key, [n]);
   const lp = logJointOf(op, problem, stopGradient(theta), z, x, q);
-  const v = q.logProb(z).sub(lp).dataSync();
+  const negLw = q.logProb(z).sub(lp);
+  checkLogWeights(op, negLw.neg(), { eachDraw: true }); // a NaN would make the threshold meaningless
+  const v = negLw.dataSync();
   return { v, B: shapeSize(q.batchShape), batchShape: q.batchShape.slice() };
 }
 
@@ -57,7 +61,7 @@ export function quantileThreshold(key: PRNGKey, theta: unknown, phi: unknown, x:
   const col = new Float64Array(n);
   const k = Math.max(1, Math.ceil(gamma * n)) - 1;
   for (let b = 0; b < B; b++) {
-    for (let i = 0; i < n; i++) col[i] = Number.isNaN(v[i * B + b]) ? Infinity : v[i * B + b];
+    for (let i = 0; i < n; i++) col[i] = v[i * B + b];
     col.sort();
     out[b] = col[k];
   }

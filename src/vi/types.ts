@@ -79,6 +79,12 @@ export interface CommonOptions {
    * (`exactExpectation`) and debugging; the key is then only used for anything else drawn.
    */
   fixedDraws?: Tensor;
+  /**
+   * Refuse, before allocating, a call whose draws [samples, ...batch, ...event] would hold more
+   * float32 values than this (default DEFAULT_MAX_DRAW_ELEMENTS = 2^28, i.e. 1 GiB). The rejection
+   * estimators also bound maxProposals × batch (the log-acceptance values they record) by it.
+   */
+  maxDrawElements?: number;
 }
 
 export type Estimator<O extends CommonOptions = CommonOptions> = ((

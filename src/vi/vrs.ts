@@ -40,8 +40,10 @@ import { shapeSize, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { add, mul, sum, where } from '../tensor/ops/index.js';
 import { checkDraws, checkSampleCount, dataScale, logJointOf, withInfo } from './common.js';
+import { checkLogWeights } from './logweights.js';
 import {
-  checkFloor, covarianceCoefficients, finishMasked, logAcceptance, logAcceptance64, rejectionSample, thresholdPerPoint,
+  checkFloor, covarianceCoefficients, finishMasked, logAcceptance, logAcceptance64, runRejectionSampler,
+  thresholdPerPoint,
 } from './rejection-sampler.js';
 import type { CommonOptions, Diagnostics, EstimatorResult, Problem } from './types.js';
 
@@ -72,14 +74,19 @@ export interface AcceptedDraws {
 }
 
 /** log Ẑ_R per data point from n independent proposals from q (float64). */
-export function independentLogZ(key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor, T: Float64Array, floor: number, n: number): Float64Array {
+export function independentLogZ(
+  op: string, key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor, T: Float64Array, floor: number, n: number,
+): Float64Array {
   const B = T.length;
   const out = new Float64Array(B);
   if (T.every((t) => t === Infinity)) return out; // a ≡ 1
   const qd = q.detach();
   const z = qd.sample(key, [n]);
-  const lp = logJoint(z).primal().dataSync();
-  const lq = qd.logProb(z).primal().dataSync();
+  const lpT = logJoint(z).primal();
+  const lqT = qd.logProb(z).primal();
+  checkLogWeights(op, lpT.sub(lqT), { eachDraw: true });
+  const lp = lpT.dataSync();
+  const lq = lqT.dataSync();
   for (let b = 0; b < B; b++) {
     let m = -Infinity;
     const la = new Float64Array(n);
@@ -97,7 +104,10 @@ export function independentLogZ(key: PRNGKey, q: Distribution, logJoint: (z: Ten
 /** Run the sampler (or take fixed draws) for an estimator; shared by vrs and rvrs. */
 export function acceptedDraws(
   op: string, key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor,
-  opts: { samples: number; threshold: number | Tensor; floor: number; maxProposals?: number; fixedDraws?: Tensor; normalizerSamples?: number; reparameterized: boolean },
+  opts: {
+    samples: number; threshold: number | Tensor; floor: number; maxProposals?: number; fixedDraws?: Tensor;
+    normalizerSamples?: number; reparameterized: boolean; maxDrawElements?: number;
+  },
 ): AcceptedDraws {
   const S = opts.samples;
   const batchShape = q.batchShape.slice();
@@ -113,15 +123,17 @@ export function acceptedDraws(
       }
     }
     const n = opts.normalizerSamples ?? 100;
+    checkSampleCount(op, n, 1, q, opts.maxDrawElements);
     const maskData = new Float32Array(S * B).fill(1);
-    const logZ = independentLogZ(key, q, logJoint, T.values, opts.floor, n);
+    const logZ = independentLogZ(op, key, q, logJoint, T.values, opts.floor, n);
     return {
       draws: fixed, mask: Tensor.fromData(maskData, [S, ...batchShape]), maskData, logZ,
       diagnostics: { proposals: 0, exhausted: 0, threshold: T.tensor, normalizerSamples: n },
     };
   }
-  const res = rejectionSample(key, q, logJoint, {
+  const res = runRejectionSampler(op, key, q, logJoint, {
     samples: S, threshold: opts.threshold, acceptanceFloor: opts.floor, maxProposals: opts.maxProposals, reparameterized: opts.reparameterized,
+    maxDrawElements: opts.maxDrawElements,
   });
   return {
     draws: opts.reparameterized ? res.noise! : res.value,
@@ -146,12 +158,14 @@ export const vrs = withInfo(
     checkSampleCount(op, S, 2);
     const floor = checkFloor(op, options.acceptanceFloor);
     const q = problem.guide(phi, x);
+    checkSampleCount(op, S, 2, q, options.maxDrawElements);
     const batchShape = q.batchShape.slice();
     const B = shapeSize(batchShape);
     const thetaSg = stopGradient(theta);
     const got = acceptedDraws(op, key, q, (z) => logJointOf(op, problem, thetaSg, z, x, q), {
       samples: S, threshold: options.threshold, floor, maxProposals: options.maxProposals,
       fixedDraws: options.fixedDraws, normalizerSamples: options.normalizerSamples, reparameterized: false,
+      maxDrawElements: options.maxDrawElements,
     });
     const z = got.draws;
     const T = typeof options.threshold === 'number' ? options.threshold : (got.diagnostics.threshold as Tensor);
@@ -160,6 +174,7 @@ export const vrs = withInfo(
     const lp = logJointOf(op, problem, theta, z, x, q); // [S, ...batch], live θ
     const lq = q.logProb(z); // live φ
     const lw = lp.sub(lq);
+    checkLogWeights(op, lw, { accepted: got.maskData });
     const la = logAcceptance(lw, T, floor); // live θ, φ
 
     // A_s = lw_s − log a_ε(lw_s) in float64 (constants).
