@@ -12,9 +12,10 @@
  * shape [S, B, 20] (any leading axes) and returns [S, B]. Weights are Glorot-uniform from the seed,
  * biases zero except the decoder output bias b2 = logit(training pixel means).
  */
-import { Normal } from '../src/dist/index.js';
+import { Bernoulli, Normal } from '../src/dist/index.js';
+import type { ConditionalVae } from '../src/conditional/types.js';
 import { split, type PRNGKey } from '../src/random/key.js';
-import { zeros } from '../src/tensor/creation.js';
+import { ones, zeros } from '../src/tensor/creation.js';
 import type { Tensor } from '../src/tensor/tensor.js';
 import type { Distribution } from '../src/dist/distribution.js';
 import type { Problem } from '../src/vi/types.js';
@@ -128,4 +129,30 @@ export const vaeModel: ModelSpec = {
       },
     };
   },
+};
+
+// ---- conditional sampling (src/conditional): the same VAE as a ConditionalVae --------------------
+
+/** Both parameter sets of the VAE, the pytree that conditional sampling (and saving) works on. */
+export interface VaeParams {
+  theta: VaeTheta;
+  phi: VaePhi;
+}
+
+/** Decoder logits for latents of any leading shape: z [..., Z] → [..., D]. */
+export function vaeDecoderLogits(theta: VaeTheta, z: Tensor): Tensor {
+  const Z = theta.W1.shape[0];
+  const D = theta.W2.shape[1];
+  const h = z.reshape([-1, Z]).matmul(theta.W1).add(theta.b1).tanh();
+  return h.matmul(theta.W2).add(theta.b2).reshape([...z.shape.slice(0, -1), D]);
+}
+
+/**
+ * The MNIST VAE for `conditionalSample`: prior N(0, I), Bernoulli decoder factorized over pixels,
+ * and the encoder vaeGuide, which was trained on complete images and so ignores the mask.
+ */
+export const mnistConditionalVae: ConditionalVae<VaeParams> = {
+  prior: (p) => new Normal(zeros([p.theta.W1.shape[0]]), ones([p.theta.W1.shape[0]])).toEvent(1),
+  decoder: (p, z) => new Bernoulli({ logits: vaeDecoderLogits(p.theta, z) }),
+  encoder: (p, x) => vaeGuide(p.phi, x),
 };
