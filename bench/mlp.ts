@@ -14,9 +14,9 @@ import { formatTable, formatTime, lcg, timeCases } from './harness.js';
 const BATCH = 100;
 const SIZES = [784, 200, 200, 784];
 
-interface Params { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor; W3: Tensor; b3: Tensor }
+export interface Params { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor; W3: Tensor; b3: Tensor }
 
-function init(seed: number): Params {
+export function init(seed: number): Params {
   const rand = lcg(seed);
   // Uniform weights with variance 1/fan_in.
   const weight = (fanIn: number, fanOut: number): Tensor => {
@@ -28,7 +28,7 @@ function init(seed: number): Params {
   return { W1: weight(d0, d1), b1: bias(d1), W2: weight(d1, d2), b2: bias(d2), W3: weight(d2, d3), b3: bias(d3) };
 }
 
-function loss(p: Params, x: Tensor): Tensor {
+export function loss(p: Params, x: Tensor): Tensor {
   const h1 = x.matmul(p.W1).add(p.b1).tanh();
   const h2 = h1.matmul(p.W2).add(p.b2).tanh();
   const logits = h2.matmul(p.W3).add(p.b3);

@@ -11,3 +11,19 @@ export * as random from './random/index.js';
 export { key, PRNGKey } from './random/key.js';
 export * from './dist/index.js';
 export * from './vi/index.js';
+// The optional GPU path: gpu.js matrix products, only on a hardware GPU (gpu.js is loaded lazily).
+export {
+  enableGpu, disableGpu, gpuStatus, isSoftwareRenderer, DEFAULT_GPU_MIN_MULTIPLY_ADDS,
+  type EnableGpuOptions, type GpuStatus,
+} from './tensor/backend/gpu/index.js';
+// Conditional sampling of trained VAEs (pseudo-Gibbs, MWG, AC-MWG, LAIR); every helper is also in the
+// `conditional` namespace. Saving and loading parameter pytrees and optimizer states.
+export * as conditional from './conditional/index.js';
+export {
+  conditionalSample, imputationTask, pseudoGibbsStep, clipBounds, mwgInit, mwgStep, acMwgInit, acMwgStep,
+  lairStep, lairFinalResample, initialImputations,
+  type ConditionalVae, type ImputationTask, type ConditionalMethod, type ConditionalSampleOptions,
+  type ConditionalSampleResult, type ConditionalDiagnostics, type PseudoGibbsState, type MwgState, type AcMwgState,
+  type AcMwgOptions, type LairState, type LairOptions,
+} from './conditional/index.js';
+export * from './io/index.js';

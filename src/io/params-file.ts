@@ -11,12 +11,19 @@ import {
 
 let counter = 0;
 
+/**
+ * The module name in a variable: bundlers (esbuild, Vite, webpack) then leave the import alone instead
+ * of failing to resolve a Node built-in for the browser, where these two functions are never called.
+ */
+const NODE_FS = 'node:fs/promises';
+const nodeFs = (): Promise<typeof import('node:fs/promises')> => import(/* @vite-ignore */ NODE_FS);
+
 export async function saveParamsFile(path: string, tree: unknown, options: SaveParamsOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') {
     fail('saveParamsFile', `path must be a non-empty string, got ${String(path)}`);
   }
   const bytes = saveParams(tree, options);
-  const fs = await import('node:fs/promises');
+  const fs = await nodeFs();
   const temporary = `${path}.${process.pid}.${Date.now()}.${counter++}.tmp`;
   const handle = await fs.open(temporary, 'w');
   try {
@@ -37,7 +44,7 @@ export async function loadParamsFile<T = any>(path: string, options: LoadParamsO
   if (typeof path !== 'string' || path === '') {
     fail('loadParamsFile', `path must be a non-empty string, got ${String(path)}`);
   }
-  const fs = await import('node:fs/promises');
+  const fs = await nodeFs();
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(path);

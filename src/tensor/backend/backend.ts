@@ -41,6 +41,16 @@ export interface Backend {
    * broadcast to those of `outShape` = [...batch, m, n].
    */
   matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array;
+  /**
+   * matmul with either operand's last two axes read transposed: with `transposeA`, a is stored as
+   * [...batchA, k, m] and used as its transpose (likewise b as [...batchB, n, k]). Backward passes
+   * need G·Bᵀ and Aᵀ·G; a backend may compute them without materializing the transposes.
+   */
+  matmulTransposed(
+    a: Float32Array, aShape: Shape, transposeA: boolean,
+    b: Float32Array, bShape: Shape, transposeB: boolean,
+    outShape: Shape,
+  ): Float32Array;
   /** out[i_perm[0], ..., i_perm[n-1]] = x[i_0, ..., i_{n-1}], i.e. out.shape[j] = shape[perm[j]]. */
   transpose(x: Float32Array, shape: Shape, perm: readonly number[]): Float32Array;
   /** Copy the broadcast of x (shape `shape`) to the larger `outShape`. */

@@ -272,6 +272,18 @@ function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, 
   return out;
 }
 
+/** The reference for transposed operands: materialize the transposes, then multiply. */
+function matmulTransposed(
+  a: Float32Array, aShape: Shape, transposeA: boolean,
+  b: Float32Array, bShape: Shape, transposeB: boolean, outShape: Shape,
+): Float32Array {
+  const swapLastTwo = (s: Shape): number[] => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
+  const swapPerm = (nd: number): number[] => [...Array.from({ length: nd - 2 }, (_, i) => i), nd - 1, nd - 2];
+  const a2 = transposeA ? transpose(a, aShape, swapPerm(aShape.length)) : a;
+  const b2 = transposeB ? transpose(b, bShape, swapPerm(bShape.length)) : b;
+  return matmul(a2, transposeA ? swapLastTwo(aShape) : aShape, b2, transposeB ? swapLastTwo(bShape) : bShape, outShape);
+}
+
 function transpose(x: Float32Array, shape: Shape, perm: readonly number[]): Float32Array {
   const outShape = perm.map((p) => shape[p]);
   const inStrides = stridesOf(shape);
@@ -364,5 +376,6 @@ function concat(xs: readonly Float32Array[], shapes: readonly Shape[], axis: num
 
 export const jsBackend: Backend = {
   name: 'js',
-  unary, binary, where, reduce, cumsum, matmul, transpose, broadcastTo, slice, pad, take, scatterAdd, concat,
+  unary, binary, where, reduce, cumsum, matmul, matmulTransposed,
+  transpose, broadcastTo, slice, pad, take, scatterAdd, concat,
 };

@@ -1,0 +1,205 @@
+// Float32 transcendental functions on four lanes at once (v128), each a range reduction plus a
+// short polynomial. The polynomial coefficients are the minimax ones of the Cephes library's
+// single-precision routines (S. L. Moshier, "Methods and Programs for Mathematical Functions",
+// 1989). Edge values (±0, ±Inf, NaN, subnormals, overflow) are handled with lane selects rather
+// than branches. The measured worst-case errors, in float32 ulps against float64 Math, are in
+// docs/wasm-backend.md and are checked by test/backend-wasm-ulp.test.ts.
+
+// @ts-ignore: decorator
+@inline function splat(v: f32): v128 { return f32x4.splat(v); }
+
+/**
+ * A constant from a table in memory, in all four lanes. Loop bodies use these instead of `splat`:
+ * V8 does not hoist vector constants out of loops and rebuilds each one in every iteration (three
+ * instructions), while a splatting load from a fixed address is one.
+ */
+// @ts-ignore: decorator
+@inline function lanes(table: usize, index: i32): v128 {
+  return v128.load32_splat(table + (<usize>index << 2));
+}
+
+// @ts-ignore: decorator
+@inline function select(ifTrue: v128, ifFalse: v128, mask: v128): v128 {
+  return v128.bitselect(ifTrue, ifFalse, mask);
+}
+
+/** Constants shared by several functions, as float32 bit patterns (index names below). */
+const COMMON = memory.data<u32>([
+  0x3f800000, 0xbf800000, 0x40000000, 0x7f800000, 0xff800000, 0x7fc00000, // 1, −1, 2, +Inf, −Inf, NaN
+  0x80000000, 0x0000007f, 0x00000017, 0x007fffff, 0x3f200000, // sign bit, 127, 23, mantissa bits, 0.625
+]);
+const ONE = 0, MINUS_ONE = 1, TWO = 2, INF = 3, MINUS_INF = 4, NAN = 5;
+const SIGN_BIT = 6, BIAS = 7, TWENTY_THREE = 8, MANTISSA = 9, TANH_SMALL = 10;
+
+// @ts-ignore: decorator
+@inline function common(index: i32): v128 {
+  return lanes(COMMON, index);
+}
+
+/** 2^k for integer lanes k in [-126, 127], built directly from the exponent bits. */
+// @ts-ignore: decorator
+@inline function pow2i(k: v128): v128 {
+  return i32x4.shl(i32x4.add(k, common(BIAS)), 23);
+}
+
+/**
+ * exp's constants: clamps 89 and −110, log2(e), ln2 split as 0.693359375 (9 bits, so k·ln2_hi is
+ * exact) plus −2.12194440e−4, the rounding shifter 1.5·2^23, then the polynomial from its highest
+ * coefficient down.
+ */
+const EXP_TABLE = memory.data<f32>([
+  89, -110, 1.44269504089, 0.693359375, -2.12194440e-4, 12582912,
+  1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1,
+]);
+
+/**
+ * e^x. x = k·ln2 + r with |r| ≤ ln2/2, e^r by a degree-7 polynomial, then a scale by 2^k applied as
+ * two factors 2^(k/2)·2^(k−k/2) so that both are normal numbers even where the result overflows or
+ * is subnormal: the last product rounds once. k = round(x·log2 e) comes from adding 1.5·2^23, which
+ * leaves the rounded integer in the low mantissa bits (and so needs no float-to-int conversion).
+ */
+// @ts-ignore: decorator
+@inline export function expV(x: v128): v128 {
+  const t = EXP_TABLE;
+  // Beyond the clamps the result is +Inf or 0 anyway. pmin/pmax with x first keep NaN.
+  const xc = f32x4.pmax(f32x4.pmin(x, lanes(t, 0)), lanes(t, 1));
+  const shifted = f32x4.add(f32x4.mul(xc, lanes(t, 2)), lanes(t, 5));
+  const kf = f32x4.sub(shifted, lanes(t, 5));
+  const k = i32x4.sub(shifted, lanes(t, 5));
+  let r = f32x4.sub(xc, f32x4.mul(kf, lanes(t, 3)));
+  r = f32x4.sub(r, f32x4.mul(kf, lanes(t, 4)));
+  const r2 = f32x4.mul(r, r);
+  let p = lanes(t, 6);
+  p = f32x4.add(f32x4.mul(p, r), lanes(t, 7));
+  p = f32x4.add(f32x4.mul(p, r), lanes(t, 8));
+  p = f32x4.add(f32x4.mul(p, r), lanes(t, 9));
+  p = f32x4.add(f32x4.mul(p, r), lanes(t, 10));
+  p = f32x4.add(f32x4.mul(p, r), lanes(t, 11));
+  p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), lanes(t, 12));
+  const k1 = i32x4.shr_s(k, 1);
+  const k2 = i32x4.sub(k, k1);
+  return f32x4.mul(f32x4.mul(p, pow2i(k1)), pow2i(k2));
+}
+
+/**
+ * log's constants: the smallest normal float, 2^23, √2, 0.5, 1, the polynomial from its highest
+ * coefficient down, and ln2 split as in exp.
+ */
+const LOG_TABLE = memory.data<f32>([
+  1.17549435e-38, 8388608, 1.41421356, 0.5, 1,
+  7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
+  -2.12194440e-4, 0.693359375,
+]);
+
+/**
+ * log(x). x = m·2^e with m in [√½, √2), log(m) = f − f²/2 + f³·P(f) with f = m − 1, and e·ln2
+ * added in two parts. Subnormal inputs are first scaled by 2^23.
+ */
+// @ts-ignore: decorator
+@inline export function logV(x: v128): v128 {
+  const t = LOG_TABLE;
+  const tiny = f32x4.lt(x, lanes(t, 0));
+  const bits = select(f32x4.mul(x, lanes(t, 1)), x, tiny);
+  let e = i32x4.sub(i32x4.shr_u(bits, 23), common(BIAS));
+  e = i32x4.sub(e, v128.and(tiny, common(TWENTY_THREE)));
+  let m = v128.or(v128.and(bits, common(MANTISSA)), lanes(t, 4));
+  // Move m from [1, 2) to [√½, √2): halve it (and bump e) where it is above √2.
+  const big = f32x4.gt(m, lanes(t, 2));
+  m = select(f32x4.mul(m, lanes(t, 3)), m, big);
+  e = i32x4.sub(e, big); // a true lane is −1 as an integer
+  const f = f32x4.sub(m, lanes(t, 4));
+  const z = f32x4.mul(f, f);
+  let p = lanes(t, 5);
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 6));
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 7));
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 8));
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 9));
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 10));
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 11));
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 12));
+  p = f32x4.add(f32x4.mul(p, f), lanes(t, 13));
+  const ef = f32x4.convert_i32x4_s(e);
+  let y = f32x4.mul(f32x4.mul(p, f), z);
+  y = f32x4.add(y, f32x4.mul(ef, lanes(t, 14)));
+  y = f32x4.sub(y, f32x4.mul(z, lanes(t, 3)));
+  let result = f32x4.add(f32x4.add(f, y), f32x4.mul(ef, lanes(t, 15)));
+  // Edge values: log(0) = −Inf, log(+Inf) = +Inf, log(negative or NaN) = NaN.
+  result = select(common(MINUS_INF), result, f32x4.eq(x, splat(0)));
+  result = select(common(INF), result, f32x4.eq(x, common(INF)));
+  result = select(common(NAN), result, v128.or(f32x4.lt(x, splat(0)), f32x4.ne(x, x)));
+  return result;
+}
+
+/**
+ * log(1 + x) with Goldberg's correction: with u = fl(1 + x), log1p(x) = log(u)·x/(u − 1), which
+ * cancels the rounding error of u; where u = 1, log1p(x) = x to float precision.
+ */
+// @ts-ignore: decorator
+@inline export function log1pV(x: v128): v128 {
+  const u = f32x4.add(x, common(ONE));
+  const d = f32x4.sub(u, common(ONE));
+  let result = f32x4.mul(logV(u), f32x4.div(x, d));
+  result = select(x, result, f32x4.eq(d, splat(0)));
+  // x = +Inf would give Inf·(Inf/Inf) = NaN.
+  return select(x, result, f32x4.eq(x, common(INF)));
+}
+
+/**
+ * e^x − 1 with Kahan's correction: with u = fl(e^x), expm1(x) = (u − 1)·x/log(u); where u = 1,
+ * expm1(x) = x to float precision.
+ */
+// @ts-ignore: decorator
+@inline export function expm1V(x: v128): v128 {
+  const u = expV(x);
+  const d = f32x4.sub(u, common(ONE));
+  let result = f32x4.mul(d, f32x4.div(x, logV(u)));
+  result = select(x, result, f32x4.eq(d, splat(0)));
+  // Where u − 1 rounds to −1 (u ≤ 2^−25), so does e^x − 1; the formula would not (log(u) is off
+  // once u is subnormal, and −Inf gives −1·(−Inf/−Inf) = NaN). u = +Inf would give Inf·(x/Inf) = NaN.
+  result = select(common(MINUS_ONE), result, f32x4.eq(d, common(MINUS_ONE)));
+  return select(common(INF), result, f32x4.eq(u, common(INF)));
+}
+
+/** tanh's polynomial in x², from its highest coefficient down. */
+const TANH_TABLE = memory.data<f32>([
+  -5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1,
+]);
+
+/**
+ * tanh(x): an odd polynomial x + x³·P(x²) for |x| < 0.625, else 1 − 2/(e^{2|x|} + 1), with the
+ * sign of x put back. Large |x| gives e^{2|x|} = Inf and so exactly ±1.
+ */
+// @ts-ignore: decorator
+@inline export function tanhV(x: v128): v128 {
+  const t = TANH_TABLE;
+  const ax = f32x4.abs(x);
+  const z = f32x4.mul(x, x);
+  let p = lanes(t, 0);
+  p = f32x4.add(f32x4.mul(p, z), lanes(t, 1));
+  p = f32x4.add(f32x4.mul(p, z), lanes(t, 2));
+  p = f32x4.add(f32x4.mul(p, z), lanes(t, 3));
+  p = f32x4.add(f32x4.mul(p, z), lanes(t, 4));
+  const small = f32x4.add(x, f32x4.mul(f32x4.mul(p, z), x));
+  const e = expV(f32x4.add(ax, ax));
+  const large = f32x4.sub(common(ONE), f32x4.div(common(TWO), f32x4.add(e, common(ONE))));
+  const signed = v128.or(large, v128.and(x, common(SIGN_BIT)));
+  // NaN fails `ax < 0.625` and takes the large branch, where it stays NaN.
+  return select(small, signed, f32x4.lt(ax, common(TANH_SMALL)));
+}
+
+/** 1/(1 + e^−x) as e/(1 + e) with e = e^−|x| for x < 0, so that nothing overflows. */
+// @ts-ignore: decorator
+@inline export function sigmoidV(x: v128): v128 {
+  const e = expV(f32x4.neg(f32x4.abs(x)));
+  const onePlus = f32x4.add(e, common(ONE));
+  return select(f32x4.div(e, onePlus), f32x4.div(common(ONE), onePlus), f32x4.lt(x, splat(0)));
+}
+
+/** log(1 + e^x) = max(x, 0) + log1p(e^−|x|). */
+// @ts-ignore: decorator
+@inline export function softplusV(x: v128): v128 {
+  const e = expV(f32x4.neg(f32x4.abs(x)));
+  // pmax(x, 0) is x < 0 ? 0 : x, so NaN stays NaN.
+  return f32x4.add(f32x4.pmax(x, splat(0)), log1pV(e));
+}

@@ -1,0 +1,181 @@
+/**
+ * The WebAssembly SIMD backend: the JS reference backend with its hot kernels replaced by the
+ * AssemblyScript ones in ./assembly (matrix products, elementwise ops, transcendental functions,
+ * sums and maxima, matrix transposes). Every other kernel, every op the WASM module lacks, and every
+ * array too small to repay a call into WebAssembly and the copies, stays on the JS path.
+ *
+ * Differences from the JS backend, all within documented bounds (docs/wasm-backend.md):
+ * - matmul accumulates in float32 (JS: float64), so results differ by up to γ_k·Σ|a||b|;
+ * - exp, log, log1p, expm1, tanh, sigmoid and softplus are float32 polynomials (a few ulps);
+ * - maximum of a reduction may return +0 where JS returns −0 (both are maxima).
+ */
+import type { Backend, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
+import { jsBackend } from '../js.js';
+import { broadcastStrides, shapeSize, type Shape } from '../../shape.js';
+import { fail } from '../../../errors.js';
+import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from './codes.js';
+import { Kernels, kernelLoadError, loadKernelsSync } from './kernels.js';
+import { planBinary, planReduce, planTranspose } from './plans.js';
+
+/**
+ * Below these sizes the JS loops win: a call into WebAssembly plus the copies in and out cost about
+ * 1–2 µs. Measured (best of 9 runs of 300 calls, js time / wasm time): exp 0.5 at 32 elements, 1.3 at
+ * 64; same-shape add 0.4 at 256, 1.3 at 512; sum 1.3 at 256, 2.0 at 512; matmul 1.0 at 8×8×8, 3.2 at
+ * 12×12×12 (docs/wasm-backend.md).
+ */
+export interface WasmThresholds {
+  /** Fewest elements for exp, log, log1p, expm1, tanh, sigmoid, softplus. */
+  transcendental: number;
+  /** Fewest elements for the cheap elementwise ops and reductions. */
+  cheap: number;
+  /** Smallest m·n·k for a matrix product. */
+  matmulWork: number;
+}
+
+export const DEFAULT_WASM_THRESHOLDS: WasmThresholds = { transcendental: 64, cheap: 512, matmulWork: 8 * 8 * 8 };
+
+/** Floats per chunk of a unary op: 64 KB, which stays in the L2 cache between the copies and the kernel. */
+const UNARY_CHUNK = 16_384;
+
+const TRANSCENDENTAL: ReadonlySet<UnaryOp> = new Set(['exp', 'log', 'log1p', 'expm1', 'tanh', 'sigmoid', 'softplus']);
+
+function kernels(): Kernels {
+  return loadKernelsSync() ?? fail('wasm backend',
+    `the WebAssembly kernels could not be loaded (${String(kernelLoadError())}); ` +
+    'in a browser, await initWasmBackend() before using the wasm backend, or use the js backend');
+}
+
+/** A wasm backend that sends arrays below `thresholds` to the JS backend (tests use all zeros). */
+export function makeWasmBackend(thresholds: WasmThresholds): Backend {
+  const MIN_ELEMENTS_TRANSCENDENTAL = thresholds.transcendental;
+  const MIN_ELEMENTS_CHEAP = thresholds.cheap;
+  const MIN_MATMUL_WORK = thresholds.matmulWork;
+
+  function unary(op: UnaryOp, x: Float32Array, arg?: number): Float32Array {
+    const code = UNARY_CODES[op];
+    const minimum = TRANSCENDENTAL.has(op) ? MIN_ELEMENTS_TRANSCENDENTAL : MIN_ELEMENTS_CHEAP;
+    if (code === undefined || x.length < minimum) return jsBackend.unary(op, x, arg);
+    const k = kernels();
+    const n = x.length;
+    // In cache-sized chunks, computed in place: each float then crosses main memory twice (read
+    // from x, written to the result) rather than six times through whole-array buffers.
+    const chunk = Math.min(n, UNARY_CHUNK);
+    const offsets = k.layout([chunk]);
+    if (offsets === null) return jsBackend.unary(op, x, arg);
+    const out = new Float32Array(n);
+    for (let start = 0; start < n; start += chunk) {
+      const part = x.subarray(start, Math.min(n, start + chunk));
+      k.write(offsets[0], part);
+      k.exports.unary(code, offsets[0], offsets[0], part.length);
+      k.readInto(out, start, offsets[0], part.length);
+    }
+    return out;
+  }
+
+  function binary(
+    op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape,
+  ): Float32Array {
+    const code = BINARY_CODES[op];
+    const n = shapeSize(outShape);
+    const plan = code === undefined || n < MIN_ELEMENTS_CHEAP ? null : planBinary(aShape, bShape, outShape);
+    if (plan === null) return jsBackend.binary(op, a, aShape, b, bShape, outShape);
+    const k = kernels();
+    const offsets = k.layout([a.length, b.length, n]);
+    if (offsets === null) return jsBackend.binary(op, a, aShape, b, bShape, outShape);
+    const [aOff, bOff, outOff] = offsets;
+    k.write(aOff, a);
+    k.write(bOff, b);
+    k.exports.binary(code!, aOff, plan.a.rowStride, plan.a.colStride, bOff, plan.b.rowStride, plan.b.colStride,
+      outOff, plan.rows, plan.cols);
+    return k.read(outOff, n);
+  }
+
+  function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
+    const plan = x.length < MIN_ELEMENTS_CHEAP ? null : planReduce(shape, axes);
+    if (plan === null) return jsBackend.reduce(op, x, shape, axes);
+    const k = kernels();
+    const outSize = plan.outer * plan.inner;
+    // Scratch: one float64 accumulator per column, rounded up to whole vectors.
+    const floats = [x.length, outSize];
+    const offsets = k.layout(floats, 8 * (plan.inner + 4));
+    if (offsets === null) return jsBackend.reduce(op, x, shape, axes);
+    k.write(offsets[0], x);
+    const scratch = Kernels.after(offsets, floats);
+    k.exports.reduce(REDUCE_CODES[op], offsets[0], plan.outer, plan.len, plan.inner, offsets[1], scratch);
+    return k.read(offsets[1], outSize);
+  }
+
+  function transpose(x: Float32Array, shape: Shape, perm: readonly number[]): Float32Array {
+    const plan = x.length < MIN_ELEMENTS_CHEAP ? null : planTranspose(shape, perm);
+    if (plan === null) return jsBackend.transpose(x, shape, perm);
+    const k = kernels();
+    const offsets = k.layout([x.length, x.length]);
+    if (offsets === null) return jsBackend.transpose(x, shape, perm);
+    const [xOff, outOff] = offsets;
+    k.write(xOff, x);
+    k.exports.transpose(xOff, plan.batch, plan.rows, plan.cols, outOff);
+    return k.read(outOff, x.length);
+  }
+
+  function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
+    return matmulTransposed(a, aShape, false, b, bShape, false, outShape);
+  }
+
+  /**
+   * The packed kernel reads either operand transposed at no extra cost: transposition only changes
+   * the strides it packs with. Batch axes broadcast; when b has none and a is not transposed, all of
+   * a's matrices are stacked into one tall product.
+   */
+  function matmulTransposed(
+    a: Float32Array, aShape: Shape, transposeA: boolean,
+    b: Float32Array, bShape: Shape, transposeB: boolean, outShape: Shape,
+  ): Float32Array {
+    const nd = outShape.length;
+    const m = outShape[nd - 2], n = outShape[nd - 1];
+    const k = aShape[aShape.length - (transposeA ? 2 : 1)];
+    if (m * n * k < MIN_MATMUL_WORK) {
+      return jsBackend.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
+    }
+    const batchShape = outShape.slice(0, nd - 2);
+    const batch = shapeSize(batchShape);
+    const kern = kernels();
+    const floats = [a.length, b.length, batch * m * n];
+    const offsets = kern.layout(floats, kern.exports.matmulScratchBytes(batch * m, n, k) + 16);
+    if (offsets === null) return jsBackend.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
+    const [aOff, bOff, cOff] = offsets;
+    const scratch = Kernels.after(offsets, floats);
+    kern.write(aOff, a);
+    kern.write(bOff, b);
+    kern.zero(cOff, batch * m * n);
+    // Logical A is m×k and B is k×n; a transposed operand is stored the other way round.
+    const [ars, acs] = transposeA ? [1, m] : [k, 1];
+    const [brs, bcs] = transposeB ? [1, k] : [n, 1];
+    const bBatchSize = shapeSize(bShape.slice(0, -2));
+    if (batch === 1 || (bBatchSize === 1 && !transposeA && shapeSize(aShape.slice(0, -2)) === batch)) {
+      kern.exports.matmul(aOff, ars, acs, bOff, brs, bcs, cOff, batch * m, n, k, scratch);
+      return kern.read(cOff, batch * m * n);
+    }
+    const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
+    const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
+    const index = new Array<number>(batchShape.length).fill(0);
+    for (let t = 0; t < batch; t++) {
+      let ao = 0, bo = 0;
+      for (let d = 0; d < index.length; d++) {
+        ao += index[d] * aStrides[d];
+        bo += index[d] * bStrides[d];
+      }
+      kern.exports.matmul(aOff + 4 * ao * m * k, ars, acs, bOff + 4 * bo * k * n, brs, bcs, cOff + 4 * t * m * n,
+        m, n, k, scratch);
+      // Next batch index, last axis fastest.
+      for (let d = index.length - 1; d >= 0; d--) {
+        if (++index[d] < batchShape[d]) break;
+        index[d] = 0;
+      }
+    }
+    return kern.read(cOff, batch * m * n);
+  }
+
+  return { ...jsBackend, name: 'wasm', unary, binary, reduce, transpose, matmul, matmulTransposed };
+}
+
+export const wasmBackend: Backend = makeWasmBackend(DEFAULT_WASM_THRESHOLDS);

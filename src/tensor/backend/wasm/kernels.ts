@@ -1,0 +1,162 @@
+/**
+ * Loading the WebAssembly kernels and moving data in and out of their memory.
+ *
+ * The module is embedded as base64 (module.generated.ts, written by scripts/build-wasm.mjs), so it
+ * loads with no file path or network request. Node compiles it synchronously when Sieve starts (it
+ * is the default backend) or on first use. Browsers allow synchronous compilation only for small
+ * modules on the main thread (Chromium: 4 KB; this one is about 10 KB), so there `loadKernels()`
+ * (async) must run first; `loadKernelsSync()` then returns the loaded module.
+ *
+ * Memory is simple on purpose: every call copies its inputs into the module's linear memory
+ * (from the first free byte up, each buffer 16-byte aligned and padded by a spare vector), runs
+ * one kernel, and copies the result out into a fresh Float32Array. Nothing stays in WebAssembly
+ * memory between calls, so tensors remain ordinary garbage-collected arrays.
+ */
+import { KERNELS_WASM_BASE64 } from './module.generated.js';
+
+/** The functions exported by assembly/index.ts; pointers are byte offsets into `memory`. */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  matmulScratchBytes(m: number, n: number, k: number): number;
+  matmul(
+    a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,
+    m: number, n: number, k: number, scratch: number,
+  ): void;
+  unary(op: number, x: number, out: number, n: number): void;
+  binary(
+    op: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number,
+    out: number, rows: number, cols: number,
+  ): void;
+  reduce(op: number, x: number, outer: number, len: number, inner: number, out: number, scratch: number): void;
+  transpose(x: number, batch: number, rows: number, cols: number, out: number): void;
+}
+
+export class Kernels {
+  private view: Float32Array;
+  private readonly base: number;
+
+  constructor(readonly exports: KernelExports) {
+    this.base = align16(exports.heapBase());
+    this.view = new Float32Array(exports.memory.buffer);
+  }
+
+  /**
+   * Byte offsets for buffers of the given numbers of floats, laid out from the first free byte, each
+   * 16-byte aligned with at least one spare vector after it (kernels write whole vectors). Grows the
+   * memory to fit `extraBytes` more after them; null if it cannot grow that far (32-bit WebAssembly
+   * memory ends at 4 GB), and the caller then uses the JS backend.
+   */
+  layout(floats: readonly number[], extraBytes = 0): number[] | null {
+    const offsets: number[] = [];
+    let end = this.base;
+    for (const n of floats) {
+      offsets.push(end);
+      end = align16(end + 4 * n + 16);
+    }
+    return this.reserve(end + extraBytes) ? offsets : null;
+  }
+
+  /** The end of the last buffer of a `layout` call: where scratch space may start. */
+  static after(offsets: readonly number[], floats: readonly number[]): number {
+    const i = offsets.length - 1;
+    return align16(offsets[i] + 4 * floats[i] + 16);
+  }
+
+  /** A Float32Array over the whole memory (re-made after the memory grows, which detaches the old one). */
+  f32(): Float32Array {
+    if (this.view.buffer !== this.exports.memory.buffer) this.view = new Float32Array(this.exports.memory.buffer);
+    return this.view;
+  }
+
+  write(offset: number, data: Float32Array): void {
+    this.f32().set(data, offset >>> 2);
+  }
+
+  zero(offset: number, n: number): void {
+    this.f32().fill(0, offset >>> 2, (offset >>> 2) + n);
+  }
+
+  /** Copy n floats from `offset` into `target`, starting at index `at`. */
+  readInto(target: Float32Array, at: number, offset: number, n: number): void {
+    target.set(this.f32().subarray(offset >>> 2, (offset >>> 2) + n), at);
+  }
+
+  /** A fresh Float32Array holding n floats copied from `offset`. */
+  read(offset: number, n: number): Float32Array {
+    // new + set measured faster than slice() on a view of WebAssembly memory.
+    const out = new Float32Array(n);
+    out.set(this.f32().subarray(offset >>> 2, (offset >>> 2) + n));
+    return out;
+  }
+
+  private reserve(bytes: number): boolean {
+    const memory = this.exports.memory;
+    const have = memory.buffer.byteLength;
+    if (bytes <= have) return true;
+    try {
+      memory.grow(Math.ceil((bytes - have) / 65536));
+      return true;
+    } catch {
+      return false; // a RangeError: beyond the memory's maximum or out of address space
+    }
+  }
+}
+
+/** n rounded up to a multiple of 16 (arithmetic, not bitwise: offsets may pass 2^31). */
+function align16(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(new ArrayBuffer(binary.length));
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The kernels import nothing but `env.abort`, which only a failed assertion could call (built with --noAssert). */
+const imports = {
+  env: {
+    abort: (): never => {
+      throw new Error('sieve wasm kernels: abort');
+    },
+  },
+};
+
+let loaded: Kernels | null = null;
+let loadError: unknown = null;
+
+/**
+ * The kernels, compiling them synchronously on first use. Returns null where WebAssembly SIMD is not
+ * available or synchronous compilation is refused (browser main thread: use `loadKernels()` first).
+ */
+export function loadKernelsSync(): Kernels | null {
+  if (loaded !== null || loadError !== null) return loaded;
+  try {
+    const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
+    loaded = new Kernels(new WebAssembly.Instance(module, imports).exports as unknown as KernelExports);
+  } catch (e) {
+    loadError = e;
+  }
+  return loaded;
+}
+
+/** The kernels, compiled asynchronously (works everywhere, including a browser's main thread). */
+export async function loadKernels(): Promise<Kernels | null> {
+  if (loaded !== null) return loaded;
+  try {
+    const module = await WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64));
+    const instance = await WebAssembly.instantiate(module, imports);
+    loaded = new Kernels(instance.exports as unknown as KernelExports);
+    loadError = null;
+  } catch (e) {
+    loadError = e;
+  }
+  return loaded;
+}
+
+/** Why loading failed, for error messages (null if it did not fail). */
+export function kernelLoadError(): unknown {
+  return loadError;
+}
