@@ -1,5 +1,7 @@
 /**
- * The core of a future `sieve experiments imputation` (NOT registered yet): conditional sampling
+ * Scoring helpers for imputing binarized MNIST with real missing pixels (no ground-truth
+ * conditional). The registered `sieve experiments imputation` is experiments/imputation-mixture.ts,
+ * which scores against a mixture with an exact posterior instead. Here: conditional sampling
  * of a trained MNIST VAE (models/vae.ts, `mnistConditionalVae`) with pseudo-Gibbs, MWG, AC-MWG and
  * LAIR, compared on the same images, masks and budget of iterations.
  *

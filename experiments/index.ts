@@ -7,6 +7,7 @@ import { snrScaling } from './snr-scaling.js';
 import { logisticRegression } from './logistic-regression.js';
 import { sigmoidBeliefNet } from './sbn.js';
 import { vaeExperiment } from './vae.js';
+import { imputationExperiment } from './imputation-mixture.js';
 
 export const EXPERIMENTS: Experiment[] = [
   vrsDiagnostic,
@@ -14,6 +15,7 @@ export const EXPERIMENTS: Experiment[] = [
   logisticRegression,
   sigmoidBeliefNet,
   vaeExperiment,
+  imputationExperiment,
 ];
 
 export type * from './types.js';

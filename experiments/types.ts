@@ -52,12 +52,32 @@ export interface Table {
   rows: (string | number)[][];
 }
 
+/**
+ * A grid of small greyscale images (e.g. imputed digits beside the observed part), drawn in the
+ * report as pixelated PNGs. Pixel values are in [0, 1] (clipped when drawn); -1 marks a missing
+ * pixel, drawn in a colour that no grey level has.
+ */
+export interface ImageGrid {
+  id: string;
+  title: string;
+  /** Side lengths of every image. */
+  width: number;
+  height: number;
+  columnLabels: string[];
+  rowLabels: string[];
+  /** [row][column] → width·height values, row-major. */
+  images: number[][][];
+  caption: string;
+}
+
 export interface ExperimentResult {
   name: string;
   title: string;
   /** What the experiment shows, in a few sentences. */
   summary: string;
   plots: Plot[];
+  /** Optional image grids, shown after the plots. */
+  images?: ImageGrid[];
   tables: Table[];
   /** The seed paper's numbers beside ours, where they exist. */
   references: Table[];

@@ -28,6 +28,7 @@ import { writeReport } from '../report/index.js';
 import { claimOutDir, handleInterrupts, makeRecord, modeFrom, yieldToEventLoop } from '../run.js';
 import { ExhaustionTracker, exhaustionFailure, MAX_PROPOSALS_LIMIT, stepExhaustion } from '../exhaustion.js';
 import { formatExperimentSummary } from '../terminal-table.js';
+import { loadParamsFile, loadParamsWithMetadata, saveParamsFile } from '../../src/io/index.js';
 import { raiseStopFlag, runInWorker } from '../worker-protocol.js';
 
 export const FIT_DEFAULTS = { steps: 1000, lr: 0.01, samples: 8, gamma: 0.9, refresh: 100, targetAccept: 0.33, acceptanceFloor: 0, maxProposals: 10_000, seed: 1 } as const;
@@ -66,6 +67,14 @@ export function fitSpec(models: readonly ModelSpec[]): CommandSpec {
       { name: 'quick', type: 'boolean', description: 'build the model at its quick size (default)' },
       { name: 'full', type: 'boolean', description: 'build the model at its full size' },
       { name: 'out', type: 'string', metavar: 'DIR', description: 'report directory', defaultText: 'reports/fit-<model>-<estimator>-<date>' },
+      {
+        name: 'save-params', type: 'string', metavar: 'FILE',
+        description: 'write the parameters and optimizer state here at the end (and when interrupted), atomically',
+      },
+      {
+        name: 'resume', type: 'string', metavar: 'FILE',
+        description: 'continue from a --save-params file up to --steps in all (same numbers as one uninterrupted run)',
+      },
     ],
   };
 }
@@ -110,6 +119,10 @@ export interface FitSettings {
   targetAccept?: number;
   acceptanceFloor?: number;
   maxProposals?: number;
+  /** Where to write the training state (--save-params). */
+  saveParams?: string;
+  /** The training state to continue from (--resume). */
+  resume?: string;
 }
 
 /** Check the options against the model and estimator; everything wrong is a UsageError. */
@@ -144,6 +157,8 @@ export function resolveFitSettings(options: Record<string, OptionValue>, models:
     mode: modeFrom(options, 'quick'),
   };
   if (options['batch-size'] !== undefined) settings.batchSize = options['batch-size'] as number;
+  if (options['save-params'] !== undefined) settings.saveParams = options['save-params'] as string;
+  if (options.resume !== undefined) settings.resume = options.resume as string;
   if (entry.options.includes('alpha')) settings.alpha = (options.alpha as number | undefined) ?? entry.defaultAlpha ?? 0;
   if (entry.threshold !== undefined) {
     settings.acceptanceFloor = (options['acceptance-floor'] as number | undefined) ?? FIT_DEFAULTS.acceptanceFloor;
@@ -201,6 +216,90 @@ export interface FitOutcome {
   error?: string;
   /** Why training was stopped for proposal-cap exhaustion (exit code 1). */
   exhausted?: string;
+  /** Why the --resume file does not fit this model (exit code 2; nothing was trained). */
+  rejected?: string;
+  /** Why the --save-params file could not be written (exit code 1). */
+  saveError?: string;
+}
+
+/**
+ * What the training loop carries from one step to the next besides the parameters and the Adam
+ * state. Kept in the file's JSON metadata: JSON numbers round-trip float64 exactly, and a tensor
+ * threshold's float32 values are exact doubles.
+ */
+interface LoopState {
+  /** Steps done: the next step is this one, so its keys are foldIn(trainKey, step), as in one long run. */
+  step: number;
+  threshold: number | { shape: number[]; values: number[] } | null;
+  adapt: { velocity: number[]; count: number } | null;
+  reinit: boolean;
+  reinits: number;
+  baseline: number | null;
+}
+
+const FIT_STATE_KIND = 'sieve-fit-state';
+
+/** Metadata of a --save-params file: the run it belongs to, and the loop state. */
+interface FitStateMetadata {
+  kind: typeof FIT_STATE_KIND;
+  model: string;
+  estimator: string;
+  mode: RunMode;
+  seed: number;
+  lr: number;
+  samples: number;
+  loop: LoopState;
+}
+
+/** A --resume file, read and checked against the settings (but not yet against the model's shapes). */
+export interface FitResumePoint {
+  metadata: FitStateMetadata;
+}
+
+/**
+ * Read a --resume file and check that it belongs to this run (model, estimator, seed and size
+ * decide the data and the meaning of the state) and that it has steps left to do. Every problem is
+ * a one-line message (the caller exits with code 2).
+ */
+export async function readFitResumePoint(file: string, settings: FitSettings): Promise<FitResumePoint | string> {
+  let metadata: Record<string, unknown>;
+  try {
+    metadata = (await loadParamsFile(file)).metadata;
+  } catch (e) {
+    return `cannot resume: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (metadata.kind !== FIT_STATE_KIND || typeof metadata.loop !== 'object' || metadata.loop === null) {
+    return `cannot resume from ${file}: it holds parameters but no training state `
+      + '(not written by sieve fit --save-params)';
+  }
+  const m = metadata as unknown as FitStateMetadata;
+  const mustMatch = [
+    ['model', '--model'], ['estimator', '--estimator'], ['seed', '--seed'], ['mode', '--tiny/--quick/--full'],
+  ] as const;
+  for (const [name, flag] of mustMatch) {
+    if (m[name] !== settings[name]) {
+      return `cannot resume from ${file}: it was saved with ${flag} ${String(m[name])}, `
+        + `this run has ${String(settings[name])}`;
+    }
+  }
+  if (m.loop.step >= settings.steps) {
+    return `cannot resume from ${file}: it has already done ${m.loop.step} steps and --steps is ${settings.steps} `
+      + '(--steps counts all steps, including the resumed ones)';
+  }
+  return { metadata: m };
+}
+
+function loopStateOf(step: number, T: number | Tensor | undefined, adapt: AdaptThresholdState | undefined,
+  reinit: boolean, reinits: number, baseline: number | undefined): LoopState {
+  return {
+    step,
+    threshold: T === undefined ? null
+      : typeof T === 'number' ? T : { shape: [...T.shape], values: Array.from(T.dataSync()) },
+    adapt: adapt === undefined ? null : { velocity: Array.from(adapt.velocity), count: adapt.count },
+    reinit,
+    reinits,
+    baseline: baseline ?? null,
+  };
 }
 
 /** Thrown inside a step when a stop was requested: the step is abandoned, not finished. */
@@ -229,12 +328,40 @@ export async function trainFit(
   const t0 = io.now();
   const problem = stoppable(model.problem, stop);
   const minibatch = problem.datasetSize !== undefined;
+  // Step t's keys depend on t alone (foldIn(trainKey, t)), so a run resumed at step k draws what
+  // an uninterrupted run draws from step k on.
   const trainKey = foldIn(key(settings.seed), 0x5eed);
   const opt = adam({ lr: settings.lr });
   type Params = { theta: unknown; phi: unknown };
   let params: Params = { theta: model.theta ?? {}, phi: model.phi };
   if (treeFlatten(params)[0].length === 0) throw new Error(`model '${model.name}' has no parameters to train`);
   let state = opt.init(params as never);
+  let start = 0;
+  let resumed: LoopState | undefined;
+  if (settings.resume !== undefined) {
+    const point = await readFitResumePoint(settings.resume, settings);
+    const fs = await import('node:fs/promises');
+    let loaded: { params: Params; optimizer: typeof state } | undefined;
+    let rejected = typeof point === 'string' ? point : undefined;
+    if (rejected === undefined) {
+      try {
+        const bytes = await fs.readFile(settings.resume);
+        loaded = loadParamsWithMetadata(bytes, { like: { params, optimizer: state } }).tree;
+      } catch (e) {
+        rejected = `cannot resume from ${settings.resume}: ${e instanceof Error ? e.message : String(e)} `
+          + `(model '${model.name}' at this size)`;
+      }
+    }
+    if (rejected !== undefined || loaded === undefined) {
+      const result = buildFitResult(settings, entry, model, [], {}, {}, 0);
+      return { result, interrupted: false, rejected: rejected ?? 'cannot resume' };
+    }
+    params = loaded.params;
+    state = loaded.optimizer;
+    resumed = (point as FitResumePoint).metadata.loop;
+    start = resumed.step;
+    progress.log(`  resuming from ${settings.resume} at step ${start}`);
+  }
 
   let T: number | Tensor | undefined = settings.threshold;
   let adaptState: AdaptThresholdState | undefined;
@@ -243,6 +370,18 @@ export async function trainFit(
   let reinit = false;
   let reinits = 0;
   let baseline: number | undefined = settings.samples === 1 && entry.name === 'elbo-sf' ? 0 : undefined;
+  if (resumed !== undefined) {
+    const thr = resumed.threshold;
+    if (settings.threshold === undefined && thr !== null) {
+      T = typeof thr === 'number' ? thr : Tensor.fromData(new Float32Array(thr.values), thr.shape);
+    }
+    if (resumed.adapt !== null) {
+      adaptState = { velocity: Float64Array.from(resumed.adapt.velocity), count: resumed.adapt.count };
+    }
+    reinit = resumed.reinit;
+    reinits = resumed.reinits;
+    if (resumed.baseline !== null) baseline = resumed.baseline;
+  }
   const records: StepRecord[] = [];
   let smooth: number | undefined;
   let error: string | undefined;
@@ -252,7 +391,11 @@ export async function trainFit(
   let lastYield = io.now();
   const task = progress.task(`fit ${settings.model} / ${settings.estimator}`, settings.steps);
 
-  for (let t = 0; t < settings.steps; t++) {
+  // The state after the last completed step (references: tensors are immutable): what --save-params
+  // writes, also when a stop or an error abandons a step halfway.
+  const snapshotAt = (step: number) => ({ step, params, state, T, adaptState, reinit, reinits, baseline });
+  let snapshot = snapshotAt(start);
+  for (let t = start; t < settings.steps; t++) {
     if (io.now() - lastYield > 40) {
       await yieldToEventLoop();
       lastYield = io.now();
@@ -329,6 +472,7 @@ export async function trainFit(
       if (rec.acceptance !== undefined) info.accept = rec.acceptance;
       if (exhaustion.stepsWithExhaustion > 0) info['exhausted steps'] = exhaustion.stepsWithExhaustion;
       task.update(t + 1, info);
+      snapshot = snapshotAt(t + 1);
       if (exhaustion.hopeless) break;
     } catch (e) {
       if (e instanceof StopRequested) {
@@ -346,6 +490,23 @@ export async function trainFit(
     });
   }
   const stopSignal = interrupted ? stop() : undefined;
+  let saveError: string | undefined;
+  if (settings.saveParams !== undefined) {
+    const s = snapshot;
+    const metadata: FitStateMetadata = {
+      kind: FIT_STATE_KIND, model: settings.model, estimator: settings.estimator, mode: settings.mode,
+      seed: settings.seed, lr: settings.lr, samples: settings.samples,
+      loop: loopStateOf(s.step, s.T, s.adaptState, s.reinit, s.reinits, s.baseline),
+    };
+    try {
+      const tree = { params: s.params, optimizer: s.state };
+      await saveParamsFile(settings.saveParams, tree, { metadata: { ...metadata } });
+      progress.log(`  saved the parameters and optimizer state after step ${s.step} to ${settings.saveParams}`);
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      saveError = `could not save the parameters to ${settings.saveParams}: ${why}`;
+    }
+  }
 
   let evaluation: Record<string, number> = {};
   if (model.evaluate !== undefined && records.length > 0) {
@@ -361,7 +522,15 @@ export async function trainFit(
     result.comments.push(`The threshold T was restarted from -ELBO ${reinits} time${reinits > 1 ? 's' : ''} because the acceptance rate saturated (above 0.995 or below 0.005), where the target-acceptance rule has no gradient.`);
     result.metrics.thresholdRestarts = reinits;
   }
-  return { result, interrupted, ...(stopSignal !== undefined ? { stopSignal } : {}), error, exhausted: exhaustedWhy };
+  if (start > 0) {
+    result.comments.push(`Resumed from ${settings.resume} at step ${start}: the plots and tables cover steps `
+      + `${start + 1} to ${start + records.length} (shown as 1 to ${records.length}).`);
+    result.metrics.resumedAtStep = start;
+  }
+  return {
+    result, interrupted, ...(stopSignal !== undefined ? { stopSignal } : {}), error, exhausted: exhaustedWhy,
+    ...(saveError !== undefined ? { saveError } : {}),
+  };
 }
 
 function exhaustedPointsOf(records: readonly StepRecord[]): number {
@@ -490,6 +659,23 @@ export async function runFit(
     return EXIT_OK;
   }
   const { settings, entry, spec } = resolveFitSettings(args.options, models);
+  // Checked before the model is built and before --out is claimed: a bad file fails in a second.
+  if (settings.saveParams !== undefined) {
+    settings.saveParams = path.resolve(io.cwd, settings.saveParams);
+    const dir = path.dirname(settings.saveParams);
+    if (!existsSync(dir)) {
+      io.stderr.write(`sieve: --save-params ${settings.saveParams}: the directory ${dir} does not exist\n`);
+      return EXIT_USAGE;
+    }
+  }
+  if (settings.resume !== undefined) {
+    settings.resume = path.resolve(io.cwd, settings.resume);
+    const point = await readFitResumePoint(settings.resume, settings);
+    if (typeof point === 'string') {
+      io.stderr.write(`sieve: ${point}\n`);
+      return EXIT_USAGE;
+    }
+  }
   const startedAt = io.date();
   const runName = args.options.out !== undefined
     ? path.basename(path.resolve(io.cwd, args.options.out as string))
@@ -580,6 +766,11 @@ async function fitAndReport(
   } finally {
     interrupts.dispose();
   }
+  if (outcome.rejected !== undefined) {
+    progress.close();
+    io.stderr.write(`sieve: ${outcome.rejected}\n`);
+    return EXIT_USAGE;
+  }
   return reportFit(argv, io, plan, outcome, (io.now() - t0) / 1000);
 }
 
@@ -594,6 +785,10 @@ function reportFit(argv: readonly string[], io: CliIo, plan: FitPlan, outcome: F
   });
   const paths = writeReport(outDir, record);
   io.stdout.write(`\n${outcome.interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`);
+  if (outcome.saveError !== undefined) {
+    io.stderr.write(`sieve: ${outcome.saveError}\n`);
+    return EXIT_FAILURE;
+  }
   if (outcome.error !== undefined) {
     io.stderr.write(`sieve: training failed at ${outcome.error}\n`);
     return EXIT_FAILURE;

@@ -3,6 +3,7 @@
  * with a header describing the run and, per experiment, its plots, its tables beside the seed
  * paper's numbers, comments, settings and metrics. All text is escaped.
  */
+import { renderImageGrid } from './image-grid.js';
 import type { ExperimentResult, Table } from '../../experiments/types.js';
 import { formatDuration, formatNumber } from '../format.js';
 import { escapeHtml as esc, safeId } from './escape.js';
@@ -103,6 +104,7 @@ function experimentSection(r: ExperimentResult, index: number, stoppedBy: string
     });
     out.push('</div>');
   }
+  if (r.images !== undefined && r.images.length > 0) out.push(r.images.map((g) => renderImageGrid(g)).join('\n'));
   if (r.tables.length > 0 || r.references.length > 0) {
     out.push('<div class="side">');
     out.push('<div class="col ours">');

@@ -32,7 +32,9 @@ function checkText(html: string, start: number, end: number): void {
 
 function checkUrl(name: string, attr: string, value: string, html: string, i: number): void {
   if (attr === 'src' || attr === 'href' || attr === 'xlink:href' || attr === 'action' || attr === 'srcset') {
-    if (/^\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) throw new Error(`external ${attr}="${value}" on <${name}> at ${where(html, i)}`);
+    // Inline PNG data (report image grids) is self-contained; every other scheme could reach out.
+    const inlinePng = attr === 'src' && /^data:image\/png;base64,[A-Za-z0-9+/=]*$/.test(value);
+    if (!inlinePng && /^\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) throw new Error(`external ${attr}="${value}" on <${name}> at ${where(html, i)}`);
   }
   if (/url\(\s*['"]?\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) throw new Error(`external url() in ${attr} at ${where(html, i)}`);
 }
