@@ -1,14 +1,25 @@
 /**
  * Sieve benchmarks: `npm run bench` (builds, then runs this file). See bench/README.md.
  *
- * Three suites, each with its baseline in the same run: (a) per-op cost of the autodiff machinery
+ * Four suites, each with its baseline in the same run: (a) per-op cost of the autodiff machinery
  * on a chain of scalar ops, (b) matrix products against a naive loop, (c) value and gradient of
- * an MLP loss against its forward evaluation.
+ * an MLP loss against its forward evaluation, (d) the JS and WebAssembly backends side by side.
  */
 import os from 'node:os';
 import { runChain } from './chain.js';
 import { runMatmul } from './matmul.js';
 import { runMlp } from './mlp.js';
+import { runBackends } from './backends.js';
+import { runComparison } from './peers/compare.js';
+
+// Side by side with tfjs-wasm and jax-js (bench/peers/), then memory over a long VAE run. Flags:
+// --quick (a smoke run of 1–2 minutes: the peers only, best of 2 short samples, ≤ 300 memory steps),
+// --memory-steps=N (default 10,000; 0 skips the memory run), --memory-seconds=S (a cap on the memory run:
+// default 240 s, 20 s with --quick), --peers-only.
+const QUICK = process.argv.includes('--quick');
+const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const MEMORY_STEPS = Number(flag('memory-steps') ?? (QUICK ? 300 : 10_000));
+const MEMORY_SECONDS = Number(flag('memory-seconds') ?? (QUICK ? 20 : 240));
 
 /** The issue's target for suite (a): value + gradient per scalar op. */
 const TARGET_US_PER_OP = 2;
@@ -17,9 +28,41 @@ async function main(): Promise<void> {
   const started = Date.now();
   console.log(`Sieve benchmarks — node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}\n`);
 
+  if (!QUICK && !process.argv.includes('--peers-only')) await runOwnSuites();
+  await runPeers();
+  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function runPeers(): Promise<void> {
+  console.log(`\nSide by side with the peers${QUICK ? ' (quick: best of 2 short samples)' : ''}: ` +
+    'one child process per library, each case checked against the float64 reference before it is timed');
+  const c = await runComparison({ quick: QUICK, memorySteps: MEMORY_STEPS, memorySeconds: MEMORY_SECONDS });
+  console.log('\nRates (best of the samples; "mismatch": failed the correctness gate, not timed)\n');
+  console.log(c.rates);
+  console.log('\nRatios: Sieve\'s speed ÷ the peer\'s (> 1: Sieve is faster), Sieve\'s best backend for each case\n');
+  console.log(c.ratios);
+  console.log('\nTargets (for the fast backend):');
+  for (const t of c.targets) console.log(`  ${t}`);
+  for (const f of c.failures) console.log(`  FAILED ${f}`);
+  if (c.memory !== undefined) {
+    const m = c.memory;
+    const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
+    const cut = m.steps < m.requested ? ` of ${m.requested} (stopped by --memory-seconds)` : '';
+    console.log(`\nMemory, ${m.steps}${cut} VAE steps on the ${m.backend} backend, ${m.seconds.toFixed(0)} s ` +
+      '(after a full GC; MB, start / max / end):');
+    console.log(`  heapUsed ${mb(m.heapUsed.start)} / ${mb(m.heapUsed.max)} / ${mb(m.heapUsed.end)}; ` +
+      `arrayBuffers ${mb(m.arrayBuffers.start)} / ${mb(m.arrayBuffers.max)} / ${mb(m.arrayBuffers.end)}; ` +
+      `rss ${mb(m.rss.start)} / ${mb(m.rss.max)} / ${mb(m.rss.end)}; ` +
+      `heap slope ${(m.slopePer1000 / 1024).toFixed(1)} KB per 1000 steps`);
+  }
+  if (c.failures.length > 0) process.exitCode = 1;
+}
+
+async function runOwnSuites(): Promise<void> {
   const chain = await runChain();
   const matmul = await runMatmul();
   const mlp = await runMlp();
+  const backends = await runBackends();
 
   console.log('\n(a) chain of 10,000 scalar ops (y = 0.9999·y + 0.001 and y = sin(y) alternating; 15,000 primitives)\n');
   console.log(chain.table);
@@ -35,7 +78,8 @@ async function main(): Promise<void> {
   console.log(mlp.table);
   console.log(`\nvalue + gradient / forward: ${mlp.ratio.toFixed(2)}× (about 3× is the cost of the extra matrix products)`);
 
-  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log('\n(d) the JS and WebAssembly SIMD backends, same inputs, one run (kernels called directly)\n');
+  console.log(backends.table);
 }
 
 main().catch((e) => {

@@ -1,0 +1,200 @@
+/**
+ * The side-by-side run: each library configuration in its own child process, one after the other
+ * (never two at once on a 2-core machine), then one table of rates and one of ratios.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { MIN_JUDGED_STEPS, TARGET_STEPS, type MemoryResult } from '../memory.js';
+import { CASE_IDS, caseLabel, caseWork, FULL_SIZES, UNARY_OPS, type CaseId } from './cases.js';
+import { LIBRARY_IDS, SIEVE_IDS, type LibraryId } from './libraries.js';
+import type { CaseResult, LibraryResult } from './measure.js';
+import { writeReferences } from './reference-file.js';
+
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+
+/** Run child.js with `args`; resolve with the message it sends, or reject with why it sent none. */
+function runChild(args: readonly string[], execArgv: readonly string[], timeoutSeconds: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, args, { execArgv: [...execArgv], serialization: 'advanced', stdio: 'inherit' });
+    let message: unknown;
+    let received = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
+    child.on('message', (m) => {
+      message = m;
+      received = true;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (received) resolve(message);
+      else reject(new Error(signal === 'SIGKILL' ? `timed out after ${timeoutSeconds} s` : `exited with code ${code}`));
+    });
+  });
+}
+
+/** A rate in the case's unit (for the chain: µs per op, lower is better). */
+function rate(id: CaseId, r: CaseResult | undefined): number | undefined {
+  if (r?.timing === undefined) return undefined;
+  const { work, perOp } = caseWork(id, FULL_SIZES);
+  return perOp ? (r.timing.seconds / work) * 1e6 : work / r.timing.seconds;
+}
+
+function formatRate(x: number): string {
+  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2);
+}
+
+function cell(id: CaseId, r: CaseResult | undefined): string {
+  if (r === undefined) return '—';
+  if (r.error !== undefined) return 'error';
+  if (r.gate !== undefined && !r.gate.ok) return 'mismatch';
+  const x = rate(id, r);
+  return x === undefined ? '—' : formatRate(x);
+}
+
+/** How much faster Sieve is than the peer: > 1 means Sieve wins (for µs/op, the inverse ratio). */
+function speedRatio(id: CaseId, sieve: number, peer: number): number {
+  return caseWork(id, FULL_SIZES).perOp ? peer / sieve : sieve / peer;
+}
+
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (r: readonly string[]): string => `| ${r.join(' | ')} |`;
+  return [line(header), line(header.map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.map(line)].join('\n');
+}
+
+export interface Comparison {
+  results: LibraryResult[];
+  failures: string[];
+  memory?: MemoryResult & { backend: string };
+  rates: string;
+  ratios: string;
+  targets: string[];
+}
+
+export interface ComparisonOptions {
+  quick: boolean;
+  memorySteps: number;
+  /** Stop the memory run after this long even if it has not done memorySteps. */
+  memorySeconds: number;
+  libraries?: readonly LibraryId[];
+  log?: (line: string) => void;
+}
+
+export async function runComparison(options: ComparisonOptions): Promise<Comparison> {
+  const log = options.log ?? console.log;
+  const results: LibraryResult[] = [];
+  const ids: LibraryId[] = [];
+  const failures: string[] = [];
+  log('\ncomputing the float64 references with their rounding bounds');
+  const references = writeReferences(FULL_SIZES);
+  try {
+    for (const id of options.libraries ?? LIBRARY_IDS) {
+      log(`\n${id}:`);
+      try {
+        const args = [id, `--references=${references.file}`, ...(options.quick ? ['--quick'] : [])];
+        results.push((await runChild(args, [], 600)) as LibraryResult);
+        ids.push(id);
+      } catch (e) {
+        failures.push(`${id}: ${(e as Error).message}`);
+        log(`  ${id} failed: ${(e as Error).message}`);
+      }
+    }
+  } finally {
+    references.remove();
+  }
+
+  // Memory on the fastest Sieve backend that ran: it is the one a long training run would use.
+  let memory: Comparison['memory'];
+  const vaeRate = (i: number): number => rate('vae', results[i].results.find((r) => r.id === 'vae')) ?? 0;
+  const sieveRuns = ids.map((id, i) => [id, i] as const).filter(([id]) => SIEVE_IDS.includes(id));
+  if (sieveRuns.length > 0 && options.memorySteps > 0) {
+    const [bestId] = sieveRuns.reduce((best, run) => (vaeRate(run[1]) > vaeRate(best[1]) ? run : best));
+    const backend = bestId === 'sieve-wasm' ? 'wasm' : 'js';
+    log(`\nmemory: ${options.memorySteps} VAE steps on Sieve's ${backend} backend`);
+    try {
+      const args = ['memory', backend, String(options.memorySteps), String(options.memorySeconds)];
+      memory = (await runChild(args, ['--expose-gc'], options.memorySeconds + 600)) as Comparison['memory'];
+    } catch (e) {
+      failures.push(`memory: ${(e as Error).message}`);
+    }
+  }
+
+  const sieveCols = ids.map((id, i) => [id, i] as const).filter(([id]) => SIEVE_IDS.includes(id));
+  const peerCols = ids.map((id, i) => [id, i] as const).filter(([id]) => !SIEVE_IDS.includes(id));
+  const find = (i: number, id: CaseId): CaseResult | undefined => results[i].results.find((r) => r.id === id);
+  /** Sieve's best backend for a case: [rate, library name]. */
+  const bestSieve = (id: CaseId): [number, string] | undefined => {
+    let best: [number, string] | undefined;
+    for (const [, i] of sieveCols) {
+      const x = rate(id, find(i, id));
+      if (x === undefined) continue;
+      if (best === undefined || speedRatio(id, x, best[0]) > 1) best = [x, results[i].name];
+    }
+    return best;
+  };
+
+  const rates = markdownTable(
+    ['case', 'unit', ...results.map((r) => r.name)],
+    CASE_IDS.map((id) => [
+      caseLabel(id, FULL_SIZES), caseWork(id, FULL_SIZES).unit, ...results.map((_, i) => cell(id, find(i, id))),
+    ]),
+  );
+  const ratios = markdownTable(
+    ['case', 'best Sieve', ...peerCols.map(([, i]) => `÷ ${results[i].name}`)],
+    CASE_IDS.map((id) => {
+      const best = bestSieve(id);
+      return [
+        caseLabel(id, FULL_SIZES), best === undefined ? '—' : best[1].replace(/^Sieve \((.*)\)$/, '$1'),
+        ...peerCols.map(([, i]) => {
+          const peer = rate(id, find(i, id));
+          if (best === undefined || peer === undefined) return cell(id, find(i, id));
+          return `${speedRatio(id, best[0], peer).toFixed(2)}×`;
+        }),
+      ];
+    }),
+  );
+  return { results, failures, memory, rates, ratios, targets: targets(ids, results, bestSieve, memory) };
+}
+
+/** The issue's targets for the fast backend, each judged on this run. */
+function targets(
+  ids: readonly LibraryId[], results: readonly LibraryResult[], bestSieve: (id: CaseId) => [number, string] | undefined,
+  memory: Comparison['memory'],
+): string[] {
+  const peer = (id: LibraryId, c: CaseId): number | undefined => {
+    const i = ids.indexOf(id);
+    return i < 0 ? undefined : rate(c, results[i].results.find((r) => r.id === c));
+  };
+  const lines: string[] = [];
+  const judge = (what: string, c: CaseId, peerId: LibraryId | undefined, needed: number): void => {
+    const s = bestSieve(c);
+    if (peerId === undefined) {
+      const met = s !== undefined && s[0] <= needed ? 'met' : 'NOT met';
+      const verdict = s === undefined ? 'no Sieve result' : `${formatRate(s[0])} µs/op — ${met}`;
+      lines.push(`${what}: ${verdict}`);
+      return;
+    }
+    const p = peer(peerId, c);
+    if (s === undefined || p === undefined) {
+      lines.push(`${what}: not measured`);
+      return;
+    }
+    const r = speedRatio(c, s[0], p);
+    lines.push(`${what}: ${r.toFixed(2)}× — ${r >= needed ? 'met' : 'NOT met'}`);
+  };
+  for (const v of ['NN', 'NT', 'TN'] as const) judge(`matmul ${v} ≥ tfjs wasm 1T`, `matmul ${v}`, 'tfjs-1', 1);
+  judge('MLP steps ≥ 1.5× jax-js jit', 'mlp', 'jax-js', 1.5);
+  judge('VAE steps ≥ 1.5× jax-js jit', 'vae', 'jax-js', 1.5);
+  for (const op of UNARY_OPS) judge(`${op} ≥ 3× tfjs wasm 1T`, op, 'tfjs-1', 3);
+  judge('scalar chain ≤ 0.3 µs/op', 'chain', undefined, 0.3);
+  if (memory !== undefined) {
+    const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
+    const partial = memory.steps < TARGET_STEPS ? `, projected from ${memory.steps} steps` : '';
+    const h = memory.heapUsed;
+    const judged = memory.flat ? 'met' : 'NOT met';
+    const verdict = memory.flat === undefined ? `no verdict under ${MIN_JUDGED_STEPS} steps` : judged;
+    const slopeKb = (memory.slopePer1000 / 1024).toFixed(1);
+    lines.push(`memory flat over ${TARGET_STEPS} VAE steps (${memory.backend}${partial}): heap ${mb(h.start)} → ` +
+      `max ${mb(h.max)} → ${mb(h.end)} MB, slope ${slopeKb} KB per 1000 steps: ${verdict}`);
+  }
+  return lines;
+}
