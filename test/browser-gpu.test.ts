@@ -26,7 +26,7 @@ describe('gpu.js matmul in headless Chromium (SwiftShader)', () => {
     results = await opened.page.evaluate(() => (globalThis as unknown as {
       sieveBrowserTest: { runGpuChecks(): Promise<GpuCheckResults> };
     }).sieveBrowserTest.runGpuChecks());
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -17,7 +17,7 @@ let nodeBundle = '';
 beforeAll(async () => {
   [browserBundle, nodeBundle] = await Promise.all([bundleForBrowser(), bundleForNode()]);
   browser = await launchChromium();
-}, 60_000);
+}, 180_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -56,6 +56,6 @@ describe('the library in headless Chromium', () => {
       expect(node.exampleOutput['quick-tour'][0]).toBe('Tensor([-2., -2.], shape=[2])');
       expect(node.exampleOutput.estimators).toHaveLength(5);
       expect(chromium.results.exampleOutput).toEqual(node.exampleOutput);
-    }, 60_000);
+    }, 180_000);
   }
 });

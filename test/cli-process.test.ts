@@ -87,7 +87,7 @@ describe('sieve as a process', () => {
   it('--out under /proc is refused at once with one line (exit 2), not a 100% CPU loop', async () => {
     // spawnSync's timeout only guards the test run: the old recursive mkdir never returned.
     const args = [await childScript(), 'experiments', 'quick', '--out', '/proc/sieve-test/report'];
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toBe('sieve: cannot write the report to --out /proc/sieve-test/report: '
       + 'cannot create /proc/sieve-test (ENOENT: no such file or directory)\n');

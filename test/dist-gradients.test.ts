@@ -85,7 +85,7 @@ describe('score identity E[∇ log p(x)] = 0', () => {
       exactScore('Bernoulli(logits)', (p) => new Bernoulli({ logits: p.l }), { l: tensor(l) }, tensor([[0], [1]]));
       const probs = l.map((v) => 1 / (1 + Math.exp(-v)));
       exactScore('Bernoulli(probs)', (p) => new Bernoulli({ probs: p.p }), { p: tensor(probs) }, tensor([[0], [1]]), 1e-4);
-    }), { seed: 301, numRuns: 10 });
+    }), { numRuns: 10 });
   });
 
   it('Categorical and OneHotCategorical, exactly (logits and probs)', () => {
@@ -96,7 +96,7 @@ describe('score identity E[∇ log p(x)] = 0', () => {
       exactScore('Categorical(probs)', (p) => new Categorical({ probs: p.p }), { p: logits.softmax(-1) }, support, 1e-4);
       const oh = new OneHotCategorical({ logits });
       exactScore('OneHotCategorical', (p) => new OneHotCategorical({ logits: p.l }), { l: logits }, oh.enumerateSupport());
-    }), { seed: 302, numRuns: 10 });
+    }), { numRuns: 10 });
   });
 
   it('Poisson, exactly over a support whose tail mass is below 1e-30', () => {
@@ -104,7 +104,7 @@ describe('score identity E[∇ log p(x)] = 0', () => {
       const kmax = Math.ceil(rate + 20 * Math.sqrt(rate) + 80);
       const support = tensor(Array.from({ length: kmax + 1 }, (_, i) => i));
       exactScore('Poisson', (p) => new Poisson(p.r), { r: tensor(rate) }, support, 1e-4);
-    }), { seed: 303, numRuns: 10 });
+    }), { numRuns: 10 });
   });
 
   /** Monte Carlo: per-draw score vectors of tiled distributions. */
@@ -124,7 +124,7 @@ describe('score identity E[∇ log p(x)] = 0', () => {
       mcScore('Dirichlet', (p) => new Dirichlet(p.c), { c: [a, b, s] });
       mcScore('MultivariateNormal', (p) => new MultivariateNormal(p.m, tril(p.L)), { m: [m, -m], L: [[s, 0], [m / 3, 1]] });
       mcScore('Mixture', (p) => new MixtureSameFamily(new Categorical({ logits: p.w }), new Normal(p.m, p.s)), { w: [m / 3, 0], m: [m, 0], s: [s, 1] });
-    }), { seed: 304, numRuns: 3 });
+    }), { numRuns: 3 });
   });
 });
 
@@ -144,7 +144,7 @@ describe('pathwise identity: mean of ∇ f(rsample) = ∇ E[f] in closed form', 
       const s2 = Math.fround(s / 4);
       const e = Math.exp(m2 + (s2 * s2) / 2);
       path('LogNormal', (p) => new LogNormal(p.m, p.s), { m: m2, s: s2 }, (x) => x, { m: [e], s: [s2 * e] });
-    }), { seed: 401, numRuns: 4 });
+    }), { numRuns: 4 });
   });
 
   it('Uniform (E[x²] = (l² + lh + h²)/3) and Exponential (E[x] = 1/λ)', () => {
@@ -154,7 +154,7 @@ describe('pathwise identity: mean of ∇ f(rsample) = ∇ E[f] in closed form', 
       path('Uniform', (p) => new Uniform(p.l, p.h), { l, h }, square, { l: [(2 * l + h) / 3], h: [(l + 2 * h) / 3] });
       const r = Math.fround(w);
       path('Exponential', (p) => new Exponential(p.r), { r }, (x) => x, { r: [-1 / (r * r)] });
-    }), { seed: 402, numRuns: 4 });
+    }), { numRuns: 4 });
   });
 
   it('Gamma: E[x] = α/β and E[log x] = ψ(α) - log β (implicit reparameterization)', () => {
@@ -163,7 +163,7 @@ describe('pathwise identity: mean of ∇ f(rsample) = ∇ E[f] in closed form', 
       const bf = Math.fround(b);
       path('Gamma E[x]', (p) => new Gamma(p.a, p.b), { a: af, b: bf }, (x) => x, { a: [1 / bf], b: [-af / (bf * bf)] });
       path('Gamma E[log x]', (p) => new Gamma(p.a, p.b), { a: af, b: bf }, log, { a: [trigamma(af)], b: [-1 / bf] });
-    }), { seed: 403, numRuns: 5 });
+    }), { numRuns: 5 });
   });
 
   it('Gamma with small concentration: E[log x] = ψ(α) - log β, through log x in log space (α in [0.02, 0.3])', () => {
@@ -173,12 +173,12 @@ describe('pathwise identity: mean of ∇ f(rsample) = ∇ E[f] in closed form', 
       const params = tile({ a: af, b: bf }, N);
       const { noise } = new Gamma(params.a, params.b).rsampleWithNoise(nextKey());
       checkMeanGradient('Gamma small α (log space)', params, (p) => new Gamma(p.a, p.b).logFromNoise(noise), { a: [trigamma(af)], b: [-1 / bf] });
-    }), { seed: 404, numRuns: 4 });
+    }), { numRuns: 4 });
     // through rsample (draws below 2^-126 are clamped): fine once α >= 0.15, where that has probability < 1e-5
     fc.assert(fc.property(logU(0.15, 0.3), (a) => {
       const af = Math.fround(a);
       path('Gamma small α (rsample)', (p) => new Gamma(p.a, 1), { a: af }, log, { a: [trigamma(af)] });
-    }), { seed: 405, numRuns: 3 });
+    }), { numRuns: 3 });
   });
 
   it('Beta: E[x] = a/(a+b) and E[log x] = ψ(a) - ψ(a+b)', () => {
@@ -188,7 +188,7 @@ describe('pathwise identity: mean of ∇ f(rsample) = ∇ E[f] in closed form', 
       const s = af + bf;
       path('Beta E[x]', (p) => new Beta(p.a, p.b), { a: af, b: bf }, (x) => x, { a: [bf / (s * s)], b: [-af / (s * s)] });
       path('Beta E[log x]', (p) => new Beta(p.a, p.b), { a: af, b: bf }, log, { a: [trigamma(af) - trigamma(s)], b: [-trigamma(s)] });
-    }), { seed: 405, numRuns: 5 });
+    }), { numRuns: 5 });
   });
 
   it('Dirichlet: E[Σ w x] = Σ w α / α₀ and E[log x₀] = ψ(α₀) - ψ(Σα)', () => {
@@ -202,7 +202,7 @@ describe('pathwise identity: mean of ∇ f(rsample) = ∇ E[f] in closed form', 
         c: a.map((_, j) => (j === 0 ? trigamma(a[0]) : 0) - trigamma(a0)),
       });
       void digamma;
-    }), { seed: 406, numRuns: 4 });
+    }), { numRuns: 4 });
   });
 
   it('MultivariateNormal: E[|x|²] = |μ|² + |L|²_F', () => {
@@ -213,7 +213,7 @@ describe('pathwise identity: mean of ∇ f(rsample) = ∇ E[f] in closed form', 
         m: m.map((v) => 2 * v),
         L: [2 * L[0][0], 0, 2 * L[1][0], 2 * L[1][1]],
       });
-    }), { seed: 407, numRuns: 4 });
+    }), { numRuns: 4 });
   });
 
   it('Independent(Normal) through toEvent', () => {

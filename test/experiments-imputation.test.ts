@@ -131,7 +131,7 @@ describe('experiment: imputation (tiny)', () => {
   let r: ExperimentResult;
   beforeAll(async () => {
     r = await imputationExperiment.run(fakeContext(1));
-  }, 60_000);
+  }, 180_000);
 
   it('reports a KL plot per mask with every method, image grids, tables and finite metrics', () => {
     expect(r.name).toBe('imputation');

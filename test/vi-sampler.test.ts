@@ -132,9 +132,8 @@ describe('cap, exhaustion and masking', () => {
   it('a tiny Z_R hits the cap quickly: exhausted is reported, rounds ≤ ceil(max/S), no hang', () => {
     const B = 5;
     const S = 4;
-    const t0 = performance.now();
+    // "No hang" is the rounds bound below (and the test timeout); speed belongs in bench/, not in an assertion.
     const res = sampleR(key(71), undefined, gaussPhi(0, 1, B), undefined, { problem: gaussProblem, samples: S, threshold: -60, maxProposals: 50 });
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(res.exhaustedCount).toBe(B);
     expect(res.rounds).toBeLessThanOrEqual(Math.ceil(50 / S));
     for (let b = 0; b < B; b++) expect(res.proposals[b]).toBe(50);

@@ -6,6 +6,10 @@
  * Arrays are `{ shape, data }` with row-major Float64Array data. The code is deliberately naive
  * (index arithmetic per element) and independent of Sieve's kernels; the only import is the float64
  * special functions (log-gamma, digamma, polygamma), which are plain-number code.
+ *
+ * Sums use compensated (Neumaier) summation, so every reference output is accurate to a few float64
+ * ulps of its own size even after cancellation: the finite differences taken of these functions
+ * then carry a tiny, boundable error (see gradtest.ts).
  */
 import { lgamma as lgamma64, polygamma as polygamma64 } from '../../src/tensor/special.js';
 
@@ -15,6 +19,21 @@ export interface A64 {
 }
 
 export type Axis = number | readonly number[] | undefined;
+
+/**
+ * Σ values with Neumaier's compensation: error ≤ 2u·|Σ| + O(n u²)·Σ|v| (u = 2^-53), instead of the
+ * naive n·u·Σ|v| that cancellation would expose in a finite difference.
+ */
+export function fsum(values: Iterable<number>): number {
+  let s = 0;
+  let c = 0;
+  for (const v of values) {
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return s + c;
+}
 
 export function size(shape: readonly number[]): number {
   return shape.reduce((p, d) => p * d, 1);
@@ -66,14 +85,40 @@ export function broadcastShape(...shapes: (readonly number[])[]): number[] {
   return out;
 }
 
+/** The flat index of the element of an array of shape `shape` read at index `idx` of a broadcast shape. */
+export function broadcastSource(shape: readonly number[], idx: readonly number[]): number {
+  const off = idx.length - shape.length;
+  return ravel(shape.map((d, i) => (d === 1 ? 0 : idx[i + off])), shape);
+}
+
 /** Read x at index `idx` of a larger (broadcast) shape. */
 function readB(x: A64, idx: readonly number[]): number {
-  const off = idx.length - x.shape.length;
-  return at(x, x.shape.map((d, i) => (d === 1 ? 0 : idx[i + off])));
+  return x.data[broadcastSource(x.shape, idx)];
+}
+
+/**
+ * Index bookkeeping depends only on shapes and axes, and finite differences evaluate the same op
+ * hundreds of times: compute it once per key.
+ */
+const indexCache = new Map<string, unknown>();
+function memo<T>(key: string, compute: () => T): T {
+  if (!indexCache.has(key)) {
+    if (indexCache.size > 10_000) indexCache.clear();
+    indexCache.set(key, compute());
+  }
+  return indexCache.get(key) as T;
+}
+
+/** For each element of the broadcast shape `out`, the flat index it reads in an array of shape `shape`. */
+function broadcastMap(shape: readonly number[], out: readonly number[]): Int32Array {
+  const compute = (): Int32Array =>
+    Int32Array.from({ length: size(out) }, (_, k) => broadcastSource(shape, unravel(k, out)));
+  return memo(`bmap ${shape} | ${out}`, compute);
 }
 
 export function broadcastTo(x: A64, shape: readonly number[]): A64 {
-  return generate(shape, (idx) => readB(x, idx));
+  const src = broadcastMap(x.shape, shape);
+  return { shape: [...shape], data: Float64Array.from(src, (p) => x.data[p]) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -84,11 +129,15 @@ export function map(x: A64, f: (v: number) => number): A64 {
 }
 
 export function zip(a: A64, b: A64, f: (x: number, y: number) => number): A64 {
-  return generate(broadcastShape(a.shape, b.shape), (idx) => f(readB(a, idx), readB(b, idx)));
+  const shape = broadcastShape(a.shape, b.shape);
+  const [sa, sb] = [broadcastMap(a.shape, shape), broadcastMap(b.shape, shape)];
+  return { shape, data: Float64Array.from(sa, (p, k) => f(a.data[p], b.data[sb[k]])) };
 }
 
 export function where(c: A64, a: A64, b: A64): A64 {
-  return generate(broadcastShape(c.shape, a.shape, b.shape), (idx) => (readB(c, idx) !== 0 ? readB(a, idx) : readB(b, idx)));
+  const shape = broadcastShape(c.shape, a.shape, b.shape);
+  const [sc, sa, sb] = [c, a, b].map((x) => broadcastMap(x.shape, shape));
+  return { shape, data: Float64Array.from(sc, (p, k) => (c.data[p] !== 0 ? a.data[sa[k]] : b.data[sb[k]])) };
 }
 
 const sigmoid = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
@@ -111,10 +160,26 @@ export const unary = {
   softplus,
   relu: (v: number) => (v > 0 ? v : 0),
   lgamma: lgamma64,
-  digamma: (v: number) => polygamma64(0, v),
+  digamma: digamma64,
 } satisfies Record<string, (v: number) => number>;
 
-export const polygamma = (n: number) => (v: number): number => polygamma64(n, v);
+export const polygamma = (n: number) => (v: number): number => (n === 0 ? digamma64(v) : polygamma64(n, v));
+
+/**
+ * ψ(x) for x > 0 to a few ulps: the recurrence ψ(x) = ψ(x + 1) − 1/x (compensated sum) up to x ≥ 20,
+ * then the asymptotic series, whose first omitted term is below 1e-17 there. Sieve's digamma
+ * (src/tensor/special.ts) switches to the series at x ≥ 6, where the omitted term is ~1e-11: harmless
+ * in float32, but it makes a step of that size wherever the number of recurrence steps changes (at
+ * every integer), which a central difference over 1e-6 would turn into a 1e-6 error.
+ */
+export function digamma64(x: number): number {
+  if (!(x > 0)) return NaN;
+  const terms: number[] = [];
+  for (; x < 20; x += 1) terms.push(-1 / x);
+  const f = 1 / (x * x);
+  terms.push(Math.log(x), -0.5 / x, -f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132)))));
+  return fsum(terms);
+}
 
 export const binary = {
   add: (a: number, b: number) => a + b,
@@ -143,41 +208,67 @@ export function normAxes(axis: Axis, nd: number): number[] {
   return list.map((a) => (a < 0 ? a + nd : a)).sort((p, q) => p - q);
 }
 
+/**
+ * The flat positions of x's elements in each reduced group, groups in the order of the reduced
+ * output's elements.
+ */
+export function reductionGroups(shape: readonly number[], axis: Axis): number[][] {
+  return memo(`groups ${shape} | ${JSON.stringify(axis)}`, () => computeReductionGroups(shape, axis));
+}
+
+function computeReductionGroups(shape: readonly number[], axis: Axis): number[][] {
+  const axes = normAxes(axis, shape.length);
+  const keep = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const groups: number[][] = Array.from({ length: size(keep) }, () => []);
+  for (let i = 0; i < size(shape); i++) {
+    const idx = unravel(i, shape).map((v, d) => (axes.includes(d) ? 0 : v));
+    groups[ravel(idx, keep)].push(i);
+  }
+  return groups;
+}
+
 export function reduce(x: A64, axis: Axis, keepdims: boolean, f: (vs: number[]) => number): A64 {
   const axes = normAxes(axis, x.shape.length);
-  const keep = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const groups: number[][] = Array.from({ length: size(keep) }, () => []);
-  for (let i = 0; i < x.data.length; i++) {
-    const idx = unravel(i, x.shape).map((v, d) => (axes.includes(d) ? 0 : v));
-    groups[ravel(idx, keep)].push(x.data[i]);
-  }
-  const shape = keepdims ? keep : x.shape.filter((_, i) => !axes.includes(i));
+  const groups = reductionGroups(x.shape, axis).map((g) => g.map((p) => x.data[p]));
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const shape = keepdims ? kept : x.shape.filter((_, i) => !axes.includes(i));
   return { shape, data: Float64Array.from(groups.map(f)) };
 }
 
 const lse = (vs: number[]): number => {
   const m = Math.max(...vs);
-  return m + Math.log(vs.reduce((s, v) => s + Math.exp(v - m), 0));
+  return m + Math.log(fsum(vs.map((v) => Math.exp(v - m))));
 };
 
 export const reducers = {
-  sum: (vs: number[]) => vs.reduce((s, v) => s + v, 0),
-  mean: (vs: number[]) => vs.reduce((s, v) => s + v, 0) / vs.length,
+  sum: (vs: number[]) => fsum(vs),
+  mean: (vs: number[]) => fsum(vs) / vs.length,
   max: (vs: number[]) => Math.max(...vs),
   min: (vs: number[]) => Math.min(...vs),
   logsumexp: lse,
 };
 
+/** The flat positions of every 1-D lane along `axis`. */
+export function lanePositions(shape: readonly number[], axis: number): number[][] {
+  return memo(`lanes ${shape} | ${axis}`, () => computeLanePositions(shape, axis));
+}
+
+function computeLanePositions(shape: readonly number[], axis: number): number[][] {
+  const nd = shape.length;
+  const ax = axis < 0 ? axis + nd : axis;
+  const lanes: number[][] = [];
+  for (let i = 0; i < size(shape); i++) {
+    const idx = unravel(i, shape);
+    if (idx[ax] !== 0) continue;
+    lanes.push(Array.from({ length: shape[ax] }, (_, j) => ravel(idx.map((v, d) => (d === ax ? j : v)), shape)));
+  }
+  return lanes;
+}
+
 /** Replace every 1-D lane along `axis` by f(lane) (same length). */
 export function alongAxis(x: A64, axis: number, f: (lane: number[]) => number[]): A64 {
-  const nd = x.shape.length;
-  const ax = axis < 0 ? axis + nd : axis;
   const out = new Float64Array(x.data.length);
-  const len = x.shape[ax];
-  for (let i = 0; i < x.data.length; i++) {
-    const idx = unravel(i, x.shape);
-    if (idx[ax] !== 0) continue;
-    const pos = Array.from({ length: len }, (_, j) => ravel(idx.map((v, d) => (d === ax ? j : v)), x.shape));
+  for (const pos of lanePositions(x.shape, axis)) {
     const lane = f(pos.map((p) => x.data[p]));
     pos.forEach((p, j) => (out[p] = lane[j]));
   }
@@ -193,14 +284,8 @@ export const lanes = {
     const l = lse(vs);
     return vs.map((v) => v - l);
   },
-  cumsum: (vs: number[]) => {
-    let s = 0;
-    return vs.map((v) => (s += v));
-  },
-  cumsumReverse: (vs: number[]) => {
-    let s = 0;
-    return vs.slice().reverse().map((v) => (s += v)).reverse();
-  },
+  cumsum: (vs: number[]) => vs.map((_, i) => fsum(vs.slice(0, i + 1))),
+  cumsumReverse: (vs: number[]) => vs.map((_, i) => fsum(vs.slice(i))),
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -213,13 +298,20 @@ export function matmul(a: A64, b: A64): A64 {
   const k = a2.shape[a2.shape.length - 1];
   const n = b2.shape[b2.shape.length - 1];
   const batch = broadcastShape(a2.shape.slice(0, -2), b2.shape.slice(0, -2));
-  const out = generate([...batch, m, n], (idx) => {
-    const bi = idx.slice(0, -2);
-    const [i, j] = idx.slice(-2);
-    let s = 0;
-    for (let p = 0; p < k; p++) s += readB(a2, [...bi, i, p]) * readB(b2, [...bi, p, j]);
-    return s;
-  });
+  // Broadcast both operands to the full batch shape, then multiply matrix by matrix.
+  const A = broadcastTo(a2, [...batch, m, k]).data;
+  const B = broadcastTo(b2, [...batch, k, n]).data;
+  const out = { shape: [...batch, m, n], data: new Float64Array(size(batch) * m * n) };
+  const terms = new Array<number>(k);
+  for (let t = 0; t < size(batch); t++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        // Products of float32 values are exact in float64; only the sum rounds.
+        for (let p = 0; p < k; p++) terms[p] = A[(t * m + i) * k + p] * B[(t * k + p) * n + j];
+        out.data[(t * m + i) * n + j] = fsum(terms);
+      }
+    }
+  }
   let shape = out.shape;
   if (b.shape.length === 1) shape = shape.slice(0, -1);
   if (a.shape.length === 1) shape = b.shape.length === 1 ? shape.slice(0, -1) : [...shape.slice(0, -2), shape[shape.length - 1]];
