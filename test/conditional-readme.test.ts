@@ -1,19 +1,12 @@
 // The README's conditional-sampling example is examples/conditional-sampling.ts verbatim: it must
 // run, print finite numbers, and still be shown in the README exactly as it is in the file.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { consoleLines } from './helpers/console-lines.js';
 
 describe('README conditional-sampling example', () => {
   it('runs and prints finite estimates for MWG, AC-MWG and LAIR, then the saved size', async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-    });
-    try {
-      await import('../examples/conditional-sampling.js');
-    } finally {
-      spy.mockRestore();
-    }
+    const lines = await consoleLines(() => import('../examples/conditional-sampling.js'), 'json');
     expect(lines.map((l) => l.split(' ')[0])).toEqual(['mwg', 'ac-mwg', 'lair', expect.stringMatching(/^\d+$/)]);
     for (const line of lines.slice(0, 3)) {
       const numbers = line.split(/[ |]+/).filter((w) => /^-?\d/.test(w)).map(Number);

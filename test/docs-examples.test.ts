@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { consoleLines } from './helpers/console-lines.js';
 
 const DOC = readFileSync(new URL('../docs/autodiff.md', import.meta.url), 'utf8');
 const EXAMPLES = ['autodiff-levels', 'graph-grad', 'graph-grad-of-grad', 'graph-jvp'];
@@ -21,17 +22,8 @@ function outputBlocksAfter(code: string): string[] {
 }
 
 async function run(name: string): Promise<string> {
-  const lines: string[] = [];
-  const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-    lines.push(args.map((a) => String(a)).join(' '));
-  });
-  try {
-    vi.resetModules();
-    await import(`../examples/${name}.ts`);
-  } finally {
-    spy.mockRestore();
-  }
-  return lines.join('\n');
+  vi.resetModules();
+  return (await consoleLines(() => import(`../examples/${name}.ts`))).join('\n');
 }
 
 describe('docs/autodiff.md examples', () => {

@@ -1,19 +1,12 @@
 // The README's quick tour is examples/quick-tour.ts verbatim; this runs it and checks the README
 // still shows the same code, so the documentation can never drift from code that works.
 import { readFileSync } from 'node:fs';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { consoleLines } from './helpers/console-lines.js';
 
 describe('README quick tour', () => {
   it('runs and prints what the comments promise', async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
-    });
-    try {
-      await import('../examples/quick-tour.js');
-    } finally {
-      spy.mockRestore();
-    }
+    const lines = await consoleLines(() => import('../examples/quick-tour.js'), 'json');
     expect(lines[0]).toBe('Tensor([-2., -2.], shape=[2])');
     const [d2, , tangent] = lines[2].split(' ');
     expect(Number(d2)).toBeCloseTo(-Math.sin(1), 6);
@@ -30,15 +23,7 @@ describe('README quick tour', () => {
 
 describe('README estimator examples', () => {
   it('run, and every bound is finite', async () => {
-    const lines: string[] = [];
-    const spy = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      lines.push(args.map((a) => String(a)).join(' '));
-    });
-    try {
-      await import('../examples/estimators.js');
-    } finally {
-      spy.mockRestore();
-    }
+    const lines = await consoleLines(() => import('../examples/estimators.js'));
     expect(lines).toHaveLength(5);
     for (const line of lines) {
       for (const word of line.split(' ')) if (/^-?[0-9.e+-]+$/.test(word)) expect(Number.isFinite(Number(word))).toBe(true);
