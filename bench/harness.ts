@@ -34,7 +34,8 @@ export async function timeCases(
     configure({ cases: { minSamples: options.minSamples, maxTime: options.maxTime, minTime: 0 } }),
     ...cases.map(([name, fn]) => add(name, () => fn)),
     cycle((result) => {
-      console.log(`  ${result.name.padEnd(52)} ${formatTime(result.details.median).padStart(10)}  ±${result.margin.toFixed(1)}%  (${result.samples} samples)`);
+      console.log(`  ${result.name.padEnd(52)} ${formatTime(result.details.median).padStart(10)}  ` +
+        `±${result.margin.toFixed(1)}%  (${result.samples} samples)`);
     }),
   );
   return summary.results.map((r) => ({ name: r.name, seconds: r.details.median, rme: r.margin, samples: r.samples }));

@@ -26,7 +26,8 @@ const TARGET_US_PER_OP = 2;
 
 async function main(): Promise<void> {
   const started = Date.now();
-  console.log(`Sieve benchmarks — node ${process.version}, ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}\n`);
+  console.log(`Sieve benchmarks — node ${process.version}, ${os.availableParallelism()} CPUs ` +
+    `(${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}\n`);
 
   if (!QUICK && !process.argv.includes('--peers-only')) await runOwnSuites();
   await runPeers();
@@ -67,7 +68,8 @@ async function runOwnSuites(): Promise<void> {
   console.log('\n(a) chain of 10,000 scalar ops (y = 0.9999·y + 0.001 and y = sin(y) alternating; 15,000 primitives)\n');
   console.log(chain.table);
   const met = chain.valueAndGradPerOp <= TARGET_US_PER_OP ? 'met' : 'NOT met';
-  console.log(`\nvalue + gradient: ${chain.valueAndGradPerOp.toFixed(3)} µs per op (target ≤ ${TARGET_US_PER_OP} µs: ${met}); ` +
+  console.log(`\nvalue + gradient: ${chain.valueAndGradPerOp.toFixed(3)} µs per op (target ≤ ${TARGET_US_PER_OP} µs: ` +
+    `${met}); ` +
     `${(chain.valueAndGradPerOp / chain.forwardPerOp).toFixed(1)}× Sieve's untraced forward, ` +
     `${(chain.valueAndGradPerOp / chain.plainGradPerOp).toFixed(0)}× the hand-written gradient on plain numbers`);
 

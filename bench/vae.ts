@@ -10,7 +10,7 @@
  * from the same Float32Arrays, and the correctness gate can compare them. The 2π constants of
  * log p(z) and log q(z|x) cancel, so they are left out.
  */
-import { adam, Tensor, valueAndGrad, type AdamState } from '../src/index.js';
+import { adam, bernoulliLogLik, Tensor, valueAndGrad, type AdamState } from '../src/index.js';
 
 export interface VaeParams {
   V1: Tensor; e1: Tensor; Vmu: Tensor; emu: Tensor; Vsig: Tensor; esig: Tensor;
@@ -24,7 +24,7 @@ export function vaeLoss(p: VaeParams, x: Tensor, eps: Tensor): Tensor {
   const logSigma = h.matmul(p.Vsig).add(p.esig);
   const z = mu.add(logSigma.exp().mul(eps));
   const logits = z.matmul(p.W1).add(p.b1).tanh().matmul(p.W2).add(p.b2);
-  const logLik = x.mul(logits).sub(logits.softplus()).sum();
+  const logLik = bernoulliLogLik(x, logits).sum(); // x·logits − softplus(logits), fused
   const elbo = logLik.sub(z.square().sum().mul(0.5)).add(eps.square().sum().mul(0.5)).add(logSigma.sum());
   return elbo.neg().div(x.shape[0]);
 }

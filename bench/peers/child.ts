@@ -1,7 +1,8 @@
 /**
  * Entry of one child process of the comparison. Two modes:
  *   node child.js <library id> [--quick] [--references=file]   gate and time every case at full size
- *   node --expose-gc child.js memory <js|wasm> <steps> <max seconds>   Sieve's VAE heap over a long run
+ *   node --expose-gc child.js memory <js|wasm> <steps> <max seconds> [threads]
+ *     Sieve's VAE heap over a long run
  * The result goes to the parent over IPC; stdout is left to progress lines (tfjs may print there).
  */
 import { CASE_IDS, FULL_SIZES } from './cases.js';
@@ -15,20 +16,21 @@ export const SAMPLING = {
   quick: { samples: 2, warmupSeconds: 0.2, minSampleSeconds: 0.05, maxSeconds: 1 },
 };
 
-async function measureMemory(backend: string, steps: number, maxSeconds: number): Promise<unknown> {
+async function measureMemory(backend: string, steps: number, maxSeconds: number, threads: number): Promise<unknown> {
   if (backend !== 'js' && backend !== 'wasm') {
     throw new Error(`child memory: backend must be js or wasm, got '${backend}'`);
   }
-  await (await import('./sieve.js')).sieveLibrary(backend); // selects the backend
+  await (await import('./sieve.js')).sieveLibrary(backend, threads); // selects the backend and threads
   const { measureVaeMemory } = await import('../memory.js');
-  return { backend, ...measureVaeMemory(steps, maxSeconds, (l) => console.log(l)) };
+  const name = backend === 'wasm' ? `wasm ${threads}T` : backend;
+  return { backend: name, ...measureVaeMemory(steps, maxSeconds, (l) => console.log(l)) };
 }
 
 async function main(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
   let result: unknown;
   if (mode === 'memory') {
-    result = await measureMemory(rest[0], Number(rest[1]), Number(rest[2]));
+    result = await measureMemory(rest[0], Number(rest[1]), Number(rest[2]), Number(rest[3] ?? 1));
   } else {
     if (!(mode in LIBRARIES)) {
       throw new Error(`child: unknown library '${mode}' (expected one of ${Object.keys(LIBRARIES).join(', ')})`);

@@ -1,8 +1,10 @@
 /**
- * Sieve's side of the comparison, on one backend ('js' or 'wasm'), through the public API only:
- * tensor methods, `valueAndGrad` and `adam`.
+ * Sieve's side of the comparison, on one backend ('js' or 'wasm', the latter on a given number of
+ * threads), through the public API only: tensor methods, `valueAndGrad` and `adam`.
  */
-import { initWasmBackend, jsBackend, scalar, setBackend, Tensor, valueAndGrad } from '../../src/index.js';
+import {
+  bernoulliLogLik, initWasmBackend, jsBackend, matmulT, scalar, setBackend, setThreadCount, Tensor, valueAndGrad,
+} from '../../src/index.js';
 import { VaeTrainer, type VaeParams } from '../vae.js';
 import {
   CHAIN_SCALE, CHAIN_SHIFT, CHAIN_X0, ADAM, mlpShapes, vaeShapes, type CaseId, type Inputs, type Library,
@@ -33,7 +35,8 @@ function mlpLoss(p: MlpParams, x: Tensor): Tensor {
   const h1 = x.matmul(p.W1).add(p.b1).tanh();
   const h2 = h1.matmul(p.W2).add(p.b2).tanh();
   const logits = h2.matmul(p.W3).add(p.b3);
-  return x.mul(logits).sub(logits.softplus()).sum().neg().div(x.shape[0]);
+  // x·logits − softplus(logits) in one fused op (one pass forward, no cancellation for large logits).
+  return bernoulliLogLik(x, logits).sum().neg().div(x.shape[0]);
 }
 
 function chain(x: Tensor, ops: number): Tensor {
@@ -58,8 +61,9 @@ function prepare(id: CaseId, inputs: Inputs): Prepared {
       const a = Tensor.fromData(inputs.a, [n, n]);
       const b = Tensor.fromData(inputs.b, [n, n]);
       if (id === 'matmul NN') return simple(() => a.matmul(b));
-      if (id === 'matmul NT') return simple(() => a.matmul(b.transpose()));
-      return simple(() => a.transpose().matmul(b));
+      // matmulT reads the transposed operand in place, as the peers' jit does with a.T (no copy).
+      if (id === 'matmul NT') return simple(() => matmulT(a, b, false, true));
+      return simple(() => matmulT(a, b, true, false));
     }
     case 'mlp': {
       const shapes = mlpShapes(s);
@@ -120,12 +124,16 @@ function prepare(id: CaseId, inputs: Inputs): Prepared {
   }
 }
 
-/** Sieve on the given backend; 'wasm' throws if the WebAssembly kernels cannot load here. */
-export async function sieveLibrary(backend: SieveBackendName): Promise<Library> {
+/**
+ * Sieve on the given backend, the wasm one on `threads` threads (its worker pool; the js backend has
+ * none); 'wasm' throws if the WebAssembly kernels cannot load here.
+ */
+export async function sieveLibrary(backend: SieveBackendName, threads = 1): Promise<Library> {
+  setThreadCount(threads);
   if (backend === 'wasm') {
     if (!(await initWasmBackend())) throw new Error('Sieve wasm backend: WebAssembly SIMD kernels unavailable');
-  } else {
-    setBackend(jsBackend);
+    return { name: `Sieve (wasm ${threads}T)`, description: `Sieve, wasm backend, ${threads} threads`, prepare };
   }
+  setBackend(jsBackend);
   return { name: `Sieve (${backend})`, description: `Sieve, ${backend} backend`, prepare };
 }

@@ -4,7 +4,7 @@
  */
 import { fail } from '../errors.js';
 import type { PyTree } from '../autodiff/tree.js';
-import { add, eq, logSigmoid, mul, neg, reshape, sigmoid, sub, where } from '../tensor/ops/index.js';
+import { add, bernoulliLogLik, eq, logSigmoid, mul, neg, reshape, sigmoid, sub, where } from '../tensor/ops/index.js';
 import { tensor } from '../tensor/creation.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
@@ -72,9 +72,14 @@ export class Bernoulli extends Distribution {
   }
 
   protected _logProb(x: Tensor): Tensor {
-    const [l1, l0] = this.logProbs();
     const xv = x.primal();
-    return where(boolean.check(xv), where(eq(xv, 1), l1, l0), -Infinity);
+    const valid = boolean.check(xv);
+    if (this.kind === 'logits') {
+      // x·l − softplus(l) in one fused op; values outside {0, 1} (NaN too) are read as 0, then masked.
+      return where(valid, bernoulliLogLik(where(valid, xv, 0), this.value), -Infinity);
+    }
+    const [l1, l0] = this.logProbs();
+    return where(valid, where(eq(xv, 1), l1, l0), -Infinity);
   }
 
   /** The support {0, 1} as a tensor of shape [2, 1, ..., 1] (one 1 per batch axis). */

@@ -3,7 +3,7 @@
  */
 import { fail } from '../errors.js';
 import { checkShape, shapeSize, shapeToString, type Shape } from './shape.js';
-import { allocate } from './backend/js.js';
+import { getBackend } from './backend/index.js';
 import { Tensor, type NestedArray, type TensorLike } from './tensor.js';
 
 function inferShape(op: string, value: NestedArray): number[] {
@@ -48,7 +48,7 @@ function storageFor(op: string, shape: Shape): Float32Array {
       `more than the largest tensor (${MAX_TENSOR_ELEMENTS} elements, 8 GiB of float32)`);
   }
   try {
-    return new Float32Array(n);
+    return getBackend().allocate(n);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     const gib = ((n * 4) / 2 ** 30).toPrecision(3);
@@ -122,7 +122,7 @@ const SCALAR_SHAPE: Shape = Object.freeze([]) as Shape;
 
 export function scalar(value: number): Tensor {
   checkNumber('scalar', value);
-  const data = allocate(1);
+  const data = getBackend().allocate(1);
   data[0] = value;
   return Tensor.fromData(data, SCALAR_SHAPE);
 }

@@ -7,7 +7,11 @@
  * computed. Both kinds have the same type and the same methods, so user code never needs to know
  * which it holds. Reading the numbers of a traced tensor (`toArray`, `item`) reads its primal value.
  *
- * The methods (`x.add(y)`, `x.sum()`) are thin aliases for the functions in `src/tensor/ops`.
+ * The methods (`x.add(y)`, `x.sum()`) are thin aliases for the functions in `src/tensor/ops`. This
+ * file and the ops import each other (the ops make Tensors): an import cycle kept on purpose, harmless
+ * because `ops` is only read when a method is called (test/import-graph.test.ts says why).
+ *
+ * What the autodiff core knows of tensors is in values.ts.
  */
 import { fail } from '../errors.js';
 import { checkShape, shapeSize, shapeToString, type Shape } from './shape.js';
@@ -24,9 +28,9 @@ export class Tensor {
   /** @internal Storage of a concrete tensor; null when traced. Never written. */
   readonly _data: Float32Array | null;
   /** @internal The autodiff box of a traced tensor; null when concrete. */
-  readonly _box: Box | null;
+  readonly _box: Box<Tensor> | null;
 
-  private constructor(shape: Shape, data: Float32Array | null, box: Box | null) {
+  private constructor(shape: Shape, data: Float32Array | null, box: Box<Tensor> | null) {
     this.shape = shape;
     this.size = data !== null ? data.length : shapeSize(shape);
     this._data = data;
@@ -46,7 +50,7 @@ export class Tensor {
   }
 
   /** @internal A traced tensor with the primal's shape. Used only by the autodiff core. */
-  static _traced(box: Box): Tensor {
+  static _traced(box: Box<Tensor>): Tensor {
     return new Tensor(box.primal.shape, null, box);
   }
 
@@ -160,3 +164,4 @@ export class Tensor {
   slice(starts: readonly (number | null)[], ends?: readonly (number | null)[]): Tensor { return ops.slice(this, starts, ends); }
   take(indices: ops.IndexLike, axis = 0): Tensor { return ops.take(this, indices, axis); }
 }
+

@@ -6,8 +6,13 @@
  */
 import { fail } from '../errors.js';
 import { scalar, zerosLike } from '../tensor/creation.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { treeFlatten, treeMap, type PyTree, type TreeDef } from '../autodiff/tree.js';
+import {
+  treeFlatten, treeMap, treeStructureEqual, treeUnflatten, type PyTree, type TreeDef,
+} from '../autodiff/tree.js';
+import { getBackend } from '../tensor/backend/index.js';
+import type { AdamArrays, AdamHyper } from '../tensor/backend/backend.js';
+import { shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
 
 /** A learning rate: a constant, or a schedule giving the rate at step t (t = 0, 1, ...). */
 export type LearningRate = number | ((step: number) => number);
@@ -114,16 +119,48 @@ export function adam(options: { lr: LearningRate; b1?: number; b2?: number; eps?
   return {
     init: (params) => ({ count: 0, m: treeMap((p: Tensor) => zerosLike(p), params), v: treeMap((p: Tensor) => zerosLike(p), params) }),
     step(params, grads, state) {
-      checkFinite('adam', grads);
       const t = state.count + 1;
       const lr = rateAt('adam', options.lr, state.count);
+      // Bias-corrected step size folded into one scalar.
+      const stepSize = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      // The fused kernel flags a non-finite gradient as it goes; checkFinite then says where it is.
+      const fused = adamFused(params, grads, state, { b1, b2, eps, stepSize });
+      if (fused !== null && !fused.gradFinite) checkFinite('adam', grads);
+      if (fused !== null) return [fused.params as typeof params, { count: t, m: fused.m, v: fused.v }];
+      checkFinite('adam', grads);
       const m = treeMap((mi: Tensor, g: Tensor) => mi.mul(b1).add(g.mul(1 - b1)), state.m, grads);
       const v = treeMap((vi: Tensor, g: Tensor) => vi.mul(b2).add(g.mul(g).mul(1 - b2)), state.v, grads);
-      // Bias-corrected step size folded into one scalar.
-      const stepSize = scalar((lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t));
-      const next = treeMap((p: Tensor, mi: Tensor, vi: Tensor) => p.sub(mi.mul(stepSize).div(vi.sqrt().add(eps))), params, m, v);
+      const s = scalar(stepSize);
+      const next = treeMap(
+        (p: Tensor, mi: Tensor, vi: Tensor) => p.sub(mi.mul(s).div(vi.sqrt().add(eps))), params, m, v,
+      );
       return [next, { count: t, m, v }];
     },
+  };
+}
+
+/**
+ * The Adam step in one pass per leaf (Backend.adamUpdate), with the same float32 roundings as the
+ * separate ops below it in `adam`, so the numbers are the same. Only for concrete tensors of matching
+ * shapes: a traced leaf (an optimizer step inside a transform) or a broadcast gets null, and the ops.
+ */
+function adamFused(
+  params: PyTree, grads: PyTree, state: AdamState, hyper: AdamHyper,
+): { params: PyTree; m: PyTree; v: PyTree; gradFinite: boolean } | null {
+  const [ps, def] = treeFlatten(params);
+  const trees = [grads, state.m, state.v].map((t) => treeFlatten(t)[0]);
+  const [gs, ms, vs] = trees;
+  // A mismatched tree goes to the ops, whose treeMap reports it.
+  if (![grads, state.m, state.v].every((t) => treeStructureEqual(params, t))) return null;
+  const concrete = (x: Tensor, p: Tensor): boolean => !x.isTraced && shapesEqual(x.shape, p.shape);
+  if (!ps.every((p, i) => !p.isTraced && concrete(gs[i], p) && concrete(ms[i], p) && concrete(vs[i], p))) return null;
+  const backend = getBackend();
+  const out = ps.map((p, i) =>
+    backend.adamUpdate(p.dataSync(), gs[i].dataSync(), ms[i].dataSync(), vs[i].dataSync(), hyper));
+  const tree = (pick: (o: AdamArrays) => Float32Array): PyTree =>
+    treeUnflatten(def, out.map((o, i) => Tensor.fromData(pick(o), ps[i].shape)));
+  return {
+    params: tree((o) => o.param), m: tree((o) => o.m), v: tree((o) => o.v), gradFinite: out.every((o) => o.gradFinite),
   };
 }
 

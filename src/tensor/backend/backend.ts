@@ -65,4 +65,78 @@ export interface Backend {
   scatterAdd(g: Float32Array, indices: Int32Array, axis: number, shape: Shape): Float32Array;
   /** Join arrays along `axis`; all other dimensions agree. */
   concat(xs: readonly Float32Array[], shapes: readonly Shape[], axis: number): Float32Array;
+
+  // ---- Storage, linear algebra and special functions ----
+  // (Tensor creation, Cholesky, triangular solves and the Gamma reparameterization gradient go
+  // through these, so no op reads tensor storage itself. The three kernels compute in float64 and
+  // round each result to float32 once.)
+
+  /**
+   * Zeroed storage for a new tensor of n elements, not shared with any other tensor's elements.
+   * (The JS backend hands out one-element arrays as windows onto a shared slab: never transfer
+   * the `.buffer` of a storage array.)
+   */
+  allocate(n: number): Float32Array;
+  /**
+   * Cholesky factors of a batch of symmetric positive-definite matrices: `a` is [...batch, n, n],
+   * and only its lower triangle (diagonal included) is read. The result has a's shape: L with
+   * L Lᵀ = a in the lower triangle, zeros above. Throws a SieveError naming the order of the first
+   * leading minor that is not positive (and the batch index) rather than returning NaNs.
+   */
+  cholesky(a: Float32Array, shape: Shape): Float32Array;
+  /**
+   * Solve op(a) x = b for x by substitution, op(a) = a or aᵀ (when `transpose`): `a` is
+   * [...batch, n, n], triangular as named by `lower` (only that triangle is read), `b` is
+   * [...batch, n, k] with the same batch dimensions (callers broadcast first). The result has b's
+   * shape. A zero on the diagonal gives ±Infinity or NaN, as in LAPACK.
+   */
+  triangularSolve(
+    a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, lower: boolean, transpose: boolean,
+  ): Float32Array;
+  /**
+   * d(log z)/d(alpha) at fixed quantile P(alpha, z) for Gamma(alpha, 1) samples z given as log z
+   * (implicit reparameterization, Figurnov et al. 2018; see src/tensor/special-gamma.ts), elementwise
+   * with `alpha` and `logZ` broadcast to `outShape`.
+   */
+  gammaLogSampleGrad(
+    alpha: Float32Array, alphaShape: Shape, logZ: Float32Array, logZShape: Shape, outShape: Shape,
+  ): Float32Array;
+
+  // ---- Fused kernels: several elementwise steps in one pass (docs/wasm-backend.md) ----
+
+  /**
+   * One Adam step on one parameter array, all five arrays of one length: m' = b1·m + (1 − b1)·g,
+   * v' = b2·v + (1 − b2)·g², param' = param − (m'·stepSize)/(√v' + eps), every step rounded to
+   * float32 as the separate ops would round it (so the results equal theirs).
+   */
+  adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, hyper: AdamHyper): AdamArrays;
+  /**
+   * x·l − softplus(l), the Bernoulli log-likelihood of x ∈ [0, 1] given logits l, elementwise with
+   * x and l broadcast to `outShape`.
+   */
+  bernoulliLogits(
+    x: Float32Array, xShape: Shape, logits: Float32Array, logitsShape: Shape, outShape: Shape,
+  ): Float32Array;
+  /**
+   * log Σ exp(x) over sorted, distinct `axes`, laid out as the keepdims shape. Each output subtracts its
+   * max first when that is finite (else 0), so exp never overflows: all −Infinity gives −Infinity, any
+   * +Infinity gives +Infinity, NaN propagates. The sums accumulate in float64.
+   */
+  logsumexp(x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array;
+}
+
+/** Adam's constants for one step: b1, b2 and eps as given, stepSize = lr·√(1 − b2^t)/(1 − b1^t). */
+export interface AdamHyper {
+  b1: number;
+  b2: number;
+  eps: number;
+  stepSize: number;
+}
+
+export interface AdamArrays {
+  param: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  /** False if some gradient element is NaN or ±Infinity (then the caller reports it, not the update). */
+  gradFinite: boolean;
 }

@@ -15,6 +15,7 @@ import { kernelLoadError, loadKernels, loadKernelsSync } from './wasm/kernels.js
 export type { Backend, BinaryOp, ReduceOp, UnaryOp } from './backend.js';
 export { jsBackend } from './js.js';
 export { wasmBackend } from './wasm/backend.js';
+export { setThreadCount, threadCount } from './wasm/threads/thread-count.js';
 
 /**
  * The backend used when SIEVE_BACKEND is not set, if it can load. WASM: the whole test suite passes

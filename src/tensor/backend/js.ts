@@ -4,8 +4,11 @@
  * and float64 accumulation for sums and matrix products.
  */
 import type { Backend, BinaryOp, ReduceOp, UnaryOp } from './backend.js';
-import { broadcastStrides, shapeSize, stridesOf, type Shape } from '../shape.js';
+import { fail } from '../../errors.js';
+import { broadcastStrides, shapeSize, shapesEqual, stridesOf, type Shape } from '../shape.js';
 import { lgamma, polygamma } from '../special.js';
+import { gammaLogSampleGrad as gammaLogSampleGradAt } from '../special-gamma.js';
+import { adamUpdate, bernoulliLogits, logsumexp } from './js-fused.js';
 
 // ---------------------------------------------------------------------------------------------
 // Storage for one-element arrays
@@ -374,8 +377,100 @@ function concat(xs: readonly Float32Array[], shapes: readonly Shape[], axis: num
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Linear algebra and special functions (float64 inside, one rounding to float32 at the end)
+
+/** Where a failing matrix sits in its batch, for error messages: ' (batch index [i,j])', or '' unbatched. */
+function batchIndexSuffix(bi: number, batchShape: Shape): string {
+  if (batchShape.length === 0) return '';
+  const idx = stridesOf(batchShape).map((s, d) => Math.floor(bi / s) % batchShape[d]);
+  return ` (batch index [${idx.join(',')}])`;
+}
+
+/** Column by column (the Cholesky–Crout order), reading only the lower triangle of each matrix. */
+function cholesky(a: Float32Array, shape: Shape): Float32Array {
+  const n = shape[shape.length - 1];
+  const batchShape = shape.slice(0, -2);
+  const batch = shapeSize(batchShape);
+  const out = allocate(a.length);
+  const l = new Float64Array(n * n);
+  for (let bi = 0; bi < batch; bi++) {
+    const o = bi * n * n;
+    l.fill(0);
+    for (let j = 0; j < n; j++) {
+      let s = a[o + j * n + j];
+      for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
+      if (!(s > 0)) {
+        fail('cholesky', `matrix is not positive definite: the leading minor of order ${j + 1} is not positive ` +
+          `(pivot ${s})${batchIndexSuffix(bi, batchShape)}`);
+      }
+      const d = Math.sqrt(s);
+      l[j * n + j] = d;
+      for (let i = j + 1; i < n; i++) {
+        let t = a[o + i * n + j];
+        for (let k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
+        l[i * n + j] = t / d;
+      }
+    }
+    for (let i = 0; i < n * n; i++) out[o + i] = l[i];
+  }
+  return out;
+}
+
+/** Forward substitution when op(a) is lower-triangular, back substitution when upper; one column of b at a time. */
+function triangularSolve(
+  a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, lower: boolean, transpose: boolean,
+): Float32Array {
+  const n = aShape[aShape.length - 1];
+  const k = bShape[bShape.length - 1];
+  const batch = shapeSize(bShape.slice(0, -2));
+  const out = allocate(batch * n * k);
+  const x = new Float64Array(n);
+  // op(a)[i][j]: a[i][j], or a[j][i] when transposed. op(a) is lower-triangular iff lower !== transpose.
+  const forward = lower !== transpose;
+  for (let bi = 0; bi < batch; bi++) {
+    const ao = bi * n * n;
+    const bo = bi * n * k;
+    const m = (i: number, j: number): number => (transpose ? a[ao + j * n + i] : a[ao + i * n + j]);
+    for (let col = 0; col < k; col++) {
+      if (forward) {
+        for (let i = 0; i < n; i++) {
+          let s = b[bo + i * k + col];
+          for (let j = 0; j < i; j++) s -= m(i, j) * x[j];
+          x[i] = s / m(i, i);
+        }
+      } else {
+        for (let i = n - 1; i >= 0; i--) {
+          let s = b[bo + i * k + col];
+          for (let j = i + 1; j < n; j++) s -= m(i, j) * x[j];
+          x[i] = s / m(i, i);
+        }
+      }
+      for (let i = 0; i < n; i++) out[bo + i * k + col] = x[i];
+    }
+  }
+  return out;
+}
+
+function gammaLogSampleGrad(
+  alpha: Float32Array, alphaShape: Shape, logZ: Float32Array, logZShape: Shape, outShape: Shape,
+): Float32Array {
+  const out = allocate(shapeSize(outShape));
+  if (shapesEqual(alphaShape, outShape) && shapesEqual(logZShape, outShape)) {
+    for (let i = 0; i < out.length; i++) out[i] = gammaLogSampleGradAt(alpha[i], logZ[i]);
+    return out;
+  }
+  const strides = [broadcastStrides(alphaShape, outShape), broadcastStrides(logZShape, outShape)];
+  forEachBroadcast(outShape, strides, (o, offs) => {
+    out[o] = gammaLogSampleGradAt(alpha[offs[0]], logZ[offs[1]]);
+  });
+  return out;
+}
+
 export const jsBackend: Backend = {
   name: 'js',
   unary, binary, where, reduce, cumsum, matmul, matmulTransposed,
   transpose, broadcastTo, slice, pad, take, scatterAdd, concat,
+  allocate, cholesky, triangularSolve, gammaLogSampleGrad,
+  adamUpdate, bernoulliLogits, logsumexp,
 };

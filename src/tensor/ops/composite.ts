@@ -1,14 +1,16 @@
 /**
- * Composite operations, built only from primitives: their derivatives come for free.
- * `logsumexp` also shows `customVjp`: its reverse rule is the softmax, computed stably.
+ * Composite operations, built only from primitives: their derivatives come for free. The exception
+ * is `logsumexp`, a primitive of its own (one fused kernel) whose rules are the softmax weights.
  */
 import { fail } from '../../errors.js';
-import { customVjp, stopGradient } from '../../autodiff/custom.js';
+import { stopGradient } from '../../autodiff/custom.js';
+import { bind, definePrimitive } from '../../autodiff/primitive.js';
+import { getBackend } from '../backend/index.js';
 import { asTensor } from '../creation.js';
 import { normalizeAxes, normalizeAxis, reducedShape, shapeToString } from '../shape.js';
 import { Tensor, type Axis, type TensorLike } from '../tensor.js';
 import { add, div, eq, exp, le, log, lt, abs, maximum, minimum, mul, neg, polygamma, softplus, sub, where } from './elementwise.js';
-import { broadcastTo, reshape, type IndexLike } from './movement.js';
+import { reshape, type IndexLike } from './movement.js';
 import { max, sum } from './reduce.js';
 
 export const square = (x: TensorLike): Tensor => mul(x, x);
@@ -32,39 +34,29 @@ export const logaddexp = (a: TensorLike, b: TensorLike): Tensor => {
 /** True where finite (1/0 float), no gradient. */
 export const isFinite = (x: TensorLike): Tensor => lt(abs(x), Infinity);
 
-// logsumexp: value computed with the max subtracted; reverse rule g · softmax(x).
-const logsumexpCache = new Map<string, (x: Tensor) => Tensor>();
+// logsumexp: one fused kernel (Backend.logsumexp: max, shifted exp-sum and log in one call) as a
+// primitive whose derivative rules are the softmax weights, written with differentiable ops.
 
-function logsumexpOver(axes: readonly number[], keepdims: boolean): (x: Tensor) => Tensor {
-  const key = `${axes.join(',')}|${keepdims}`;
-  let f = logsumexpCache.get(key);
-  if (f === undefined) {
-    const forward = (x: Tensor): Tensor => {
-      // Subtract the (finite) max so exp cannot overflow. If the max is ±Infinity, subtract 0:
-      // all -Infinity gives log(0) = -Infinity, any +Infinity gives +Infinity, never NaN.
-      const m = stopGradient(max(x, axes, true));
-      const safe = where(isFinite(m), m, 0);
-      const y = add(log(sum(exp(sub(x, safe)), axes, true)), safe);
-      return keepdims ? y : reshape(y, reducedShape(x.shape, axes, false));
-    };
-    f = customVjp(forward, (g, [x], y) => {
-      const keep = reducedShape(x.shape, axes, true);
-      const yk = reshape(y, keep);
-      // softmax weights; entries at -Infinity get weight 0 even when y is -Infinity too.
-      const w = where(eq(x, -Infinity), 0, exp(sub(x, yk)));
-      return [mul(broadcastTo(reshape(g, keep), x.shape), w)];
-    }, 'logsumexp');
-    logsumexpCache.set(key, f);
-  }
-  return f;
+/** Softmax weights exp(x − y), y the logsumexp (keepdims); −Infinity entries weigh 0 even if y is −Infinity. */
+function softmaxWeights(x: Tensor, y: Tensor): Tensor {
+  return where(eq(x, -Infinity), 0, exp(sub(x, y)));
 }
+
+const logsumexpP = definePrimitive<readonly number[]>({
+  name: 'logsumexp',
+  impl: ([x], axes) =>
+    Tensor.fromData(getBackend().logsumexp(x._data!, x.shape, axes), reducedShape(x.shape, axes, true)),
+  vjp: (g, [x], y) => [mul(g, softmaxWeights(x, y))],
+  jvp: ([t], [x], y, axes) => (t === null ? null : sum(mul(t, softmaxWeights(x, y)), axes, true)),
+});
 
 /** log Σ exp(x) over `axis`, numerically stable (all -Infinity gives -Infinity, not NaN). */
 export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes('logsumexp', axis, x.ndim);
   if (axes.length === 0) return x;
   for (const a of axes) if (x.shape[a] === 0) fail('logsumexp', `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)})`);
-  return logsumexpOver(axes, keepdims)(x);
+  const y = bind(logsumexpP, [x], axes);
+  return keepdims ? y : reshape(y, reducedShape(x.shape, axes, false));
 }
 
 /**

@@ -4,9 +4,10 @@
  * A Gamma(alpha, 1) sample is drawn by a rejection loop, which cannot be differentiated. Instead the
  * sample is treated as a fixed quantile of the distribution: `reparamLogGamma(alpha, logZ)` returns
  * `logZ` unchanged (broadcast against alpha), and its derivative with respect to alpha is
- * d(log z)/d(alpha) at fixed CDF value, computed from the incomplete gamma function in float64 (see
- * `src/tensor/special-gamma.ts`). Samples are handled as logarithms so that tiny values (a Gamma(0.01)
- * draw is often below 1e-38) keep their full precision and gradient.
+ * d(log z)/d(alpha) at fixed CDF value, computed from the incomplete gamma function in float64 by the
+ * backend's `gammaLogSampleGrad` kernel (see `src/tensor/special-gamma.ts`). Samples are handled as
+ * logarithms so that tiny values (a Gamma(0.01) draw is often below 1e-38) keep their full precision
+ * and gradient.
  *
  * The derivative with respect to `logZ` is the identity. Second derivatives with respect to alpha
  * are not provided: the alpha-partial is treated as a constant when differentiated again.
@@ -14,42 +15,16 @@
 import { bind, defineNonDifferentiable, definePrimitive } from '../../autodiff/primitive.js';
 import { getBackend } from '../backend/index.js';
 import { asTensor } from '../creation.js';
-import { broadcastShapes, broadcastStrides, shapeSize, shapesEqual, stridesOf } from '../shape.js';
-import { gammaLogSampleGrad } from '../special-gamma.js';
+import { broadcastShapes, shapesEqual } from '../shape.js';
 import { Tensor, type TensorLike } from '../tensor.js';
 import { add, mul } from './elementwise.js';
 import { broadcastTo, sumToShape } from './movement.js';
 
-/** Read two arrays broadcast to a common shape, calling f for each pair. */
-function broadcastMap(op: string, a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
-  const shape = broadcastShapes(op, a.shape, b.shape);
-  const n = shapeSize(shape);
-  const out = new Float32Array(n);
-  const ad = a._data!;
-  const bd = b._data!;
-  if (shapesEqual(a.shape, shape) && shapesEqual(b.shape, shape)) {
-    for (let i = 0; i < n; i++) out[i] = f(ad[i], bd[i]);
-    return Tensor.fromData(out, shape);
-  }
-  const sa = broadcastStrides(a.shape, shape);
-  const sb = broadcastStrides(b.shape, shape);
-  const so = stridesOf(shape);
-  for (let i = 0; i < n; i++) {
-    let ia = 0;
-    let ib = 0;
-    for (let d = 0; d < shape.length; d++) {
-      const k = Math.floor(i / so[d]) % shape[d];
-      ia += k * sa[d];
-      ib += k * sb[d];
-    }
-    out[i] = f(ad[ia], bd[ib]);
-  }
+const gammaLogSampleGradP = defineNonDifferentiable('gammaLogSampleGrad', ([alpha, logZ]) => {
+  const shape = broadcastShapes('gammaLogSampleGrad', alpha.shape, logZ.shape);
+  const out = getBackend().gammaLogSampleGrad(alpha._data!, alpha.shape, logZ._data!, logZ.shape, shape);
   return Tensor.fromData(out, shape);
-}
-
-const gammaLogSampleGradP = defineNonDifferentiable('gammaLogSampleGrad', ([alpha, logZ]) =>
-  broadcastMap('gammaLogSampleGrad', alpha, logZ, gammaLogSampleGrad),
-);
+});
 
 /**
  * d(log z)/d(alpha) for Gamma(alpha, 1) samples z given as log z, at fixed quantile (no gradient).

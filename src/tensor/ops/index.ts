@@ -5,3 +5,4 @@ export * from './linalg.js';
 export * from './composite.js';
 export * from './linalg-extra.js';
 export * from './gamma-reparam.js';
+export * from './bernoulli-logits.js';

@@ -2,7 +2,8 @@
  * Triangular solves and the Cholesky factorization, batched over leading axes, with reverse- and
  * forward-mode rules written in differentiable ops (so they can be differentiated again).
  *
- * The kernels run in float64 on the concrete values and round the result to float32.
+ * The kernels are the backend's (`Backend.triangularSolve`, `Backend.cholesky`): they run in float64
+ * on the concrete values and round the result to float32.
  *
  *   triangularSolve(a, b, { lower, transpose }) solves op(a) x = b, op(a) = a or aᵀ, for a
  *   triangular a of shape [..., n, n] and b of shape [..., n, k]; only the triangle of a named by
@@ -16,7 +17,8 @@
  */
 import { fail } from '../../errors.js';
 import { bind, definePrimitive } from '../../autodiff/primitive.js';
-import { broadcastShapes, shapeSize, shapeToString, stridesOf, type Shape } from '../shape.js';
+import { getBackend } from '../backend/index.js';
+import { broadcastShapes, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { add, mul, neg, sub, where } from './elementwise.js';
 import { matmul } from './linalg.js';
@@ -89,42 +91,11 @@ export function diagonal(x: Tensor): Tensor {
 
 interface SolveParams { lower: boolean; transpose: boolean }
 
-function solveKernel(a: Float32Array, b: Float32Array, batch: number, n: number, k: number, { lower, transpose }: SolveParams): Float32Array {
-  const out = new Float32Array(batch * n * k);
-  const x = new Float64Array(n);
-  // op(a)[i][j]: a[i][j], or a[j][i] when transposed. op(a) is lower-triangular iff lower !== transpose.
-  const forward = lower !== transpose;
-  for (let bi = 0; bi < batch; bi++) {
-    const ao = bi * n * n;
-    const bo = bi * n * k;
-    const m = (i: number, j: number): number => (transpose ? a[ao + j * n + i] : a[ao + i * n + j]);
-    for (let col = 0; col < k; col++) {
-      if (forward) {
-        for (let i = 0; i < n; i++) {
-          let s = b[bo + i * k + col];
-          for (let j = 0; j < i; j++) s -= m(i, j) * x[j];
-          x[i] = s / m(i, i);
-        }
-      } else {
-        for (let i = n - 1; i >= 0; i--) {
-          let s = b[bo + i * k + col];
-          for (let j = i + 1; j < n; j++) s -= m(i, j) * x[j];
-          x[i] = s / m(i, i);
-        }
-      }
-      for (let i = 0; i < n; i++) out[bo + i * k + col] = x[i];
-    }
-  }
-  return out;
-}
-
 const triangularSolveP = definePrimitive<SolveParams>({
   name: 'triangularSolve',
   impl: ([a, b], p) => {
-    const n = a.shape[a.ndim - 1];
-    const k = b.shape[b.ndim - 1];
-    const batch = shapeSize(b.shape.slice(0, -2));
-    return Tensor.fromData(solveKernel(a._data!, b._data!, batch, n, k, p), b.shape);
+    const out = getBackend().triangularSolve(a._data!, a.shape, b._data!, b.shape, p.lower, p.transpose);
+    return Tensor.fromData(out, b.shape);
   },
   vjp: (g, [a], x, { lower, transpose }, needs) => {
     const bbar = triangularSolve(a, g, { lower, transpose: !transpose });
@@ -173,40 +144,6 @@ export function triangularSolve(a: Tensor, b: Tensor, options: TriangularSolveOp
 // ---------------------------------------------------------------------------------------------
 // Cholesky
 
-function batchIndexSuffix(bi: number, batchShape: Shape): string {
-  if (batchShape.length === 0) return '';
-  const idx = stridesOf(batchShape).map((s, d) => Math.floor(bi / s) % batchShape[d]);
-  return ` (batch index [${idx.join(',')}])`;
-}
-
-function choleskyKernel(a: Float32Array, shape: Shape): Float32Array {
-  const n = shape[shape.length - 1];
-  const batchShape = shape.slice(0, -2);
-  const batch = shapeSize(batchShape);
-  const out = new Float32Array(a.length);
-  const l = new Float64Array(n * n);
-  for (let bi = 0; bi < batch; bi++) {
-    const o = bi * n * n;
-    l.fill(0);
-    for (let j = 0; j < n; j++) {
-      let s = a[o + j * n + j];
-      for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
-      if (!(s > 0)) {
-        fail('cholesky', `matrix is not positive definite: the leading minor of order ${j + 1} is not positive (pivot ${s})${batchIndexSuffix(bi, batchShape)}`);
-      }
-      const d = Math.sqrt(s);
-      l[j * n + j] = d;
-      for (let i = j + 1; i < n; i++) {
-        let t = a[o + i * n + j];
-        for (let k = 0; k < j; k++) t -= l[i * n + k] * l[j * n + k];
-        l[i * n + j] = t / d;
-      }
-    }
-    for (let i = 0; i < n * n; i++) out[o + i] = l[i];
-  }
-  return out;
-}
-
 /** x L⁻¹ for lower-triangular L: (L⁻ᵀ xᵀ)ᵀ. */
 function rightSolveLower(l: Tensor, x: Tensor, transpose: boolean): Tensor {
   return matrixTranspose(triangularSolve(l, matrixTranspose(x), { lower: true, transpose: !transpose }));
@@ -214,7 +151,7 @@ function rightSolveLower(l: Tensor, x: Tensor, transpose: boolean): Tensor {
 
 const choleskyP = definePrimitive({
   name: 'cholesky',
-  impl: ([a]) => Tensor.fromData(choleskyKernel(a._data!, a.shape), a.shape),
+  impl: ([a]) => Tensor.fromData(getBackend().cholesky(a._data!, a.shape), a.shape),
   vjp: (g, _a, l) => {
     const n = l.shape[l.ndim - 1];
     const phi = mul(matmul(matrixTranspose(l), g), triMask(n, true, 0.5)); // Φ(Lᵀ L̄)

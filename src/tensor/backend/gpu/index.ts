@@ -23,7 +23,7 @@ export { isSoftwareRenderer } from './renderer.js';
  * measurement (no machine of this project has a GPU): a gpu.js call costs about a millisecond of
  * uploads, draw and read-back, which the JS backend spends on roughly 2^21 multiply-adds (128³).
  */
-export const DEFAULT_GPU_MIN_MULTIPLY_ADDS = 2 ** 21;
+const DEFAULT_GPU_MIN_MULTIPLY_ADDS = 2 ** 21;
 
 export interface EnableGpuOptions {
   /** Use the GPU path even on a software renderer (SwiftShader, llvmpipe): for tests, never for speed. */

@@ -11,8 +11,11 @@
  * (from the first free byte up, each buffer 16-byte aligned and padded by a spare vector), runs
  * one kernel, and copies the result out into a fresh Float32Array. Nothing stays in WebAssembly
  * memory between calls, so tensors remain ordinary garbage-collected arrays.
+ *
+ * A second build of the same kernels imports a shared memory instead of owning one; the worker
+ * pool (./threads/) runs it on every core over that one memory (see `loadSharedKernelsSync`).
  */
-import { KERNELS_WASM_BASE64 } from './module.generated.js';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './module.generated.js';
 
 /** The functions exported by assembly/index.ts; pointers are byte offsets into `memory`. */
 export interface KernelExports {
@@ -153,7 +156,74 @@ export async function loadKernels(): Promise<Kernels | null> {
   } catch (e) {
     loadError = e;
   }
+  if (loaded !== null) await loadSharedKernels();
   return loaded;
+}
+
+/**
+ * The shared-memory build, for the worker pool: the compiled module (each worker instantiates it on
+ * the same memory), that memory, and the calling thread's own instance.
+ */
+export interface SharedKernels {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly kernels: Kernels;
+}
+
+/** 64 KB pages: the shared memory may grow to 4 GB, as far as 32-bit WebAssembly addresses reach. */
+const SHARED_MAX_PAGES = 65536;
+
+let shared: SharedKernels | null = null;
+let sharedError: unknown = null;
+
+/**
+ * Shared memory exists in Node and in cross-origin isolated pages; elsewhere a browser has no
+ * SharedArrayBuffer (and no shared WebAssembly memory), so the kernels run on one thread.
+ */
+function sharedMemoryAllowed(): boolean {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  return typeof SharedArrayBuffer === 'function' && isolated !== false;
+}
+
+function sharedImports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return { env: { ...imports.env, memory } };
+}
+
+/** The shared-memory kernels, compiled synchronously on first use; null where they cannot load. */
+export function loadSharedKernelsSync(): SharedKernels | null {
+  if (shared !== null || sharedError !== null) return shared;
+  try {
+    if (!sharedMemoryAllowed()) throw new Error('shared memory is not available (not cross-origin isolated)');
+    const module = new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+    const instance = new WebAssembly.Instance(module, sharedImports(memory));
+    shared = { module, memory, kernels: new Kernels(instance.exports as unknown as KernelExports) };
+  } catch (e) {
+    sharedError = e;
+  }
+  return shared;
+}
+
+/**
+ * The shared-memory kernels, compiled asynchronously: a browser's main thread refuses to compile or
+ * instantiate the module synchronously, so `initWasmBackend()` (through `loadKernels`) calls this.
+ */
+async function loadSharedKernels(): Promise<void> {
+  if (shared !== null || !sharedMemoryAllowed()) return;
+  try {
+    const module = await WebAssembly.compile(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
+    const instance = await WebAssembly.instantiate(module, sharedImports(memory));
+    shared = { module, memory, kernels: new Kernels(instance.exports as unknown as KernelExports) };
+    sharedError = null;
+  } catch (e) {
+    sharedError = e;
+  }
+}
+
+/** Why loading the shared-memory kernels failed (null if it did not fail or was not tried). */
+export function sharedKernelLoadError(): unknown {
+  return sharedError;
 }
 
 /** Why loading failed, for error messages (null if it did not fail). */

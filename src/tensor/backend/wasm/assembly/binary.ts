@@ -6,7 +6,8 @@
 // Each output row is written with whole vectors; a row whose length is not a multiple of 4 spills
 // into the start of the next row, which is then overwritten when that row is computed (rows go
 // in order), and the caller pads the buffers so the last row's spill stays in bounds.
-import { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, LT, LE, GT, GE, EQ, NE } from './codes';
+import { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, LT, LE, GT, GE, EQ, NE, BERNOULLI_LOGITS } from './codes';
+import { bernoulliLogitsV } from './fused';
 
 // @ts-ignore: decorator
 @inline function apply(op: i32, a: v128, b: v128): v128 {
@@ -26,6 +27,8 @@ import { ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, LT, LE, GT, GE, EQ, NE } from './
     case GE: return v128.and(f32x4.ge(a, b), one);
     case EQ: return v128.and(f32x4.eq(a, b), one);
     case NE: return v128.and(f32x4.ne(a, b), one);
+    // a = x, b = logits: log p(x | logits) = x·l − softplus(l), one pass instead of four ops.
+    case BERNOULLI_LOGITS: return bernoulliLogitsV(a, b);
     default: return f32x4.splat(NaN);
   }
 }
@@ -80,6 +83,7 @@ export function binary(
     case GE: loop(GE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
     case EQ: loop(EQ, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
     case NE: loop(NE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case BERNOULLI_LOGITS: loop(BERNOULLI_LOGITS, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
     default: unreachable();
   }
 }

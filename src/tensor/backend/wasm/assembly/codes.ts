@@ -23,6 +23,8 @@ export const GT: i32 = 8;
 export const GE: i32 = 9;
 export const EQ: i32 = 10;
 export const NE: i32 = 11;
+/** x·l − softplus(l): the Bernoulli log-likelihood of x given logits l (a fused kernel, not a BinaryOp). */
+export const BERNOULLI_LOGITS: i32 = 12;
 
 export const SUM: i32 = 0;
 export const MAX: i32 = 1;

@@ -6,6 +6,7 @@ export { unary } from './unary';
 export { binary } from './binary';
 export { reduce } from './reduce';
 export { transpose } from './transpose';
+export { adam, logsumexp } from './fused';
 
 /** First free byte after the module's static data; JS places its buffers from here on. */
 export function heapBase(): usize {

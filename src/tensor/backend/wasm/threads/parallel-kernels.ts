@@ -1,0 +1,193 @@
+/**
+ * Large matrix products and elementwise ops split into calls for the worker pool.
+ *
+ * Every split leaves each output element's arithmetic exactly as on one thread, so results are
+ * bit-identical for every thread count:
+ * - a matrix product is split into blocks of rows of C. The kernel's sum for C[i][j] runs over the
+ *   shared dimension in blocks of 256 (its KC), each summed in order, from zero, in a register and then
+ *   added to C[i][j]: nothing in that order depends on which rows a call covers.
+ * - elementwise ops are split into index ranges: each element is one float operation of its own.
+ *
+ * Each function returns null when the job does not fit (too many calls, or more memory than
+ * WebAssembly can address): the caller then runs it on one thread.
+ */
+import { broadcastStrides, shapeSize, type Shape } from '../../../shape.js';
+import { Kernels } from '../kernels.js';
+import type { BinaryPlan } from '../plans.js';
+import type { WorkerPool } from './pool.js';
+
+/** Calls per thread: a few, so that a thread that starts late or runs slowly leaves its share to the others. */
+const CALLS_PER_THREAD = 4;
+
+/** The smallest calls a job is split into (tests use small ones to exercise the splits on small arrays). */
+export interface Grain {
+  /** Fewest rows of C per call: each call packs all of B, which a block of r rows amortizes over r·n·k. */
+  rows: number;
+  /** Fewest elements per elementwise call, a multiple of the SIMD width. */
+  elements: number;
+}
+
+/** 16 rows; 16,384 elements (64 KB of floats). */
+export const DEFAULT_GRAIN: Grain = { rows: 16, elements: 16_384 };
+
+/**
+ * C = op(A)·op(B) (batched, broadcast batch axes) on the pool, with the same memory layout as the
+ * single-threaded path of ../backend.ts plus one matmul scratch area per thread.
+ */
+export function parallelMatmul(
+  pool: WorkerPool, a: Float32Array, aShape: Shape, transposeA: boolean,
+  b: Float32Array, bShape: Shape, transposeB: boolean, outShape: Shape, grain = DEFAULT_GRAIN,
+): Float32Array | null {
+  const nd = outShape.length;
+  const m = outShape[nd - 2], n = outShape[nd - 1];
+  const k = aShape[aShape.length - (transposeA ? 2 : 1)];
+  const batchShape = outShape.slice(0, nd - 2);
+  const batch = shapeSize(batchShape);
+  // One tall product when b has no batch axes and a's matrices are stacked rows (as on one thread).
+  const stacked = batch === 1 || (shapeSize(bShape.slice(0, -2)) === 1 && !transposeA &&
+    shapeSize(aShape.slice(0, -2)) === batch);
+  const products = stacked ? 1 : batch;
+  const rows = stacked ? batch * m : m;
+  const splits = Math.max(1, Math.min(Math.ceil((CALLS_PER_THREAD * pool.threads) / products),
+    Math.floor(rows / grain.rows)));
+  const rowsPerCall = Math.ceil(rows / splits / 4) * 4;
+  const callsPerProduct = rows === 0 ? 0 : Math.ceil(rows / rowsPerCall);
+  if (products * callsPerProduct > pool.room) return null;
+
+  const kern = pool.kernels;
+  const floats = [a.length, b.length, batch * m * n];
+  const scratchStride = Math.ceil((kern.exports.matmulScratchBytes(rowsPerCall, n, k) + 16) / 16) * 16;
+  const offsets = kern.layout(floats, pool.scratchSlots * scratchStride);
+  if (offsets === null) return null;
+  const [aOff, bOff, cOff] = offsets;
+  kern.write(aOff, a);
+  kern.write(bOff, b);
+  kern.zero(cOff, batch * m * n);
+  pool.begin(Kernels.after(offsets, floats), scratchStride);
+  // Logical A is m×k and B is k×n; a transposed operand is stored the other way round.
+  const [ars, acs] = transposeA ? [1, m] : [k, 1];
+  const [brs, bcs] = transposeB ? [1, k] : [n, 1];
+  const addRows = (aAt: number, bAt: number, cAt: number): void => {
+    for (let r0 = 0; r0 < rows; r0 += rowsPerCall) {
+      const r = Math.min(rowsPerCall, rows - r0);
+      pool.matmul(aAt + 4 * r0 * ars, ars, acs, bAt, brs, bcs, cAt + 4 * r0 * n, r, n, k);
+    }
+  };
+  if (stacked) {
+    addRows(aOff, bOff, cOff);
+  } else {
+    const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
+    const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
+    const index = new Array<number>(batchShape.length).fill(0);
+    for (let t = 0; t < batch; t++) {
+      let ao = 0, bo = 0;
+      for (let d = 0; d < index.length; d++) {
+        ao += index[d] * aStrides[d];
+        bo += index[d] * bStrides[d];
+      }
+      addRows(aOff + 4 * ao * m * k, bOff + 4 * bo * k * n, cOff + 4 * t * m * n);
+      for (let d = index.length - 1; d >= 0; d--) {
+        if (++index[d] < batchShape[d]) break;
+        index[d] = 0;
+      }
+    }
+  }
+  pool.run();
+  return kern.read(cOff, batch * m * n);
+}
+
+/** Elements per call for an op over n elements: a multiple of 4 that keeps the job within its calls. */
+function elementsPerCall(pool: WorkerPool, n: number, grain: Grain): number {
+  const perThread = Math.ceil(n / (CALLS_PER_THREAD * pool.threads));
+  const least = Math.max(grain.elements, Math.ceil(n / pool.room));
+  return Math.ceil(Math.max(perThread, least) / 4) * 4;
+}
+
+/**
+ * f(x) elementwise (kernel code `op`), computed in place in WebAssembly memory. Only this thread can
+ * copy x in and the result out (neither is shared memory), so it overlaps the copies with the
+ * workers' computing: it posts each piece as soon as it is copied in, and copies out each piece it
+ * computed itself at once; only the workers' pieces are left to copy at the end.
+ */
+export function parallelUnary(
+  pool: WorkerPool, op: number, x: Float32Array, grain = DEFAULT_GRAIN,
+): Float32Array | null {
+  const n = x.length;
+  const kern = pool.kernels;
+  const offsets = kern.layout([n]);
+  if (offsets === null) return null;
+  pool.begin();
+  // Small pieces (a job's calls are claimed dynamically, so they need not be one per thread).
+  const per = Math.ceil(Math.max(grain.elements, n / pool.room) / 4) * 4;
+  const pieces = Math.ceil(n / per);
+  for (let i = 0; i < pieces; i++) {
+    const at = offsets[0] + 4 * i * per;
+    kern.write(at, x.subarray(i * per, Math.min(n, (i + 1) * per)));
+    pool.unary(op, at, at, Math.min(per, n - i * per));
+    pool.post();
+  }
+  const out = new Float32Array(n);
+  const copied = new Uint8Array(pieces);
+  const copyOut = (i: number): void => {
+    kern.readInto(out, i * per, offsets[0] + 4 * i * per, Math.min(per, n - i * per));
+    copied[i] = 1;
+  };
+  pool.run(copyOut);
+  for (let i = 0; i < pieces; i++) if (copied[i] === 0) copyOut(i);
+  return out;
+}
+
+/** One call of an elementwise job: rows r0..r0+rows−1, columns c0..c0+cols−1 (whole rows, or part of one). */
+interface Piece {
+  r0: number;
+  c0: number;
+  rows: number;
+  cols: number;
+}
+
+/** Rows × cols in pieces of about `per` elements: groups of whole rows, or pieces of one long row. */
+function pieces(rows: number, cols: number, per: number): Piece[] {
+  const out: Piece[] = [];
+  if (cols > per) {
+    for (let r0 = 0; r0 < rows; r0++) {
+      for (let c0 = 0; c0 < cols; c0 += per) out.push({ r0, c0, rows: 1, cols: Math.min(per, cols - c0) });
+    }
+  } else {
+    const step = Math.max(1, Math.floor(per / cols));
+    for (let r0 = 0; r0 < rows; r0 += step) out.push({ r0, c0: 0, rows: Math.min(step, rows - r0), cols });
+  }
+  return out;
+}
+
+/**
+ * f(a, b) elementwise over the rows × cols view of `plan` (kernel code `op`). Each call writes into
+ * its own output area: the kernel writes whole vectors, so a call's last vector may run up to 3
+ * floats past its range, which must not land on another call's elements.
+ */
+export function parallelBinary(
+  pool: WorkerPool, op: number, a: Float32Array, b: Float32Array, plan: BinaryPlan, grain = DEFAULT_GRAIN,
+): Float32Array | null {
+  const n = plan.rows * plan.cols;
+  if (n === 0) return new Float32Array(0);
+  const parts = pieces(plan.rows, plan.cols, elementsPerCall(pool, n, grain));
+  if (parts.length > pool.room) return null;
+  const kern = pool.kernels;
+  const offsets = kern.layout([a.length, b.length, n + 4 * parts.length]);
+  if (offsets === null) return null;
+  const [aOff, bOff, outOff] = offsets;
+  kern.write(aOff, a);
+  kern.write(bOff, b);
+  pool.begin();
+  const { a: sa, b: sb } = plan;
+  // Piece i's output starts 4·i floats further on than its first element would: a spill of ≤ 3 fits.
+  const first = (p: Piece): number => p.r0 * plan.cols + p.c0;
+  const area = (p: Piece, i: number): number => outOff + 4 * (first(p) + 4 * i);
+  parts.forEach((p, i) => {
+    pool.binary(op, aOff + 4 * (p.r0 * sa.rowStride + p.c0 * sa.colStride), sa.rowStride, sa.colStride,
+      bOff + 4 * (p.r0 * sb.rowStride + p.c0 * sb.colStride), sb.rowStride, sb.colStride, area(p, i), p.rows, p.cols);
+  });
+  pool.run();
+  const out = new Float32Array(n);
+  parts.forEach((p, i) => kern.readInto(out, first(p), area(p, i), p.rows * p.cols));
+  return out;
+}

@@ -1,0 +1,123 @@
+/**
+ * How the calling thread and the worker threads share one job: the control block and the
+ * functions both sides run.
+ *
+ * A job is a list of kernel calls (at most MAX_CALLS), each a row of CALL_WORDS float64 numbers in the
+ * control block: the kernel (KIND) and its arguments, pointers into the shared WebAssembly memory.
+ * Every thread, the calling one included, claims calls one at a time from a shared counter and runs
+ * them until none is left, so a worker that wakes late (a busy machine) simply finds less to do, and
+ * which thread runs a call never changes what it computes.
+ *
+ * The claim word packs the number of calls posted and the next unclaimed one, (count << 16) | next,
+ * so that one compare-and-swap both checks the count it read and takes a call. A thread holding a
+ * stale word (read during an earlier job) can only succeed if the word has exactly that value now, and
+ * then it takes call `next` of the open job, whose row was written before the word said it exists.
+ * The calling thread opens a job by storing (count << 16) | 0 and may raise the count while the others
+ * claim (it posts calls as it prepares them); it reuses the rows only after every call is done.
+ *
+ * `claimCall`, `runCall`, `finishCall` and `workerLoop` are also the workers' source (through
+ * Function.prototype.toString, in ./worker-source.ts), so they must use nothing from outside their own
+ * bodies but their arguments and globals: that is why the indices below appear in them as numbers.
+ */
+import type { KernelExports } from '../kernels.js';
+
+/** Int32 slots of the control block. */
+export const CLAIM = 0; // (count << 16) | next
+export const DONE = 1; // calls finished in the open job
+export const FAILED = 2; // 1 if a call threw (the calling thread then throws after the job)
+export const ACTIVE = 3; // threads that take part: a worker whose index is not below it claims nothing
+
+/** Float64 slots: every thread's matmul scratch is at SCRATCH_BASE + thread index · SCRATCH_STRIDE. */
+export const SCRATCH_BASE = 2;
+export const SCRATCH_STRIDE = 3;
+/** Float64 index of the first call's row. */
+export const FIRST_CALL = 4;
+export const CALL_WORDS = 12;
+export const MAX_CALLS = 1024;
+export const CONTROL_BYTES = 8 * (FIRST_CALL + MAX_CALLS * CALL_WORDS);
+
+/** What a call's row holds in its first word; the arguments follow in the kernel's own order. */
+export const KIND = { matmul: 0, unary: 1, binary: 2 } as const;
+
+/** Claim the next call of the open job: its index, or −1 when every call has been claimed. */
+export function claimCall(control: Int32Array): number {
+  for (;;) {
+    const word = Atomics.load(control, 0); // CLAIM
+    if ((word & 0xffff) >= word >>> 16) return -1;
+    if (Atomics.compareExchange(control, 0, word, word + 1) === word) return word & 0xffff;
+  }
+}
+
+/** Run call `i` of the job in `params` (the control block as float64) with this thread's scratch. */
+export function runCall(kernels: KernelExports, params: Float64Array, i: number, scratch: number): void {
+  const c = 4 + 12 * i; // FIRST_CALL + CALL_WORDS · i
+  const p = params;
+  switch (p[c]) {
+    case 0: // matmul: a, ars, acs, b, brs, bcs, c, m, n, k
+      kernels.matmul(p[c + 1], p[c + 2], p[c + 3], p[c + 4], p[c + 5], p[c + 6], p[c + 7], p[c + 8], p[c + 9],
+        p[c + 10], scratch);
+      break;
+    case 1: // unary: op, x, out, n
+      kernels.unary(p[c + 1], p[c + 2], p[c + 3], p[c + 4]);
+      break;
+    case 2: // binary: op, a, aRow, aCol, b, bRow, bCol, out, rows, cols
+      kernels.binary(p[c + 1], p[c + 2], p[c + 3], p[c + 4], p[c + 5], p[c + 6], p[c + 7], p[c + 8], p[c + 9],
+        p[c + 10]);
+      break;
+    default:
+      throw new Error(`sieve worker: unknown kernel ${p[c]}`);
+  }
+}
+
+/**
+ * Run one claimed call and count it done; the last one wakes the calling thread. A call that throws
+ * is counted too (and flagged), so that nobody waits forever for it.
+ */
+export function finishCall(
+  kernels: KernelExports, control: Int32Array, params: Float64Array, i: number, thread: number,
+  run: typeof runCall,
+): void {
+  try {
+    run(kernels, params, i, params[2] + thread * params[3]); // SCRATCH_BASE, SCRATCH_STRIDE
+  } catch {
+    Atomics.store(control, 2, 1); // FAILED
+  }
+  const count = Atomics.load(control, 0) >>> 16; // fixed while this call is unfinished
+  if (Atomics.add(control, 1, 1) + 1 === count) Atomics.notify(control, 1); // DONE
+}
+
+/** What a worker receives when it starts. */
+export interface WorkerData {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly control: SharedArrayBuffer;
+  /** 1, 2, ...: the calling thread is thread 0. */
+  readonly thread: number;
+}
+
+/**
+ * A worker's whole life: instantiate the kernels on the shared memory, then claim and run calls.
+ * (Instantiating writes the module's constant tables, below its heap base, again: the same bytes, so
+ * a kernel running meanwhile on another thread reads the same values.)
+ */
+export function workerLoop(
+  data: WorkerData, claim: typeof claimCall, run: typeof runCall, finish: typeof finishCall,
+): never {
+  const abort = (): never => {
+    throw new Error('sieve wasm kernels: abort');
+  };
+  const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory, abort } });
+  const kernels = instance.exports as unknown as KernelExports;
+  const control = new Int32Array(data.control);
+  const params = new Float64Array(data.control);
+  for (;;) {
+    const word = Atomics.load(control, 0); // CLAIM
+    // Asleep until the next job is posted, or for good once the pool shrank below this worker.
+    if ((word & 0xffff) >= word >>> 16 || data.thread >= Atomics.load(control, 3)) { // ACTIVE
+      Atomics.wait(control, 0, word);
+      continue;
+    }
+    const i = claim(control);
+    if (i >= 0) finish(kernels, control, params, i, data.thread, run);
+  }
+}
