@@ -106,11 +106,12 @@ describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
   });
 
   it('hasAux returns [gradient, aux]; aux is not differentiated and not left traced', () => {
-    const f = (x: Tensor) => {
+    // f declares its result a pair, so that grad can type the aux (an array literal alone is an array).
+    const f = (x: Tensor): [Tensor, { y: Tensor; mean: Tensor; label: string }] => {
       const y = x.square().sum();
       return [y, { y, mean: x.mean(), label: 'aux' }];
     };
-    const [g, aux] = grad(f, 0, { hasAux: true })(tensor([1, 2, 3])) as [Tensor, { y: Tensor; mean: Tensor; label: string }];
+    const [g, aux] = grad(f, 0, { hasAux: true })(tensor([1, 2, 3]));
     expect(g.toArray()).toEqual([2, 4, 6]);
     expect(aux.y.item()).toBe(14);
     expect(aux.mean.item()).toBe(2);
@@ -120,19 +121,20 @@ describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
     expect(value.item()).toBe(14);
     expect(aux2.mean.item()).toBe(2);
     expect(g2.toArray()).toEqual([2, 4, 6]);
+    // @ts-expect-error: with hasAux, f must return a pair (the types say so too).
     expect(() => grad((x: Tensor) => x.sum(), 0, { hasAux: true })(tensor([1]))).toThrow('valueAndGrad: with hasAux, f must return [value, aux]');
   });
 
   it('hasAux inside another transform: aux still carries the outer derivative', () => {
     // inner: value x³, aux x²; outer differentiates 3x² + x², so the result is 8x.
-    const inner = (t: Tensor) => [t.mul(t).mul(t), t.mul(t)];
+    const inner = (t: Tensor): [Tensor, Tensor] => [t.mul(t).mul(t), t.mul(t)];
     const outer = (t: Tensor) => {
-      const [g, aux] = grad(inner, 0, { hasAux: true })(t) as [Tensor, Tensor];
+      const [g, aux] = grad(inner, 0, { hasAux: true })(t);
       return g.add(aux);
     };
     expect(grad(outer)(scalar(1.5)).item()).toBe(12);
-    expect(jvp((t: Tensor) => (grad(inner, 0, { hasAux: true })(t) as Tensor[])[1], [scalar(1.5)], [scalar(1)])[1].item()).toBe(3);
-    expect(hvp((t: Tensor) => (grad(inner, 0, { hasAux: true })(t) as Tensor[])[1], scalar(1.5), scalar(1)).item()).toBe(2);
+    expect(jvp((t: Tensor) => grad(inner, 0, { hasAux: true })(t)[1], [scalar(1.5)], [scalar(1)])[1].item()).toBe(3);
+    expect(hvp((t: Tensor) => grad(inner, 0, { hasAux: true })(t)[1], scalar(1.5), scalar(1)).item()).toBe(2);
   });
 
   it('pytrees of nested objects and arrays: gradients keep the structure, constants are kept as they are', () => {
@@ -232,11 +234,13 @@ describe('error messages', () => {
   it('vjp with a cotangent of the wrong shape or count', () => {
     const [, pullback] = vjp((t: Tensor) => t.mul(2), tensor([1, 2]));
     expect(() => pullback(tensor([1, 2, 3]))).toThrow('vjp: cotangent 0 has shape [3] but the output has shape [2]');
+    // @ts-expect-error: the cotangent has the output's type (one Tensor here); at run time, a clear error.
     expect(() => pullback([tensor([1, 2]), tensor([1])])).toThrow('vjp: cotangent has 2 tensors but the output has 1');
   });
 
   it('grad of a non-scalar or non-tensor output', () => {
     expect(() => grad((t: Tensor) => t.mul(2))(tensor([1, 2]))).toThrow('grad: f must return a scalar (one-element) tensor, got shape [2]');
+    // @ts-expect-error: f must return a Tensor; at run time, a clear error.
     expect(() => grad((_t: Tensor) => 3)(tensor([1]))).toThrow('grad: f must return a Tensor, got number');
     // a one-element tensor of any rank is fine
     expect(grad((t: Tensor) => t.sum(0, true).reshape([1, 1]))(tensor([1, 2])).toArray()).toEqual([1, 1]);
@@ -244,6 +248,7 @@ describe('error messages', () => {
 
   it('jvp with a tangent of the wrong shape or count', () => {
     expect(() => jvp((t: Tensor) => t, [tensor([1, 2])], [tensor([1, 2, 3])])).toThrow('jvp: tangent shape [3] does not match primal shape [2] (argument 0, leaf 0)');
+    // @ts-expect-error: one tangent per primal; at run time, a clear error.
     expect(() => jvp((t: Tensor) => t, [tensor([1, 2])], [])).toThrow('jvp: got 1 primals but 0 tangents');
     expect(() => jvp((p: Tensor[]) => p[0], [[tensor([1]), tensor([2])]], [[tensor([1])]])).toThrow('jvp: tangent 0 has 1 tensors but primal 0 has 2');
   });

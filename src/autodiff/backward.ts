@@ -14,10 +14,8 @@
  * this pass has seen (each pass has a new number, so old marks need no clearing), and
  * `node.cotangent` holds the running total of the node's cotangent.
  */
-import type { Tensor } from '../tensor/tensor.js';
-import { add } from '../tensor/ops/elementwise.js';
 import { fail } from '../errors.js';
-import type { ReverseBox } from './box.js';
+import type { ReverseBox, ValueSpace } from './box.js';
 import { observing, report } from './observe.js';
 
 let lastPass = 0;
@@ -25,11 +23,11 @@ let lastPass = 0;
 const running = new Set<number>();
 
 /** Every node reachable from `roots` (following arguments at the same level), parents before children. */
-function postOrder(roots: Iterable<ReverseBox>, pass: number): ReverseBox[] {
-  const order: ReverseBox[] = [];
+function postOrder<V>(roots: Iterable<ReverseBox<V>>, pass: number): ReverseBox<V>[] {
+  const order: ReverseBox<V>[] = [];
   // An explicit stack instead of recursion: a long chain of ops would overflow the call stack.
   // `stack` is the current path from a root; `next[k]` is the next argument of stack[k] to explore.
-  const stack: ReverseBox[] = [];
+  const stack: ReverseBox<V>[] = [];
   const next: number[] = [];
   for (const root of roots) {
     if (root.pass === pass) continue;
@@ -60,14 +58,16 @@ function postOrder(roots: Iterable<ReverseBox>, pass: number): ReverseBox[] {
 }
 
 /**
- * Propagate `seeds` (node → cotangent of its output) back through the graph.
+ * Propagate `seeds` (node → cotangent of its output) back through the graph of values of `space`.
  * Returns the accumulated cotangent of every leaf reached (and of the seeds that are leaves).
  */
-export function backward(seeds: ReadonlyMap<ReverseBox, Tensor>): Map<ReverseBox, Tensor> {
-  const leaves = new Map<ReverseBox, Tensor>();
+export function backward<V>(space: ValueSpace<V>, seeds: ReadonlyMap<ReverseBox<V>, V>): Map<ReverseBox<V>, V> {
+  const leaves = new Map<ReverseBox<V>, V>();
   if (seeds.size === 0) return leaves;
   const level = seeds.keys().next().value!.level; // all seeds come from one transform call
-  if (running.has(level)) fail('vjp', 'a pullback cannot be called while a backward pass of the same transform is running');
+  if (running.has(level)) {
+    fail('vjp', 'a pullback cannot be called while a backward pass of the same transform is running');
+  }
   const order = postOrder(seeds.keys(), ++lastPass);
   running.add(level);
   const watched = observing(); // the graph printer (observe.ts) wants to see the pass
@@ -90,7 +90,7 @@ export function backward(seeds: ReadonlyMap<ReverseBox, Tensor>): Map<ReverseBox
         if (c === null || c === undefined) continue;
         const parent = node.parent(i);
         if (parent === null) continue;
-        parent.cotangent = parent.cotangent === null ? c : add(parent.cotangent, c);
+        parent.cotangent = parent.cotangent === null ? c : space.add(parent.cotangent, c);
       }
     }
   } catch (e) {

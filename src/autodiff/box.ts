@@ -1,5 +1,5 @@
 /**
- * Boxes: how a tensor remembers, during a transform, where it came from.
+ * Boxes: how a value remembers, during a transform, where it came from.
  *
  * Each call of a transform (`grad`, `vjp`, `jvp`, ...) opens a new *level* (levels.ts), a number larger
  * than any level opened before. The transform wraps its inputs in boxes of that level:
@@ -9,22 +9,54 @@
  * - a ForwardBox holds the primal value and its tangent (the directional derivative), carried
  *   along as the computation runs.
  *
- * A box's primal may itself be a boxed tensor of a lower level: that is how nested transforms
+ * A box's primal may itself be a boxed value of a lower level: that is how nested transforms
  * (grad of grad, jvp of grad) work. Because each transform only ever unboxes its own level, an
  * inner transform cannot mistake an outer transform's perturbation for its own.
  *
  * There is no tape: the graph is the web of ReverseBoxes reachable from the output, and it is garbage
- * collected with the tensors. Scalar programs make one node per operation, so nodes are kept
+ * collected with the values. Scalar programs make one node per operation, so nodes are kept
  * small: every field below is one the backward pass needs.
+ *
+ * The core works on any kind of value V that can carry a box: tensors (src/tensor/tensor.ts says how
+ * a Tensor does) or, in the smallest example, plain numbers (test/autodiff-numbers.test.ts). A
+ * ValueSpace<V> is all it knows of them.
  */
-import type { Tensor } from '../tensor/tensor.js';
-import type { Primitive } from './primitive.js';
+
+/**
+ * What the autodiff core needs of a kind of value: how a value carries a box, and the little
+ * arithmetic the backward pass and the transforms do on cotangents and tangents.
+ */
+export interface ValueSpace<V> {
+  /** The box a traced value carries; null for a concrete value. */
+  boxOf(x: V): Box<V> | null;
+  /** A traced value around `box`: what user code receives in place of the box's primal. */
+  traced(box: Box<V>): V;
+  /** a + b, itself differentiable: cotangents that reach one node are summed with it. */
+  add(a: V, b: V): V;
+  /** A zero like x: the gradient of an input the output does not depend on. */
+  zerosLike(x: V): V;
+  /** How a value reads in messages and printouts, e.g. `f32[2,3]`. */
+  describe(x: V): string;
+}
+
+/**
+ * What a graph node needs of the primitive that made it (primitive.ts defines primitives): its name,
+ * its value space, and its VJP rule (the backward pass calls it with the node's parameters).
+ */
+export interface NodeRule<V> {
+  readonly name: string;
+  readonly space: ValueSpace<V>;
+  vjp(g: V, inputs: readonly V[], output: V, params: unknown, needs: readonly boolean[]): (V | null)[];
+}
 
 // `needs` arrays for one- and two-argument nodes, shared because the backward pass asks for one per
 // node and vjp rules only read them (frozen, so a rule that tried to write would fail loudly).
 const NEEDS_1: readonly (readonly boolean[])[] = [Object.freeze([false]), Object.freeze([true])];
 const NEEDS_2: readonly (readonly boolean[])[] = [
-  Object.freeze([false, false]), Object.freeze([true, false]), Object.freeze([false, true]), Object.freeze([true, true]),
+  Object.freeze([false, false]),
+  Object.freeze([true, false]),
+  Object.freeze([false, true]),
+  Object.freeze([true, true]),
 ];
 
 /**
@@ -32,17 +64,17 @@ const NEEDS_2: readonly (readonly boolean[])[] = [
  * value, from which arguments (as passed, boxed at this level or not) and with which parameters.
  * A leaf (an input of the transform) has no primitive and no arguments.
  */
-export class ReverseBox {
+export class ReverseBox<V> {
   /** Scratch space of the backward pass (see backward.ts): the last pass that visited this node... */
   pass = 0;
   /** ...and, during that pass, the sum of the cotangents its consumers have sent so far. */
-  cotangent: Tensor | null = null;
+  cotangent: V | null = null;
 
   constructor(
     readonly level: number,
-    readonly primal: Tensor,
-    readonly prim: Primitive<any> | null,
-    readonly args: readonly Tensor[],
+    readonly primal: V,
+    readonly prim: NodeRule<V> | null,
+    readonly args: readonly V[],
     readonly params: unknown,
   ) {}
 
@@ -51,21 +83,22 @@ export class ReverseBox {
     return 'reverse';
   }
 
-  static leaf(level: number, primal: Tensor): ReverseBox {
+  static leaf<V>(level: number, primal: V): ReverseBox<V> {
     return new ReverseBox(level, primal, null, [], undefined);
   }
 
   /** The box of argument i if it belongs to this node's level (i.e. depends on the inputs), else null. */
-  parent(i: number): ReverseBox | null {
-    const b = this.args[i]._box;
-    return b !== null && b.level === this.level ? (b as ReverseBox) : null;
+  parent(i: number): ReverseBox<V> | null {
+    // Only a node made by a primitive has arguments, so `prim` is there to say how to read their boxes.
+    const b = this.prim!.space.boxOf(this.args[i]);
+    return b !== null && b.level === this.level ? (b as ReverseBox<V>) : null;
   }
 
   /** The arguments with this level's boxes removed: what the primitive computed with. */
-  inputs(): Tensor[] {
+  inputs(): V[] {
     const n = this.args.length;
-    const out = new Array<Tensor>(n);
-    for (let i = 0; i < n; i++) out[i] = unboxAt(this.args[i], this.level);
+    const out = new Array<V>(n);
+    for (let i = 0; i < n; i++) out[i] = unboxAt(this.prim!.space, this.args[i], this.level);
     return out;
   }
 
@@ -80,11 +113,11 @@ export class ReverseBox {
   }
 }
 
-export class ForwardBox {
+export class ForwardBox<V> {
   constructor(
     readonly level: number,
-    readonly primal: Tensor,
-    readonly tangent: Tensor,
+    readonly primal: V,
+    readonly tangent: V,
   ) {}
 
   get kind(): 'forward' {
@@ -92,20 +125,26 @@ export class ForwardBox {
   }
 }
 
-export type Box = ReverseBox | ForwardBox;
+export type Box<V> = ReverseBox<V> | ForwardBox<V>;
 
 /** The highest level among the inputs' boxes, or -1 if all are concrete. */
-export function topLevel(inputs: readonly Tensor[]): number {
+export function topLevel<V>(space: ValueSpace<V>, inputs: readonly V[]): number {
   let top = -1;
   for (let i = 0; i < inputs.length; i++) {
-    const b = inputs[i]._box;
+    const b = space.boxOf(inputs[i]);
     if (b !== null && b.level > top) top = b.level;
   }
   return top;
 }
 
-/** Strip the box of level `level` (if present); other tensors pass through. */
-export function unboxAt(x: Tensor, level: number): Tensor {
-  const b = x._box;
+/** Strip the box of level `level` (if present); other values pass through. */
+export function unboxAt<V>(space: ValueSpace<V>, x: V, level: number): V {
+  const b = space.boxOf(x);
   return b !== null && b.level === level ? b.primal : x;
+}
+
+/** The concrete value under any number of boxes (no derivative of any level goes through it). */
+export function primalOf<V>(space: ValueSpace<V>, x: V): V {
+  for (let b = space.boxOf(x); b !== null; b = space.boxOf(x)) x = b.primal;
+  return x;
 }

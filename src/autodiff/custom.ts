@@ -2,6 +2,7 @@
  * stopGradient and customVjp: two ways to take control of what reverse mode sees.
  */
 import { Tensor } from '../tensor/tensor.js';
+import * as tensorValues from '../tensor/values.js';
 import { ForwardBox, ReverseBox, topLevel, unboxAt } from './box.js';
 import { checkLevelOpen } from './levels.js';
 import { observing, report } from './observe.js';
@@ -39,19 +40,19 @@ export function customVjp(
     jvp: () => null, // never used: forward levels are handled in `call` below
   });
   const call = (...inputs: Tensor[]): Tensor => {
-    const level = topLevel(inputs);
+    const level = topLevel(tensorValues, inputs);
     if (level < 0) return fn(...inputs);
     checkLevelOpen(level, name);
     const box = inputs.find((x) => x._box?.level === level)!._box!;
     // In both cases the output one level down is computed by `call` again, so reverse levels
     // below this one still use the rule.
-    const primals = inputs.map((x) => unboxAt(x, level));
+    const primals = inputs.map((x) => unboxAt(tensorValues, x, level));
     const output = call(...primals);
     if (box.kind === 'forward') {
       // Forward level: the tangent comes from differentiating fn itself (fn runs once more).
       const viaFn = fn(...inputs)._box;
       if (viaFn === null || viaFn.level !== level) return output; // no dependence at this level
-      const traced = Tensor._traced(new ForwardBox(level, output, (viaFn as ForwardBox).tangent));
+      const traced = Tensor._traced(new ForwardBox(level, output, (viaFn as ForwardBox<Tensor>).tangent));
       if (observing()) report({ kind: 'op', name, level, inputs, output: traced });
       return traced;
     }

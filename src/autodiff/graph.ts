@@ -12,8 +12,8 @@
  * same value seen by different transforms. The line shows the levels that traced it, e.g.
  * `[grad#1]`. Constants made outside the trace (a seed of 1, a captured weight) are printed inline.
  */
-import { Tensor } from '../tensor/tensor.js';
-import { shapeToString } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import * as tensorValues from '../tensor/values.js';
 import type { Box } from './box.js';
 import { transformOf } from './levels.js';
 import { setObserver, type CoreEvent } from './observe.js';
@@ -23,16 +23,19 @@ export interface GraphTrace {
   /** What f returned. */
   output: unknown;
   /** Everything the core reported while f ran, in order (see observe.ts). */
-  events: readonly CoreEvent[];
+  events: readonly CoreEvent<Tensor>[];
   /** The printout (also `String(trace)`). */
   text: string;
 }
 
 /** Run f(...args) with the core observed; returns f's output, the raw events and the printout. */
-export function traceGraph(f: (...args: any[]) => unknown) {
-  return (...args: PyTree[]): GraphTrace => {
-    const events: CoreEvent[] = [];
-    const previous = setObserver((e) => events.push(e));
+export function traceGraph<F extends (...args: never[]) => unknown>(
+  f: F,
+): (...args: Parameters<F>) => GraphTrace {
+  return (...args) => {
+    // printGraph traces tensor programs: every value the core reports here is a Tensor.
+    const events: CoreEvent<Tensor>[] = [];
+    const previous = setObserver((e) => events.push(e as CoreEvent<Tensor>));
     let output: unknown;
     try {
       output = f(...args);
@@ -45,16 +48,18 @@ export function traceGraph(f: (...args: any[]) => unknown) {
 }
 
 /** traceGraph(f)(...args).text: the printout of what the core did while f ran. */
-export function printGraph(f: (...args: any[]) => unknown) {
-  return (...args: PyTree[]): string => traceGraph(f)(...args).text;
+export function printGraph<F extends (...args: never[]) => unknown>(
+  f: F,
+): (...args: Parameters<F>) => string {
+  return (...args) => traceGraph(f)(...args).text;
 }
 
-const typeOf = (t: Tensor): string => `f32${shapeToString(t.shape)}`;
+const typeOf = (t: Tensor): string => tensorValues.describe(t);
 
 /** Names for values: %0, %1, ... shared by a value and the boxes around it. */
 class Names {
   private readonly ofTensor = new Map<Tensor, number>();
-  private readonly ofBox = new Map<Box, number>();
+  private readonly ofBox = new Map<Box<Tensor>, number>();
   private next = 0;
 
   /** Name a new value, or (if `t` boxes a named value) give it that value's name. Returns [id, isNew]. */
@@ -75,13 +80,13 @@ class Names {
     return `const:${typeOf(t)}`;
   }
 
-  ofNode(box: Box): string {
+  ofNode(box: Box<Tensor>): string {
     const id = this.ofBox.get(box);
     return id === undefined ? '?' : `%${id}`;
   }
 }
 
-function render(args: readonly PyTree[], events: readonly CoreEvent[], output: unknown): string {
+function render(args: readonly PyTree[], events: readonly CoreEvent<Tensor>[], output: unknown): string {
   // Levels are numbered within this printout (grad#1, jvp#2, ...) so that it reads the same whatever
   // ran before in the process.
   const localLevel = new Map<number, string>();
@@ -95,11 +100,11 @@ function render(args: readonly PyTree[], events: readonly CoreEvent[], output: u
   // Pass 1: name every value, and collect for each printed op the levels that traced it, so that its
   // line (printed where the value was first made) can list them all. A box around a value already
   // made by another op (a customVjp node around the ops of its function) gets a line of its own.
-  const printed = new Map<CoreEvent, { id: number; name: string; levels: string[] }>();
+  const printed = new Map<CoreEvent<Tensor>, { id: number; name: string; levels: string[] }>();
   const lineOf = new Map<number, { id: number; name: string; levels: string[] }>();
   for (const e of events) {
     if (e.kind !== 'op' && e.kind !== 'input') continue;
-    const [id, isNew] = names.add(e.kind === 'op' ? e.output : e.tensor);
+    const [id, isNew] = names.add(e.kind === 'op' ? e.output : e.value);
     if (e.kind !== 'op') continue;
     let entry = lineOf.get(id);
     if (isNew || entry === undefined || entry.name !== e.name) {
@@ -132,7 +137,7 @@ function render(args: readonly PyTree[], events: readonly CoreEvent[], output: u
         }
         break;
       case 'input':
-        line(`input ${names.operand(e.tensor)} : ${typeOf(e.tensor)} boxed by ${describeLevel(e.level)}`);
+        line(`input ${names.operand(e.value)} : ${typeOf(e.value)} boxed by ${describeLevel(e.level)}`);
         break;
       case 'visit': {
         const what = e.node.prim === null ? 'an input: its gradient' : `made by ${e.node.prim.name}`;

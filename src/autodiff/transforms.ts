@@ -9,6 +9,7 @@ import { fail } from '../errors.js';
 import { zeros } from '../tensor/creation.js';
 import { shapesEqual, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import * as tensorValues from '../tensor/values.js';
 import { stack } from '../tensor/ops/movement.js';
 import { backward } from './backward.js';
 import { ForwardBox, ReverseBox } from './box.js';
@@ -17,16 +18,18 @@ import { observing, report } from './observe.js';
 import { treeFlatten, treeMap, treeUnflatten, type PyTree, type TreeDef } from './tree.js';
 
 /** Box every tensor leaf of each argument for reverse mode at `level`; returns the new args and leaf nodes. */
-function boxReverse(args: readonly PyTree[], level: number): { boxed: PyTree[]; leaves: Tensor[][]; nodes: ReverseBox[][]; defs: TreeDef[] } {
+function boxReverse(
+  args: readonly PyTree[], level: number,
+): { boxed: PyTree[]; leaves: Tensor[][]; nodes: ReverseBox<Tensor>[][]; defs: TreeDef[] } {
   const boxed: PyTree[] = [];
   const leavesPerArg: Tensor[][] = [];
-  const nodesPerArg: ReverseBox[][] = [];
+  const nodesPerArg: ReverseBox<Tensor>[][] = [];
   const defs: TreeDef[] = [];
   for (const arg of args) {
     const [leaves, def] = treeFlatten(arg);
     const nodes = leaves.map((x) => ReverseBox.leaf(level, x));
     const inputs = nodes.map((node) => Tensor._traced(node));
-    if (observing()) for (const tensor of inputs) report({ kind: 'input', level, tensor });
+    if (observing()) for (const tensor of inputs) report({ kind: 'input', level, value: tensor });
     boxed.push(treeUnflatten(def, inputs));
     leavesPerArg.push(leaves);
     nodesPerArg.push(nodes);
@@ -46,7 +49,7 @@ function boxForward(primals: readonly PyTree[], tangents: readonly PyTree[], lev
         fail('jvp', `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`);
       }
       const input = Tensor._traced(new ForwardBox(level, x, tl[i]));
-      if (observing()) report({ kind: 'input', level, tensor: input });
+      if (observing()) report({ kind: 'input', level, value: input });
       return input;
     }));
   });
@@ -58,14 +61,40 @@ function primalAt(x: Tensor, level: number): Tensor {
   return b !== null && b.level === level ? b.primal : x;
 }
 
+/** Any function of pytrees (the transforms read only its argument and result types). */
+type AnyFn = (...args: never[]) => unknown;
+/** A function grad can differentiate: it returns a one-element Tensor. */
+type ScalarFn = (...args: never[]) => Tensor;
+/** The same with `hasAux`: it returns [a one-element Tensor, anything carried along]. */
+type ScalarAuxFn = (...args: never[]) => readonly [Tensor, unknown];
+
+/**
+ * f as the transforms call it: with the pytrees they were given. Those have f's parameter types (the
+ * public signatures say so), which the inside of a transform does not need to know.
+ */
+const callable = (f: AnyFn): ((...args: PyTree[]) => PyTree) => f as unknown as (...args: PyTree[]) => PyTree;
+
+/** Which arguments to differentiate: one index, or a list of them. */
+export type Argnums = number | readonly number[];
+
+/**
+ * The gradient with respect to `argnums`: the type of that argument (a pytree's gradient has the
+ * pytree's structure), or, for a list of argnums, a list of those types.
+ */
+export type GradientOf<F extends AnyFn, N extends Argnums> = N extends number
+  ? Parameters<F>[N]
+  : { -readonly [K in keyof N]: Parameters<F>[N[K] & number] };
+
 /**
  * Reverse mode, the general form: returns the output of f(...primals) and a function that maps a
- * cotangent for that output (same leaves in the same order, with the same shapes) to one cotangent per argument (same structure
- * as each argument). Like `jax.vjp`.
+ * cotangent for that output (same leaves in the same order, with the same shapes) to one cotangent
+ * per argument (same structure as each argument). Like `jax.vjp`.
  */
-export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, (cotangent: PyTree) => any[]] {
-  const [out, pullback] = vjpWithAux('vjp', f, primals, false);
-  return [out, pullback];
+export function vjp<F extends AnyFn>(
+  f: F, ...primals: Parameters<F>
+): [ReturnType<F>, (cotangent: ReturnType<F>) => Parameters<F>] {
+  const [out, pullback] = vjpWithAux('vjp', callable(f), primals, false);
+  return [out as ReturnType<F>, pullback as (cotangent: ReturnType<F>) => Parameters<F>];
 }
 
 /**
@@ -75,10 +104,10 @@ export function vjp(f: (...args: any[]) => PyTree, ...primals: PyTree[]): [any, 
  */
 function vjpWithAux(
   transform: TransformName,
-  f: (...args: any[]) => PyTree,
+  f: (...args: PyTree[]) => PyTree,
   primals: readonly PyTree[],
   hasAux: boolean,
-): [any, (cotangent: PyTree) => any[], unknown] {
+): [PyTree, (cotangent: PyTree) => PyTree[], unknown] {
   // Once f returns, the graph is complete and the level is closed: the pullback below only reads the
   // graph, and tracers of this level that escaped f are refused by every op (levels.ts).
   const { level, leaves, nodes, defs, result } = atNewLevel(transform, (level) => {
@@ -93,22 +122,22 @@ function vjpWithAux(
   }
   const [outLeaves, outDef] = treeFlatten(out);
   const primalOut = treeUnflatten(outDef, outLeaves.map((x) => primalAt(x, level)));
-  const pullback = (cotangent: PyTree): any[] => {
+  const pullback = (cotangent: PyTree): PyTree[] => {
     const [cts, ctDef] = treeFlatten(cotangent);
     if (cts.length !== outLeaves.length) fail('vjp', `cotangent has ${cts.length} tensors but the output has ${outLeaves.length}`);
-    const seeds = new Map<ReverseBox, Tensor>();
+    const seeds = new Map<ReverseBox<Tensor>, Tensor>();
     outLeaves.forEach((y, i) => {
       if (!shapesEqual(cts[i].shape, y.shape)) {
         fail('vjp', `cotangent ${i} has shape ${shapeToString(cts[i].shape)} but the output has shape ${shapeToString(y.shape)}`);
       }
       const b = y._box;
       if (b === null || b.level !== level) return; // this output does not depend on the inputs
-      const node = b as ReverseBox;
+      const node = b as ReverseBox<Tensor>;
       const prev = seeds.get(node);
       seeds.set(node, prev === undefined ? cts[i] : prev.add(cts[i]));
     });
     void ctDef;
-    const totals = backward(seeds);
+    const totals = backward(tensorValues, seeds);
     return defs.map((def, a) => treeUnflatten(def, nodes[a].map((n, i) => totals.get(n) ?? zeros(leaves[a][i].shape))));
   };
   return [primalOut, pullback, aux];
@@ -119,8 +148,6 @@ export interface GradOptions {
   hasAux?: boolean;
 }
 
-type Argnums = number | readonly number[];
-
 function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
   const list = typeof argnums === 'number' ? [argnums] : argnums.slice();
   for (const a of list) {
@@ -129,18 +156,33 @@ function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
   return list;
 }
 
+// In grad and valueAndGrad the hasAux overload comes first: TypeScript fixes the type of f's result at
+// the first overload it tries, and only this one reads an array literal `[value, aux]` as a pair.
+
 /**
  * valueAndGrad(f, argnums = 0, { hasAux }) returns a function computing [f(...args), gradient]
  * with respect to argument `argnums` (a pytree, so the gradient has the same structure); with a
- * list of argnums, the gradient is a list. f must return a one-element tensor.
+ * list of argnums, the gradient is a list. f must return a one-element tensor; with `hasAux`,
+ * f returns [that tensor, aux] and the value is [value, aux].
  */
-export function valueAndGrad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
+export function valueAndGrad<F extends ScalarAuxFn, const N extends Argnums>(
+  f: F, argnums: N, options: GradOptions & { hasAux: true },
+): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, N>];
+export function valueAndGrad<F extends ScalarFn>(f: F): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, 0>];
+export function valueAndGrad<F extends ScalarFn, const N extends Argnums>(
+  f: F, argnums: N, options?: GradOptions & { hasAux?: false },
+): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, N>];
+export function valueAndGrad(
+  f: (...args: PyTree[]) => unknown, argnums: Argnums = 0, options: GradOptions = {},
+): (...args: PyTree[]) => [unknown, unknown] {
   return valueAndGradAs('valueAndGrad', f, argnums, options);
 }
 
 /** valueAndGrad, with the name of the transform the user called (for errors about leaked tracers). */
-function valueAndGradAs(transform: TransformName, f: (...args: any[]) => any, argnums: Argnums, options: GradOptions) {
-  return (...args: any[]): any => {
+function valueAndGradAs(
+  transform: TransformName, f: (...args: PyTree[]) => unknown, argnums: Argnums, options: GradOptions,
+): (...args: PyTree[]) => [unknown, unknown] {
+  return (...args) => {
     const which = checkArgnums('valueAndGrad', argnums, args.length);
     for (const a of which) {
       // Plain numbers are constants in a pytree; differentiating with respect to one is a mistake.
@@ -168,12 +210,24 @@ function valueAndGradAs(transform: TransformName, f: (...args: any[]) => any, ar
   };
 }
 
-/** grad(f, argnums = 0): the gradient of a scalar function, as a function. Nest it for higher orders. */
-export function grad(f: (...args: any[]) => any, argnums: Argnums = 0, options: GradOptions = {}) {
+/**
+ * grad(f, argnums = 0): the gradient of a scalar function, as a function. Nest it for higher orders.
+ * With `hasAux`, f returns [value, aux] and the function returns [gradient, aux].
+ */
+export function grad<F extends ScalarAuxFn, const N extends Argnums>(
+  f: F, argnums: N, options: GradOptions & { hasAux: true },
+): (...args: Parameters<F>) => [GradientOf<F, N>, ReturnType<F>[1]];
+export function grad<F extends ScalarFn>(f: F): (...args: Parameters<F>) => GradientOf<F, 0>;
+export function grad<F extends ScalarFn, const N extends Argnums>(
+  f: F, argnums: N, options?: GradOptions & { hasAux?: false },
+): (...args: Parameters<F>) => GradientOf<F, N>;
+export function grad(
+  f: (...args: PyTree[]) => unknown, argnums: Argnums = 0, options: GradOptions = {},
+): (...args: PyTree[]) => unknown {
   const vg = valueAndGradAs('grad', f, argnums, options);
-  return (...args: any[]): any => {
+  return (...args) => {
     const [v, g] = vg(...args);
-    return options.hasAux ? [g, v[1]] : g;
+    return options.hasAux ? [g, (v as [Tensor, unknown])[1]] : g;
   };
 }
 
@@ -181,25 +235,29 @@ export function grad(f: (...args: any[]) => any, argnums: Argnums = 0, options: 
  * Forward mode: jvp(f, primals, tangents) returns [f(...primals), J·tangents], where primals and
  * tangents are arrays of pytrees with the same leaves (same count, order and shapes). Like `jax.jvp`.
  */
-export function jvp(f: (...args: any[]) => PyTree, primals: readonly PyTree[], tangents: readonly PyTree[]): [any, any] {
+export function jvp<F extends AnyFn>(
+  f: F, primals: Readonly<Parameters<F>>, tangents: Readonly<Parameters<F>>,
+): [ReturnType<F>, ReturnType<F>] {
   if (primals.length !== tangents.length) fail('jvp', `got ${primals.length} primals but ${tangents.length} tangents`);
   // The tangents are computed while f runs; afterwards the level is closed and they are only read.
-  const [level, out] = atNewLevel('jvp', (level): [number, PyTree] => [level, f(...boxForward(primals, tangents, level))]);
+  const [level, out] = atNewLevel('jvp', (level): [number, PyTree] => {
+    return [level, callable(f)(...boxForward(primals, tangents, level))];
+  });
   const [outLeaves, outDef] = treeFlatten(out);
   const primalOut = treeUnflatten(outDef, outLeaves.map((y) => primalAt(y, level)));
   const tangentOut = treeUnflatten(outDef, outLeaves.map((y) => {
     const b = y._box;
-    return b !== null && b.level === level ? (b as ForwardBox).tangent : zeros(y.shape);
+    return b !== null && b.level === level ? (b as ForwardBox<Tensor>).tangent : zeros(y.shape);
   }));
-  return [primalOut, tangentOut];
+  return [primalOut as ReturnType<F>, tangentOut as ReturnType<F>];
 }
 
 /**
  * Hessian-vector product of a scalar function of one pytree argument, H(x)·v, by forward mode
  * over reverse mode (the cheapest way: one gradient evaluation's cost, a few times over).
  */
-export function hvp(f: (x: any) => Tensor, x: PyTree, v: PyTree): any {
-  return jvp((y: PyTree) => grad(f)(y), [x], [v])[1];
+export function hvp<T>(f: (x: T) => Tensor, x: T, v: T): T {
+  return jvp((y: T) => grad(f)(y), [x], [v])[1];
 }
 
 /**

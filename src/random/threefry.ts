@@ -13,7 +13,6 @@
  * work on 32 bits.
  */
 import { fail } from '../errors.js';
-import type { PRNGKey } from './key.js';
 
 /** Rotation amounts for Threefry-2x32 (Random123's R_32x2 constants). Rounds cycle through them. */
 const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
@@ -73,6 +72,12 @@ export function threefryInto(
   out[at + 1] = x1;
 }
 
+/** The two words of a key: a PRNGKey (key.ts, which imports this file, so it is not imported back). */
+export interface KeyWords {
+  readonly k0: number;
+  readonly k1: number;
+}
+
 /** Largest number of words `randomBits` can produce: 2^32 counter blocks of two words each. */
 export const MAX_RANDOM_WORDS = 2 ** 33;
 
@@ -84,7 +89,7 @@ export const MAX_RANDOM_WORDS = 2 ** 33;
  * The stream is fixed by the key alone: `randomBits(k, n)` is a prefix of `randomBits(k, m)` for
  * n <= m, and the same key gives the same words on every run and platform.
  */
-export function randomBits(key: PRNGKey, count: number): Uint32Array {
+export function randomBits(key: KeyWords, count: number): Uint32Array {
   if (!Number.isInteger(count) || count < 0 || count > MAX_RANDOM_WORDS) {
     fail('randomBits', `count must be an integer in [0, 2^33], got ${count}`);
   }
