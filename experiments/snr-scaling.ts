@@ -1,17 +1,17 @@
 /**
  * Experiment 2: gradient signal-to-noise ratio against the number of importance samples N
- * (spec §4.6 and §9.2; Rainforth et al. 2018, Tucker et al. 2018, Daudel et al. on VIMCO-★).
+ * (docs/estimator-math.md §4.6 and §9.2; Rainforth et al. 2018, Tucker et al. 2018, Daudel et al. 2026 on VIMCO-★).
  *
  * Estimators of ∇_φ L_N (the IWAE bound's gradient w.r.t. the encoder mean / bias): pathwise IWAE,
  * DReG, VIMCO (geometric control variate) and VIMCO-★ (β = 0). For each N on a log grid we draw M
  * independent gradient estimates and report SNR = |mean| / std.
  *
  * Settings:
- *   1-D (every mode): the §4.6 check — z ~ N(0,1), x | z ~ N(z,1), x = 1, q = N(m, (2/3)²) at
- *       m = 0.7, gradient w.r.t. m — directly comparable with the spec's table.
- *   D = 20 toy ('full' mode only): the §9.2 Gaussian toy (models/gaussian-toy.ts) at the optimum
- *       θ = μ*, A = I/2, b = μ* / 2 plus N(0, 0.01²) noise on every parameter (the OVIS protocol),
- *       gradient w.r.t. b for the first data point; vector SNR = ‖mean‖ / √(Σ_j var_j).
+ *   1-D (every mode): the check of docs/estimator-math.md §4.6 — z ~ N(0,1), x | z ~ N(z,1), x = 1,
+ *       q = N(m, (2/3)²) at m = 0.7, gradient w.r.t. m — directly comparable with its float64 reference table.
+ *   D = 20 toy ('full' mode only): the Gaussian toy of docs/estimator-math.md §9.2 (models/gaussian-toy.ts)
+ *       at the optimum θ = μ*, A = I/2, b = μ* / 2 plus N(0, 0.01²) noise on every parameter (the OVIS
+ *       protocol), gradient w.r.t. b for the first data point; vector SNR = ‖mean‖ / √(Σ_j var_j).
  *
  * Vectorized: the M replicates are a batch axis — φ = { m } (or { b }) holds one copy per replicate,
  * so the guide has batch shape [chunk] with identical x, and one backward pass gives every
@@ -39,7 +39,7 @@ interface EstimatorSpec {
   id: string;
   label: string;
   estimator: Estimator<any>;
-  /** The spec's measured slope over N ∈ [10, 300] and the asymptotic rate. */
+  /** The reference table's measured slope over N ∈ [10, 300] (docs/estimator-math.md §4.6) and the asymptotic rate. */
   specSlope: string;
   theory: number;
 }
@@ -51,7 +51,10 @@ const ESTIMATORS: EstimatorSpec[] = [
   { id: 'vimcoStar', label: 'VIMCO-★', estimator: vimcoStar, specSlope: '0.46', theory: 0.5 },
 ];
 
-/** Spec §4.6 (float64, M = 5·10⁴ for N ≤ 300, 2·10⁴ for N = 1000); null = "noise floor". */
+/**
+ * The float64 reference SNRs of docs/estimator-math.md §4.6 (M = 5·10⁴ for N ≤ 300, 2·10⁴ for N = 1000);
+ * null = "noise floor".
+ */
 const SPEC_46: Record<number, { grad: number; iwae: number | null; dreg: number; vimco: number | null; vimcoArith: number | null; vimcoStar: number }> = {
   10: { grad: -0.054, iwae: 0.111, dreg: 3.8, vimco: 0.124, vimcoArith: 0.12, vimcoStar: 0.897 },
   30: { grad: -0.0187, iwae: 0.057, dreg: 5.25, vimco: 0.067, vimcoArith: 0.064, vimcoStar: 1.44 },
@@ -71,7 +74,10 @@ const PLAN_1D: Record<RunMode, SettingPlan> = {
   full: { grid: [3, 10, 30, 100, 300, 1000], replicates: 20000 },
 };
 const PLAN_TOY: SettingPlan = { grid: [3, 10, 30, 100, 300, 1000], replicates: 1000 };
-/** Elements (samples × latent dimension × replicates) per estimator call: bounds memory and gives progress/stop points. */
+/**
+ * Elements (samples × latent dimension × replicates) per estimator call: bounds memory and gives progress/stop
+ * points.
+ */
 const CHUNK_ELEMENTS = 600_000;
 
 /** One setting: how to get `count` replicate gradients (flattened [count, D]) from one estimator call. */
@@ -90,7 +96,7 @@ function oneDSetting(plan: SettingPlan): Setting {
   };
   return {
     id: '1d',
-    label: '1-D §4.6 (x = 1, q = N(0.7, (2/3)²), ∂/∂m)',
+    label: '1-D reference setting (x = 1, q = N(0.7, (2/3)²), ∂/∂m)',
     dim: 1,
     plan,
     gradients(est, N, count, k) {
@@ -118,7 +124,7 @@ function toySetting(seed: number, plan: SettingPlan): Setting {
   };
   return {
     id: 'toy20',
-    label: 'D = 20 Gaussian toy §9.2 (∂/∂b, first data point)',
+    label: 'D = 20 Gaussian toy (∂/∂b, first data point)',
     dim: D,
     plan,
     gradients(est, N, count, k) {
@@ -277,7 +283,10 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     if (setting.id === '1d') {
       for (const e of ESTIMATORS) {
         const pts = setting.plan.grid.filter((N) => SPEC_46[N] && (SPEC_46[N] as any)[e.id] !== null);
-        if (pts.length > 0) series.push({ name: `spec §4.6: ${e.label}`, x: pts, y: pts.map((N) => (SPEC_46[N] as any)[e.id] as number) });
+        if (pts.length > 0) {
+          const y = pts.map((N) => (SPEC_46[N] as any)[e.id] as number);
+          series.push({ name: `reference: ${e.label}`, x: pts, y });
+        }
       }
     }
     plots.push({
@@ -288,11 +297,24 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       xLog: true,
       yLog: true,
       series,
-      caption: `Log–log SNR of the φ-gradient over ${setting.plan.replicates.toLocaleString('en-US')} replicates per point; legend slopes are least-squares fits of log SNR on log N over N ∈ [${lo}, ${hi}]. DReG and VIMCO-★ grow like √N, pathwise IWAE and VIMCO decay like 1/√N.${setting.id === '1d' ? ' "spec §4.6" series are the spec’s float64 numbers for the same setting.' : ''}`,
+      caption:
+        `Log–log SNR of the φ-gradient over ${setting.plan.replicates.toLocaleString('en-US')} replicates per point; ` +
+        `legend slopes are least-squares fits of log SNR on log N over N ∈ [${lo}, ${hi}]. ` +
+        'DReG and VIMCO-★ grow like √N, pathwise IWAE and VIMCO decay like 1/√N.' +
+        (setting.id === '1d'
+          ? ' "reference" series are the float64 numbers of docs/estimator-math.md §4.6 for the same setting.'
+          : ''),
     });
     tables.push({
       title: `Fitted slopes of log SNR on log N — ${setting.label}`,
-      columns: ['estimator', `slope, N ∈ [${lo}, ${hi}] (pooled mean)`, 'slope, all N (pooled mean)', `slope, N ∈ [${lo}, ${hi}] (own mean)`, 'spec §4.6 measured', 'theory'],
+      columns: [
+        'estimator',
+        `slope, N ∈ [${lo}, ${hi}] (pooled mean)`,
+        'slope, all N (pooled mean)',
+        `slope, N ∈ [${lo}, ${hi}] (own mean)`,
+        'reference (float64)',
+        'theory',
+      ],
       rows: slopeRows,
     });
     const snrRows: (string | number)[][] = [];
@@ -318,16 +340,19 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       };
       const spec = (v: number | null): string | number => (v === null ? 'noise floor' : v);
       references.push({
-        title: 'Spec §4.6 SNR table (float64, M = 5·10⁴) beside ours (pooled-mean SNR)',
-        columns: ['N', '∇L_N ours', '∇L_N spec', 'IWAE ours', 'IWAE spec', 'DReG ours', 'DReG spec', 'VIMCO ours', 'VIMCO spec', 'VIMCO-★ ours', 'VIMCO-★ spec'],
+        title: 'Reference SNR table (docs/estimator-math.md §4.6, float64, M = 5·10⁴) beside ours (pooled-mean SNR)',
+        columns: [
+          'N', '∇L_N ours', '∇L_N ref', 'IWAE ours', 'IWAE ref', 'DReG ours', 'DReG ref',
+          'VIMCO ours', 'VIMCO ref', 'VIMCO-★ ours', 'VIMCO-★ ref',
+        ],
         rows: gridN.map((N) => {
           const s = SPEC_46[N];
           return [N, fmt(pooled.get(N)![0], 4), s.grad, snrAt('iwae', N), spec(s.iwae), snrAt('dreg', N), s.dreg, snrAt('vimco', N), spec(s.vimco), snrAt('vimcoStar', N), s.vimcoStar];
         }),
       });
       references.push({
-        title: 'Spec §4.6 slopes (log SNR vs log N, N ∈ [10, 300]) and its test rule',
-        columns: ['estimator', 'spec measured', 'spec test band', 'ours'],
+        title: 'Reference slopes (log SNR vs log N, N ∈ [10, 300], docs/estimator-math.md §4.6) and the test band',
+        columns: ['estimator', 'reference (float64)', 'slow-test band', 'ours'],
         rows: ESTIMATORS.map((e) => [e.label, e.specSlope, e.theory > 0 ? '[0.3, 0.65]' : '[−0.75, −0.4]', fmt(metrics[`${e.id}Slope`] ?? NaN, 3)]),
       });
     }
@@ -337,20 +362,42 @@ async function run(context: RunContext): Promise<ExperimentResult> {
   const plan = PLAN_1D[context.mode];
   const comments = [
     context.mode === 'full'
-      ? 'Setting: the 1-D §4.6 check (directly comparable with the spec) and the D = 20 Gaussian toy of §9.2.'
-      : `Setting: the 1-D §4.6 check only (x = 1, q = N(0.7, (2/3)²), gradient w.r.t. m); the D = 20 toy of §9.2 runs in 'full' mode (20× the work per replicate would not fit the ${context.mode === 'quick' ? '≈ 30 s' : 'few-second'} budget).`,
-    `Replicates: M = ${plan.replicates.toLocaleString('en-US')} per point in '${context.mode}' mode (spec: 5·10⁴ for N ≤ 300, 2·10⁴ for N = 1000); grid N ∈ {${plan.grid.join(', ')}}${context.mode === 'full' ? '' : ' (full mode: 3…1000)'}.`,
-    'SNR uses the pooled mean of the four unbiased estimators (inverse-variance weighted) over each estimator’s own std. The own-mean SNR (the textbook estimate) is in the table; at our M it is dominated by noise for SNRs below ~3/√M (pathwise IWAE and VIMCO at large N), which is what the spec calls the noise floor. The "z vs pooled mean" column checks that the estimators agree on the mean.',
-    'Slopes: with the pooled mean, pathwise IWAE and VIMCO come out close to the theoretical −0.5; the spec’s measured ≈ −0.58 uses each estimator’s own mean, whose noise (≈ ±0.0045 at M = 5·10⁴ against SNRs of 0.015–0.02 at N = 300) can steepen the fit. Our own-mean slopes are in the slope table for comparison.',
-    'VIMCO is the geometric-mean variant (the spec also lists the arithmetic one, not run here). All numbers are float32 gradients accumulated in float64; the spec’s are float64 throughout.',
+      ? 'Setting: the 1-D check of docs/estimator-math.md §4.6 (directly comparable with its float64 reference ' +
+        'table) and the D = 20 Gaussian toy of §9.2 there.'
+      : 'Setting: the 1-D check of docs/estimator-math.md §4.6 only (x = 1, q = N(0.7, (2/3)²), gradient w.r.t. m); ' +
+        "the D = 20 toy (§9.2 there) runs in 'full' mode (20× the work per replicate would not fit the " +
+        `${context.mode === 'quick' ? '≈ 30 s' : 'few-second'} budget).`,
+    `Replicates: M = ${plan.replicates.toLocaleString('en-US')} per point in '${context.mode}' mode ` +
+      '(reference table: 5·10⁴ for N ≤ 300, 2·10⁴ for N = 1000); ' +
+      `grid N ∈ {${plan.grid.join(', ')}}${context.mode === 'full' ? '' : ' (full mode: 3…1000)'}.`,
+    'SNR uses the pooled mean of the four unbiased estimators (inverse-variance weighted) over each estimator’s ' +
+      'own std. The own-mean SNR (the textbook estimate) is in the table; at our M it is dominated by noise for ' +
+      'SNRs below ~3/√M (pathwise IWAE and VIMCO at large N), which the reference table calls the noise floor. ' +
+      'The "z vs pooled mean" column checks that the estimators agree on the mean.',
+    'Slopes: with the pooled mean, pathwise IWAE and VIMCO come out close to the theoretical −0.5; the reference ' +
+      'table’s ≈ −0.58 uses each estimator’s own mean, whose noise (≈ ±0.0045 at M = 5·10⁴ against SNRs of ' +
+      '0.015–0.02 at N = 300) can steepen the fit. Our own-mean slopes are in the slope table for comparison.',
+    'VIMCO is the geometric-mean variant (the reference table also lists the arithmetic one, not run here). ' +
+      'All numbers are float32 gradients accumulated in float64; the reference table’s are float64 throughout.',
   ];
-  if (context.mode === 'full') comments.push(`D = 20 toy: parameters at the optimum plus N(0, 0.01²) noise (the OVIS protocol), one data point (x_1), M = ${PLAN_TOY.replicates.toLocaleString('en-US')} replicates per N; SNR is the vector form ‖mean‖ / √(Σ_j var_j) over the 20 coordinates of b (the spec has no reference numbers for this setting).`);
+  if (context.mode === 'full') {
+    comments.push(
+      'D = 20 toy: parameters at the optimum plus N(0, 0.01²) noise (the OVIS protocol), one data point (x_1), ' +
+        `M = ${PLAN_TOY.replicates.toLocaleString('en-US')} replicates per N; SNR is the vector form ` +
+        '‖mean‖ / √(Σ_j var_j) over the 20 coordinates of b (there are no reference numbers for this setting).',
+    );
+  }
   if (interrupted) comments.unshift('Interrupted: only the points completed before Ctrl-C are shown.');
 
   return {
     name: 'snr-scaling',
-    title: 'Gradient SNR against the number of samples N (spec §4.6, §9.2)',
-    summary: `SNR of the encoder-mean gradient of the IWAE bound as N grows. Fitted log–log slopes over N ∈ [10, 300]: DReG ${s('dreg')}, VIMCO-★ ${s('vimcoStar')} (spec: 0.38, 0.46; theory √N), pathwise IWAE ${s('iwae')}, VIMCO ${s('vimco')} (spec ≈ −0.58; theory 1/√N). More samples tighten the bound but starve the pathwise IWAE and VIMCO gradients of signal; DReG and VIMCO-★ fix that.`,
+    title: 'Gradient SNR against the number of samples N',
+    summary:
+      'SNR of the encoder-mean gradient of the IWAE bound as N grows. Fitted log–log slopes over N ∈ [10, 300]: ' +
+      `DReG ${s('dreg')}, VIMCO-★ ${s('vimcoStar')} (reference: 0.38, 0.46; theory √N), ` +
+      `pathwise IWAE ${s('iwae')}, VIMCO ${s('vimco')} (reference ≈ −0.58; theory 1/√N). ` +
+      'More samples tighten the bound but starve the pathwise IWAE and VIMCO gradients of signal; ' +
+      'DReG and VIMCO-★ fix that.',
     plots,
     tables,
     references,
@@ -359,7 +406,7 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     settings: {
       mode: context.mode,
       seed: context.seed,
-      setting: context.mode === 'full' ? '1-D §4.6 and D = 20 toy §9.2' : '1-D §4.6',
+      setting: context.mode === 'full' ? '1-D reference setting and D = 20 toy' : '1-D reference setting',
       grid1d: plan.grid.join(', '),
       replicates1d: plan.replicates,
       ...(context.mode === 'full' ? { gridToy: PLAN_TOY.grid.join(', '), replicatesToy: PLAN_TOY.replicates } : {}),
@@ -375,6 +422,7 @@ async function run(context: RunContext): Promise<ExperimentResult> {
 export const snrScaling: Experiment = {
   name: 'snr-scaling',
   title: 'Gradient SNR against N',
-  description: 'SNR of IWAE, DReG, VIMCO and VIMCO-★ encoder gradients as the number of samples N grows (√N growth vs collapse; spec §4.6)',
+  description:
+    'SNR of IWAE, DReG, VIMCO and VIMCO-★ encoder gradients as the number of samples N grows (√N growth vs collapse)',
   run,
 };

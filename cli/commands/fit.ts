@@ -10,13 +10,13 @@ import { fileURLToPath } from 'node:url';
 import type { ExperimentResult, Plot, ProgressTask, RunMode, Table } from '../../experiments/types.js';
 import type { FitModel, ModelSpec } from '../../models/types.js';
 import { treeFlatten } from '../../src/autodiff/index.js';
-import { foldIn, key, split, type PRNGKey } from '../../src/random/key.js';
+import { foldIn, key } from '../../src/random/key.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import {
-  adam, adaptThreshold, initialThreshold, quantileThreshold, thresholdGradient, type AdaptThresholdState, type EstimatorResult,
-  type Problem,
+  adam, initialTrainState, NonFiniteGradientError, trainAsync, type Problem, type StepRecord as TrainStepRecord,
+  type ThresholdPolicy,
+  type ThresholdState, type TrainParams, type TrainState,
 } from '../../src/vi/index.js';
-import { valueAndGrad } from '../../src/autodiff/index.js';
 import { formatOptionsHelp, parseCommandArgs, UsageError, validList, type CommandSpec, type OptionValue } from '../args.js';
 import { ESTIMATORS, findEstimator, type EstimatorEntry, type EstimatorOptionName } from '../estimators.js';
 import { formatNumber } from '../format.js';
@@ -25,7 +25,7 @@ import {
 } from '../io.js';
 import { ProgressRenderer } from '../progress.js';
 import { writeReport } from '../report/index.js';
-import { claimOutDir, handleInterrupts, makeRecord, modeFrom, yieldToEventLoop } from '../run.js';
+import { claimOutDir, handleInterrupts, makeRecord, modeFrom } from '../run.js';
 import { ExhaustionTracker, exhaustionFailure, MAX_PROPOSALS_LIMIT, stepExhaustion } from '../exhaustion.js';
 import { formatExperimentSummary } from '../terminal-table.js';
 import { loadParamsFile, loadParamsWithMetadata, saveParamsFile } from '../../src/io/index.js';
@@ -36,6 +36,11 @@ export const FIT_DEFAULTS = { steps: 1000, lr: 0.01, samples: 8, gamma: 0.9, ref
 const THRESHOLD_SAMPLES = 128;
 /** Step size of the target-acceptance rule for T. */
 const THRESHOLD_LR = 1;
+/**
+ * When q improves quickly, T can fall far from −ELBO and the acceptance saturates at 1 (or 0), where
+ * the T-gradient a(1 − a) vanishes and the rule cannot recover: restart T from −ELBO then.
+ */
+const RESTART_OUTSIDE = { below: 0.005, above: 0.995 };
 
 const appliesTo = (opt: EstimatorOptionName): string => ESTIMATORS.filter((e) => e.options.includes(opt)).map((e) => e.name).join(', ');
 
@@ -204,10 +209,6 @@ function meanOf(v: unknown): number | undefined {
   return undefined;
 }
 
-function thresholdAsNumberOrTensor(t: Tensor): number | Tensor {
-  return t.ndim === 0 ? t.item() : t;
-}
-
 export interface FitOutcome {
   result: ExperimentResult;
   interrupted: boolean;
@@ -289,17 +290,83 @@ export async function readFitResumePoint(file: string, settings: FitSettings): P
   return { metadata: m };
 }
 
-function loopStateOf(step: number, T: number | Tensor | undefined, adapt: AdaptThresholdState | undefined,
-  reinit: boolean, reinits: number, baseline: number | undefined): LoopState {
+function loopStateOf(s: TrainState<TrainParams, unknown>): LoopState {
+  const T = s.threshold.threshold;
+  const adapt = s.threshold.adapt;
   return {
-    step,
+    step: s.step,
     threshold: T === undefined ? null
       : typeof T === 'number' ? T : { shape: [...T.shape], values: Array.from(T.dataSync()) },
     adapt: adapt === undefined ? null : { velocity: Array.from(adapt.velocity), count: adapt.count },
-    reinit,
-    reinits,
-    baseline: baseline ?? null,
+    reinit: s.threshold.restartPending,
+    reinits: s.threshold.restarts,
+    baseline: typeof s.baseline === 'number' ? s.baseline : null,
   };
+}
+
+/** The threshold state saved in a --resume file (a fixed --threshold always wins). */
+function thresholdStateOf(loop: LoopState, policy: ThresholdPolicy | undefined): ThresholdState {
+  const thr = loop.threshold;
+  const saved = thr === null ? undefined
+    : typeof thr === 'number' ? thr : Tensor.fromData(new Float32Array(thr.values), thr.shape);
+  return {
+    threshold: policy?.kind === 'fixed' ? policy.threshold : saved,
+    adapt: loop.adapt === null ? undefined
+      : { velocity: Float64Array.from(loop.adapt.velocity), count: loop.adapt.count },
+    restartPending: loop.reinit,
+    restarts: loop.reinits,
+  };
+}
+
+/**
+ * How T is chosen: fixed by --threshold; vrs: the gamma-quantile every --refresh steps; rvrs: adapted
+ * toward --target-accept from −ELBO, restarted when the acceptance saturates. With minibatches one T
+ * is shared by all data points (the batch mean), because the next batch holds other points.
+ */
+function thresholdPolicyOf(
+  entry: EstimatorEntry, settings: FitSettings, minibatch: boolean,
+): ThresholdPolicy | undefined {
+  if (entry.threshold === undefined) return undefined;
+  if (settings.threshold !== undefined) return { kind: 'fixed', threshold: settings.threshold };
+  const shared = minibatch ? 'shared' : 'per-point';
+  if (entry.threshold === 'quantile') {
+    return {
+      kind: 'quantile', gamma: settings.gamma!, samples: THRESHOLD_SAMPLES, every: settings.refresh!, minibatch: shared,
+    };
+  }
+  return {
+    kind: 'adaptive', target: settings.targetAccept!, samples: THRESHOLD_SAMPLES, lr: THRESHOLD_LR,
+    acceptanceFloor: settings.acceptanceFloor, minibatch: shared, restart: RESTART_OUTSIDE,
+  };
+}
+
+/** The estimator's options from the settings (the driver adds problem and threshold). */
+function estimatorOptionsOf(entry: EstimatorEntry, settings: FitSettings): {
+  samples: number; alpha?: number; acceptanceFloor?: number; maxProposals?: number; baseline?: number;
+} {
+  return {
+    samples: settings.samples,
+    ...(settings.alpha !== undefined ? { alpha: settings.alpha } : {}),
+    ...(entry.threshold !== undefined
+      ? { acceptanceFloor: settings.acceptanceFloor, maxProposals: settings.maxProposals } : {}),
+    // elbo-sf with one sample: a moving-average baseline, threaded by the driver.
+    ...(settings.samples === 1 && entry.name === 'elbo-sf' ? { baseline: 0 } : {}),
+  };
+}
+
+/** What the report keeps of a step: means over the data points. */
+function recordOf(step: TrainStepRecord, entry: EstimatorEntry): StepRecord {
+  const d = step.diagnostics;
+  const rec: StepRecord = { bound: step.bound };
+  const acc = meanOf(d.acceptanceRate);
+  if (acc !== undefined) rec.acceptance = acc;
+  const thr = meanOf(d.threshold ?? step.threshold);
+  if (thr !== undefined && entry.threshold !== undefined) rec.threshold = thr;
+  const ess = meanOf(d.ess);
+  if (ess !== undefined) rec.ess = ess;
+  const ex = stepExhaustion(d);
+  if (ex !== undefined) rec.exhausted = ex.exhausted;
+  return rec;
 }
 
 /** Thrown inside a step when a stop was requested: the step is abandoned, not finished. */
@@ -335,7 +402,7 @@ export async function trainFit(
   type Params = { theta: unknown; phi: unknown };
   let params: Params = { theta: model.theta ?? {}, phi: model.phi };
   if (treeFlatten(params)[0].length === 0) throw new Error(`model '${model.name}' has no parameters to train`);
-  let state = opt.init(params as never);
+  let state = opt.init(params);
   let start = 0;
   let resumed: LoopState | undefined;
   if (settings.resume !== undefined) {
@@ -363,125 +430,62 @@ export async function trainFit(
     progress.log(`  resuming from ${settings.resume} at step ${start}`);
   }
 
-  let T: number | Tensor | undefined = settings.threshold;
-  let adaptState: AdaptThresholdState | undefined;
-  // When q improves quickly, T can fall far from −ELBO and the acceptance saturates at 1 (or 0),
-  // where the T-gradient a(1 − a) vanishes and the rule cannot recover: restart T from −ELBO then.
-  let reinit = false;
-  let reinits = 0;
-  let baseline: number | undefined = settings.samples === 1 && entry.name === 'elbo-sf' ? 0 : undefined;
-  if (resumed !== undefined) {
-    const thr = resumed.threshold;
-    if (settings.threshold === undefined && thr !== null) {
-      T = typeof thr === 'number' ? thr : Tensor.fromData(new Float32Array(thr.values), thr.shape);
-    }
-    if (resumed.adapt !== null) {
-      adaptState = { velocity: Float64Array.from(resumed.adapt.velocity), count: resumed.adapt.count };
-    }
-    reinit = resumed.reinit;
-    reinits = resumed.reinits;
-    if (resumed.baseline !== null) baseline = resumed.baseline;
-  }
+  const threshold = thresholdPolicyOf(entry, settings, minibatch);
+  const options = estimatorOptionsOf(entry, settings);
+  const resumeState: TrainState<Params, typeof state> | undefined = resumed === undefined ? undefined : {
+    step: start, params, optimizerState: state, skipped: 0,
+    threshold: thresholdStateOf(resumed, threshold),
+    baseline: resumed.baseline ?? options.baseline,
+  };
   const records: StepRecord[] = [];
   let smooth: number | undefined;
   let error: string | undefined;
   let interrupted = false;
   let exhaustedWhy: string | undefined;
   const exhaustion = new ExhaustionTracker();
-  let lastYield = io.now();
   const task = progress.task(`fit ${settings.model} / ${settings.estimator}`, settings.steps);
 
   // The state after the last completed step (references: tensors are immutable): what --save-params
   // writes, also when a stop or an error abandons a step halfway.
-  const snapshotAt = (step: number) => ({ step, params, state, T, adaptState, reinit, reinits, baseline });
-  let snapshot = snapshotAt(start);
-  for (let t = start; t < settings.steps; t++) {
-    if (io.now() - lastYield > 40) {
-      await yieldToEventLoop();
-      lastYield = io.now();
-    }
-    if (stop() !== undefined) {
-      interrupted = true;
-      break;
-    }
-    try {
-      const [batchKey, estKey, thrKey] = split(foldIn(trainKey, t), 3) as [PRNGKey, PRNGKey, PRNGKey];
-      const x = model.batch(batchKey, t);
-      // Threshold for this step.
-      if (entry.threshold === 'quantile' && settings.threshold === undefined && t % settings.refresh! === 0) {
-        const q = quantileThreshold(thrKey, params.theta, params.phi, x, { problem, gamma: settings.gamma!, samples: THRESHOLD_SAMPLES });
-        T = minibatch ? meanOf(q)! : thresholdAsNumberOrTensor(q);
-      } else if (entry.threshold === 'adapt' && settings.threshold === undefined && (T === undefined || reinit)) {
-        if (T !== undefined) reinits++;
-        reinit = false;
-        const t0v = initialThreshold(thrKey, params.theta, params.phi, x, { problem, samples: THRESHOLD_SAMPLES });
-        T = minibatch ? meanOf(t0v)! : thresholdAsNumberOrTensor(t0v);
-      }
-      const options: Record<string, unknown> = { problem, samples: settings.samples };
-      if (settings.alpha !== undefined) options.alpha = settings.alpha;
-      if (entry.threshold !== undefined) {
-        options.threshold = T;
-        options.acceptanceFloor = settings.acceptanceFloor;
-        options.maxProposals = settings.maxProposals;
-      }
-      if (baseline !== undefined) options.baseline = baseline;
-      const f = (p: Params): [Tensor, EstimatorResult] => {
-        const r = entry.fn(estKey, p.theta, p.phi, x, options as never);
-        return [r.loss, r];
-      };
-      const [[, r], grads] = valueAndGrad(f, 0, { hasAux: true })(params) as [[Tensor, EstimatorResult], Params];
-      const d = r.diagnostics;
-      const rec: StepRecord = { bound: r.bound };
-      const acc = meanOf(d.acceptanceRate);
-      if (acc !== undefined) rec.acceptance = acc;
-      const thr = meanOf(d.threshold ?? T);
-      if (thr !== undefined && entry.threshold !== undefined) rec.threshold = thr;
-      const ess = meanOf(d.ess);
-      if (ess !== undefined) rec.ess = ess;
-      const ex = stepExhaustion(d);
-      if (ex !== undefined) rec.exhausted = ex.exhausted;
-      if (ex !== undefined && ex.exhausted > 0 && exhaustion.firstStep === undefined) {
-        const points = `${ex.exhausted} of ${ex.points} data point${ex.points === 1 ? '' : 's'}`;
-        progress.log(`  step ${t}: ${points} hit --max-proposals ${settings.maxProposals} before ${settings.samples} `
-          + 'acceptances (masked when fewer than 2 were accepted; a fully masked step has a NaN bound)');
-      }
-      exhaustion.record(t, ex);
-      [params, state] = opt.step(params as never, grads as never, state) as unknown as [Params, typeof state];
-      records.push(rec);
-      if (baseline !== undefined && typeof d.baseline === 'number') baseline = d.baseline;
-      // Adapt T toward the target acceptance (rvrs without a fixed threshold).
-      if (entry.threshold === 'adapt' && settings.threshold === undefined && d.firstLogA instanceof Tensor) {
-        if (minibatch) {
-          const g = thresholdGradient(d.firstLogA, settings.targetAccept!, settings.acceptanceFloor);
-          let s = 0;
-          for (const v of g) s += v;
-          T = (meanOf(T) ?? 0) - THRESHOLD_LR * (s / g.length);
-        } else {
-          const a = adaptThreshold(T!, d.firstLogA, { target: settings.targetAccept!, acceptanceFloor: settings.acceptanceFloor, lr: THRESHOLD_LR, state: adaptState });
-          T = a.threshold;
-          adaptState = a.state;
+  let snapshot: TrainState<Params, typeof state> =
+    resumeState ?? initialTrainState({ params, optimizer: opt, threshold, options });
+  try {
+    await trainAsync({
+      estimator: entry.fn, problem, options, params, optimizer: opt, steps: settings.steps, key: trainKey, threshold,
+      batch: (batchKey, t) => model.batch(batchKey, t),
+      resume: resumeState, keepRecords: false, now: () => io.now(),
+      shouldStop: () => {
+        interrupted = stop() !== undefined;
+        return interrupted || exhaustion.hopeless;
+      },
+      onStep: (step, next) => {
+        records.push(recordOf(step, entry));
+        const ex = stepExhaustion(step.diagnostics);
+        if (ex !== undefined && ex.exhausted > 0 && exhaustion.firstStep === undefined) {
+          const points = `${ex.exhausted} of ${ex.points} data point${ex.points === 1 ? '' : 's'}`;
+          progress.log(`  step ${step.step}: ${points} hit --max-proposals ${settings.maxProposals} `
+            + `before ${settings.samples} `
+            + 'acceptances (masked when fewer than 2 were accepted; a fully masked step has a NaN bound)');
         }
-        if (rec.acceptance !== undefined && (rec.acceptance > 0.995 || rec.acceptance < 0.005)) {
-          reinit = true;
-          adaptState = undefined;
-        }
-      }
-      if (Number.isFinite(r.bound)) smooth = smooth === undefined ? r.bound : 0.95 * smooth + 0.05 * r.bound;
-      const info: Record<string, number> = {};
-      if (smooth !== undefined) info.bound = smooth;
-      if (rec.acceptance !== undefined) info.accept = rec.acceptance;
-      if (exhaustion.stepsWithExhaustion > 0) info['exhausted steps'] = exhaustion.stepsWithExhaustion;
-      task.update(t + 1, info);
-      snapshot = snapshotAt(t + 1);
-      if (exhaustion.hopeless) break;
-    } catch (e) {
-      if (e instanceof StopRequested) {
-        interrupted = true;
-        break;
-      }
-      error = `step ${t}: ${e instanceof Error ? e.message : String(e)}`;
-      break;
-    }
+        exhaustion.record(step.step, ex);
+        if (Number.isFinite(step.bound)) smooth = smooth === undefined ? step.bound : 0.95 * smooth + 0.05 * step.bound;
+        snapshot = next;
+      },
+      progress: (done) => {
+        const info: Record<string, number> = {};
+        if (smooth !== undefined) info.bound = smooth;
+        const acceptance = records[records.length - 1].acceptance;
+        if (acceptance !== undefined) info.accept = acceptance;
+        if (exhaustion.stepsWithExhaustion > 0) info['exhausted steps'] = exhaustion.stepsWithExhaustion;
+        task.update(done, info);
+      },
+    });
+  } catch (e) {
+    if (e instanceof StopRequested) interrupted = true;
+    else if (e instanceof NonFiniteGradientError) {
+      error = `step ${e.step}: gradient leaf ${e.leaf} has a non-finite value ${e.value} at index ${e.index}; `
+        + "check the loss and the estimator's diagnostics for this step";
+    } else error = `step ${snapshot.step}: ${e instanceof Error ? e.message : String(e)}`;
   }
   task.finish();
   if (!interrupted && error === undefined && (exhaustion.hopeless || exhaustion.everyStep(records.length))) {
@@ -496,10 +500,10 @@ export async function trainFit(
     const metadata: FitStateMetadata = {
       kind: FIT_STATE_KIND, model: settings.model, estimator: settings.estimator, mode: settings.mode,
       seed: settings.seed, lr: settings.lr, samples: settings.samples,
-      loop: loopStateOf(s.step, s.T, s.adaptState, s.reinit, s.reinits, s.baseline),
+      loop: loopStateOf(s),
     };
     try {
-      const tree = { params: s.params, optimizer: s.state };
+      const tree = { params: s.params, optimizer: s.optimizerState };
       await saveParamsFile(settings.saveParams, tree, { metadata: { ...metadata } });
       progress.log(`  saved the parameters and optimizer state after step ${s.step} to ${settings.saveParams}`);
     } catch (e) {
@@ -511,15 +515,18 @@ export async function trainFit(
   let evaluation: Record<string, number> = {};
   if (model.evaluate !== undefined && records.length > 0) {
     try {
-      evaluation = model.evaluate(params.theta, params.phi, foldIn(key(settings.seed), 0xe7a1));
+      evaluation = model.evaluate(snapshot.params.theta, snapshot.params.phi, foldIn(key(settings.seed), 0xe7a1));
     } catch (e) {
       progress.log(`  evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   const end = { stopSignal, error, exhausted: exhaustedWhy };
   const result = buildFitResult(settings, entry, model, records, evaluation, end, (io.now() - t0) / 1000);
+  const reinits = snapshot.threshold.restarts;
   if (reinits > 0) {
-    result.comments.push(`The threshold T was restarted from -ELBO ${reinits} time${reinits > 1 ? 's' : ''} because the acceptance rate saturated (above 0.995 or below 0.005), where the target-acceptance rule has no gradient.`);
+    result.comments.push(`The threshold T was restarted from -ELBO ${reinits} time${reinits > 1 ? 's' : ''} because `
+      + `the acceptance rate saturated (above ${RESTART_OUTSIDE.above} or below ${RESTART_OUTSIDE.below}), `
+      + 'where the target-acceptance rule has no gradient.');
     result.metrics.thresholdRestarts = reinits;
   }
   if (start > 0) {

@@ -1,11 +1,11 @@
 /**
- * ELBO estimators (spec §1): reparameterized (pathwise), sticking-the-landing and score-function.
+ * ELBO estimators (docs/estimator-math.md §1): reparameterized (pathwise), sticking-the-landing and score-function.
  * Each is a pure function `(key, theta, phi, x, options) -> { loss, bound, perDataPoint, diagnostics }`
  * (see `types.ts`); the objective is
  *
  *   L(θ, φ) = E_q[lw(z)],  lw = ℓp − ℓq = log p_θ(x, z) − log q_φ(z | x),  value L̂ = (1/S) Σ_s lw_s.
  *
- * The loss is −(datasetSize/B) Σ_b surrogate_b fused with the value (§0.2:
+ * The loss is −(datasetSize/B) Σ_b surrogate_b fused with the value (docs/estimator-math.md §0.2:
  * surrogate − sg(surrogate) + sg(value)), so its forward value is −bound and its gradient is minus
  * the estimator.
  */
@@ -17,7 +17,7 @@ import { shapesEqual, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, finish, logJointOf, pathwiseDraws, scoreDraws, withInfo } from './common.js';
 import { checkLogWeights, effectiveSampleSize } from './logweights.js';
-import type { CommonOptions, Diagnostics, EstimatorResult, Problem } from './types.js';
+import type { CommonOptions, ElboDiagnostics, EstimatorResult, Problem } from './types.js';
 
 export interface ElboOptions extends CommonOptions {
   problem: Problem;
@@ -56,20 +56,20 @@ export function reparamDraws(op: string, key: PRNGKey, q: Distribution, samples:
   return pathwiseDraws(op, key, q, samples, fixedNoise);
 }
 
-/** @internal §0.2 value-preserving fusion: forward value `value`, gradient of `surrogate`. */
+/** @internal docs/estimator-math.md §0.2 value-preserving fusion: forward value `value`, gradient of `surrogate`. */
 export function fuseValue(surrogate: Tensor, value: Tensor): Tensor {
   return surrogate.sub(stopGradient(surrogate)).add(stopGradient(value));
 }
 
 /**
- * Reparameterized ELBO (§1.2): the pattern every estimator file follows.
+ * Reparameterized ELBO (docs/estimator-math.md §1.2): the pattern every estimator file follows.
  *
  *   z_s = g_φ(ε_s) (rsample),  lw_s = log p_θ(x, z_s) − log q_φ(z_s | x)
  *   surrogate = (1/S) Σ_s lw_s      (its total derivative is the pathwise gradient)
  *   value     = (1/S) Σ_s lw_s
  */
 export const elbo = withInfo(
-  function elbo(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboOptions): EstimatorResult {
+  function elbo(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboOptions): EstimatorResult<ElboDiagnostics> {
     const op = 'elbo';
     const q = guideOf(op, options, phi, x);
     const { problem, samples } = options;
@@ -85,8 +85,8 @@ export const elbo = withInfo(
 );
 
 /**
- * Sticking-the-landing ELBO (§1.3, Roeder et al. 2017): the pathwise gradient with the score term
- * (mean zero) dropped, by detaching q's parameters inside log q.
+ * Sticking-the-landing ELBO (docs/estimator-math.md §1.3, Roeder et al. 2017): the pathwise gradient with the score
+ * term (mean zero) dropped, by detaching q's parameters inside log q.
  *
  *   z_s = g_φ(ε_s),  surrogate = (1/S) Σ_s [ℓp_θ(z_s) − log q_{sg φ}(z_s)],  value = (1/S) Σ_s lw_s
  *   ĝ_φ = (1/S) Σ_s P lw(z_s)  (path derivative only),  ĝ_θ = (1/S) Σ_s ∇_θ ℓp(z_s)
@@ -94,7 +94,7 @@ export const elbo = withInfo(
  * Unbiased; if q is the exact posterior every per-sample φ-gradient is exactly 0.
  */
 export const elboStl = withInfo(
-  function elboStl(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboOptions): EstimatorResult {
+  function elboStl(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboOptions): EstimatorResult<ElboDiagnostics> {
     const op = 'elboStl';
     const q = guideOf(op, options, phi, x);
     const { problem, samples } = options;
@@ -143,7 +143,7 @@ function readBaseline(op: string, baseline: number | Tensor, batchShape: readonl
 }
 
 /**
- * Score-function (REINFORCE) ELBO (§1.4), for any guide (discrete allowed): the draws are
+ * Score-function (REINFORCE) ELBO (docs/estimator-math.md §1.4), for any guide (discrete allowed): the draws are
  * constants (`q.sample`, or `fixedDraws` as samples), and with S ≥ 2 the leave-one-out baseline
  * b_s = mean_{j≠s} lw_j is used:
  *
@@ -159,7 +159,7 @@ function readBaseline(op: string, baseline: number | Tensor, batchShape: readonl
  * data point).
  */
 export const elboScoreFunction = withInfo(
-  function elboScoreFunction(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboScoreFunctionOptions): EstimatorResult {
+  function elboScoreFunction(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboScoreFunctionOptions): EstimatorResult<ElboDiagnostics> {
     const op = 'elboScoreFunction';
     const q = guideOf(op, options, phi, x);
     const { problem, samples: S } = options;
@@ -203,7 +203,7 @@ export const elboScoreFunction = withInfo(
       baseline = Tensor.fromData(nb, batchShape);
     }
 
-    const diagnostics: Diagnostics = { samples: S, ess: effectiveSampleSize(lwC), baseline };
+    const diagnostics: ElboDiagnostics = { samples: S, ess: effectiveSampleSize(lwC), baseline };
     return { ...finish(op, problem, q, fuseValue(surrogate, values), values), diagnostics };
   },
   { name: 'elboScoreFunction', drawsFrom: 'q', reparameterized: false, minSamples: 1 },

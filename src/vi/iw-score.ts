@@ -1,5 +1,5 @@
 /**
- * Score-function (REINFORCE) estimators of importance-weighted bounds (spec §2.5, §3, §4): VIMCO,
+ * Score-function (REINFORCE) estimators of importance-weighted bounds (docs/estimator-math.md §2.5, §3, §4): VIMCO,
  * VIMCO-★ and the plain score-function VR-IWAE gradient. They need only `q.sample` and
  * `q.logProb` (discrete latents, simulators, any guide) and a pointwise log joint.
  *
@@ -19,10 +19,10 @@
  *
  * (L̂_α of the live log weights contributes Σ W_i ∇_θ ℓp to θ and −Σ W_i s_φ(z_i) to φ, because
  * ∂L̂_α/∂lw_i = W_i^{(α)}; the second term contributes Σ (L̂_α − c_i) s_φ(z_i)), fused with the value
- * (§0.2) so that the loss's forward value is −bound.
+ * (docs/estimator-math.md §0.2) so that the loss's forward value is −bound.
  *
- * The generalized VIMCO family (§4.2) is, with m_{−i} the arithmetic or geometric mean of {w̃_j}_{j≠i}
- * and β ≥ 0,
+ * The generalized VIMCO family (docs/estimator-math.md §4.2) is, with m_{−i} the arithmetic or geometric mean of
+ * {w̃_j}_{j≠i} and β ≥ 0,
  *
  *   c_i = (1/(1−α)) log( (1/N) [ Σ_{j≠i} w̃_j + β m_{−i} ] ),
  *
@@ -30,14 +30,14 @@
  * sums, so c_i is computed without ever touching lw_i). L̂_α − c_i is computed directly as
  * (1/(1−α)) [LSE(v) − log(Σ_{j≠i} w̃_j + β m_{−i})], v = (1−α) lw, with no cancellation; for
  * VIMCO-★ at α = 0 this is d_i = (LSE − LSE_{−i}) − W_i = −log(1 − W_i) − W_i, finite even when
- * some W_i rounds to 1 (§4.3, §10).
+ * some W_i rounds to 1 (docs/estimator-math.md §4.3, §10).
  *
- *   'none'              c_i = 0 (plain score-function VR-IWAE, §2.5; any N ≥ 1)
+ *   'none'              c_i = 0 (plain score-function VR-IWAE, docs/estimator-math.md §2.5; any N ≥ 1)
  *   'vimco-geometric'   β = 1, geometric mean (VIMCO, Mnih & Rezende 2016; the paper's choice)
  *   'vimco-arithmetic'  β = 1, arithmetic mean (c_i = (1/(1−α)) LME_{j≠i}((1−α) lw_j))
- *   'vimco-star'        α = 0: β = 0 (VIMCO-★, §4.3; = OVIS~ with γ = 0; φ-SNR grows like √N)
- *                       α > 0: β = α, arithmetic mean — PROVISIONAL (§4.4, [U]): the paper's exact
- *                       α > 0 choice could not be checked; any β ≥ 0 is unbiased, only the variance
+ *   'vimco-star'        α = 0: β = 0 (VIMCO-★, docs/estimator-math.md §4.3; = OVIS~ with γ = 0; φ-SNR grows like √N)
+ *                       α > 0: β = α, arithmetic mean — PROVISIONAL (docs/estimator-math.md §4.4): the paper's
+ *                       exact α > 0 choice could not be checked; any β ≥ 0 is unbiased, only the variance
  *                       constant depends on it.
  *   { beta, mean }      any member of the family.
  *
@@ -54,9 +54,9 @@ import { checkSampleCount, finish, logJointOf, scoreDraws, withInfo } from './co
 import { fuseValue, guideOf } from './elbo.js';
 import { vrLogMeanExp } from './iwae.js';
 import { checkLogWeights, effectiveSampleSize } from './logweights.js';
-import type { CommonOptions, EstimatorResult, Problem } from './types.js';
+import type { CommonOptions, EstimatorResult, ImportanceDiagnostics, Problem } from './types.js';
 
-/** Which control variate c_i (spec §4.2); see the module comment. */
+/** Which control variate c_i (docs/estimator-math.md §4.2); see the module comment. */
 export type IwControlVariate =
   | 'none'
   | 'vimco-geometric'
@@ -84,7 +84,8 @@ export interface VimcoStarOptions extends CommonOptions {
   alpha?: number;
   /**
    * Replacement weight β ≥ 0 (arithmetic mean of the other w̃_j). Default: 0 when α = 0 (VIMCO-★,
-   * §4.3) and α when α > 0 (PROVISIONAL, §4.4: the paper's exact α > 0 choice is unverified).
+   * docs/estimator-math.md §4.3) and α when α > 0 (PROVISIONAL, docs/estimator-math.md §4.4: the paper's exact α > 0
+   * choice is unverified).
    */
   beta?: number;
 }
@@ -200,7 +201,7 @@ function signal64(lw: ArrayLike<number>, N: number, B: number, alpha: number, cv
         const inner = logaddexp64(others, logRepl); // log(Σ_{j≠i} w̃_j + β m_{−i})
         c[j] = (inner - Math.log(N)) / k;
         // L̂_α − c_i. With β = 0 it is −log(1 − W_i)/(1−α): use log1p while W_i ≤ 1/2 (accurate for
-        // small W_i, so VIMCO-★'s d_i ≥ 0 exactly) and the LSE difference near W_i = 1 (§10).
+        // small W_i, so VIMCO-★'s d_i ≥ 0 exactly) and the LSE difference near W_i = 1 (docs/estimator-math.md §10).
         local[j] = logRepl === -Infinity && w <= 0.5 ? -Math.log1p(-w) / k : (lse - inner) / k;
       }
       signal[j] = local[j] - w;
@@ -243,7 +244,7 @@ export function iwLearningSignal(
 /** The shared estimator body: surrogate L̂_α(lw) + Σ_i sg(L̂_α − c_i) ℓq(z_i), fused with the value. */
 function iwScoreCore(
   op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: CommonOptions & { problem: Problem }, alpha: number, cv: ResolvedCv,
-): EstimatorResult {
+): EstimatorResult<ImportanceDiagnostics> {
   const q = guideOf(op, options, phi, x);
   const { problem, samples: N } = options;
   checkSampleCount(op, N, cv.none ? 1 : 2, q, options.maxDrawElements);
@@ -288,7 +289,7 @@ function checkOptions(op: string, options: unknown, what: string): void {
 }
 
 /**
- * The generalized score-function family (§4.2) for the VR-IWAE bound L_N^{(α)} (α = 0: IWAE):
+ * The generalized score-function family (docs/estimator-math.md §4.2) for the VR-IWAE bound L_N^{(α)} (α = 0: IWAE):
  *
  *   surrogate = L̂_α(ℓp − ℓq) + Σ_i sg(L̂_α − c_i) · ℓq(z_i),   z_i = q.sample (or fixedDraws)
  *   ĝ_φ = Σ_i (L̂_α − c_i − W_i^{(α)}) s_φ(z_i),   ĝ_θ = Σ_i W_i^{(α)} ∇_θ ℓp(z_i),   value = L̂_α
@@ -297,7 +298,7 @@ function checkOptions(op: string, options: unknown, what: string): void {
  * ess (1/Σ (W^{(α)})², per data point), alpha, controlVariate, beta, learningSignal (d_i, [N, ...batch]).
  */
 export const iwScoreFunction = withInfo(
-  function iwScoreFunction(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwScoreOptions): EstimatorResult {
+  function iwScoreFunction(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwScoreOptions): EstimatorResult<ImportanceDiagnostics> {
     const op = 'iwScoreFunction';
     checkOptions(op, options, 'problem, samples, controlVariate');
     const alpha = checkAlpha(op, options.alpha ?? 0);
@@ -310,13 +311,13 @@ export const iwScoreFunction = withInfo(
 );
 
 /**
- * VIMCO (§3, Mnih & Rezende 2016): the score-function IWAE gradient (α = 0) with the per-sample
+ * VIMCO (docs/estimator-math.md §3, Mnih & Rezende 2016): the score-function IWAE gradient (α = 0) with the per-sample
  * control variate c_i = log((1/N)[Σ_{j≠i} w_j + ŵ_{−i}]), ŵ_{−i} the geometric (default) or
- * arithmetic mean of the other weights. N ≥ 2. Its φ-SNR does not improve with N (~N^{−1/2}, §4.6);
- * prefer `vimcoStar`.
+ * arithmetic mean of the other weights. N ≥ 2. Its φ-SNR does not improve with N
+ * (~N^{−1/2}, docs/estimator-math.md §4.6); prefer `vimcoStar`.
  */
 export const vimco = withInfo(
-  function vimco(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VimcoOptions): EstimatorResult {
+  function vimco(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VimcoOptions): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vimco';
     checkOptions(op, options, 'problem, samples');
     if ((options as { alpha?: unknown }).alpha !== undefined) {
@@ -330,16 +331,16 @@ export const vimco = withInfo(
 );
 
 /**
- * VIMCO-★ (§4, Daudel et al.): at α = 0, c_i = log((1/N) Σ_{j≠i} w_j) (β = 0), so
- * d_i = (LSE(lw) − LSE_{−i}(lw)) − W_i = −log(1 − W_i) − W_i ≥ 0, computed stably (§4.3); its φ-SNR
- * grows like √N. Identical to OVIS~ with γ = 0 (Liévin et al. 2020).
+ * VIMCO-★ (docs/estimator-math.md §4, Daudel et al.): at α = 0, c_i = log((1/N) Σ_{j≠i} w_j) (β = 0), so
+ * d_i = (LSE(lw) − LSE_{−i}(lw)) − W_i = −log(1 − W_i) − W_i ≥ 0, computed stably (docs/estimator-math.md §4.3); its
+ * φ-SNR grows like √N. Identical to OVIS~ with γ = 0 (Liévin et al. 2020).
  *
- * α > 0 (PROVISIONAL, §4.4): the paper's exact choice is unverified; the default here is β = α with
- * the arithmetic mean of the other w̃_j, from our leading-order variance analysis. Any β ≥ 0 can be
+ * α > 0 (PROVISIONAL, docs/estimator-math.md §4.4): the paper's exact choice is unverified; the default here is β = α
+ * with the arithmetic mean of the other w̃_j, from our leading-order variance analysis. Any β ≥ 0 can be
  * given (`beta`); all are unbiased. N ≥ 2.
  */
 export const vimcoStar = withInfo(
-  function vimcoStar(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VimcoStarOptions): EstimatorResult {
+  function vimcoStar(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VimcoStarOptions): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vimcoStar';
     checkOptions(op, options, 'problem, samples');
     const alpha = checkAlpha(op, options.alpha ?? 0);
@@ -350,12 +351,12 @@ export const vimcoStar = withInfo(
 );
 
 /**
- * Plain score-function VR-IWAE (§2.5), no control variate: ĝ_φ = Σ_i (L̂_α − W_i^{(α)}) s_φ(z_i),
- * ĝ_θ = Σ_i W_i^{(α)} ∇_θ ℓp(z_i). Unbiased but high-variance (the shared L̂_α multiplies every
+ * Plain score-function VR-IWAE (docs/estimator-math.md §2.5), no control variate: ĝ_φ = Σ_i (L̂_α − W_i^{(α)})
+ * s_φ(z_i), ĝ_θ = Σ_i W_i^{(α)} ∇_θ ℓp(z_i). Unbiased but high-variance (the shared L̂_α multiplies every
  * score); a reference, or a baseline for comparisons. N ≥ 1 (N = 1: score-function ELBO without baseline).
  */
 export const vrIwaeScore = withInfo(
-  function vrIwaeScore(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrIwaeScoreOptions): EstimatorResult {
+  function vrIwaeScore(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrIwaeScoreOptions): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vrIwaeScore';
     checkOptions(op, options, 'problem, samples, alpha');
     if (options.alpha === undefined) fail(op, 'options.alpha is required (a number in [0, 1); 0 is IWAE)');

@@ -1,6 +1,6 @@
 /**
- * IWAE bound estimators (spec §2): reparameterized (pathwise) and doubly reparameterized (DReG),
- * and the shared machinery of the VR-IWAE (α) family (§2.5), of which IWAE is α = 0.
+ * IWAE bound estimators (docs/estimator-math.md §2): reparameterized (pathwise) and doubly reparameterized (DReG),
+ * and the shared machinery of the VR-IWAE (α) family (docs/estimator-math.md §2.5), of which IWAE is α = 0.
  *
  *   L_N = E[ LME(lw_1..N) ],  lw_i = log p_θ(x, z_i) − log q_φ(z_i | x),  z_i iid q,
  *   W_i = softmax(lw)_i (over the sample axis 0),  value = LME(lw) per data point.
@@ -8,7 +8,7 @@
  * Log-space throughout (logsumexp over axis 0, softmax over axis 0). The sample count N is
  * `options.samples`; local latents (guide batch shape [B], logJoint → [N, B]) and global latents
  * (batch shape [], logJoint → [N]) are both supported. The loss is −(datasetSize/B) Σ_b of the
- * surrogate fused with the value (§0.2), so its forward value is −bound.
+ * surrogate fused with the value (docs/estimator-math.md §0.2), so its forward value is −bound.
  */
 import { stopGradient } from '../autodiff/custom.js';
 import { fail } from '../errors.js';
@@ -18,7 +18,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, finish, logJointOf, withInfo } from './common.js';
 import { checkReparameterized, fuseValue, guideOf, reparamDraws } from './elbo.js';
 import { checkLogWeights, effectiveSampleSize, logMeanExp } from './logweights.js';
-import type { CommonOptions, EstimatorResult, Problem } from './types.js';
+import type { CommonOptions, EstimatorResult, ImportanceDiagnostics, Problem } from './types.js';
 
 export interface IwaeOptions extends CommonOptions {
   problem: Problem;
@@ -45,7 +45,7 @@ export function vrLogMeanExp(lw: Tensor, alpha: number): Tensor {
 export type IwGradient = 'rep' | 'drep';
 
 /**
- * @internal The VR-IWAE family with reparameterized draws (IWAE is α = 0), §2.2, §2.4, §2.5.
+ * @internal The VR-IWAE family with reparameterized draws (IWAE is α = 0), docs/estimator-math.md §2.2, §2.4, §2.5.
  *
  * 'rep':  surrogate = L̂_α(lw(z)),  z = rsample (total derivative through z and q's parameters).
  * 'drep': surrogate = S_θ + S_φ with
@@ -56,7 +56,7 @@ export type IwGradient = 'rep' | 'drep';
  */
 export function iwFamily(
   op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions, alpha: number, gradient: IwGradient,
-): EstimatorResult {
+): EstimatorResult<ImportanceDiagnostics> {
   const q = guideOf(op, options, phi, x);
   const { problem, samples: N } = options;
   checkSampleCount(op, N, 1, q, options.maxDrawElements);
@@ -90,7 +90,7 @@ export function iwFamily(
 }
 
 /**
- * Reparameterized IWAE (§2.2, Burda et al. 2016):
+ * Reparameterized IWAE (docs/estimator-math.md §2.2, Burda et al. 2016):
  *
  *   z_i = g_φ(ε_i),  surrogate = value = LME(lw_1..N)
  *   ĝ = Σ_i W_i ∇ lw_i (total derivative),  ĝ_θ = Σ_i W_i ∇_θ ℓp(z_i)
@@ -98,14 +98,14 @@ export function iwFamily(
  * The φ-gradient's SNR decays like O(N^{−1/2}); prefer `iwaeDreg` for φ when N is large.
  */
 export const iwae = withInfo(
-  function iwae(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions): EstimatorResult {
+  function iwae(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions): EstimatorResult<ImportanceDiagnostics> {
     return iwFamily('iwae', key, theta, phi, x, options, 0, 'rep');
   },
   { name: 'iwae', drawsFrom: 'q', reparameterized: true, minSamples: 1 },
 );
 
 /**
- * Doubly reparameterized IWAE gradient, DReG (§2.4, Tucker et al. 2018):
+ * Doubly reparameterized IWAE gradient, DReG (docs/estimator-math.md §2.4, Tucker et al. 2018):
  *
  *   S_θ = LME(ℓp_θ(sg z) − log q_{sg φ}(sg z))           → ĝ_θ = Σ_i W_i ∇_θ ℓp(z_i)
  *   S_φ = Σ_i sg(W_i²) · [ℓp_{sg θ}(z_i) − log q_{sg φ}(z_i)]  → ĝ_φ = Σ_i W_i² P lw_i
@@ -115,7 +115,7 @@ export const iwae = withInfo(
  * O(N^{1/2}). Evaluates the log joint twice (once with detached z, once with detached θ).
  */
 export const iwaeDreg = withInfo(
-  function iwaeDreg(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions): EstimatorResult {
+  function iwaeDreg(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions): EstimatorResult<ImportanceDiagnostics> {
     return iwFamily('iwaeDreg', key, theta, phi, x, options, 0, 'drep');
   },
   { name: 'iwaeDreg', drawsFrom: 'q', reparameterized: true, minSamples: 1 },

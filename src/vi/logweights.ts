@@ -151,18 +151,6 @@ export function leaveOneOutMean(v: Tensor): Tensor {
   return Tensor.fromData(out, v.shape);
 }
 
-/** Mean over axis 0, accumulated in float64. Constant. */
-export function mean64(v: Tensor): Tensor {
-  const x = v.dataSync();
-  const out = new Float32Array(x.length / Math.max(v.shape[0], 1));
-  forEachColumn(v.shape, (c, stride, n) => {
-    let total = 0;
-    for (let i = 0; i < n; i++) total += x[c + i * stride];
-    out[c] = total / n;
-  });
-  return Tensor.fromData(out, v.shape.slice(1));
-}
-
 /** Normalized importance weights W_i = softmax(lw)_i over axis 0 (differentiable). */
 export function normalizedWeights(lw: Tensor): Tensor {
   return lw.softmax(0);

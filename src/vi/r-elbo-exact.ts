@@ -1,5 +1,5 @@
 /**
- * Exact R-ELBO, Z_R, r and gradients (spec §5.1–5.3, §6.2, §6.6), for verifying the VRS and RVRS
+ * Exact R-ELBO, Z_R, r and gradients (docs/estimator-math.md §5.1–5.3, §6.2, §6.6), for verifying the VRS and RVRS
  * estimators and for experiments: by enumeration over a small discrete support, or by quadrature
  * on a grid for 1-D continuous latents. All arithmetic is float64 (plain numbers).
  *
@@ -234,7 +234,7 @@ export interface Quadrature1D {
   /** ∂ log p(x, z)/∂θ_j at fixed z, for dR/dθ. */
   dlogp?: (z: number) => ArrayLike<number>;
   /**
-   * For the path form of §6.2 (a check of the RVRS identity): ∂lw/∂z and ∂z/∂φ_j at fixed noise
+   * For the path form of docs/estimator-math.md §6.2 (a check of the RVRS identity): ∂lw/∂z and ∂z/∂φ_j at fixed noise
    * written as a function of z (location-scale q = N(m, s²): ∂z/∂m = 1, ∂z/∂log s = z − m).
    */
   dlwdz?: (z: number) => number;

@@ -1,6 +1,7 @@
 /**
- * The rejection sampler of variational rejection sampling (spec §5.6 Algorithm 1, §6.7), and the
- * acceptance arithmetic shared by VRS and RVRS (§5.1, §6.1–6.3, §10).
+ * The rejection sampler of variational rejection sampling (Algorithm 1 of Grover et al. 2018; the
+ * lockstep form of docs/estimator-math.md §6.7), and the acceptance arithmetic shared by VRS and RVRS
+ * (docs/estimator-math.md §5.1, §6.1–6.3, §10).
  *
  * Resampled proposal. For a guide q, log weight lw(z) = log p(x, z) − log q(z | x), threshold T and
  * acceptance floor ε ∈ [0, 1):
@@ -20,14 +21,15 @@
  *   - the accepted samples are i.i.d. from r;
  *   - the number of proposals counted for a data point is negative binomial (mean S / Z_R);
  *   - round 0 is always complete: its S proposals are i.i.d. draws from q whose log a is returned
- *     as `firstLogA` (the input of the T-adaptation estimator g_T of §6.6);
- *   - log Ẑ_R = LSE(every counted log a) − log(#counted) (§6.5), computed in float64.
+ *     as `firstLogA` (the input of the T-adaptation estimator g_T of docs/estimator-math.md §6.6);
+ *   - log Ẑ_R = LSE(every counted log a) − log(#counted) (docs/estimator-math.md §6.5), computed in float64.
  *
  * Cap. `maxProposals` (per data point, default 10,000) bounds the proposals counted for each data
  * point; the loop therefore stops after at most ceil(maxProposals / S) rounds and never hangs. A data
  * point that reaches the cap with fewer than S acceptances is *exhausted*: it keeps the samples it
  * accepted (`accepted[b] < S`; the empty slots hold an arbitrary proposal and `mask` 0 there). The
- * estimators use what it has when at least 2 samples were accepted and mask it out otherwise (§6.7).
+ * estimators use what it has when at least 2 samples were accepted and mask it out otherwise
+ * (docs/estimator-math.md §6.7).
  *
  * Keys. Round r uses foldIn(key, r), split into a proposal key and a uniform key; the same key and
  * inputs give the same result.
@@ -116,7 +118,7 @@ export function logAcceptance(lw: Tensor, threshold: Tensor | number, floor = 0)
 }
 
 /**
- * ρ(u) = 1 − d log a_ε/du = (λ + σ²)/(λ + σ) with σ = σ(lw + T), λ = ε/(1 − ε) (§6.2); ρ = σ for
+ * ρ(u) = 1 − d log a_ε/du = (λ + σ²)/(λ + σ) with σ = σ(lw + T), λ = ε/(1 − ε) (docs/estimator-math.md §6.2); ρ = σ for
  * ε = 0 and ρ = 1 where T = +Infinity. Differentiable in lw.
  */
 export function acceptanceRho(lw: Tensor, threshold: Tensor | number, floor = 0): Tensor {
@@ -233,7 +235,8 @@ export interface RejectionSampleResult {
   /** Data points that hit the cap before S acceptances. */
   exhausted: Uint8Array;
   exhaustedCount: number;
-  /** log a_ε of the round-0 proposal of each lane, shape [S, ...batch] (i.i.d. draws from q; §6.6). */
+  /** log a_ε of the round-0 proposal of each lane, shape [S, ...batch] (i.i.d. draws from q;
+   * docs/estimator-math.md §6.6). */
   firstLogA: Tensor;
   /** Every counted log a_ε, per data point, in sequence order. */
   logA: Float64Array[];
@@ -497,11 +500,10 @@ export function covarianceCoefficients(A: ArrayLike<number>, mask: ArrayLike<num
 }
 
 /**
- * The scalar loss and bound from per-data-point surrogates when some data points may be masked
- * out (fewer than 2 accepted samples, §6.7): loss = −scale · (B / B_used) · Σ_b surrogate_b, with
- * scale = datasetSize / B for minibatches (else 1); the bound likewise from the per-data-point
- * values of the used points. Masked points get NaN in perDataPoint. With no usable point the loss
- * is 0 (zero gradient) and the bound NaN.
+ * The scalar loss and bound from per-data-point surrogates when some data points may be masked out (fewer than 2
+ * accepted samples, docs/estimator-math.md §6.7): loss = −scale · (B / B_used) · Σ_b surrogate_b, with scale =
+ * datasetSize / B for minibatches (else 1); the bound likewise from the per-data-point values of the used points.
+ * Masked points get NaN in perDataPoint. With no usable point the loss is 0 (zero gradient) and the bound NaN.
  */
 export function finishMasked(
   scale: number, surrogate: Tensor, values: ArrayLike<number>, used: Uint8Array, usedCount: number, batchShape: readonly number[],

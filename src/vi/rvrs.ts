@@ -1,15 +1,15 @@
 /**
- * Reparameterized variational rejection sampling (RVRS, Jankowiak & Phan; spec §6) and Semi-RVRS
- * for models with global and local latents (§6.8).
+ * Reparameterized variational rejection sampling (RVRS, Jankowiak & Phan; docs/estimator-math.md §6) and Semi-RVRS
+ * for models with global and local latents (docs/estimator-math.md §6.8).
  *
  * Same target as VRS: r ∝ q · a_ε with a_ε = ε + (1 − ε) σ(lw + T), R-ELBO = E_r[A_ε] + log Z_R,
  * A_ε = lw − log a_ε. With u = lw + T, σ = σ(u), λ = ε/(1 − ε), k = σ(1−σ)/(λ+σ), ρ = 1 − k =
  * (λ + σ²)/(λ + σ) and P the path derivative through z = g_φ(noise) (q's parameters frozen in lw):
  *
- *   ∇_φ R-ELBO = E_r[ρ² P lw] + Cov_r(A_ε, (k − k² − k') P lw)                         (§6.2)
- *   ∇_θ R-ELBO = E_r[∇_θ ℓp] + Cov_r(A_ε, k ∇_θ ℓp)                                     (§6.4)
+ *   ∇_φ R-ELBO = E_r[ρ² P lw] + Cov_r(A_ε, (k − k² − k') P lw)                         (docs/estimator-math.md §6.2)
+ *   ∇_θ R-ELBO = E_r[∇_θ ℓp] + Cov_r(A_ε, k ∇_θ ℓp)                                     (docs/estimator-math.md §6.4)
  *
- * Surrogate (§6.3, the EXACT form for every ε: A is formed with log a_ε; the reference code's
+ * Surrogate (docs/estimator-math.md §6.3, the EXACT form for every ε: A is formed with log a_ε; the reference code's
  * floor-free log σ(lw + T) is only right as ε → 0). With accepted noise ε_s, z_s = q.fromNoise(ε_s):
  *   lwp_s = ℓp_{sg θ}(z_s) − log q_{sg φ}(z_s)        value lw_s, φ-gradient P lw
  *   A_s   = sg(lwp_s − log a_ε(lwp_s)),  Ā = mean A,  ρ_s = ρ(lwp_s + T)
@@ -32,7 +32,7 @@ import {
   acceptanceRho, acceptanceRho64, checkFloor, covarianceCoefficients, finishMasked, logAcceptance, logAcceptance64, thresholdPerPoint,
 } from './rejection-sampler.js';
 import { acceptedDraws } from './vrs.js';
-import type { CommonOptions, Diagnostics, EstimatorResult, Problem } from './types.js';
+import type { CommonOptions, EstimatorResult, Problem, RejectionDiagnostics } from './types.js';
 
 export interface RvrsOptions extends CommonOptions {
   problem: Problem;
@@ -44,7 +44,10 @@ export interface RvrsOptions extends CommonOptions {
   acceptanceFloor?: number;
   /** Cap on proposals per data point (default 10,000). */
   maxProposals?: number;
-  /** 'exact' (default): unbiased θ-gradient of §6.4; 'fast': drops its covariance term (biased). */
+  /**
+   * 'exact' (default): unbiased θ-gradient of docs/estimator-math.md §6.4; 'fast': drops its covariance
+   * term (biased).
+   */
   thetaGradient?: 'exact' | 'fast';
   /** Accepted NOISE [S, ...q.noiseShapeSuffix] to use instead of sampling (z = q.fromNoise(noise)). */
   fixedDraws?: Tensor;
@@ -58,7 +61,7 @@ interface CoreResult {
   values: Float64Array;
   used: Uint8Array;
   usedCount: number;
-  diagnostics: Diagnostics;
+  diagnostics: RejectionDiagnostics;
 }
 
 function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, problem: Problem, options: Omit<RvrsOptions, 'problem'>): CoreResult {
@@ -79,7 +82,7 @@ function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unk
     maxDrawElements: options.maxDrawElements,
   });
   const Tv = thresholdPerPoint(op, options.threshold, batchShape).values;
-  const T = typeof options.threshold === 'number' ? options.threshold : (got.diagnostics.threshold as Tensor);
+  const T = typeof options.threshold === 'number' ? options.threshold : got.diagnostics.threshold;
 
   // φ part: only the path derivative flows (θ and q's parameters detached inside lw).
   const z = q.fromNoise(got.draws);
@@ -129,12 +132,14 @@ function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unk
       masked: B - c.usedCount,
       ess: Tensor.fromData(c.ess, batchShape),
       thetaGradient: mode,
-    } as Diagnostics,
+    },
   };
 }
 
 export const rvrs = withInfo(
-  function rvrs(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: RvrsOptions): EstimatorResult {
+  function rvrs(
+    key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: RvrsOptions,
+  ): EstimatorResult<RejectionDiagnostics> {
     const op = 'rvrs';
     const { problem } = options;
     const r = rvrsCore(op, key, theta, phi, x, problem, options);
@@ -144,7 +149,7 @@ export const rvrs = withInfo(
   { name: 'rvrs', drawsFrom: 'r', reparameterized: true, minSamples: 2 },
 );
 
-// ---- Semi-RVRS (§6.8) ---------------------------------------------------------------------
+// ---- Semi-RVRS (docs/estimator-math.md §6.8) ------------------------------------------------
 
 /**
  * A model with a global latent β and one local latent z_n per data point:
@@ -176,19 +181,20 @@ export interface SemiRvrsOptions extends Omit<RvrsOptions, 'problem'> {
 /**
  * Semi-RVRS: objective E_{q(β)}[ log p(β) − log q(β) + (N/B) Σ_{n ∈ batch} R-ELBO_n(β) ].
  *
- * β is drawn by rsample (pathwise); for each β every data point's local latent gets RVRS
- * conditional on β, with its own threshold T_n. Inside the local estimator β is treated as a model
- * parameter where it enters log p(x_n, z_n | β) and as a guide parameter where it enters
- * q(z_n | x_n, β), so the gradient that flows back to β (and on to the global guide's parameters
- * through the reparameterization) is the exact §6.2 + §6.4 gradient of R-ELBO_n(β): this makes the
- * φ- and θ-gradients unbiased for the objective above. [U] The spec could not verify how the RVRS
- * paper treats the β-gradient through the local terms (the reference AutoSemiRVRS detaches β inside
- * the acceptance computations, as our sampler does; it is a constant there either way). The masking
- * of exhausted data points (renormalizing by the unmasked count) follows the reference's
- * `max_rs_steps` option [C] and is biased when it triggers. With globalSamples > 1,
- * diagnostics.firstLogA stacks the round-0 log a of every β draw along axis 0 (i.i.d. given β).
+ * β is drawn by rsample (pathwise); for each β every data point's local latent gets RVRS conditional on β, with its
+ * own threshold T_n. Inside the local estimator β is treated as a model parameter where it enters log p(x_n, z_n |
+ * β) and as a guide parameter where it enters q(z_n | x_n, β), so the gradient that flows back to β (and on to the
+ * global guide's parameters through the reparameterization) is the exact gradient of R-ELBO_n(β)
+ * (docs/estimator-math.md §6.2 and §6.4): this makes the φ- and θ-gradients unbiased for the objective above.
+ * Unverified: how the RVRS paper treats the β-gradient through the local terms (the reference AutoSemiRVRS detaches
+ * β inside the acceptance computations, as our sampler does; it is a constant there either way). The masking of
+ * exhausted data points (renormalizing by the unmasked count) follows the reference's `max_rs_steps` option
+ * (authors' code) and is biased when it triggers. With globalSamples > 1, diagnostics.firstLogA stacks the round-0
+ * log a of every β draw along axis 0 (i.i.d. given β).
  */
-export function semiRvrs(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: SemiRvrsOptions): EstimatorResult {
+export function semiRvrs(
+  key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: SemiRvrsOptions,
+): EstimatorResult<RejectionDiagnostics> {
   const op = 'semiRvrs';
   const { problem } = options;
   const G = options.globalSamples ?? 1;
@@ -197,7 +203,7 @@ export function semiRvrs(key: PRNGKey, theta: unknown, phi: unknown, x: unknown,
   let loss: Tensor | null = null;
   let bound = 0;
   let per: Float64Array | null = null;
-  let last: Diagnostics | null = null;
+  let last: RejectionDiagnostics | null = null;
   const firsts: Tensor[] = [];
   let proposals = 0;
   let exhausted = 0;
@@ -224,12 +230,12 @@ export function semiRvrs(key: PRNGKey, theta: unknown, phi: unknown, x: unknown,
     if (per === null) per = new Float64Array(pd.length);
     for (let i = 0; i < pd.length; i++) per[i] += pd[i] / G;
     last = r.diagnostics;
-    if (r.diagnostics.firstLogA instanceof Tensor) firsts.push(r.diagnostics.firstLogA);
-    proposals += (r.diagnostics.proposals as number) ?? 0;
-    exhausted += (r.diagnostics.exhausted as number) ?? 0;
-    masked += (r.diagnostics.masked as number) ?? 0;
+    if (r.diagnostics.firstLogA !== undefined) firsts.push(r.diagnostics.firstLogA);
+    proposals += r.diagnostics.proposals;
+    exhausted += r.diagnostics.exhausted;
+    masked += r.diagnostics.masked;
   }
-  const batchShape = (last!.threshold as Tensor).shape.slice();
+  const batchShape = last!.threshold.shape.slice();
   return {
     loss: loss!.div(G),
     bound: bound / G,

@@ -1,5 +1,6 @@
 /**
- * Choosing the threshold T of VRS / RVRS (spec §5.6, §6.6).
+ * Choosing the threshold T of VRS / RVRS: the γ-quantile rule of Grover et al. 2018 (Algorithm 2, eq. 8) and
+ * the target-acceptance rule of Jankowiak & Phan 2023 (docs/estimator-math.md §5.5, §6.6).
  *
  * - quantileThreshold: the VRS heuristic (eq. 8, Algorithm 2): T_γ(x) = the γ-quantile of −lw under
  *   q, from N_T draws, per data point; then about a fraction γ of proposals have a ≥ ½.
@@ -15,7 +16,7 @@
  * - initialThreshold: T_0 = −ELBO estimate per data point (typical samples then have a ≈ ½).
  *   Adaptation cannot start from T = +∞ (a ≡ 1 gives g_T = 0): start from initialThreshold.
  * - takeThresholds / putThresholds: per-data-point thresholds T_n for a data set of N points,
- *   read and written for the members of a minibatch (Semi-RVRS, §6.8).
+ *   read and written for the members of a minibatch (Semi-RVRS, docs/estimator-math.md §6.8).
  */
 import { fail } from '../errors.js';
 import { stopGradient } from '../autodiff/custom.js';
@@ -68,7 +69,10 @@ export function quantileThreshold(key: PRNGKey, theta: unknown, phi: unknown, x:
   return Tensor.fromData(out, batchShape);
 }
 
-/** T_0 = −(ELBO estimate) = mean of log q − log p over N draws from q, per data point (§6.6). */
+/**
+ * T_0 = −(ELBO estimate) = mean of log q − log p over N draws from q, per data point
+ * (docs/estimator-math.md §6.6).
+ */
 export function initialThreshold(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: { problem: Problem; samples: number }): Tensor {
   const op = 'initialThreshold';
   checkSampleCount(op, options.samples, 1);
@@ -158,9 +162,9 @@ export function thresholdGradient(firstLogA: Tensor, target: number, acceptanceF
 }
 
 /**
- * One step of the target-acceptance rule (§6.6). T is a number (for a batch shape []) or a tensor
- * broadcasting to the batch shape of firstLogA; the new threshold has the same kind (a tensor of
- * the batch shape when T is a tensor or the batch has more than one point).
+ * One step of the target-acceptance rule (docs/estimator-math.md §6.6). T is a number (for a batch
+ * shape []) or a tensor broadcasting to the batch shape of firstLogA; the new threshold has the same
+ * kind (a tensor of the batch shape when T is a tensor or the batch has more than one point).
  */
 export function adaptThreshold(
   threshold: number | Tensor, firstLogA: Tensor, options: AdaptThresholdOptions,
@@ -219,4 +223,206 @@ export function putThresholds(table: Tensor, indices: readonly number[], values:
     out[i] = v === null ? (values as number) : v[j];
   });
   return Tensor.fromData(out, table.shape.slice());
+}
+
+// ---- The threshold policy of a training run (applied by `train` in train.ts) --------------------
+
+/** How a training run sets the threshold T of vrs / rvrs at each step. */
+export type ThresholdPolicy = FixedThresholdPolicy | QuantileThresholdPolicy | AdaptiveThresholdPolicy;
+
+/** T never changes. */
+export interface FixedThresholdPolicy {
+  kind: 'fixed';
+  threshold: number | Tensor;
+}
+
+/**
+ * For a minibatch, what a threshold belongs to:
+ * - 'per-point' (default): each data point of this step's batch has its own T (a tensor of the guide's
+ *   batch shape; a number for batch shape []). Right for full-batch training, and for minibatches when
+ *   T is recomputed at every step.
+ * - 'shared': one number T for every data point, the batch mean: the next batches hold other points,
+ *   so per-point values computed on this batch would belong to the wrong points.
+ * - 'centred' (adaptive only): T_n = −ELBO_n + δ, the data point's own −ELBO estimate recomputed at
+ *   every step plus one shared offset δ that adapts (data points whose log-likelihoods differ by tens
+ *   of nats then sit at similar acceptance rates; each point is seen too rarely to adapt its own T).
+ */
+export type MinibatchThresholds = 'per-point' | 'shared' | 'centred';
+
+/** VRS (Grover et al. 2018, Algorithm 2): T = the γ-quantile of −lw under q, refreshed every `every` steps. */
+export interface QuantileThresholdPolicy {
+  kind: 'quantile';
+  /** γ ∈ (0, 1). */
+  gamma: number;
+  /** N_T: draws from q per data point for each refresh. */
+  samples: number;
+  /** Refresh when step mod every = 0 (Algorithm 2 starts at step 0; T is held fixed in between). */
+  every: number;
+  minibatch?: 'per-point' | 'shared';
+}
+
+/**
+ * RVRS (Jankowiak & Phan 2023): after every step T moves toward a target acceptance rate by
+ * `adaptThreshold`'s rule, from T_0 = −ELBO (`initialThreshold`) or `initial`.
+ */
+export interface AdaptiveThresholdPolicy {
+  kind: 'adaptive';
+  /** Z_tgt ∈ (0, 1). */
+  target: number;
+  /** Draws from q per data point for T_0 = −ELBO (and for the centre of 'centred'). */
+  samples: number;
+  /** Start from this T instead of −ELBO ('per-point' and 'shared'). */
+  initial?: number | Tensor;
+  /** η_T (default 1) or a schedule of the update count. */
+  lr?: number | ((t: number) => number);
+  /** γ_m ∈ [0, 1) (default 0). */
+  momentum?: number;
+  /** ε of the estimator (default 0). */
+  acceptanceFloor?: number;
+  minibatch?: MinibatchThresholds;
+  /**
+   * Restart from −ELBO at the next step when the mean acceptance rate leaves [below, above]: once it
+   * saturates at 0 or 1 the T-gradient a(1 − a) vanishes and the rule cannot recover by itself.
+   */
+  restart?: { below: number; above: number };
+}
+
+/** What a policy carries from step to step: plain data, so a run can be saved and resumed. */
+export interface ThresholdState {
+  /** T of the next step (the offset δ for 'centred'); undefined until first set. */
+  threshold: number | Tensor | undefined;
+  /** The adaptive rule's momentum and update count. */
+  adapt: AdaptThresholdState | undefined;
+  /** The restart rule fired: start again from −ELBO at the next step. */
+  restartPending: boolean;
+  /** Restarts so far. */
+  restarts: number;
+}
+
+export function initialThresholdState(policy?: ThresholdPolicy): ThresholdState {
+  const threshold = policy?.kind === 'fixed' ? policy.threshold
+    : policy?.kind === 'adaptive' && policy.minibatch === 'centred' ? 0
+      : policy?.kind === 'adaptive' ? policy.initial : undefined;
+  return { threshold, adapt: undefined, restartPending: false, restarts: 0 };
+}
+
+/** The mean of a tensor's values (float64 sum), or the number itself. */
+function meanValue(t: number | Tensor): number {
+  if (typeof t === 'number') return t;
+  const d = t.dataSync();
+  let s = 0;
+  for (let i = 0; i < d.length; i++) s += d[i];
+  return s / d.length;
+}
+
+function meanValue64(v: Float64Array): number {
+  let s = 0;
+  for (const x of v) s += x;
+  return s / v.length;
+}
+
+/** adaptThreshold's update for one shared number T, given the batch-mean gradient estimate g. */
+function moveSharedThreshold(
+  T: number, g: number, policy: AdaptiveThresholdPolicy, prev: AdaptThresholdState | undefined,
+): { threshold: number; adapt: AdaptThresholdState } {
+  const momentum = policy.momentum ?? 0;
+  const count = prev?.count ?? 0;
+  const lr = typeof policy.lr === 'function' ? policy.lr(count) : policy.lr ?? 1;
+  if (!Number.isFinite(lr) || lr < 0) {
+    fail('thresholdAfterStep', `lr must be a finite non-negative number, got ${lr} at update ${count}`);
+  }
+  const v = momentum === 0 ? g : momentum * (prev?.velocity[0] ?? 0) + (1 - momentum) * g;
+  return { threshold: T - lr * v, adapt: { velocity: Float64Array.of(v), count: count + 1 } };
+}
+
+/** A scalar tensor as a number (estimators accept both; a number keeps T a number when adapting). */
+function numberIfScalar(t: Tensor): number | Tensor {
+  return t.ndim === 0 ? t.item() : t;
+}
+
+function checkPolicy(op: string, policy: ThresholdPolicy): void {
+  const kinds = ['fixed', 'quantile', 'adaptive'];
+  if (policy === null || typeof policy !== 'object' || !kinds.includes(policy.kind)) {
+    fail(op, `threshold policy must be { kind: 'fixed' | 'quantile' | 'adaptive', ... }, got ${String(policy?.kind)}`);
+  }
+  const minibatch = policy.kind === 'quantile' ? policy.minibatch : undefined;
+  if (minibatch !== undefined && minibatch !== 'per-point' && minibatch !== 'shared') {
+    fail(op, `a quantile policy's minibatch must be 'per-point' or 'shared', got ${String(minibatch)}`);
+  }
+  if (policy.kind === 'quantile' && (!Number.isInteger(policy.every) || policy.every < 1)) {
+    fail(op, `a quantile policy's every must be an integer >= 1, got ${String(policy.every)}`);
+  }
+  if (policy.kind === 'adaptive' && policy.restart !== undefined) {
+    const { below, above } = policy.restart;
+    if (!(below >= 0 && below < above && above <= 1)) {
+      fail(op, `restart needs 0 <= below < above <= 1, got [${below}, ${above}]`);
+    }
+  }
+}
+
+/**
+ * The threshold for this step and the state to carry on. Computes T from q (under the current
+ * parameters, on this step's batch x) when the policy asks for it: quantile refreshes, the first
+ * step and restarts of the adaptive rule, and the centre of every 'centred' step.
+ */
+export function thresholdForStep(
+  policy: ThresholdPolicy, state: ThresholdState, key: PRNGKey, step: number,
+  theta: unknown, phi: unknown, x: unknown, problem: Problem,
+): { threshold: number | Tensor; state: ThresholdState } {
+  checkPolicy('thresholdForStep', policy);
+  if (policy.kind === 'fixed') return { threshold: policy.threshold, state: { ...state, threshold: policy.threshold } };
+  const shared = policy.minibatch === 'shared';
+  if (policy.kind === 'quantile') {
+    if (step % policy.every !== 0 && state.threshold !== undefined) return { threshold: state.threshold, state };
+    const q = quantileThreshold(key, theta, phi, x, { problem, gamma: policy.gamma, samples: policy.samples });
+    const threshold = shared ? meanValue(q) : numberIfScalar(q);
+    return { threshold, state: { ...state, threshold } };
+  }
+  const options = { problem, samples: policy.samples };
+  if (policy.minibatch === 'centred') {
+    const delta = state.restartPending ? 0 : (state.threshold as number | undefined) ?? 0;
+    const restarts = state.restarts + (state.restartPending ? 1 : 0);
+    const centre = initialThreshold(key, theta, phi, x, options);
+    return { threshold: centre.add(delta), state: { ...state, threshold: delta, restartPending: false, restarts } };
+  }
+  if (state.threshold !== undefined && !state.restartPending) return { threshold: state.threshold, state };
+  const restarts = state.restarts + (state.threshold !== undefined ? 1 : 0);
+  const start = initialThreshold(key, theta, phi, x, options);
+  const threshold = shared ? meanValue(start) : numberIfScalar(start);
+  return { threshold, state: { threshold, adapt: undefined, restartPending: false, restarts } };
+}
+
+/**
+ * After the step: the adaptive rule moves T from the estimator's diagnostics (firstLogA and the
+ * acceptance rate); the other policies keep their state. 'shared' and 'centred' move one number by
+ * the batch mean of the per-point gradient estimates g_T.
+ */
+export function thresholdAfterStep(
+  policy: ThresholdPolicy, state: ThresholdState, diagnostics: { firstLogA?: Tensor; acceptanceRate?: Tensor },
+): ThresholdState {
+  const op = 'thresholdAfterStep';
+  if (policy.kind !== 'adaptive') return state;
+  const { firstLogA, acceptanceRate } = diagnostics;
+  if (firstLogA === undefined) {
+    fail(op, 'the adaptive threshold policy needs diagnostics.firstLogA (rvrs, vrs or semiRvrs without fixedDraws)');
+  }
+  if (state.threshold === undefined) fail(op, 'no threshold yet: call thresholdForStep before the step');
+  let next: ThresholdState;
+  if (policy.minibatch === 'shared' || policy.minibatch === 'centred') {
+    const g = thresholdGradient(firstLogA, policy.target, policy.acceptanceFloor ?? 0);
+    const moved = moveSharedThreshold(meanValue(state.threshold), meanValue64(g), policy, state.adapt);
+    next = { ...state, threshold: moved.threshold, adapt: moved.adapt };
+  } else {
+    const a = adaptThreshold(state.threshold, firstLogA, {
+      target: policy.target, lr: policy.lr, momentum: policy.momentum, acceptanceFloor: policy.acceptanceFloor,
+      state: state.adapt,
+    });
+    next = { ...state, threshold: a.threshold, adapt: a.state };
+  }
+  const r = policy.restart;
+  if (r !== undefined && acceptanceRate !== undefined) {
+    const acceptance = meanValue(acceptanceRate);
+    if (acceptance > r.above || acceptance < r.below) next = { ...next, restartPending: true, adapt: undefined };
+  }
+  return next;
 }

@@ -1,5 +1,5 @@
 /**
- * The contract every estimator in `src/vi` follows (spec §0.2 and issue 5).
+ * The contract every estimator in `src/vi` follows (docs/estimator-math.md §0.2 and issue 5).
  *
  * A *model* is a log-joint function `logJoint(theta, z, x)`: given model parameters θ (a pytree),
  * latents z of shape [S, ...batch, ...event] (S samples on the leading axis) and data x, it returns
@@ -34,28 +34,71 @@ export interface Problem<Theta = any, Phi = any, X = any> {
   datasetSize?: number;
 }
 
-export interface Diagnostics {
+/** What every estimator reports. */
+export interface BaseDiagnostics {
   /** Samples (or accepted samples) per data point used by the estimate. */
   samples: number;
   /** Effective sample size 1/Σ W² of the importance weights, per data point. */
   ess?: Tensor;
-  /** Rejection estimators: mean acceptance probability over all proposals, per data point (Ẑ_R). */
-  acceptanceRate?: Tensor;
-  /** Rejection estimators: total proposals drawn (all data points, all chains). */
-  proposals?: number;
-  /** Rejection estimators: the threshold T used, per data point. */
-  threshold?: Tensor;
-  /** Rejection estimators: data points whose chains hit the proposal cap before S acceptances. */
-  exhausted?: number;
-  /** Anything else an estimator wants to report (e.g. an updated moving-average baseline). */
-  [name: string]: unknown;
 }
 
-export interface EstimatorResult {
+/** The ELBO family (elbo, elboStl, elboScoreFunction). */
+export interface ElboDiagnostics extends BaseDiagnostics {
+  ess: Tensor;
+  /** elboScoreFunction: the moving-average baseline to pass to the next call (S = 1). */
+  baseline?: number | Tensor;
+}
+
+/** The importance-weighted family (iwae, iwaeDreg, vrIwae, vimco, vimcoStar, vrIwaeScore, iwScoreFunction). */
+export interface ImportanceDiagnostics extends BaseDiagnostics {
+  ess: Tensor;
+  /** Score-function members: the VR-IWAE α, the control variate and its β, the learning signal [N, ...batch]. */
+  alpha?: number;
+  controlVariate?: string;
+  beta?: number;
+  learningSignal?: Tensor;
+}
+
+/** The rejection family (vrs, rvrs, semiRvrs). */
+export interface RejectionDiagnostics extends BaseDiagnostics {
+  ess: Tensor;
+  /** Mean acceptance probability over all proposals, per data point (Ẑ_R). */
+  acceptanceRate: Tensor;
+  /** log Ẑ_R per data point. */
+  logZ: Tensor;
+  /** Total proposals drawn (all data points, all chains). */
+  proposals: number;
+  /** The threshold T used, per data point. */
+  threshold: Tensor;
+  /** Data points whose chains hit the proposal cap before S acceptances. */
+  exhausted: number;
+  /** Data points left out of the loss (fewer than 2 accepted samples). */
+  masked: number;
+  /** Proposals per data point and sampler rounds (not with fixedDraws). */
+  proposalsPerPoint?: Tensor;
+  rounds?: number;
+  /** log a of the round-0 proposal of each chain, [S, ...batch]: i.i.d. from q, for adaptThreshold. */
+  firstLogA?: Tensor;
+  /** With fixedDraws: proposals from q used to estimate Ẑ_R. */
+  normalizerSamples?: number;
+  /** rvrs: which θ-gradient was computed. */
+  thetaGradient?: 'exact' | 'fast';
+  /** semiRvrs: draws of the global latent. */
+  globalSamples?: number;
+}
+
+/**
+ * Any estimator's diagnostics: the fields of every family, each optional. Code that works for every
+ * estimator (the training driver, the CLI) reads these; an estimator's own result type is precise.
+ */
+export type Diagnostics = BaseDiagnostics & Partial<ElboDiagnostics> & Partial<ImportanceDiagnostics>
+  & Partial<RejectionDiagnostics>;
+
+export interface EstimatorResult<D extends Diagnostics = Diagnostics> {
   loss: Tensor;
   bound: number;
   perDataPoint: Tensor;
-  diagnostics: Diagnostics;
+  diagnostics: D;
 }
 
 /** Static facts about an estimator, used by the verification tools in `src/vi/check.ts`. */
@@ -87,10 +130,10 @@ export interface CommonOptions {
   maxDrawElements?: number;
 }
 
-export type Estimator<O extends CommonOptions = CommonOptions> = ((
+export type Estimator<O extends CommonOptions = CommonOptions, D extends Diagnostics = Diagnostics> = ((
   key: import('../random/key.js').PRNGKey,
   theta: any,
   phi: any,
   x: any,
   options: O & { problem: Problem },
-) => EstimatorResult) & { info: EstimatorInfo };
+) => EstimatorResult<D>) & { info: EstimatorInfo };

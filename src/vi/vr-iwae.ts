@@ -1,5 +1,5 @@
 /**
- * VR-IWAE bound estimators (spec §2.5, Daudel–Benton–Shi–Doucet 2023), α ∈ [0, 1):
+ * VR-IWAE bound estimators (docs/estimator-math.md §2.5, Daudel–Benton–Shi–Doucet 2023), α ∈ [0, 1):
  *
  *   L_N^{(α)} = (1/(1−α)) E[ LME((1−α) lw_1..N) ],   W_i^{(α)} = softmax((1−α) lw)_i
  *   value L̂_α = (1/(1−α)) LME((1−α) lw)   (per data point)
@@ -22,7 +22,7 @@ import type { PRNGKey } from '../random/key.js';
 import { withInfo } from './common.js';
 import { vrIwaeScore } from './iw-score.js';
 import { iwFamily, type IwaeOptions } from './iwae.js';
-import type { EstimatorResult } from './types.js';
+import type { EstimatorResult, ImportanceDiagnostics } from './types.js';
 
 export interface VrIwaeOptions extends IwaeOptions {
   /** α ∈ [0, 1): 0 is IWAE; larger α moves the bound towards the ELBO. */
@@ -32,7 +32,7 @@ export interface VrIwaeOptions extends IwaeOptions {
 }
 
 export const vrIwae = withInfo(
-  function vrIwae(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrIwaeOptions): EstimatorResult {
+  function vrIwae(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrIwaeOptions): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vrIwae';
     if (options === null || typeof options !== 'object') fail(op, 'options must be an object with at least { problem, samples, alpha }');
     const { alpha } = options;

@@ -1,21 +1,21 @@
 /**
- * Variational rejection sampling (VRS, Grover et al. 2018; spec §5) with the score-function
- * covariance estimator of the R-ELBO, using the CORRECTED Theorem 2 (§5.3).
+ * Variational rejection sampling (VRS, Grover et al. 2018; docs/estimator-math.md §5) with the score-function
+ * covariance estimator of the R-ELBO, using the CORRECTED Theorem 2 (docs/estimator-math.md §5.3).
  *
  *   a_ε(z) = ε + (1 − ε) σ(lw(z) + T),  r ∝ q a_ε,  Z_R = E_q[a_ε],  A = lw − log a_ε
  *   R-ELBO = E_r[A] + log Z_R = log p(x) − KL(r ‖ p(·|x))
  *   ∇_φ R-ELBO = Cov_r(A, ∇_φ log γ_r)           ∇_φ log γ_r = ρ s_φ  (ρ = a for ε = 0)
  *   ∇_θ R-ELBO = E_r[∇_θ ℓp] + Cov_r(A, ∇_θ log γ_r)   ∇_θ log γ_r = k ∇_θ ℓp  (k = 1 − a for ε = 0)
  * with log γ_r = ℓq + log a_ε. (The published statement swaps the two labels, writes A with −[l]₊
- * and puts a − sign on the θ covariance; all three are wrong, see §5.3.)
+ * and puts a − sign on the θ covariance; all three are wrong, see docs/estimator-math.md §5.3.)
  *
- * Surrogate (§5.5), z_s the S ≥ 2 accepted samples of the rejection sampler (constants):
+ * Surrogate (docs/estimator-math.md §5.4), z_s the S ≥ 2 accepted samples of the rejection sampler (constants):
  *   la_s  = log a_ε(ℓp_θ(z_s) − ℓq_φ(z_s))       (live θ, φ; T constant)
  *   A_s   = sg(ℓp − ℓq − la_s),  Ā = mean_s A_s
  *   S_VRS = (1/S) Σ_s ℓp_θ(z_s) + (1/(S−1)) Σ_s (A_s − Ā) · [ℓq_φ(z_s) + la_s]
  *   value = Ā + log Ẑ_R
  * T is never differentiated. With T = +Infinity, la ≡ 0, A = lw and S_VRS is exactly the
- * score-function ELBO surrogate with the leave-one-out baseline (§1.4).
+ * score-function ELBO surrogate with the leave-one-out baseline (docs/estimator-math.md §1.4).
  *
  * Ẑ_R: the mean of a_ε over every proposal counted by the sampler (log Ẑ_R is biased low, so the
  * value stays a conservative estimate). With `fixedDraws` (accepted samples given, e.g. by
@@ -24,8 +24,8 @@
  *
  * Exhausted data points (fewer than S acceptances within `maxProposals`): with n ≥ 2 accepted
  * samples the estimator uses those n (unbiased given n); with n < 2 the data point is masked out of
- * the loss and the loss is renormalized by B / (number of unmasked points) (§6.7; biased, reported
- * in diagnostics.exhausted / diagnostics.masked).
+ * the loss and the loss is renormalized by B / (number of unmasked points) (docs/estimator-math.md §6.7; biased,
+ * reported in diagnostics.exhausted / diagnostics.masked).
  *
  * Diagnostics: samples, acceptanceRate (Ẑ_R per data point), logZ, proposals (total) and
  * proposalsPerPoint, rounds, threshold (per data point), exhausted, masked, firstLogA ([S, ...batch],
@@ -45,7 +45,7 @@ import {
   checkFloor, covarianceCoefficients, finishMasked, logAcceptance, logAcceptance64, runRejectionSampler,
   thresholdPerPoint,
 } from './rejection-sampler.js';
-import type { CommonOptions, Diagnostics, EstimatorResult, Problem } from './types.js';
+import type { CommonOptions, EstimatorResult, Problem, RejectionDiagnostics } from './types.js';
 
 export interface VrsOptions extends CommonOptions {
   problem: Problem;
@@ -70,7 +70,9 @@ export interface AcceptedDraws {
   mask: Tensor;
   maskData: Float32Array;
   logZ: Float64Array;
-  diagnostics: Partial<Diagnostics>;
+  /** What the sampler reports (everything of RejectionDiagnostics that does not need the estimate). */
+  diagnostics: Pick<RejectionDiagnostics, 'proposals' | 'exhausted' | 'threshold'>
+    & Partial<Pick<RejectionDiagnostics, 'proposalsPerPoint' | 'rounds' | 'firstLogA' | 'normalizerSamples'>>;
 }
 
 /** log Ẑ_R per data point from n independent proposals from q (float64). */
@@ -152,7 +154,9 @@ export function acceptedDraws(
 }
 
 export const vrs = withInfo(
-  function vrs(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrsOptions): EstimatorResult {
+  function vrs(
+    key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrsOptions,
+  ): EstimatorResult<RejectionDiagnostics> {
     const op = 'vrs';
     const { problem, samples: S } = options;
     checkSampleCount(op, S, 2);
@@ -168,7 +172,7 @@ export const vrs = withInfo(
       maxDrawElements: options.maxDrawElements,
     });
     const z = got.draws;
-    const T = typeof options.threshold === 'number' ? options.threshold : (got.diagnostics.threshold as Tensor);
+    const T = typeof options.threshold === 'number' ? options.threshold : got.diagnostics.threshold;
     const Tv = thresholdPerPoint(op, options.threshold, batchShape).values;
 
     const lp = logJointOf(op, problem, theta, z, x, q); // [S, ...batch], live θ
@@ -200,7 +204,7 @@ export const vrs = withInfo(
         logZ,
         masked: B - c.usedCount,
         ess: Tensor.fromData(c.ess, batchShape),
-      } as Diagnostics,
+      },
     };
   },
   { name: 'vrs', drawsFrom: 'r', reparameterized: false, minSamples: 2 },
