@@ -182,7 +182,8 @@ class Task implements ProgressTask {
   private plainLine(now: number): string {
     const pct = this.total > 0 ? ` (${Math.floor((100 * this.done) / this.total)}%)` : '';
     const info = formatInfo(this.info);
-    return `${this.label}: ${this.done}/${this.total || '?'}${pct}  ${formatRate(this.rate(now))}  ${this.eta(now)}${info ? `  ${info}` : ''}`;
+    return `${this.label}: ${this.done}/${this.total || '?'}${pct}  ${formatRate(this.rate(now))}  ` +
+      `${this.eta(now)}${info ? `  ${info}` : ''}`;
   }
 
   /** @internal Redraw the TTY bar. */

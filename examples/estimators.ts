@@ -3,7 +3,7 @@
 import {
   Categorical, Normal, exp, grad, key, random, tensor, valueAndGrad, type Tensor,
   elbo, elboStl, elboScoreFunction, iwae, iwaeDreg, vrIwae, vimco, vimcoStar, vrIwaeScore,
-  vrs, rvrs, semiRvrs, quantileThreshold, initialThreshold, adaptThreshold,
+  vrs, rvrs, semiRvrs, quantileThreshold, initialThreshold,
 } from '../src/index.js';
 
 // A continuous model: z ~ N(0, 1), x | z ~ N(z, 1), x = 1; q = N(loc, e^logScale). log p(x) = -1.5155.
@@ -24,7 +24,7 @@ const v1 = vrIwae(k, {}, phi, x, { problem: gaussian, samples: 16, alpha: 0.5, g
 const gPhi = grad((p: typeof phi) => iwaeDreg(k, {}, p, x, { problem: gaussian, samples: 16 }).loss)(phi); // { loc, logScale }
 console.log(e1.bound, e2.bound, i1.bound, i2.bound, v1.bound, gPhi.loc.item());
 
-// A discrete model (spec §9.4): z ∈ {0,1,2,3}, log p(x, z) = θ_z, q = Categorical(softmax(φ)).
+// A discrete model (docs/estimator-math.md §9.4): z ∈ {0,1,2,3}, log p(x, z) = θ_z, q = Categorical(softmax(φ)).
 const categorical = {
   logJoint: (theta: Tensor, z: Tensor) => theta.take(z, 0),
   guide: (logits: Tensor) => new Categorical({ logits }),
@@ -42,16 +42,15 @@ console.log(s1.bound, s2.bound, s3.bound, s4.bound);
 // VRS: rejection sampling from r ∝ q·σ(lw + T), score-function covariance gradient (any guide).
 const T = quantileThreshold(key(1), theta, logits, null, { problem: categorical, gamma: 0.9, samples: 100 });
 const r1 = vrs(k, theta, logits, null, { problem: categorical, samples: 5, threshold: T });
-console.log(r1.bound, r1.diagnostics.acceptanceRate!.item(), r1.diagnostics.proposals);
+console.log(r1.bound, r1.diagnostics.acceptanceRate.item(), r1.diagnostics.proposals);
 
-// RVRS: the reparameterized version, with the threshold adapted toward 33% acceptance.
-let T2: number | Tensor = initialThreshold(key(2), {}, phi, x, { problem: gaussian, samples: 200 }); // -ELBO
-const [[, diag], gRvrs] = valueAndGrad((p: typeof phi) => {
+// RVRS: the reparameterized version, here at T = −ELBO (`train` adapts T toward a target acceptance).
+const T2 = initialThreshold(key(2), {}, phi, x, { problem: gaussian, samples: 200 });
+const [r2, gRvrs] = valueAndGrad((p: typeof phi) => {
   const out = rvrs(k, {}, p, x, { problem: gaussian, samples: 4, threshold: T2, acceptanceFloor: 1e-4 });
-  return [out.loss, out.diagnostics];
+  return [out.loss, out];
 }, 0, { hasAux: true })(phi);
-T2 = adaptThreshold(T2, diag.firstLogA, { target: 0.33 }).threshold;
-console.log(gRvrs.loc.item(), String(T2));
+console.log(gRvrs.loc.item(), r2[1].diagnostics.acceptanceRate.item(), T2.item());
 
 // Semi-RVRS: a global latent β with an ordinary guide, local latents z_n by RVRS given β.
 const xs = tensor([0.5, 1.5, -0.3]);

@@ -1,12 +1,12 @@
 /**
- * The 1-D conjugate Gaussian of spec §9.1 (a global latent; every quantity has a closed form):
+ * The 1-D conjugate Gaussian of docs/estimator-math.md §9.1 (a global latent; every quantity has a closed form):
  *
  *   z ~ N(μ0, σ0²),   x | z ~ N(z, σx²),   x = 1,   μ0 = 0, σ0 = σx = 1 by default,
  *   log p(x) = log N(x; μ0, σ0² + σx²) = −½ log(4π) − ¼ = −1.5155121,
  *   posterior N(μp, σp²) = N(0.5, 0.5).
  *
  * Guide: q(z) = N(m, s²) with φ = { m, logS } (s = e^logS), initialized at the prior (m = 0, s = 1).
- * θ = {} by default (prior mean fixed at 0, so the §9.1 reference values hold); with
+ * θ = {} by default (prior mean fixed at 0, so the docs/estimator-math.md §9.1 reference values hold); with
  * `{ learnPriorMean: true }` θ = { mu0 } is a model parameter (its maximum-likelihood value is
  * μ0 = x). The guide's batch shape is [], so `batch` returns the single observation x every step.
  *
@@ -50,7 +50,7 @@ export const conjugateGaussianProblem: Problem<ConjugateGaussianTheta | undefine
   guide: (phi) => new Normal(phi.m, phi.logS.exp()),
 };
 
-/** The exact posterior N(μp, σp²) and log p(x) for prior mean mu0 (float64, §9.1). */
+/** The exact posterior N(μp, σp²) and log p(x) for prior mean mu0 (float64, docs/estimator-math.md §9.1). */
 export function conjugateGaussianExact(mu0: number = CONJUGATE_GAUSSIAN.mu0, x: number = CONJUGATE_GAUSSIAN.x) {
   const s0 = CONJUGATE_GAUSSIAN.sigma0 ** 2;
   const sx = CONJUGATE_GAUSSIAN.sigmaX ** 2;
@@ -61,7 +61,7 @@ export function conjugateGaussianExact(mu0: number = CONJUGATE_GAUSSIAN.mu0, x: 
   return { posteriorMean: mp, posteriorVariance: vp, logEvidence };
 }
 
-/** Exact ELBO of q = N(m, s²) (float64, §9.1): log p(x) − KL(q ‖ posterior). */
+/** Exact ELBO of q = N(m, s²) (float64, docs/estimator-math.md §9.1): log p(x) − KL(q ‖ posterior). */
 export function conjugateGaussianElbo(m: number, s: number, mu0: number = CONJUGATE_GAUSSIAN.mu0, x: number = CONJUGATE_GAUSSIAN.x): { elbo: number; kl: number; logEvidence: number } {
   const ex = conjugateGaussianExact(mu0, x);
   const v = s * s;
@@ -102,7 +102,7 @@ export function makeConjugateGaussian(options: { learnPriorMean?: boolean } = {}
 
 export const conjugateGaussianModel: ModelSpec = {
   name: 'gaussian',
-  description: '1-D conjugate Gaussian (§9.1): z ~ N(0,1), x|z ~ N(z,1), x = 1; q = N(m, s²); exact posterior N(0.5, 0.5)',
+  description: '1-D conjugate Gaussian: z ~ N(0,1), x|z ~ N(z,1), x = 1; q = N(m, s²); exact posterior N(0.5, 0.5)',
   latent: 'continuous',
   build: async (_options: ModelOptions) => makeConjugateGaussian(),
 };

@@ -1,5 +1,5 @@
 /**
- * The D-dimensional Gaussian toy of spec §9.2 (Rainforth et al. 2018; used by the OVIS code for
+ * The D-dimensional Gaussian toy of docs/estimator-math.md §9.2 (Rainforth et al. 2018; used by the OVIS code for
  * its SNR study), with local latents:
  *
  *   z_n ~ N(μ, I_D),   x_n | z_n ~ N(z_n, I_D),   D = 20,   n = 1..1024,
@@ -155,7 +155,9 @@ export function makeGaussianToy(options: { seed: number; batchSize?: number }): 
 
 export const gaussianToyModel: ModelSpec = {
   name: 'gaussian-toy',
-  description: 'D = 20 Gaussian toy (§9.2): z ~ N(μ, I), x|z ~ N(z, I), 1024 points; encoder N(Ax + b, (2/3)² I); local latents, minibatches',
+  description:
+    'D = 20 Gaussian toy of Rainforth et al. 2018: z ~ N(μ, I), x|z ~ N(z, I), 1024 points; ' +
+    'encoder N(Ax + b, (2/3)² I); local latents, minibatches',
   latent: 'continuous',
   build: async (options: ModelOptions) => makeGaussianToy({ seed: options.seed, batchSize: options.batchSize }),
 };

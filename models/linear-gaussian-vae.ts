@@ -1,6 +1,6 @@
 /**
  * A linear-Gaussian VAE (probabilistic PCA) for testing conditional samplers: every conditional it
- * defines is Gaussian and known in closed form (spec §9.3 of the project's estimator notes):
+ * defines is Gaussian and known in closed form (docs/estimator-math.md §9.3):
  *
  *   p(z)      = N(0, I_d)
  *   p(x | z)  = N(W z + b, Ψ),  Ψ = diag(noiseStd²)                              W [D, d], b [D]

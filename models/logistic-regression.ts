@@ -1,6 +1,6 @@
 /**
- * Bayesian logistic regression on real data (issue 6, experiment 3; spec §6.10 with the iris data
- * instead of the RVRS paper's UCI bank-marketing rows):
+ * Bayesian logistic regression on real data (issue 6, experiment 3: the logistic-regression
+ * experiment of Jankowiak & Phan 2023, with the iris data instead of the RVRS paper's UCI bank-marketing rows):
  *
  *   coef ~ N(0, I_D),   y_n | coef ~ Bernoulli(logits = x_n · coef),  n = 1..N,
  *

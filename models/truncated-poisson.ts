@@ -1,5 +1,5 @@
 /**
- * The VRS diagnostic target of spec §5.7 (Grover et al. 2018, §5.1): a truncated Poisson.
+ * The VRS diagnostic target of docs/estimator-math.md §5.6 (Grover et al. 2018, §5.1): a truncated Poisson.
  *
  *   P(z) ∝ Poisson(z; λ* = 10) for z ≥ c = 5,  ε (log ε = −100) for z < 5   (unnormalized),
  *   Q_φ(z) = Poisson(z; e^φ),  φ a free scalar,  optimum φ* = log 10.
@@ -12,7 +12,7 @@
  * rate ≈ 12.98 instead.
  *
  * `truncatedPoissonExact` gives the exact R-ELBO, dR/dφ, Z_R and ELBO by enumeration of z < 400
- * (float64, `exactRElboFromLogDensities`), reproducing the §5.7 table.
+ * (float64, `exactRElboFromLogDensities`), reproducing the docs/estimator-math.md §5.6 table.
  */
 import { Poisson } from '../src/dist/poisson.js';
 import { ge, where } from '../src/tensor/ops/index.js';
@@ -29,11 +29,11 @@ export const TRUNCATED_POISSON = {
   logEps: -100,
   /** Enumeration range z < support for the exact values. */
   support: 400,
-  /** The threshold of the §5.7 experiment. */
+  /** The threshold of the docs/estimator-math.md §5.6 experiment. */
   threshold: 50,
-  /** log Σ_z P(z) (§5.7). */
+  /** log Σ_z P(z) (docs/estimator-math.md §5.6). */
   logMass: -0.029689,
-  /** The plain-ELBO optimum rate (§5.7). */
+  /** The plain-ELBO optimum rate (docs/estimator-math.md §5.6). */
   elboOptimumRate: 12.98,
 } as const;
 
@@ -120,7 +120,9 @@ export function makeTruncatedPoisson(initialRate = 3): FitModel<undefined> {
 
 export const truncatedPoissonModel: ModelSpec = {
   name: 'truncated-poisson',
-  description: 'VRS diagnostic (§5.7): Poisson(10) truncated below 5, q = Poisson(e^φ), φ* = log 10 (discrete; use VRS with T = 50)',
+  description:
+    'VRS diagnostic of Grover et al. 2018: Poisson(10) truncated below 5, q = Poisson(e^φ), φ* = log 10 ' +
+    '(discrete; use VRS with T = 50)',
   latent: 'discrete',
   build: async (_options: ModelOptions) => makeTruncatedPoisson(),
 };

@@ -88,7 +88,8 @@ describe('checkGrads passes on composite functions', () => {
 describe('checkGrads fails on wrong derivatives', () => {
   const x = tensor([0.3, -1.2, 2.0, 0.7, -2.5]);
 
-  it('a customVjp for sin whose rule returns g·sin(x) fails in reverse mode, naming mode, order, error, values and shapes', () => {
+  it('a customVjp for sin whose rule returns g·sin(x) fails in reverse mode, naming mode, order, error, values and ' +
+    'shapes', () => {
     const badSin = customVjp((t: Tensor) => sin(t), (g, [t]) => [g.mul(sin(t))]);
     const msg = failure(() => checkGrads((t: Tensor) => badSin(t), [x]));
     expect(msg).toMatch(/^checkGrads: rev check failed at order 1 on f: relative error [\d.e+-]+ exceeds rtol 0\.01/);

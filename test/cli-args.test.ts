@@ -99,7 +99,8 @@ describe('sieve usage errors: one line, valid choices, exit code 2', () => {
     [['fit', '--model', 'normal-normal', '--steps', '-5'], "sieve: --steps must be an integer in [1, 10000000], got '-5'"],
     [['fit', '--model', 'normal-normal', '--lr', '0'], "sieve: --lr must be a number in (0, 10], got '0'"],
     [['fit', '--model', 'normal-normal', '--lr', 'fast'], "sieve: --lr must be a number in (0, 10], got 'fast'"],
-    [['fit', '--model', 'bits', '--estimator', 'iwae'], "sieve: estimator 'iwae' needs continuous latents (pathwise gradients), but model 'bits' has discrete latents (valid for it: elbo-sf, vimco, vimco-star, vrs)"],
+    [['fit', '--model', 'bits', '--estimator', 'iwae'], "sieve: estimator 'iwae' needs continuous latents (pathwise " +
+      "gradients), but model 'bits' has discrete latents (valid for it: elbo-sf, vimco, vimco-star, vrs)"],
     [['fit', '--model', 'bits', '--estimator', 'rvrs'], /^sieve: estimator 'rvrs' needs continuous latents/],
     [['fit', '--model', 'normal-normal', '--alpha', '0.5'], "sieve: --alpha does not apply to estimator 'elbo' (it applies to: vr-iwae, vimco-star)"],
     [['fit', '--model', 'normal-normal', '--estimator', 'vrs', '--target-accept', '0.3'], "sieve: --target-accept does not apply to estimator 'vrs' (it applies to: rvrs)"],

@@ -61,7 +61,8 @@ export function expectWithinSE(label: string, estimate: number, se: number, trut
   const err = Math.abs(estimate - truth);
   const tol = K_SE * se + slack;
   if (!(err <= tol)) {
-    expect.fail(`${label}: estimate ${estimate} vs exact ${truth}: error ${err} exceeds ${K_SE} standard errors (${K_SE} × ${se}) + ${slack}`);
+    expect.fail(`${label}: estimate ${estimate} vs exact ${truth}: error ${err} exceeds ${K_SE} standard errors ` +
+      `(${K_SE} × ${se}) + ${slack}`);
   }
 }
 

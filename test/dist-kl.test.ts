@@ -211,7 +211,8 @@ describe('KL is differentiable in both arguments (gradients vs central finite di
 
 describe('registry', () => {
   it('unknown pairs throw an error that names the pair', () => {
-    expect(() => kl(new Normal(0, 1), new Gamma(1, 1))).toThrow('kl: no closed form registered for KL(Normal || Gamma); register one with registerKL(Normal, Gamma, fn) or estimate it by Monte Carlo');
+    expect(() => kl(new Normal(0, 1), new Gamma(1, 1))).toThrow('kl: no closed form registered for KL(Normal || ' +
+      'Gamma); register one with registerKL(Normal, Gamma, fn) or estimate it by Monte Carlo');
     expect(() => kl(new Poisson(1), new Normal(0, 1))).toThrow('kl: no closed form registered for KL(Poisson || Normal)');
   });
 

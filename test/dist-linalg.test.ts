@@ -146,7 +146,8 @@ describe('triangularSolve', () => {
 
   it('rejects bad shapes', () => {
     expect(() => triangularSolve(tensor([[1, 2, 3]]), tensor([[1]]))).toThrow('triangularSolve: expected a square matrix (or a batch of them) of shape [..., n, n], got [1,3]');
-    expect(() => triangularSolve(tensor([[1, 0], [0, 1]]), tensor([1, 2]))).toThrow('triangularSolve: b must be a matrix (or a batch of them) of shape [..., n, k], got [2]; for a vector use expandDims(b, -1)');
+    expect(() => triangularSolve(tensor([[1, 0], [0, 1]]), tensor([1, 2]))).toThrow('triangularSolve: b must be a ' +
+      'matrix (or a batch of them) of shape [..., n, k], got [2]; for a vector use expandDims(b, -1)');
     expect(() => triangularSolve(tensor([[1, 0], [0, 1]]), tensor([[1], [2], [3]]))).toThrow('triangularSolve: a is 2×2 but b has 3 rows (shapes [2,2] and [3,1])');
   });
 });
@@ -203,7 +204,8 @@ describe('cholesky', () => {
   it('throws a clear error for a matrix that is not positive definite', () => {
     expect(() => cholesky(tensor([[1, 2], [2, 1]]))).toThrow(SieveError);
     expect(() => cholesky(tensor([[1, 2], [2, 1]]))).toThrow('cholesky: matrix is not positive definite: the leading minor of order 2 is not positive (pivot -3)');
-    expect(() => cholesky(tensor([[[1, 0], [0, 1]], [[-1, 0], [0, 1]]]))).toThrow('cholesky: matrix is not positive definite: the leading minor of order 1 is not positive (pivot -1) (batch index [1])');
+    expect(() => cholesky(tensor([[[1, 0], [0, 1]], [[-1, 0], [0, 1]]]))).toThrow('cholesky: matrix is not positive ' +
+      'definite: the leading minor of order 1 is not positive (pivot -1) (batch index [1])');
   });
 });
 

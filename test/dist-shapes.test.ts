@@ -251,7 +251,7 @@ describe('UnnormalizedDensity', () => {
     expectClose('P(10)', lp[3], new Poisson(10).logProb(10).item(), 1e-6);
     expect(lp[4]).toBe(-Infinity);
     expect(lp[5]).toBe(-Infinity);
-    // log Σ_z P(z) = -0.029689 (the spec's reference, z < 400)
+    // log Σ_z P(z) = -0.029689 (docs/estimator-math.md §5.6, z < 400)
     const zs = tensor(Array.from({ length: 400 }, (_, i) => i));
     expectClose('log normalizer', t.logProb(zs).logsumexp().item(), -0.029689, 0, 2e-5);
     expect(t.normalized).toBe(false);
@@ -263,7 +263,8 @@ describe('UnnormalizedDensity', () => {
     const gd = grad((r: Tensor) => truncated(r).detach().logProb(tensor(12)))(tensor(10)) as Tensor;
     expect(gd.item()).toBe(0);
     const t = truncated(tensor(10));
-    expect(() => t.sample(key(1))).toThrow('TruncatedPoisson.sample: TruncatedPoisson is an unnormalized density: it cannot be sampled; use it as the target p of an estimator (or sample it by MCMC or rejection)');
+    expect(() => t.sample(key(1))).toThrow('TruncatedPoisson.sample: TruncatedPoisson is an unnormalized density: it ' +
+      'cannot be sampled; use it as the target p of an estimator (or sample it by MCMC or rejection)');
     expect(() => t.rsample(key(1))).toThrow('TruncatedPoisson.rsample: TruncatedPoisson is an unnormalized density');
     expect(() => t.entropy()).toThrow('TruncatedPoisson.entropy: not available in closed form');
     expect(() => t.mean).toThrow('TruncatedPoisson.mean: not available in closed form');
@@ -295,7 +296,8 @@ describe('the documentation example (docs/distributions.md) runs from the packag
       return logJoint.sub(q.logProb(z)).mean();
     };
     const g = g0(elbo)({ mu: t0(0), logSigma: t0(0) }, k0(0)) as { mu: Tensor; logSigma: Tensor };
-    // pathwise: d/dmu = mean over draws of d log p(x, z)/dz = Σ(x - z) - z = 1.1 - 4z (q's density is constant along the path)
+    // pathwise: d/dmu = mean over draws of d log p(x, z)/dz = Σ(x - z) - z = 1.1 - 4z
+    // (q's density is constant along the path)
     const z = new N0(0, 1).rsample(k0(0), [16]);
     expectClose('d ELBO / d mu', g.mu.item(), 1.1 - 4 * z.mean().item(), 1e-5, 1e-5);
     expect(Number.isFinite(g.logSigma.item())).toBe(true);

@@ -58,7 +58,8 @@ const invalidParameters: [string, () => unknown, string][] = [
   ['Categorical probs sum', () => new Categorical({ probs: tensor([[0.5, 0.5], [0.5, 0.4]]) }), 'Categorical: probs must sum to 1 along the last axis, got 0.9 for batch index 1'],
   ['Categorical probs range', () => new Categorical({ probs: tensor([-0.5, 1.5]) }), 'Categorical: probs must be in [0, 1], got -0.5 at index 0'],
   ['Categorical logits +Infinity', () => new Categorical({ logits: tensor([0, Infinity]) }), 'Categorical: logits must not be NaN or +Infinity, got Infinity at index 1'],
-  ['Categorical logits all -Infinity', () => new Categorical({ logits: tensor([[0, 1], [-Infinity, -Infinity]]) }), 'Categorical: logits must not all be -Infinity (no category would have positive probability) for batch index 1'],
+  ['Categorical logits all -Infinity', () => new Categorical({ logits: tensor([[0, 1], [-Infinity, -Infinity]]) }),
+    'Categorical: logits must not all be -Infinity (no category would have positive probability) for batch index 1'],
   ['Categorical shape', () => new Categorical({ logits: 3 }), 'Categorical: logits must have shape [..., K] with K >= 1 categories, got []'],
   ['OneHotCategorical probs', () => new OneHotCategorical({ probs: tensor([0.2, 0.2]) }), 'OneHotCategorical: probs must sum to 1 along the last axis, got 0.4'],
   ['MVN upper triangle', () => new MultivariateNormal(tensor([0, 0]), tensor([[1, 0.5], [0, 1]])), 'MultivariateNormal: scaleTril must be lower-triangular, got 0.5 above the diagonal at index [0,1]'],
@@ -69,7 +70,8 @@ const invalidParameters: [string, () => unknown, string][] = [
   ['MVN not square', () => new MultivariateNormal(tensor([0, 0]), tensor([[1, 0, 0], [0, 1, 0]])), 'MultivariateNormal: scaleTril must have shape [..., d, d], got [2,3]'],
   ['MVN batch', () => new MultivariateNormal(tensor([[0, 0], [0, 0], [0, 0]]), tensor([[[1, 0], [0, 1]], [[1, 0], [0, 1]]])), 'MultivariateNormal: batch shapes of loc [3,2] and scaleTril [2,2,2] cannot be broadcast together'],
   ['MVN covariance symmetric', () => MultivariateNormal.fromCovariance(tensor([0, 0]), tensor([[2, 1], [0.5, 2]])), 'MultivariateNormal: covariance must be symmetric, got 1 at index [0,1] but 0.5 at index [1,0]'],
-  ['MVN covariance PD', () => MultivariateNormal.fromCovariance(tensor([0, 0]), tensor([[1, 2], [2, 1]])), 'MultivariateNormal: covariance is not positive definite: the leading minor of order 2 is not positive (pivot -3)'],
+  ['MVN covariance PD', () => MultivariateNormal.fromCovariance(tensor([0, 0]), tensor([[1, 2], [2, 1]])),
+    'MultivariateNormal: covariance is not positive definite: the leading minor of order 2 is not positive (pivot -3)'],
   ['MVN covariance shape', () => MultivariateNormal.fromCovariance(tensor([0, 0]), tensor([1, 2])), 'MultivariateNormal: covariance must have shape [..., d, d], got [2]'],
 ];
 
@@ -118,7 +120,9 @@ describe('validation can be switched off', () => {
 
 describe('usage errors', () => {
   const noRsample = (name: string) =>
-    `${name}.rsample: ${name} has no reparameterized sampler (its samples are discrete, so there is no pathwise gradient); draw with sample() and use a score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)`;
+    `${name}.rsample: ${name} has no reparameterized sampler (its samples are discrete, so there is no pathwise ` +
+      'gradient); draw with sample() and use a score-function estimator instead (ELBO-SF / REINFORCE with a ' +
+      'baseline, VIMCO, VIMCO-★ or VRS)';
 
   it('rsample on a family without a pathwise sampler says which estimator to use', () => {
     throwsExactly(() => new Bernoulli({ logits: 0 }).rsample(key(1)), noRsample('Bernoulli'));
@@ -127,8 +131,12 @@ describe('usage errors', () => {
     throwsExactly(() => new OneHotCategorical({ logits: tensor([0, 1]) }).rsampleWithNoise(key(1)), noRsample('OneHotCategorical').replace('.rsample:', '.rsampleWithNoise:'));
     throwsExactly(() => new Poisson(2).fromNoise(tensor(1)), noRsample('Poisson').replace('.rsample:', '.fromNoise:'));
     const mix = new MixtureSameFamily(new Categorical({ logits: tensor([0, 1]) }), new Normal(tensor([0, 1]), 1));
-    throwsExactly(() => mix.rsample(key(1)), 'MixtureSameFamily.rsample: MixtureSameFamily has no reparameterized sampler (the component choice is discrete); draw with sample() and use a score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)');
-    throwsExactly(() => new Poisson(tensor([1, 2])).toEvent(1).rsample(key(1)), 'Independent.rsample: Poisson (inside Independent) has no reparameterized sampler; draw with sample() and use a score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)');
+    throwsExactly(() => mix.rsample(key(1)), 'MixtureSameFamily.rsample: MixtureSameFamily has no reparameterized ' +
+      'sampler (the component choice is discrete); draw with sample() and use a score-function estimator instead ' +
+      '(ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)');
+    throwsExactly(() => new Poisson(tensor([1, 2])).toEvent(1).rsample(key(1)), 'Independent.rsample: Poisson ' +
+      '(inside Independent) has no reparameterized sampler; draw with sample() and use a score-function estimator ' +
+      'instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)');
   });
 
   it('sampling arguments', () => {
@@ -159,13 +167,15 @@ describe('usage errors', () => {
     throwsExactly(() => new MixtureSameFamily(new Categorical({ logits: tensor([0]) }), new Normal(0, 1)), 'MixtureSameFamily: components must have at least one batch axis (the components), got batch shape []');
     throwsExactly(
       () => new MixtureSameFamily(new Categorical({ logits: tensor([[0, 1], [0, 1], [0, 1]]) }), new Normal(tensor([[0, 1], [2, 3]]), 1)),
-      "MixtureSameFamily: mixing batch shape [3] does not broadcast with the components' batch shape [2] (without the component axis)",
+      "MixtureSameFamily: mixing batch shape [3] does not broadcast with the components' batch shape [2] (without " +
+        "the component axis)",
     );
   });
 
   it('quantities without a closed form', () => {
     const mix: Distribution = new MixtureSameFamily(new Categorical({ logits: tensor([0, 1]) }), new Normal(tensor([0, 1]), 1));
-    throwsExactly(() => mix.entropy(), 'MixtureSameFamily.entropy: not available in closed form (estimate it by Monte Carlo: -mean(logProb(sample(key, [n]))))');
+    throwsExactly(() => mix.entropy(), 'MixtureSameFamily.entropy: not available in closed form (estimate it by ' +
+      'Monte Carlo: -mean(logProb(sample(key, [n]))))');
     const target = new UnnormalizedDensity((x: Tensor) => x.square().neg(), {});
     throwsExactly(() => target.variance, 'UnnormalizedDensity.variance: not available in closed form');
     throwsExactly(() => new UnnormalizedDensity(3 as never, {}), 'UnnormalizedDensity: logDensity must be a function (x, params) => Tensor, got number');

@@ -90,7 +90,7 @@ describe('VRS diagnostic (tiny)', () => {
       expect(m[`vrsFinalPhiError${side}`]).toBeLessThan(0.1 * m[`vrsStartPhiError${side}`]);
       expect(m[`vrsFinalPhiError${side}`]).toBeLessThan(0.01);
     }
-    // Our enumeration reproduces the §5.7 table to the printed precision.
+    // Our enumeration reproduces the docs/estimator-math.md §5.6 table to the printed precision.
     expect(m.specTableMaxAbsDiff).toBeLessThan(1e-6);
   });
 
@@ -154,7 +154,7 @@ describe('models for sieve fit', () => {
     const model = await conjugateGaussianModel.build({ seed: 0, mode: 'tiny' });
     expect(model.latent).toBe('continuous');
     const before = model.evaluate!(model.theta, model.phi, key(0));
-    expect(before.exactElbo).toBeCloseTo(-1.918939, 5); // q = prior (§9.1)
+    expect(before.exactElbo).toBeCloseTo(-1.918939, 5); // q = prior (docs/estimator-math.md §9.1)
     expect(before.logEvidence).toBeCloseTo(-1.5155121, 6);
     const { losses, params } = fit(model, elbo, {}, 150, 0.05);
     expect(losses.every(Number.isFinite)).toBe(true);
@@ -164,7 +164,8 @@ describe('models for sieve fit', () => {
     expect(r.losses.every(Number.isFinite)).toBe(true);
   });
 
-  it('truncated Poisson: builds; VRS (T = 50) steps run and approach φ* = log 10; exact values match §5.7', async () => {
+  it('truncated Poisson: builds; VRS (T = 50) steps run and approach φ* = log 10; exact values match the reference ' +
+    'table', async () => {
     const model = await truncatedPoissonModel.build({ seed: 0, mode: 'tiny' });
     expect(model.latent).toBe('discrete');
     expect(model.batch(key(0), 0)).toBeUndefined();

@@ -9,8 +9,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SieveError, grad, key, random, tensor, type Tensor } from '../src/index.js';
 import {
-  checkUnbiased, exactExpectation, gradientSnr, iwae, normalQuantile, vimco, vimcoStar, vrIwaeScore, vrs, type Estimator,
+  checkUnbiased, exactExpectation, gradientSnr, iwae, vimco, vimcoStar, vrIwaeScore, vrs, type Estimator,
 } from '../src/vi/index.js';
+import { normalQuantile } from '../src/vi/check.js';
 import { withInfo } from '../src/vi/common.js';
 import {
   bernoulliParams, bernoulliProblem, bernoulliSupport, categoricalParams, categoricalProblem, categoricalSupport, exactVrIwaeBound, tupleIndices,
@@ -53,7 +54,8 @@ describe('exactExpectation', () => {
     expect(maxAbsDiff(arr(ex.grad.theta), arr(truth.theta))).toBeLessThan(TOL);
   });
 
-  it('batched guide: each data point enumerated independently = sum of per-data-point enumerations and of exact bounds', () => {
+  it('batched guide: each data point enumerated independently = sum of per-data-point enumerations and of exact ' +
+    'bounds', () => {
     const phis = [
       [0.0, 0.5, -0.5, 1.0],
       [1.0, -1.0, 0.3, 0.2],
@@ -108,7 +110,8 @@ describe('exactExpectation', () => {
     expect(maxAbsDiff(neg(arr(wrong.grad.phi)), exact.dPhi)).toBeGreaterThan(1e-2);
   });
 
-  it('errors: too many tuples, fixedDraws ignored, reparameterized, no info, bad support, incomplete support, missing threshold', () => {
+  it('errors: too many tuples, fixedDraws ignored, reparameterized, no info, bad support, incomplete support, ' +
+    'missing threshold', () => {
     const bad: [() => unknown, RegExp][] = [
       [() => exactExpectation(vimcoStar, { ...catArgs(9) }), /^exactExpectation: enumeration needs 262,144 estimator evaluations \(4\^9 tuples of draws\), more than maxTuples = 200,000/],
       [() => exactExpectation(vimcoStar, { ...catArgs(3), phi: tensor([[0, 0, 0, 0], [1, 1, 1, 1]]), maxTuples: 100 }), /needs 129 estimator evaluations \(4\^3 tuples of draws for each of 2 data points\), more than maxTuples = 100/],
@@ -231,7 +234,7 @@ describe('gradientSnr', () => {
     // Exact moments of the φ-gradient of VIMCO-★ (N = 3): enumerate the 64 tuples, E[g], E[g²], E[g⁴].
     const N = 3;
     const idx = tupleIndices(4, N);
-    const q = [0.167405, 0.276004, 0.101536, 0.455054]; // softmax(φ) (§9.4), to 6 digits
+    const q = [0.167405, 0.276004, 0.101536, 0.455054]; // softmax(φ) (docs/estimator-math.md §9.4), to 6 digits
     const qExact = arr(cat.phi.softmax(0));
     expect(maxAbsDiff(qExact, q)).toBeLessThan(1e-6);
     const m1 = [0, 0, 0, 0];
@@ -268,7 +271,7 @@ describe('gradientSnr', () => {
     expect(r.snr.theta.shape).toEqual([4]);
   });
 
-  it('VIMCO-★ has a higher φ-SNR than VIMCO on the §9.4 model (N = 4)', () => {
+  it('VIMCO-★ has a higher φ-SNR than VIMCO on the categorical model (N = 4)', () => {
     const args = { draws: 600, key: key(5), theta: cat.theta, phi: cat.phi, x: undefined, options: { problem: categoricalProblem, samples: 4 } };
     const star = arr(gradientSnr(vimcoStar, args).snr.phi);
     const geo = arr(gradientSnr(vimco, args).snr.phi);

@@ -1,5 +1,6 @@
 /**
- * ELBO estimators (spec §1): elbo (pathwise §1.2), elboStl (§1.3), elboScoreFunction (§1.4).
+ * ELBO estimators (docs/estimator-math.md §1): elbo (pathwise docs/estimator-math.md §1.2), elboStl
+ * (docs/estimator-math.md §1.3), elboScoreFunction (docs/estimator-math.md §1.4).
  *
  * Statistical checks use fixed keys, so they are deterministic; each compares a Monte Carlo mean
  * of M independent per-replicate estimates (one backward pass: each replicate has its own copy of
@@ -20,7 +21,8 @@ import {
 import { batchOf, expectAllClose, localParams, localProblem, minibatchAverage, notAllClose } from './helpers/vi-minibatch.js';
 
 const M = 20000; // replicates per Monte Carlo check
-const Q = { m: 0.7, s: 2 / 3, mu0: 0 }; // §9.1 reference proposal N(0.7, (2/3)²), prior mean θ = μ0 = 0
+// The reference proposal N(0.7, (2/3)²) of docs/estimator-math.md §9.1, prior mean θ = μ0 = 0.
+const Q = { m: 0.7, s: 2 / 3, mu0: 0 };
 
 /** Per-replicate estimates of (∂/∂m, ∂/∂log s, ∂/∂μ0) and values, for M replicates. */
 function replicateRun(est: Estimator<any>, k: number, opts: object, m = Q.m, s = Q.s, mu0 = Q.mu0, n = M) {
@@ -115,7 +117,7 @@ describe('per-sample formulas on fixed draws (deterministic, float64 references)
         expect(close(r.m, wantM, scale), `∂m ${r.m} vs ${wantM}`).toBe(true);
         expect(close(r.logS, wantLogS, scale), `∂log s ${r.logS} vs ${wantLogS}`).toBe(true);
         expect(close(r.mu0, mean(ps.map((p) => p.dmu0)), scale), '∂μ0').toBe(true);
-        // The loss's forward value is −value (fused surrogate, §0.2).
+        // The loss's forward value is −value (fused surrogate, docs/estimator-math.md §0.2).
         expect(close(-r.result.loss.item(), lbar, scale)).toBe(true);
       }),
       FC,
@@ -123,7 +125,7 @@ describe('per-sample formulas on fixed draws (deterministic, float64 references)
   });
 });
 
-describe('§9.1 conjugate Gaussian: gradients agree with the closed-form ELBO gradient (5 SE)', () => {
+describe('conjugate Gaussian: gradients agree with the closed-form ELBO gradient (5 SE)', () => {
   const truth = elboExact(Q.m, Q.s, Q.mu0); // ∂m = −0.4, ∂log s = 1/9, ∂μ0 = 0.7
 
   const cases: [string, Estimator<any>, object][] = [
@@ -167,7 +169,7 @@ describe('§9.1 conjugate Gaussian: gradients agree with the closed-form ELBO gr
     expectWithinSe(meanSe(replicateRun(elboScoreFunction, 12, { samples: 1, fixedDraws: draws, baseline: -1.6 }).m), truth.dm, 'fixed baseline on the same draws');
   });
 
-  it('reference ELBO values of §9.1: L_1 = −1.918939 (q = prior), −1.558848 (q = N(0.7, (2/3)²))', () => {
+  it('reference ELBO values: L_1 = −1.918939 (q = prior), −1.558848 (q = N(0.7, (2/3)²))', () => {
     expect(elboExact(0, 1, 0).value).toBeCloseTo(-1.918939, 6);
     expect(elboExact(0.7, 2 / 3, 0).value).toBeCloseTo(-1.558848, 6);
     expect(elboExact(0.5, Math.sqrt(0.5), 0).value).toBeCloseTo(LOG_PX, 12); // q = posterior
@@ -201,7 +203,7 @@ describe('exact posterior q = N(0.5, 0.5): zero STL gradients, bounds equal log 
   });
 });
 
-describe('§9.4 categorical model: score-function ELBO is exactly unbiased (enumeration)', () => {
+describe('categorical model: score-function ELBO is exactly unbiased (enumeration)', () => {
   const THETA = [-1.0, -2.0, -0.5, -3.0];
   const PHI = [0.0, 0.5, -0.5, 1.0];
   const catProblem: Problem<Tensor, Tensor, null> = {
@@ -243,7 +245,7 @@ describe('§9.4 categorical model: score-function ELBO is exactly unbiased (enum
 
   const [exactTheta, exactPhi] = grad(exactElbo, [0, 1])(tensor(THETA), tensor(PHI)).map((g: Tensor) => Array.from(g.dataSync()));
 
-  it('reproduces the §9.4 values: ELBO = −0.890294, ∂L_1/∂φ, ∂L_1/∂θ = q', () => {
+  it('reproduces the reference values: ELBO = −0.890294, ∂L_1/∂φ, ∂L_1/∂θ = q', () => {
     expect(exactElbo(tensor(THETA), tensor(PHI)).item()).toBeCloseTo(-0.890294, 5);
     expectAllClose(exactPhi, [0.280844, 0.049027, 0.271877, -0.601749], 2e-6, '∂/∂φ');
     expectAllClose(exactTheta, [0.167405, 0.276004, 0.101536, 0.455054], 2e-6, '∂/∂θ');

@@ -1,14 +1,15 @@
 /**
- * Importance-weighted estimators (spec §2): iwae (pathwise §2.2), iwaeDreg (§2.4) and vrIwae
- * ('rep' / 'drep', §2.5), plus the identities of §8.1.
+ * Importance-weighted estimators (docs/estimator-math.md §2): iwae (pathwise docs/estimator-math.md §2.2), iwaeDreg
+ * (docs/estimator-math.md §2.4) and vrIwae
+ * ('rep' / 'drep', docs/estimator-math.md §2.5), plus the pathwise identities of docs/estimator-math.md §2.1 and §2.5.
  *
  * Statistical checks use fixed keys (deterministic) and the rule |mean − truth| ≤ 5·SE with
  * SE = sample std / √M over M independent per-replicate estimates (one backward pass; each
  * replicate has its own parameters). At a fresh key one such check fires by chance with
  * probability 2Φ(−5) ≈ 5.7e-7; this file makes ~50 of them (family-wise < 3e-5). Truths come from
  * float64 trapezoidal quadrature of L_2^{(α)} over (ε1, ε2) and central finite differences
- * (helpers/vi-gaussian.ts), checked against the §9.1 reference values. Each statistical block has a
- * negative control (a biased estimator) that the same rule must reject.
+ * (helpers/vi-gaussian.ts), checked against the docs/estimator-math.md §9.1 reference values. Each statistical block
+ * has a negative control (a biased estimator) that the same rule must reject.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +30,7 @@ const Q = { m: 0.7, s: 2 / 3, mu0: 0 };
 const vr = (alpha: number, gradient: 'rep' | 'drep'): Estimator<any> =>
   Object.assign((k: any, th: any, ph: any, x: any, o: any) => vrIwae(k, th, ph, x, { ...o, alpha, gradient }), { info: vrIwae.info });
 
-/** IWAE-STL, Σ_i W_i P lw_i (§2.3): BIASED for N > 1. Used as a negative control only. */
+/** IWAE-STL, Σ_i W_i P lw_i (docs/estimator-math.md §2.3): BIASED for N > 1. Used as a negative control only. */
 const iwaeStl = Object.assign(
   (k: any, th: Theta, ph: Phi, x: number, o: any) => {
     const q = o.problem.guide(ph, x);
@@ -143,7 +144,7 @@ describe('per-sample formulas on fixed draws (deterministic, float64 references)
   });
 });
 
-describe('§8.1 identities on fixed draws', () => {
+describe('IWAE and VR-IWAE identities on fixed draws', () => {
   const same = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
 
   it('IWAE with N = 1 equals the ELBO (value and gradients); LME(lw) ≥ mean(lw)', () => {
@@ -217,10 +218,10 @@ describe('§8.1 identities on fixed draws', () => {
   });
 });
 
-describe('§9.1: IWAE (N = 2) gradients agree with quadrature of L_2 (5 SE)', () => {
+describe('conjugate Gaussian: IWAE (N = 2) gradients agree with quadrature of L_2 (5 SE)', () => {
   const ref = vrIwaeQuadrature(2, 0, Q.m, Q.s, Q.mu0);
 
-  it('quadrature reproduces the §9.1 references L_2 = −1.653474 (prior), −1.539980; N = 1 is the ELBO', () => {
+  it('quadrature reproduces the references L_2 = −1.653474 (prior), −1.539980; N = 1 is the ELBO', () => {
     expect(vrIwaeQuadrature(2, 0, 0, 1, 0).value).toBeCloseTo(-1.653474, 6);
     expect(ref.value).toBeCloseTo(-1.53998, 6);
     const e1 = vrIwaeQuadrature(1, 0, Q.m, Q.s, Q.mu0);
@@ -242,13 +243,13 @@ describe('§9.1: IWAE (N = 2) gradients agree with quadrature of L_2 (5 SE)', ()
     expectWithinSe(pairedDiff(a.logS, d.logS), 0, 'paired iwae − DReG, ∂/∂log s');
     // DReG has a far smaller φ-variance than the pathwise gradient.
     expect(meanSe(d.m).sd).toBeLessThan(meanSe(a.m).sd / 5);
-    // Negative control: IWAE-STL (Σ W P lw) is biased (§2.3) and is rejected.
+    // Negative control: IWAE-STL (Σ W P lw) is biased (docs/estimator-math.md §2.3) and is rejected.
     const stl = replicateRun(iwaeStl, 41, { samples: 2 });
     expectRejected(meanSe(stl.m), ref.dm, 'IWAE-STL ∂/∂m');
     expectRejected(meanSe(stl.logS), ref.dlogS, 'IWAE-STL ∂/∂log s');
   });
 
-  it('reference values L_2 of §9.1 reproduced by the estimator (q = prior and q = N(0.7, (2/3)²))', () => {
+  it('reference values L_2 reproduced by the estimator (q = prior and q = N(0.7, (2/3)²))', () => {
     expectWithinSe(meanSe(replicateRun(iwae, 42, { samples: 2 }, 0, 1, 0).values), -1.653474, 'L_2, q = prior');
     expectWithinSe(meanSe(replicateRun(iwaeDreg, 43, { samples: 2 }).values), -1.53998, 'L_2, q = N(0.7,(2/3)²)');
     expectRejected(meanSe(replicateRun(iwae, 42, { samples: 1 }, 0, 1, 0).values), -1.653474, 'L_1 is not L_2');
@@ -262,7 +263,7 @@ describe('§9.1: IWAE (N = 2) gradients agree with quadrature of L_2 (5 SE)', ()
       const se = Math.hypot(est[i].se, est[i - 1].se);
       expect(d / se, `L_${[1, 2, 5, 10][i]} − L_${[1, 2, 5, 10][i - 1]} = ${d} (SE ${se})`).toBeGreaterThan(5);
     }
-    // §9.1 MC references carry their own SE (≈ 4e-4): combine both.
+    // docs/estimator-math.md §9.1 MC references carry their own SE (≈ 4e-4): combine both.
     for (const [i, want] of [[2, -1.5575], [3, -1.5345]] as const) {
       const se = Math.hypot(est[i].se, 4e-4);
       expect(Math.abs(est[i].mean - want) / se, `L_${[1, 2, 5, 10][i]} = ${est[i].mean}`).toBeLessThanOrEqual(5);
@@ -270,7 +271,7 @@ describe('§9.1: IWAE (N = 2) gradients agree with quadrature of L_2 (5 SE)', ()
   });
 });
 
-describe('§9.1: VR-IWAE rep and drep agree in expectation (N = 2)', () => {
+describe('conjugate Gaussian: VR-IWAE rep and drep agree in expectation (N = 2)', () => {
   for (const alpha of [0.3, 0.7]) {
     it(`α = ${alpha}: both match the quadrature gradient of L_2^(α); paired difference within 5 SE`, () => {
       const ref = vrIwaeQuadrature(2, alpha, Q.m, Q.s, Q.mu0);
@@ -371,7 +372,7 @@ describe('shapes: local latents with an event axis, global latents', () => {
   });
 });
 
-describe('vrLogMeanExp numerics (§10)', () => {
+describe('vrLogMeanExp numerics', () => {
   it('large magnitudes, −∞ entries, α close to 1, gradient = softmax((1−α) lw)', () => {
     expect(vrLogMeanExp(tensor([1e4, -1e4]), 0.5).item()).toBeCloseTo(1e4 + Math.log(0.5) / 0.5, 0);
     expect(vrLogMeanExp(tensor([-1e4, -1e4 - 1]), 0).item()).toBeCloseTo(-1e4 + Math.log((1 + Math.exp(-1)) / 2), 1);

@@ -8,9 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { grad, key, Normal, SieveError, tensor, valueAndGrad, where, type Tensor } from '../src/index.js';
 import {
-  adam, checkLogWeights, elbo, elboScoreFunction, elboStl, iwae, iwaeDreg, iwScoreFunction, rejectionSample, rvrs, sgd,
+  adam, elbo, elboScoreFunction, elboStl, iwae, iwaeDreg, iwScoreFunction, rejectionSample, rvrs, sgd,
   vimco, vimcoStar, vrs, DEFAULT_MAX_DRAW_ELEMENTS, type Estimator, type Optimizer, type Problem,
 } from '../src/vi/index.js';
+import { checkLogWeights } from '../src/vi/logweights.js';
 import { gaussianProblem, replicated, scalarParams } from './helpers/vi-gaussian.js';
 
 /** `f` throws a SieveError for operation `op` whose message matches `re`. */

@@ -1,8 +1,9 @@
 /**
- * RVRS (spec §6, §8 item 13, §9.1) and Semi-RVRS (§6.8).
+ * RVRS (Jankowiak & Phan 2023; docs/estimator-math.md §6, §9.1) and Semi-RVRS
+ * (docs/estimator-math.md §6.8 there).
  *
- * - Quadrature reproduces the §9.1 R-ELBO / Z_R table and the RVRS gradient references (1e-6);
- *   the path form of §6.2 equals the score form and finite differences for ε ∈ {0, 1e-4, 0.1}.
+ * - Quadrature reproduces the docs/estimator-math.md §9.1 R-ELBO / Z_R table and the RVRS gradient references (1e-6);
+ *   the path form of docs/estimator-math.md §6.2 equals the score form and finite differences for ε ∈ {0, 1e-4, 0.1}.
  * - At the exact posterior q = N(0.5, 0.5): R-ELBO = log p(x) for every T, Z_R = σ(log p(x) + T);
  *   the estimators' values equal log p(x) on every draw and RVRS's φ-gradient vanishes per draw.
  * - Monte Carlo (B independent replicates in one call, each with its own φ, so the gradient w.r.t.
@@ -38,7 +39,7 @@ function perReplicate(lossFn: (phi: Phi) => Tensor, phi: Phi): { dm: Float64Arra
   return { dm: Float64Array.from((g.m as Tensor).dataSync(), (v) => -v), dlogs: Float64Array.from((g.logS as Tensor).dataSync(), (v) => -v) };
 }
 
-describe('§9.1 by quadrature', () => {
+describe('conjugate Gaussian by quadrature', () => {
   it('R-ELBO and Z_R table', () => {
     for (const row of GAUSS.rows) {
       const e = gaussExact(row.m, row.s, row.T);
@@ -55,12 +56,12 @@ describe('§9.1 by quadrature', () => {
       expect(Math.abs(e.rElbo - row.rElbo)).toBeLessThanOrEqual(tol);
       expect(Math.abs(e.Z - row.Z)).toBeLessThanOrEqual(tol);
       expectAllClose(e.dPhi!, [row.dm, row.dlogs], tol, 'dR/dφ (score form)');
-      expectAllClose(e.dPhiPath!, [row.dm, row.dlogs], tol, 'dR/dφ (path form §6.2)');
+      expectAllClose(e.dPhiPath!, [row.dm, row.dlogs], tol, 'dR/dφ (path form docs/estimator-math.md §6.2)');
       expect(Math.abs(e.dT - row.dT)).toBeLessThanOrEqual(tol);
     }
   });
 
-  it('§6.2 exact gradient (path form) = score form = finite differences, for ε ∈ {0, 1e-4, 0.1}', () => {
+  it('exact gradient (path form) = score form = finite differences, for ε ∈ {0, 1e-4, 0.1}', () => {
     const h = 1e-4;
     for (const eps of [0, 1e-4, 0.1]) {
       for (const [m, s, T] of [[0.2, 1.5, 0], [1.0, 0.5, 0], [-0.3, 0.8, 1.5], [0.6, 1.1, -2]]) {
@@ -124,7 +125,7 @@ describe('rvrs Monte Carlo (B replicates per call)', () => {
   const S = 4;
 
   for (const [i, row] of GAUSS.gradRows.entries()) {
-    it(`ε = 0, q = N(${row.m}, ${row.s}²), T = ${row.T}: mean gradient reproduces the §9.1 reference within 5 SE`, () => {
+    it(`ε = 0, q = N(${row.m}, ${row.s}²), T = ${row.T}: mean gradient reproduces the reference within 5 SE`, () => {
       const phi = gaussPhi(row.m, row.s, B);
       const g = perReplicate((p) => rvrs(key(100 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T }).loss, phi);
       const dm = meanSe(g.dm);
@@ -149,7 +150,8 @@ describe('rvrs Monte Carlo (B replicates per call)', () => {
   }
 
   for (const [i, row] of [GAUSS.gradRows[0], GAUSS.gradRows[2]].entries()) {
-    it(`ε = 0.1, q = N(${row.m}, ${row.s}²), T = ${row.T}: mean = quadrature-exact gradient; the floor-free reference-code surrogate is biased`, () => {
+    it(`ε = 0.1, q = N(${row.m}, ${row.s}²), T = ${row.T}: mean = quadrature-exact gradient; the floor-free ` +
+      'reference-code surrogate is biased', () => {
       const eps = 0.1;
       const e = gaussExact(row.m, row.s, row.T, eps);
       const phi = gaussPhi(row.m, row.s, B);
@@ -196,7 +198,7 @@ describe('rvrs Monte Carlo (B replicates per call)', () => {
 });
 
 describe('rvrs identities', () => {
-  it('on fixed accepted noise the gradient equals the §6.2/§6.3 per-draw formula in float64 (ε ∈ {0, 0.1, 0.5})', () => {
+  it('on fixed accepted noise the gradient equals the per-draw formula in float64 (ε ∈ {0, 0.1, 0.5})', () => {
     // ĝ_φ = (1/S) Σ ρ_s² P lw_s + (1/(S−1)) Σ (A_s − Ā)(k − k² − k')_s P lw_s,
     // ĝ_θ = (1/S) Σ ∂ℓp_s + (1/(S−1)) Σ (A_s − Ā) k_s ∂ℓp_s, with θ = μ0 (prior mean).
     const noise = [-1.3, 0.2, 0.9, 2.1];
@@ -329,7 +331,7 @@ function semiExactGradient(): { mB: number; lsB: number; w: number; d: number[];
   return out;
 }
 
-describe('semiRvrs (§6.8)', () => {
+describe('semiRvrs', () => {
   it('MC mean of every gradient matches the nested-quadrature exact gradient of the semi objective (5 SE)', () => {
     const exact = semiExactGradient();
     const R = 960;

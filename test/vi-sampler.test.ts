@@ -1,9 +1,9 @@
 /**
- * The rejection sampler (spec §5.6 Algorithm 1, §6.7, §8.2 item 14).
+ * The rejection sampler (Algorithm 1 of Grover et al. 2018; docs/estimator-math.md §5.5, §6.7).
  *
- * - Accepted samples follow r: Pearson χ² against the enumerated r of the §9.4 categorical model
+ * - Accepted samples follow r: Pearson χ² against the enumerated r of the docs/estimator-math.md §9.4 categorical model
  *   (df = 3, critical value at α = 1e-3), Kolmogorov–Smirnov against the quadrature CDF of r for
- *   the §9.1 Gaussian (α = 1e-3), also with the floor ε > 0.
+ *   the docs/estimator-math.md §9.1 Gaussian (α = 1e-3), also with the floor ε > 0.
  * - Acceptance frequency ≈ Z_R and mean proposals per acceptance ≈ 1/Z_R (5 SE); the pooled Ẑ_R.
  * - The proposal cap is reported (exhausted), never hangs; estimators use what they have or mask.
  * - Bookkeeping: log Ẑ_R = LSE(all log a) − log #proposals; first-round log a; T = +∞ short-circuit;
@@ -25,7 +25,7 @@ const phi = tensor(CAT.phi);
 
 describe('accepted samples follow r', () => {
   for (const [T, eps] of [[0, 0], [-2, 0], [-2, 0.05]] as const) {
-    it(`categorical §9.4, T = ${T}, ε = ${eps}: χ² (df 3) below the α = 1e-3 critical value`, () => {
+    it(`categorical, T = ${T}, ε = ${eps}: χ² (df 3) below the α = 1e-3 critical value`, () => {
       const B = 3000;
       const S = 4;
       const res = sampleR(key(31), theta, phi, undefined, { problem: catBatchProblem(B), samples: S, threshold: T, acceptanceFloor: eps });
@@ -41,7 +41,7 @@ describe('accepted samples follow r', () => {
   }
 
   for (const [m, s, T, eps] of [[0, 1, 0, 0], [1, 0.5, -1, 0], [0.2, 1.5, -1, 0.1]] as const) {
-    it(`Gaussian §9.1, q = N(${m}, ${s}²), T = ${T}, ε = ${eps}: KS against the quadrature CDF of r (α = 1e-3)`, () => {
+    it(`Gaussian, q = N(${m}, ${s}²), T = ${T}, ε = ${eps}: KS against the quadrature CDF of r (α = 1e-3)`, () => {
       const B = 2000;
       const S = 2;
       const phiG = gaussPhi(m, s, B);
@@ -70,7 +70,8 @@ describe('accepted samples follow r', () => {
 
 describe('acceptance rate and proposal counts', () => {
   for (const [m, s, T, eps] of [[0, 1, 0, 0], [0.7, 2 / 3, -2, 0], [0, 1, -3, 0.05]] as const) {
-    it(`q = N(${m}, ${s}²), T = ${T}, ε = ${eps}: acceptance frequency ≈ Z_R, proposals per acceptance ≈ 1/Z_R, pooled Ẑ_R ≈ Z_R (5 SE)`, () => {
+    it(`q = N(${m}, ${s}²), T = ${T}, ε = ${eps}: acceptance frequency ≈ Z_R, proposals per acceptance ≈ 1/Z_R, ` +
+      'pooled Ẑ_R ≈ Z_R (5 SE)', () => {
       const B = 2000;
       const S = 3;
       const e = gaussExact(m, s, T, eps, 0, 20001);
@@ -100,7 +101,8 @@ describe('acceptance rate and proposal counts', () => {
     });
   }
 
-  it('log Ẑ_R = LSE(all log a) − log #proposals; every counted log a recorded; first-round log a = log a of the round-0 proposals', () => {
+  it('log Ẑ_R = LSE(all log a) − log #proposals; every counted log a recorded; first-round log a = log a of the ' +
+    'round-0 proposals', () => {
     const B = 7;
     const S = 3;
     const k = key(61);
@@ -150,7 +152,8 @@ describe('cap, exhaustion and masking', () => {
     }
   });
 
-  it('partial exhaustion: points with ≥ 2 accepted samples are used with what they have, the rest masked and the loss renormalized', () => {
+  it('partial exhaustion: points with ≥ 2 accepted samples are used with what they have, the rest masked and the ' +
+    'loss renormalized', () => {
     // Data point 0 has T = +∞ (accepts everything), point 1 has T = −60 (accepts nothing).
     const B = 2;
     const S = 3;

@@ -1,17 +1,18 @@
 /**
- * SNR scaling of the score-function IWAE estimators (spec §4.6, §8.3 item 18). Slow (about a
+ * SNR scaling of the score-function IWAE estimators (docs/estimator-math.md §4.6). Slow (about a
  * minute): part of `npm test` and CI; `npm run test:fast` leaves the *.slow.test.ts files out.
  *
  * Model: z ~ N(0, 1), x | z ~ N(z, 1), x = 1; q = N(m, (2/3)²) at m = 0.7; gradient w.r.t. m from
  * `q.sample` (score function). M = 5·10⁴ independent replicates per N, obtained in chunks from one
  * estimator call each: φ = { m } has shape [chunk], so the guide has batch shape [chunk] and each
  * replicate has its own copy of m (one backward pass gives every per-replicate gradient).
- * SNR = |E ĝ| / std(ĝ). Its numerator is taken from the spec's float64 expected gradient ∂L_N/∂m
- * (shared by all unbiased estimators; each estimator's Monte Carlo mean is checked against it within
- * 5 SE): for VIMCO the sample mean has a relative SE of 1/(√M · SNR) ≈ 25% at N = 300, which alone
- * moves the fitted slope by ~0.1, while the std is estimated to a few %. The sample-mean SNR is
- * printed too. Fitted slope of log SNR on log N over N ∈ {10, 30, 100, 300}: [0.3, 0.65] for VIMCO-★
- * (√N growth; spec measured 0.46), [−0.75, −0.4] for VIMCO (geometric) (collapse; spec ≈ −0.58).
+ * SNR = |E ĝ| / std(ĝ). Its numerator is taken from the float64 expected gradient ∂L_N/∂m of
+ * docs/estimator-math.md §4.6 (shared by all unbiased estimators; each estimator's Monte Carlo mean is checked
+ * against it within 5 SE):
+ * for VIMCO the sample mean has a relative SE of 1/(√M · SNR) ≈ 25% at N = 300, which alone moves the fitted slope
+ * by ~0.1, while the std is estimated to a few %. The sample-mean SNR is printed too. Fitted slope of log SNR on
+ * log N over N ∈ {10, 30, 100, 300}: [0.3, 0.65] for VIMCO-★ (√N growth; reference 0.46), [−0.75, −0.4] for VIMCO
+ * (geometric) (collapse; reference ≈ −0.58).
  */
 import { describe, expect, it } from 'vitest';
 import { Normal, full, key, random, valueAndGrad, type Tensor } from '../src/index.js';
@@ -21,7 +22,7 @@ const M = 50_000;
 const CHUNK = 10_000;
 const NS = [10, 30, 100, 300];
 const SCALE = 2 / 3;
-/** Spec §4.6 (float64): expected ∂L_N/∂m and the SNRs. */
+/** docs/estimator-math.md §4.6 (float64): expected ∂L_N/∂m and the SNRs. */
 const SPEC = {
   grad: [-0.054, -0.0187, -0.00571, -0.00191],
   star: [0.897, 1.44, 2.49, 4.22],
@@ -69,7 +70,7 @@ function slope(xs: number[], ys: number[]): number {
   return sxy / sxx;
 }
 
-describe('§4.6 SNR scaling in N (slow)', () => {
+describe('SNR scaling in N (slow)', () => {
   const run = (est: Estimator<any>, seed: number) => {
     const t0 = performance.now();
     const rows = NS.map((N, i) => {
@@ -79,8 +80,10 @@ describe('§4.6 SNR scaling in N (slow)', () => {
     const fitted = slope(NS.map(Math.log), rows.map((r) => Math.log(r.snrExact)));
     const fittedSample = slope(NS.map(Math.log), rows.map((r) => Math.log(r.snr)));
     console.log(
-      `${est.info.name}: slope ${fitted.toFixed(3)} (sample-mean SNR: ${fittedSample.toFixed(3)}; ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-      rows.map((r) => `N=${r.N}: mean ${r.mean.toExponential(3)} ± ${r.se.toExponential(1)}, sd ${r.sd.toExponential(3)}, SNR ${r.snrExact.toFixed(4)} (sample ${r.snr.toFixed(4)})`).join('; '),
+      `${est.info.name}: slope ${fitted.toFixed(3)} (sample-mean SNR: ${fittedSample.toFixed(3)}; ` +
+        `${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      rows.map((r) => `N=${r.N}: mean ${r.mean.toExponential(3)} ± ${r.se.toExponential(1)}, sd ` +
+        `${r.sd.toExponential(3)}, SNR ${r.snrExact.toFixed(4)} (sample ${r.snr.toFixed(4)})`).join('; '),
     );
     return { rows, fitted };
   };
@@ -90,7 +93,7 @@ describe('§4.6 SNR scaling in N (slow)', () => {
     expect(fitted).toBeGreaterThanOrEqual(0.3);
     expect(fitted).toBeLessThanOrEqual(0.65);
     rows.forEach((r, i) => {
-      // The spec's expected gradient has 3 significant digits (rounding ≤ 5e-5 ≪ 5 SE ≥ 1e-4).
+      // The reference expected gradient has 3 significant digits (rounding ≤ 5e-5 ≪ 5 SE ≥ 1e-4).
       expect(Math.abs(r.mean - SPEC.grad[i]), `N = ${r.N}`).toBeLessThan(5 * r.se + 5e-5);
       // SNR of VIMCO-★ is estimated to ≈ 1% here (relative SE ≈ √((1 + SNR²/2)/M)/SNR).
       expect(Math.abs(r.snrExact - SPEC.star[i]) / SPEC.star[i], `N = ${r.N}`).toBeLessThan(0.1);

@@ -1,9 +1,9 @@
 /**
- * Score-function importance-weighted estimators (src/vi/iw-score.ts; spec §2.5, §3, §4).
+ * Score-function importance-weighted estimators (src/vi/iw-score.ts; docs/estimator-math.md §2.5, §3, §4).
  *
  * Exactness: expectations are computed by enumerating every N-tuple of draws (exactExpectation)
- * on the categorical model of §9.4 and the Bernoulli-latent model of §9.5, and compared with the
- * gradient of the exact bound L_N^{(α)} (also by enumeration, differentiated with `grad`). Both
+ * on the categorical model of docs/estimator-math.md §9.4 and the Bernoulli-latent model of §9.5 there,
+ * and compared with the gradient of the exact bound L_N^{(α)} (also by enumeration, differentiated with `grad`). Both
  * sides are float32 evaluations of O(10) terms per tuple, summed with weights that add to 1 (the
  * expectation in float64), so they agree to a few 1e-7 (observed ≤ 3.0e-7 over all cases below);
  * TOL = 1e-5 leaves a 30× margin and is still ~7000× smaller than the bias of the negative control
@@ -45,12 +45,12 @@ interface Model {
 const models: Model[] = [
   (() => {
     const { theta, phi } = categoricalParams();
-    return { name: 'categorical §9.4', problem: categoricalProblem, theta, phi, x: undefined, support: categoricalSupport(), flatTheta: (g: Tensor) => Array.from(g.dataSync()) };
+    return { name: 'categorical', problem: categoricalProblem, theta, phi, x: undefined, support: categoricalSupport(), flatTheta: (g: Tensor) => Array.from(g.dataSync()) };
   })(),
   (() => {
     const { theta, phi, x } = bernoulliParams();
     return {
-      name: 'Bernoulli §9.5', problem: bernoulliProblem, theta, phi, x, support: bernoulliSupport(),
+      name: 'Bernoulli', problem: bernoulliProblem, theta, phi, x, support: bernoulliSupport(),
       flatTheta: (g: { W: Tensor; c: Tensor }) => [...g.W.dataSync(), ...g.c.dataSync()],
     };
   })(),
@@ -82,7 +82,7 @@ const configs: Config[] = [
   { label: "family α = 0.5, 'vimco-geometric'", est: iwScoreFunction, alpha: 0.5, opts: { alpha: 0.5, controlVariate: 'vimco-geometric' } },
 ];
 
-describe('§9.4 IWAE reference table (L_N, ∂L_N/∂φ, ∂L_N/∂θ for N = 1..4) to 1e-5', () => {
+describe('categorical model: IWAE reference table (L_N, ∂L_N/∂φ, ∂L_N/∂θ for N = 1..4) to 1e-5', () => {
   const m = models[0];
   it.each(CATEGORICAL.iwae.map((row) => [row.N, row] as const))('N = %i: exact bound by enumeration + grad', (N, row) => {
     expect(Math.abs(categoricalBound64(CATEGORICAL.theta, CATEGORICAL.phi, N) - row.value)).toBeLessThan(1e-6); // float64 reference
@@ -106,7 +106,7 @@ describe('§9.4 IWAE reference table (L_N, ∂L_N/∂φ, ∂L_N/∂θ for N = 1.
   });
 });
 
-describe('exact unbiasedness by enumeration: E[estimator] = ∇L_N^{(α)} (§8.2 items 10, 11)', () => {
+describe('exact unbiasedness by enumeration: E[estimator] = ∇L_N^{(α)}', () => {
   const cases = models.flatMap((m) => [2, 3].flatMap((N) => configs.map((c) => ({ m, N, c }))));
   it.each(cases.map((k) => [`${k.m.name}, N = ${k.N}: ${k.c.label}`, k] as const))('%s', (_, { m, N, c }) => {
     const truth = exactBound(m, N, c.alpha);
@@ -141,7 +141,7 @@ describe('negative control: OVIS~ (test-only, helpers/vi-score-estimators.ts)', 
     expect(maxAbsDiff(neg(ovis0.dPhi), truth.dPhi)).toBeLessThan(TOL);
   });
 
-  it('OVIS~(γ = 0) and VIMCO-★ give the same gradient on every fixed draw (identity §4.3)', () => {
+  it('OVIS~(γ = 0) and VIMCO-★ give the same gradient on every fixed draw (docs/estimator-math.md §4.3)', () => {
     const { theta } = categoricalParams();
     fc.assert(
       fc.property(
@@ -172,7 +172,8 @@ function familyC64(lw: number[], alpha: number, beta: number, mean: 'arithmetic'
   });
 }
 
-describe('per-sample gradients on fixed draws equal Σ_i (L̂_α − c_i − W_i) s_φ(z_i) and Σ_i W_i ∇θ ℓp (categorical, float64 references)', () => {
+describe('per-sample gradients on fixed draws equal Σ_i (L̂_α − c_i − W_i) s_φ(z_i) and Σ_i W_i ∇θ ℓp (categorical, ' +
+  'float64 references)', () => {
   const cvArb = fc.oneof(
     fc.constant({ cv: 'none' as const, beta: 0, mean: 'arithmetic' as const }),
     fc.constant({ cv: 'vimco-geometric' as const, beta: 1, mean: 'geometric' as const }),
@@ -221,9 +222,9 @@ describe('per-sample gradients on fixed draws equal Σ_i (L̂_α − c_i − W_i
   });
 });
 
-// ---- structure of the control variates (§8.1 item 5) ---------------------------------------
+// ---- structure of the control variates (docs/estimator-math.md §4.2) ----------------------
 
-describe('control-variate structure (§8.1.5)', () => {
+describe('control-variate structure', () => {
   const lwArb = fc.array(fc.double({ min: -30, max: 30, noNaN: true }).map(Math.fround), { minLength: 2, maxLength: 8 });
   const cvs = [
     { alpha: 0, controlVariate: 'vimco-geometric' as const },

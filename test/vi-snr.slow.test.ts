@@ -1,14 +1,15 @@
 /**
- * SNR scaling of the IWAE φ-gradient (spec §4.6, §8.3 item 18). Slow (about a minute): part of
+ * SNR scaling of the IWAE φ-gradient (docs/estimator-math.md §4.6). Slow (about a minute): part of
  * `npm test` and CI; `npm run test:fast` leaves the *.slow.test.ts files out.
  *
- * Model §9.1 (z ~ N(0,1), x | z ~ N(z,1), x = 1), q = N(m, (2/3)²) at m = 0.7, gradient w.r.t. m.
- * SNR = |mean| / std over M independent replicates for N ∈ {10, 30, 100, 300}. The fitted
- * slope of log SNR against log N must lie in [0.3, 0.65] for DReG (spec: O(N^{1/2}), measured
- * 0.38 in the spec's float64 study) and in [−0.75, −0.4] for pathwise IWAE (O(N^{−1/2}), measured
- * ≈ −0.58). The mean gradients are also checked against the spec's expected values
- * (−0.0540, −0.0187, −0.00571, −0.00191) within 5 SE, the SE combining ours, the spec's (assumed
- * equal to ours) and the rounding of the printed value (false-alarm rate 5.7e-7 per check).
+ * Model docs/estimator-math.md §9.1 (z ~ N(0,1), x | z ~ N(z,1), x = 1), q = N(m, (2/3)²) at m = 0.7,
+ * gradient w.r.t. m.
+ * SNR = |mean| / std over M independent replicates for N ∈ {10, 30, 100, 300}. The fitted slope of log SNR against
+ * log N must lie in [0.3, 0.65] for DReG (theory: O(N^{1/2}), measured 0.38 in the float64 reference study of
+ * docs/estimator-math.md §4.6) and in [−0.75, −0.4] for pathwise IWAE (O(N^{−1/2}), measured ≈ −0.58). The mean
+ * gradients are also checked against that study's expected values (−0.0540, −0.0187, −0.00571, −0.00191) within 5
+ * SE, the SE combining ours, the study's (assumed equal to ours) and the rounding of the printed value (false-alarm
+ * rate 5.7e-7 per check).
  *
  * Replicates and precision of the slope: the estimated SNR has relative standard error
  * ≈ 1/(√M · SNR). DReG (SNR 4–14): M = 20,000 gives < 0.4%. Pathwise IWAE (SNR 0.11 → 0.015):
@@ -54,7 +55,7 @@ function slope(x: number[], y: number[]): number {
   return sxy / sxx;
 }
 
-describe('§4.6 SNR scaling of the IWAE φ-gradient (slow)', () => {
+describe('SNR scaling of the IWAE φ-gradient (slow)', () => {
   const cases: [string, Estimator<any>, [number, number], number[]][] = [
     ['iwaeDreg', iwaeDreg, [0.3, 0.65], [20_000, 20_000, 20_000, 20_000]],
     ['iwae (pathwise)', iwae, [-0.75, -0.4], [50_000, 50_000, 100_000, 200_000]],
@@ -71,7 +72,8 @@ describe('§4.6 SNR scaling of the IWAE φ-gradient (slow)', () => {
       });
       const b = slope(NS.map(Math.log), snr.map(Math.log));
       const secs = (performance.now() - t0) / 1000;
-      console.log(`${name}: SNR ${NS.map((N, i) => `N=${N}: ${snr[i].toPrecision(3)}`).join(', ')}; slope ${b.toFixed(3)} (${secs.toFixed(1)} s, M = ${Ms.join('/')})`);
+      console.log(`${name}: SNR ${NS.map((N, i) => `N=${N}: ${snr[i].toPrecision(3)}`).join(', ')}; slope ` +
+        `${b.toFixed(3)} (${secs.toFixed(1)} s, M = ${Ms.join('/')})`);
       expect(b).toBeGreaterThanOrEqual(lo);
       expect(b).toBeLessThanOrEqual(hi);
     }, 600_000);

@@ -1,12 +1,12 @@
 /**
- * Threshold tools (spec §5.6 eq. 8 / Algorithm 2, §6.6, §8.2 item 15).
+ * Threshold tools (Grover et al. 2018, eq. 8 / Algorithm 2; docs/estimator-math.md §5.5, §6.6).
  *
  * - g_T (leave-one-out, from the round-0 proposal of each chain) is unbiased for
- *   (Z_R − Z_tgt) · dZ_R/dT: exact expectation over all S-tuples of first proposals on the §9.4
+ *   (Z_R − Z_tgt) · dZ_R/dT: exact expectation over all S-tuples of first proposals on the docs/estimator-math.md §9.4
  *   categorical model (S = 2, 3; ε = 0 and 0.1). Negative control: the non-LOO version is biased.
- * - Running the update with fixed q (§9.1, q = prior, η_T = 1, T_0 = −ELBO) drives the exact Z_R(T)
- *   to Z_tgt for (0.33, S = 4, no momentum), (0.33, S = 4, momentum 0.99), (0.1, S = 2). 4 independent
- *   chains per setting (one per data point), 20,000 updates each (as in §8.2.15). Checked: Z_R(T̄) within ±0.02 for the
+ * - Running the update with fixed q (docs/estimator-math.md §9.1, q = prior, η_T = 1, T_0 = −ELBO) drives the exact
+ *   Z_R(T) to Z_tgt for (0.33, S = 4, no momentum), (0.33, S = 4, momentum 0.99), (0.1, S = 2). 4 independent
+ *   chains per setting (one per data point), 20,000 updates each. Checked: Z_R(T̄) within ±0.02 for the
  *   T averaged over the last half (our simulation of the same rule: rms error 0.003), and Z_R(T_final)
  *   within ±0.05 (rms 0.012, i.e. > 4 rms).
  * - quantileThreshold: F(T_γ) within 5 binomial SE of γ, F the exact CDF of −lw under q; schedule.
@@ -46,10 +46,10 @@ describe('g_T is unbiased (exact enumeration of first-round proposals)', () => {
   }
 });
 
-/** Exact Z_R(T) for §9.1 with q = prior (cached quadrature). */
+/** Exact Z_R(T) for docs/estimator-math.md §9.1 with q = prior (cached quadrature). */
 const zPrior = (T: number): number => gaussExact(0, 1, T, 0, 0, 4001).Z;
 
-describe('target-acceptance adaptation drives Z_R(T) to Z_tgt (§9.1, q = prior, η_T = 1)', () => {
+describe('target-acceptance adaptation drives Z_R(T) to Z_tgt (conjugate Gaussian, q = prior, η_T = 1)', () => {
   const settings = [
     { target: 0.33, S: 4, momentum: 0 },
     { target: 0.33, S: 4, momentum: 0.99 },
@@ -106,7 +106,7 @@ describe('target-acceptance adaptation drives Z_R(T) to Z_tgt (§9.1, q = prior,
 });
 
 describe('quantile threshold (eq. 8, Algorithm 2) and initial threshold', () => {
-  /** Exact CDF of −lw(z) under q = N(m, s²) for §9.1 by quadrature over z. */
+  /** Exact CDF of −lw(z) under q = N(m, s²) for docs/estimator-math.md §9.1 by quadrature over z. */
   function cdfNegLw(m: number, s: number, t: number): number {
     const n = 20001;
     const lo = m - 12 * s;

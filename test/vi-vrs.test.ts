@@ -1,8 +1,9 @@
 /**
- * VRS and the R-ELBO (spec §5, §8 items 6, 7, 12, 17, §9.4, §5.7).
+ * VRS and the R-ELBO (Grover et al. 2018 with the corrected Theorem 2;
+ * docs/estimator-math.md §5, §9.4, §10).
  *
- * - The exact R-ELBO by enumeration reproduces the §9.4 table (1e-5 via the Problem path in float32
- *   log-densities; 6e-7 = the printed precision via the float64 path).
+ * - The exact R-ELBO by enumeration reproduces the docs/estimator-math.md §9.4 table (1e-5 via the Problem path in
+ *   float32 log-densities; 6e-7 = the printed precision via the float64 path).
  * - The VRS covariance estimator's EXACT expectation (all S-tuples of accepted samples weighted by
  *   Π r(z_s), passed as fixedDraws) equals the exact gradient to float32 precision (5e-6), for
  *   S = 2, 3 and several T (and ε = 0.1). Negative control: the published-sign Theorem 2 variants
@@ -11,7 +12,8 @@
  * - R-ELBO limits/identities (fast-check over random θ, φ, T): nonincreasing in T, between the ELBO
  *   and log p(x), Z_R increasing, dR/dT = −Cov_r(log σ(l), σ(l)) and the gradient formulas against
  *   float64 finite differences; A and log a finite for |lw| up to 1e4.
- * - Truncated Poisson (§5.7): the table to the printed precision; a short VRS run moves φ to log 10.
+ * - Truncated Poisson (docs/estimator-math.md §5.6): the table to the printed precision; a short VRS run moves φ to log
+ *   10.
  * Monte Carlo tolerances: see helpers/vi-rejection-stats.ts (5 SE).
  */
 import { describe, expect, it } from 'vitest';
@@ -34,7 +36,7 @@ import { expectAllClose } from './helpers/vi-rejection-stats.js';
 const theta0 = tensor(CAT.theta);
 const phi0 = tensor(CAT.phi);
 
-describe('exact R-ELBO by enumeration: the §9.4 table', () => {
+describe('exact R-ELBO by enumeration: the categorical reference table', () => {
   it('model constants: q, log p(x), posterior, ELBO', () => {
     const q = logSoftmax64(CAT.phi).map(Math.exp);
     expectAllClose(q, CAT.q, 6e-7, 'q');
@@ -185,7 +187,7 @@ describe('VRS at T = +∞ is the score-function ELBO with leave-one-out baseline
   });
 });
 
-describe('R-ELBO limits and identities (§8.1.6, §8.3.17)', () => {
+describe('R-ELBO limits and identities', () => {
   const vec4 = fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 });
   const thr = fc.double({ min: -8, max: 8, noNaN: true });
 
@@ -249,7 +251,7 @@ describe('R-ELBO limits and identities (§8.1.6, §8.3.17)', () => {
     );
   });
 
-  it('§8.1.7: the covariance estimator (1/(S−1)) Σ (A_s − Ā) B_s equals its leave-one-out form (1/S) Σ (A_s − Ā_{−s}) B_s', () => {
+  it('the covariance estimator (1/(S−1)) Σ (A_s − Ā) B_s equals its leave-one-out form (1/S) Σ (A_s − Ā_{−s}) B_s', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 7 }), fc.integer({ min: 0, max: 1000 }), (S, seed) => {
         const rnd = (i: number) => Math.sin(seed * 12.9898 + i * 78.233) * 43758.5453 % 1;
@@ -289,7 +291,7 @@ describe('R-ELBO limits and identities (§8.1.6, §8.3.17)', () => {
   });
 });
 
-describe('truncated Poisson (§5.7)', () => {
+describe('truncated Poisson', () => {
   for (const row of POISSON.table) {
     it(`rate ${row.rate}: R-ELBO, dR/dφ, Z_R, ELBO to the printed precision (float64), and via the Problem (float32)`, () => {
       const ex = poissonExact(row.rate);

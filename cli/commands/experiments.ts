@@ -129,7 +129,8 @@ async function runSelected(
   let interrupted = false;
   try {
     if (selected.length === 0) progress.log('No experiments are registered yet (experiments/index.ts); writing an empty report.');
-    else progress.log(`sieve experiments: ${selected.length} experiment${selected.length > 1 ? 's' : ''} (${mode}, seed ${seed}); report: ${path.join(outDir, 'index.html')}`);
+    else progress.log(`sieve experiments: ${selected.length} experiment${selected.length > 1 ? 's' : ''} (${mode}, ` +
+      `seed ${seed}); report: ${path.join(outDir, 'index.html')}`);
     for (const [i, exp] of selected.entries()) {
       if (interrupts.stopped()) {
         skipped.push(exp.name);
@@ -171,7 +172,8 @@ async function runSelected(
   const signal = interrupts.signal() ?? 'SIGINT';
   if (skipped.length > 0) io.stdout.write(`Skipped after ${signalName(signal)}: ${skipped.join(', ')}\n`);
   if (failures.length > 0) {
-    io.stderr.write(`sieve: ${failures.length} experiment${failures.length > 1 ? 's' : ''} failed: ${failures.map((f) => f.name).join(', ')}\n`);
+    io.stderr.write(`sieve: ${failures.length} experiment${failures.length > 1 ? 's' : ''} failed: ` +
+      `${failures.map((f) => f.name).join(', ')}\n`);
     return EXIT_FAILURE;
   }
   return interrupted ? exitCodeFor(signal) : EXIT_OK;

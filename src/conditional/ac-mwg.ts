@@ -1,5 +1,5 @@
 /**
- * AC-MWG, adaptive collapsed Metropolis-within-Gibbs (spec §7.4). Two changes to MWG:
+ * AC-MWG, adaptive collapsed Metropolis-within-Gibbs (docs/estimator-math.md §7.4). Two changes to MWG:
  *   - the target is the collapsed posterior p(z | x_o) (x_m marginalized), so a proposal is never
  *     rejected merely for disagreeing with the current imputation;
  *   - the proposal is a prior–encoder mixture conditioned on a PAST imputation x̂_m, picked
@@ -128,7 +128,7 @@ export interface AcMwgStepResult {
   decoderEvaluations: number;
 }
 
-/** One AC-MWG iteration for every chain (steps a–e of spec §7.4). */
+/** One AC-MWG iteration for every chain (steps a–e of docs/estimator-math.md §7.4). */
 export function acMwgStep(
   key: PRNGKey, task: ImputationTask, state: AcMwgState, options: AcMwgOptions = {},
 ): AcMwgStepResult {

@@ -4,7 +4,7 @@
  * (recorded) iteration, their latents and diagnostics. The steps it drives are exported too
  * (pseudoGibbsStep, mwgStep, acMwgStep, lairStep) for users who want to run them themselves.
  *
- * Defaults follow the authors' released configurations (spec §7.6): K = 5 chains (LAIR: K = 4
+ * Defaults follow the authors' released configurations (docs/estimator-math.md §7.6): K = 5 chains (LAIR: K = 4
  * particles and R = 1 prior component), AC-MWG ε = 0.05, multinomial resampling, LAIR's final
  * resampling of iterations·K latents, initial imputations from VAE samples.
  */

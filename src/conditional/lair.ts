@@ -1,5 +1,5 @@
 /**
- * LAIR, latent-adaptive importance resampling (spec §7.5). Each data point carries K particles
+ * LAIR, latent-adaptive importance resampling (docs/estimator-math.md §7.5). Each data point carries K particles
  * (complete vectors). One iteration:
  *   1. the mixture proposal q_t(z) = (1/(K+R)) [Σ_k q(z | x_o, x̃_m^(k)) + R·p(z)] built from the
  *      current particles plus R "replenishing" prior components;

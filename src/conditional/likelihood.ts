@@ -2,7 +2,7 @@
  * The two targets of the samplers, and how imputations are put into complete vectors.
  *
  * The decoder factorizes over dimensions, so log p(x_o | z) is the sum of the per-dimension
- * log-likelihoods over the observed dimensions only (spec pitfall: imputed values must never enter
+ * log-likelihoods over the observed dimensions only (Simkus & Gutmann 2023; imputed values must never enter
  * p(x_o | z) in AC-MWG or LAIR). `where` rather than a multiplication by the mask, so that a -inf
  * or NaN log-likelihood of a missing entry can never turn the sum into NaN.
  *

@@ -1,5 +1,5 @@
 /**
- * Metropolis-within-Gibbs, MWG (spec §7.3), the exact but sticky baseline. Each chain holds a
+ * Metropolis-within-Gibbs, MWG (docs/estimator-math.md §7.3), the exact but sticky baseline. Each chain holds a
  * latent z and a complete vector x̃ = (x_o, x̃_m) and alternates
  *   1. an independence Metropolis–Hastings step for p(z | x̃) with proposal z' ~ q(· | x̃):
  *      log α = [log p(x̃ | z') + log p(z')] − [log p(x̃ | z) + log p(z)] + log q(z | x̃) − log q(z' | x̃),

@@ -1,5 +1,5 @@
 /**
- * Pseudo-Gibbs (spec §7.2), the baseline: alternate z ~ q(z | x_o, x̃_m) and x̃_m ~ p(x_m | z).
+ * Pseudo-Gibbs (docs/estimator-math.md §7.2), the baseline: alternate z ~ q(z | x_o, x̃_m) and x̃_m ~ p(x_m | z).
  * Exact only if the encoder equals the true posterior p(z | x); otherwise it samples from some
  * other distribution, and it can drift or diverge. As in the reference code, imputations can be
  * clipped (mode 'batch': per dimension to [2·min(0, min x_o), 2·max(0, max x_o)] over the

@@ -1,5 +1,5 @@
 /**
- * Importance resampling in log space (spec §10): normalized weights by a softmax in float64,
+ * Importance resampling in log space (docs/estimator-math.md §10): normalized weights by a softmax in float64,
  * multinomial resampling by inverse CDF, systematic resampling with u₀ ~ U[0, 1/n) and positions
  * u₀ + k/n, and the two weight diagnostics: ESS = 1/Σ W² and perplexity = exp(−Σ W log W).
  */

@@ -42,7 +42,7 @@ export class Constraint {
 const isInteger = isIntegerMask;
 
 /** Tolerance for a vector summing to 1 (simplex checks) in float32. */
-export const SIMPLEX_TOLERANCE = 1e-4;
+const SIMPLEX_TOLERANCE = 1e-4;
 
 export const real = new Constraint('real', 0, false, (x) => eq(x, x)); // everything but NaN
 export const realVector = new Constraint('real vector', 1, false, (x) => min(eq(x, x), -1));

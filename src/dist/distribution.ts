@@ -38,12 +38,11 @@ import { fail } from '../errors.js';
 import { stopGradient } from '../autodiff/custom.js';
 import type { PyTree } from '../autodiff/tree.js';
 import { asTensor } from '../tensor/creation.js';
-import { exp, sqrt } from '../tensor/ops/index.js';
+import { exp, sqrt, sum } from '../tensor/ops/index.js';
 import { broadcastShapes, checkShape, shapesEqual, shapeToString, type Shape } from '../tensor/shape.js';
 import { Tensor, type TensorLike } from '../tensor/tensor.js';
 import { checkKey, type PRNGKey } from '../random/key.js';
-import type { Constraint } from './constraints.js';
-import type { Independent } from './independent.js';
+import { independent, type Constraint } from './constraints.js';
 import { toShape } from './util.js';
 
 export interface DistributionOptions {
@@ -69,9 +68,6 @@ export interface NoisySample {
   readonly value: Tensor;
   readonly noise: Tensor;
 }
-
-/** Hooks filled in by modules that the base class cannot import without a cycle. */
-export const _hooks: { independent?: (base: Distribution, n: number) => Independent } = {};
 
 export abstract class Distribution {
   /** The family name used in error messages ("Normal"). */
@@ -312,13 +308,115 @@ export abstract class Distribution {
    * logProb sums over them (a diagonal Normal over vectors is `new Normal(mu, sigma).toEvent(1)`).
    */
   toEvent(n = 1): Independent {
-    const make = _hooks.independent;
-    if (make === undefined) fail(`${this.name}.toEvent`, 'import the dist module index (or independent.js) first');
-    return make(this, n);
+    return new Independent(this, n);
   }
 
   toString(): string {
     return `${this.name}(batchShape=${shapeToString(this.batchShape)}, eventShape=${shapeToString(this.eventShape)})`;
+  }
+}
+
+/** The axes -1, -2, ..., -n. */
+function lastAxes(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => -1 - i);
+}
+
+/**
+ * Independent(base, n): reinterpret the last `n` batch axes of `base` as event axes. The log
+ * density sums over them, so a batch of d independent Normals becomes one distribution over
+ * d-vectors (a diagonal Gaussian): `new Normal(mu, sigma).toEvent(1)`. Sampling, noise, mean and
+ * variance are the base's; entropy sums over the reinterpreted axes.
+ *
+ * It lives in this file, not its own, because Distribution.toEvent constructs it: in a separate module it would need
+ * an import cycle (the subclass needs the base at load time) or a registration done as a side effect of importing,
+ * which bundlers drop under "sideEffects": false.
+ */
+export class Independent extends Distribution {
+  readonly base: Distribution;
+  /** Number of base batch axes reinterpreted as event axes. */
+  readonly reinterpretedBatchNdims: number;
+
+  constructor(base: Distribution, reinterpretedBatchNdims = 1, options: DistributionOptions = {}) {
+    if (!(base instanceof Distribution)) {
+      fail('Independent', `base must be a Distribution, got ${base === null ? 'null' : typeof base}`);
+    }
+    const n = reinterpretedBatchNdims;
+    const b = base.batchShape;
+    if (!Number.isInteger(n) || n < 0 || n > b.length) {
+      fail('Independent', `reinterpretedBatchNdims must be an integer in [0, ${b.length}] for a base of batch shape `
+        + `${shapeToString(b)}, got ${n}`);
+    }
+    super('Independent', b.slice(0, b.length - n), [...b.slice(b.length - n), ...base.eventShape],
+      { validate: options.validate ?? base.validate });
+    this.base = base;
+    this.reinterpretedBatchNdims = n;
+  }
+
+  get support(): Constraint {
+    return independent(this.base.support, this.reinterpretedBatchNdims);
+  }
+
+  override get hasRsample(): boolean {
+    return this.base.hasRsample;
+  }
+
+  protected override get rsampleHint(): string {
+    return `${this.base.name} (inside Independent) has no reparameterized sampler; draw with sample() and use a `
+      + 'score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)';
+  }
+
+  get params(): { [name: string]: PyTree } {
+    return this.base.params;
+  }
+
+  _withParams(p: { [name: string]: PyTree }, validate: boolean): Independent {
+    return new Independent(this.base._withParams(p, validate), this.reinterpretedBatchNdims, { validate });
+  }
+
+  protected override _expand(batchShape: Shape): Distribution {
+    const b = this.base.batchShape;
+    const n = this.reinterpretedBatchNdims;
+    return new Independent(this.base.expand([...batchShape, ...b.slice(b.length - n)]), n, { validate: false });
+  }
+
+  override get noiseShapeSuffix(): Shape {
+    return this.base.noiseShapeSuffix;
+  }
+
+  private sampleShapeOf(shape: Shape): Shape {
+    return shape.slice(0, shape.length - this.batchShape.length - this.eventShape.length);
+  }
+
+  protected override _sample(key: PRNGKey, shape: Shape): Tensor {
+    return this.base.sample(key, this.sampleShapeOf(shape));
+  }
+
+  protected override _noise(key: PRNGKey, shape: Shape): Tensor {
+    return this.base.rsampleWithNoise(key, this.sampleShapeOf(shape)).noise;
+  }
+
+  protected override _fromNoise(noise: Tensor): Tensor {
+    return this.base.fromNoise(noise);
+  }
+
+  protected _logProb(x: Tensor): Tensor {
+    return sum(this.base.logProb(x), lastAxes(this.reinterpretedBatchNdims));
+  }
+
+  protected override _entropy(): Tensor {
+    return sum(this.base.entropy(), lastAxes(this.reinterpretedBatchNdims));
+  }
+
+  protected override _mean(): Tensor {
+    return this.base.mean;
+  }
+
+  protected override _variance(): Tensor {
+    return this.base.variance;
+  }
+
+  override toString(): string {
+    return `Independent(${this.base.toString()}, ${this.reinterpretedBatchNdims})`;
   }
 }
 

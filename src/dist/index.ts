@@ -5,7 +5,7 @@
 export {
   Distribution, setDefaultValidation, getDefaultValidation, type DistributionOptions, type NoisySample,
 } from './distribution.js';
-export { Constraint, constraints, SIMPLEX_TOLERANCE } from './constraints.js';
+export { Constraint, constraints } from './constraints.js';
 export { Normal } from './normal.js';
 export { LogNormal } from './log-normal.js';
 export { MultivariateNormal } from './multivariate-normal.js';
@@ -18,6 +18,6 @@ export { Poisson } from './poisson.js';
 export { Bernoulli, type LogitsOrProbs } from './bernoulli.js';
 export { Categorical, OneHotCategorical } from './categorical.js';
 export { MixtureSameFamily } from './mixture-same-family.js';
-export { Independent } from './independent.js';
+export { Independent } from './distribution.js';
 export { UnnormalizedDensity, type UnnormalizedOptions } from './unnormalized.js';
 export { kl, registerKL } from './kl.js';

@@ -22,7 +22,7 @@
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
-export const PARAMS_MAGIC = 'SIEVEPT1';
+const PARAMS_MAGIC = 'SIEVEPT1';
 export const PARAMS_FORMAT_VERSION = 1;
 const PREAMBLE = 16;
 

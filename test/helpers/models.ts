@@ -1,10 +1,10 @@
 /**
- * Small exact-enumeration test models (spec §9.4, §9.5) as plain `Problem`s, shared by the VI
+ * Small exact-enumeration test models (docs/estimator-math.md §9.4, §9) as plain `Problem`s, shared by the VI
  * tests. Keep this file stable: other test files import it.
  *
- *  - categorical (§9.4): K = 4 states, ℓp(z) = θ_z with θ a free tensor [4], q = softmax(φ), φ [4]
- *    (or [B, 4] for a batch of data points: guide batch shape [B]); support [0, 1, 2, 3].
- *  - bernoulli (§9.5): z ∈ {0,1}^3, p(z_j) = Bern(π_j), p(x | z) = Π_i Bern(x_i; σ(Wz + c)_i) with
+ *  - categorical (docs/estimator-math.md §9.4): K = 4 states, ℓp(z) = θ_z with θ a free tensor [4], q = softmax(φ), φ
+ *    [4] (or [B, 4] for a batch of data points: guide batch shape [B]); support [0, 1, 2, 3].
+ *  - bernoulli (docs/estimator-math.md §9): z ∈ {0,1}^3, p(z_j) = Bern(π_j), p(x | z) = Π_i Bern(x_i; σ(Wz + c)_i) with
  *    D = 2 observed bits x = [1, 0], θ = { W [2, 3], c [2] } (π fixed), q = Π_j Bern(σ(φ_j)),
  *    φ [3] (or [B, 3]); support: the 8 rows of {0,1}^3.
  *
@@ -15,7 +15,7 @@
 import { Bernoulli, Categorical, tensor, type Tensor } from '../../src/index.js';
 import type { Problem } from '../../src/vi/index.js';
 
-// ---- §9.4 categorical ----------------------------------------------------------------------
+// ---- docs/estimator-math.md §9.4 categorical ----------------------------------------------------------------------
 
 export const CATEGORICAL = {
   K: 4,
@@ -25,7 +25,7 @@ export const CATEGORICAL = {
   logEvidence: 0.148017,
   posterior: [0.317265, 0.116715, 0.523082, 0.042937],
   elbo: -0.890294,
-  /** §9.4 IWAE table: L_N, ∂L_N/∂φ, ∂L_N/∂θ (gradients of the bound, not of a loss). */
+  /** docs/estimator-math.md §9.4 IWAE table: L_N, ∂L_N/∂φ, ∂L_N/∂θ (gradients of the bound, not of a loss). */
   iwae: [
     { N: 1, value: -0.890294, dPhi: [0.280844, 0.049027, 0.271877, -0.601749], dTheta: [0.167405, 0.276004, 0.101536, 0.455054] },
     { N: 2, value: -0.509063, dPhi: [0.221041, -0.063695, 0.280448, -0.437793], dTheta: [0.25785, 0.302658, 0.177706, 0.261786] },
@@ -43,7 +43,7 @@ export const categoricalProblem: Problem<Tensor, Tensor, unknown> = {
 export const categoricalSupport = (): Tensor => tensor([0, 1, 2, 3]);
 export const categoricalParams = (): { theta: Tensor; phi: Tensor } => ({ theta: tensor(CATEGORICAL.theta.slice()), phi: tensor(CATEGORICAL.phi.slice()) });
 
-// ---- §9.5 Bernoulli-latent (SBN-like) ----------------------------------------------------------
+// ---- docs/estimator-math.md §9.5 Bernoulli-latent (SBN-like) -----------------------------------------------
 
 export const BERNOULLI = {
   prior: [0.3, 0.6, 0.5],

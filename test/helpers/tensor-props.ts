@@ -108,7 +108,8 @@ export function expectClose(t: Tensor, ref: Arr, tol: Tolerance = {}, label = ''
   for (let i = 0; i < data.length; i++) {
     if (!close(data[i], ref.data[i], tol)) {
       throw new Error(
-        `${where}at index [${unravel(i, ref.shape)}] of shape [${ref.shape}]: got ${data[i]}, expected ${ref.data[i]} ` +
+        `${where}at index [${unravel(i, ref.shape)}] of shape [${ref.shape}]: got ${data[i]}, expected ` +
+          `${ref.data[i]} ` +
           `(rtol ${tol.rtol ?? TOL.rtol}, atol ${tol.atol ?? TOL.atol})`,
       );
     }
@@ -118,7 +119,8 @@ export function expectClose(t: Tensor, ref: Arr, tol: Tolerance = {}, label = ''
 /** Assert a scalar number against an expected value within tolerance. */
 export function expectNear(actual: number, expected: number, tol: Tolerance = {}, label = ''): void {
   if (!close(actual, expected, tol)) {
-    throw new Error(`${label ? `${label}: ` : ''}got ${actual}, expected ${expected} (rtol ${tol.rtol ?? TOL.rtol}, atol ${tol.atol ?? TOL.atol})`);
+    throw new Error(`${label ? `${label}: ` : ''}got ${actual}, expected ${expected} (rtol ${tol.rtol ?? TOL.rtol}, ` +
+      `atol ${tol.atol ?? TOL.atol})`);
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The 1-D conjugate Gaussian model of spec §9.1 for the VI estimator tests, with float64
+ * The 1-D conjugate Gaussian model of docs/estimator-math.md §9.1 for the VI estimator tests, with float64
  * references (closed forms, per-sample gradient formulas, and quadrature of the IWAE / VR-IWAE
  * bounds), and small Monte Carlo statistics helpers.
  *
@@ -14,14 +14,17 @@ import { full, Normal, tensor, type Tensor } from '../../src/index.js';
 import type { Problem } from '../../src/vi/index.js';
 
 export const X = 1;
-/** log p(x = 1) = −½ log(4π) − ¼ (§9.1). */
+/** log p(x = 1) = −½ log(4π) − ¼ (docs/estimator-math.md §9.1). */
 export const LOG_PX = -0.5 * Math.log(4 * Math.PI) - 0.25;
 const LOG_2PI = Math.log(2 * Math.PI);
 
 export interface Theta { mu0: Tensor }
 export interface Phi { m: Tensor; logS: Tensor }
 
-/** The §9.1 model as a Problem (x is the number 1, or a tensor of observations for local latents). */
+/**
+ * The docs/estimator-math.md §9.1 model as a Problem (x is the number 1, or a tensor of observations for local
+ * latents).
+ */
 export const gaussianProblem: Problem<Theta, Phi, number | Tensor> = {
   logJoint: (theta, z, x) => new Normal(theta.mu0, 1).logProb(z).add(new Normal(z, 1).logProb(x)),
   guide: (phi) => new Normal(phi.m, phi.logS.exp()),
@@ -40,7 +43,7 @@ export function scalarParams(m: number, s: number, mu0: number): { theta: Theta;
 // ---------------------------------------------------------------------------------------------
 // float64 references
 
-/** Closed-form ELBO and its gradient (§9.1) for q = N(m, s²), prior mean μ0. */
+/** Closed-form ELBO and its gradient (docs/estimator-math.md §9.1) for q = N(m, s²), prior mean μ0. */
 export function elboExact(m: number, s: number, mu0: number): { value: number; dm: number; dlogS: number; dmu0: number } {
   const v = s * s;
   const value = -0.5 * LOG_2PI - ((m - mu0) ** 2 + v) / 2 - 0.5 * LOG_2PI - ((X - m) ** 2 + v) / 2 + 0.5 * Math.log(2 * Math.PI * Math.E * v);
@@ -154,12 +157,14 @@ export const zScore = (s: MeanSe, truth: number): number => Math.abs(s.mean - tr
 
 export function expectWithinSe(s: MeanSe, truth: number, label: string, z = 5): void {
   const score = zScore(s, truth);
-  expect(score, `${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} (SE ${s.se.toPrecision(3)}, z = ${score.toFixed(2)})`).toBeLessThanOrEqual(z);
+  expect(score, `${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} (SE ${s.se.toPrecision(3)}, z = ` +
+    `${score.toFixed(2)})`).toBeLessThanOrEqual(z);
 }
 
 export function expectRejected(s: MeanSe, truth: number, label: string, z = 5): void {
   const score = zScore(s, truth);
-  expect(score, `negative control ${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} should be rejected (z = ${score.toFixed(2)})`).toBeGreaterThan(z);
+  expect(score, `negative control ${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} should be ` +
+    `rejected (z = ${score.toFixed(2)})`).toBeGreaterThan(z);
 }
 
 /** Per-replicate estimates −∂loss/∂p for a parameter tensor of shape [M]. */

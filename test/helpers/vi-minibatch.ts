@@ -1,5 +1,5 @@
 /**
- * Minibatch unbiasedness harness for local-latent models (spec §1.5 / types.ts `datasetSize`).
+ * Minibatch unbiasedness harness for local-latent models (docs/estimator-math.md §1.4, §6.8; types.ts `datasetSize`).
  *
  * Model: 6 data points y_i, each with its own latent z_i ~ N(μ, 1), y_i | z_i ~ N(z_i, 1); guide
  * q(z_i) = N(loc_i, exp(logS_i)²) with per-point parameters. With fixed per-data-point draws

@@ -1,6 +1,6 @@
 /**
- * Test models for the rejection-VI tests (spec §9.1, §9.4, §5.7) and small reference estimators
- * that exist only here: the score-function ELBO with leave-one-out baseline (§1.4), the
+ * Test models for the rejection-VI tests (docs/estimator-math.md §9.1, §9.4, §5.6) and small reference estimators
+ * that exist only here: the score-function ELBO with leave-one-out baseline (docs/estimator-math.md §1.4), the
  * PUBLISHED-sign Theorem 2 variants of VRS (negative controls), and the reference code's
  * floor-free RVRS surrogate (negative control for ε > 0).
  */
@@ -16,7 +16,7 @@ import { exactRElbo1D, exactRElboFromLogDensities } from '../../src/vi/r-elbo-ex
 import type { Problem } from '../../src/vi/types.js';
 import type { PRNGKey } from '../../src/random/key.js';
 
-// ---- §9.4 small categorical model ----------------------------------------------------------
+// ---- docs/estimator-math.md §9.4 small categorical model ----------------------------------------------------------
 
 export const CAT = {
   K: 4,
@@ -26,7 +26,7 @@ export const CAT = {
   logEvidence: 0.148017,
   posterior: [0.317265, 0.116715, 0.523082, 0.042937],
   elbo: -0.890294,
-  /** The §9.4 R-ELBO table. */
+  /** The docs/estimator-math.md §9.4 R-ELBO table. */
   table: [
     { T: 2, rElbo: -0.500596, Z: 0.676709, r: [0.23303, 0.31964, 0.14672, 0.30061], dPhi: [0.173066, -0.150972, 0.252967, -0.27506], dTheta: [0.24597, 0.29483, 0.152961, 0.084937] },
     { T: 0, rElbo: -0.068294, Z: 0.337712, r: [0.34068, 0.26889, 0.25754, 0.13289], dPhi: [0.005293, -0.101989, 0.186638, -0.089942], dTheta: [0.356138, 0.157343, 0.291701, 0.023473] },
@@ -96,7 +96,10 @@ export function objectiveGrad(lossFn: (theta: Tensor, phi: Tensor) => Tensor, th
 
 // ---- reference surrogates (test-only) ------------------------------------------------------
 
-/** Score-function ELBO with leave-one-out baseline (§1.4), on fixed draws z [S]: returns the LOSS. */
+/**
+ * Score-function ELBO with leave-one-out baseline (docs/estimator-math.md §1.4), on fixed draws z [S]: returns the
+ * LOSS.
+ */
 export function sfLooLoss(problem: Problem, theta: Tensor, phi: Tensor, z: Tensor): Tensor {
   const S = z.shape[0];
   const q = problem.guide(phi, undefined);
@@ -113,7 +116,7 @@ export type PublishedVariant = 'published' | 'swappedLabels' | 'minusSoftplusA' 
 
 /**
  * VRS surrogate LOSS on fixed accepted draws with the deviations of the published Theorem 2
- * (spec §5.3 errata). 'published' combines all three:
+ * (docs/estimator-math.md §5.3 errata). 'published' combines all three:
  *  - swappedLabels: the weights of the two covariance terms are exchanged between φ and θ, i.e.
  *    ∇_φ = Cov_r(A, (1 − a) s_φ) and ∇_θ = E_r[∇ℓp] + Cov_r(A, a ∇ℓp);
  *  - minusSoftplusA: A = lw − softplus(l) (main-text sign; l = −(lw + T)) instead of lw + softplus(l);
@@ -144,14 +147,14 @@ export function publishedVrsLoss(variant: PublishedVariant, problem: Problem, th
   return add(add(lp.mean(0), sum(mul(cTheta, lp), 0)), sum(mul(cPhi, lq), 0)).neg();
 }
 
-// ---- §9.1 1-D conjugate Gaussian (x = 1, μ0 = 0, σ0 = σx = 1) ------------------------------
+// ---- docs/estimator-math.md §9.1 1-D conjugate Gaussian (x = 1, μ0 = 0, σ0 = σx = 1) ------------------------------
 
 export const GAUSS = {
   x: 1,
   logEvidence: -1.5155121,
   postMean: 0.5,
   postVar: 0.5,
-  /** (m, s, T, R-ELBO, Z_R) rows of the §9.1 table. */
+  /** (m, s, T, R-ELBO, Z_R) rows of the docs/estimator-math.md §9.1 table. */
   rows: [
     { m: 0, s: 1, T: Infinity, rElbo: -1.918939, Z: 1 },
     { m: 0, s: 1, T: 2, rElbo: -1.56237, Z: 0.543401 },
@@ -220,7 +223,7 @@ export function gaussPhi(m: number, s: number, B: number): { m: Tensor; logS: Te
 }
 
 /**
- * The reference code's RVRS surrogate LOSS (§6.3 "Discrepancy"): A and its centred copy formed
+ * The reference code's RVRS surrogate LOSS (docs/estimator-math.md §6.3): A and its centred copy formed
  * with the floor-free log σ(lw + T) instead of log a_ε. Negative control for ε > 0. One call, B
  * replicates, φ = { m, logS } of shape [B].
  */
@@ -246,7 +249,7 @@ export function referenceCodeRvrsLoss(key: PRNGKey, phi: { m: Tensor; logS: Tens
   return sum(sur).neg();
 }
 
-// ---- §5.7 truncated Poisson ----------------------------------------------------------------
+// ---- docs/estimator-math.md §5.6 truncated Poisson ----------------------------------------------------------------
 
 export const POISSON = {
   logEps: -100,

@@ -1,5 +1,5 @@
 /**
- * Test-only score-function IWAE estimators with hand-written control variates (spec §3, §4.3),
+ * Test-only score-function IWAE estimators with hand-written control variates (docs/estimator-math.md §3, §4.3),
  * independent of src/vi/iw-score.ts (float64 arithmetic written out here), used as references and
  * negative controls:
  *
@@ -12,7 +12,7 @@
  *    γ > 0 makes c_k depend on z_k through v_k, so the estimator is BIASED.
  *  - a score estimator whose "baseline" is c_i = lw_i (depends on z_i: biased).
  *
- * Surrogate (per data point, α = 0): LME(ℓp − ℓq) + Σ_i sg(L̂ − c_i) ℓq(z_i), as in §3.2.
+ * Surrogate (per data point, α = 0): LME(ℓp − ℓq) + Σ_i sg(L̂ − c_i) ℓq(z_i), as in docs/estimator-math.md §3.
  */
 import { fail } from '../../src/errors.js';
 import type { PRNGKey } from '../../src/random/key.js';
@@ -45,7 +45,10 @@ export function vimcoStarC64(lw: readonly number[]): number[] {
   return lw.map((_, i) => lse64(lw.filter((__, j) => j !== i)) - Math.log(lw.length));
 }
 
-/** VIMCO control variates c_i = log((1/N)[Σ_{j≠i} w_j + ŵ_{−i}]) (§3.1), plain float64 reference. */
+/**
+ * VIMCO control variates c_i = log((1/N)[Σ_{j≠i} w_j + ŵ_{−i}]) (docs/estimator-math.md §3), plain float64
+ * reference.
+ */
 export function vimcoC64(lw: readonly number[], variant: 'geometric' | 'arithmetic'): number[] {
   const N = lw.length;
   return lw.map((_, i) => {

@@ -13,7 +13,7 @@ export function runReadmeExamples(): { vimcoStarBound: number; unbiased: CheckUn
   const console = { log: (...a: unknown[]) => logs.push(a) };
 
   // ---- example start
-  // A categorical latent z ∈ {0, 1, 2, 3} with log p(x, z) = θ_z and q(z) = softmax(φ) (spec §9.4).
+  // A categorical latent z ∈ {0, 1, 2, 3} with log p(x, z) = θ_z and q(z) = softmax(φ) (docs/estimator-math.md §9.4).
   const problem = {
     logJoint: (theta: Tensor, z: Tensor) => theta.take(z, 0),
     guide: (phi: Tensor) => new Categorical({ logits: phi }),
@@ -81,7 +81,8 @@ export function runReadmeExamples(): { vimcoStarBound: number; unbiased: CheckUn
   console.log(mineExact.grad.phi.sub(exact.grad.phi).abs().max().item()); // ≈ 1.8 ≫ 1e-5
   // ---- example end
 
-  // The trusted reference equals −∇L_3 of §9.4 (∂L_3/∂φ = [0.163168, −0.094036, 0.261279, −0.330411]).
+  // The trusted reference equals −∇L_3 of the model of docs/estimator-math.md §9.4
+  // (∂L_3/∂φ = [0.163168, −0.094036, 0.261279, −0.330411]).
   const table = [0.163168, -0.094036, 0.261279, -0.330411];
   const exactMatches = Math.max(...Array.from((exact.grad.phi as Tensor).dataSync(), (v, j) => Math.abs(-v - table[j])));
   return { vimcoStarBound, unbiased: good, biased: bad, exactMatches, logs };
