@@ -4,9 +4,7 @@
  * and the MLP 784-200-200-784 value and gradient step of suite (c). Kernels are called through the
  * Backend interface directly, except the MLP step, which runs on each backend in turn.
  */
-import {
-  getBackend, jsBackend, setBackend, valueAndGrad, wasmBackend, Tensor, type Backend,
-} from '../src/index.js';
+import { getBackend, jsBackend, setBackend, valueAndGrad, wasmBackend, Tensor, type Backend } from '../src/index.js';
 import { formatTable, formatTime, lcg, timeCases } from './harness.js';
 import { init, loss } from './mlp.js';
 
@@ -36,11 +34,12 @@ interface Case {
 }
 
 function cases(): Case[] {
-  const a = random(N * N, 1), b = random(N * N, 2);
+  const a = random(N * N, 1),
+    b = random(N * N, 2);
   const matmulCase = (label: string, ta: boolean, tb: boolean): Case => {
     const call = (backend: Backend): Float32Array => backend.matmulTransposed(a, [N, N], ta, b, [N, N], tb, [N, N]);
     const name = `matmul ${N} ${label}`;
-    return { name, work: 2 * N ** 3 / 1e9, unit: 'GFLOP/s', run: (be) => () => call(be), check: call };
+    return { name, work: (2 * N ** 3) / 1e9, unit: 'GFLOP/s', run: (be) => () => call(be), check: call };
   };
   const x = random(ELEMENTS, 3, 10);
   const unaryCase = (op: 'exp' | 'tanh'): Case => {
@@ -49,7 +48,10 @@ function cases(): Case[] {
   };
   const params = init(1);
   const rand = lcg(2);
-  const images = Tensor.fromData(Float32Array.from({ length: 100 * 784 }, () => (rand() < 0.3 ? 1 : 0)), [100, 784]);
+  const images = Tensor.fromData(
+    Float32Array.from({ length: 100 * 784 }, () => (rand() < 0.3 ? 1 : 0)),
+    [100, 784],
+  );
   const vg = valueAndGrad(loss);
   const mlpStep = (backend: Backend) => () => {
     const previous = setBackend(backend);
@@ -68,8 +70,11 @@ function cases(): Case[] {
     }
   };
   return [
-    matmulCase('NN', false, false), matmulCase('NT', false, true), matmulCase('TN', true, false),
-    unaryCase('exp'), unaryCase('tanh'),
+    matmulCase('NN', false, false),
+    matmulCase('NT', false, true),
+    matmulCase('TN', true, false),
+    unaryCase('exp'),
+    unaryCase('tanh'),
     { name: 'MLP 784-200-200-784 value+grad', work: 1, unit: 'steps/s', run: mlpStep, check: mlpLoss },
   ];
 }
@@ -81,7 +86,10 @@ export async function runBackends(): Promise<{ table: string }> {
     if (!(diff < 1e-4)) throw new Error(`${c.name}: the wasm and js backends disagree (by ${diff})`);
     const [js, wasm] = await timeCases(
       c.name,
-      [[`${c.name} js`, c.run(jsBackend)], [`${c.name} wasm`, c.run(wasmBackend)]],
+      [
+        [`${c.name} js`, c.run(jsBackend)],
+        [`${c.name} wasm`, c.run(wasmBackend)],
+      ],
       { minSamples: 3, maxTime: 2 },
     );
     const rate = (s: number): string => (c.work / s).toFixed(c.unit === 'steps/s' ? 1 : 2);

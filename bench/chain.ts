@@ -57,7 +57,8 @@ export async function runChain(): Promise<ChainResult> {
   const [v, g] = vg(x) as [Tensor, Tensor];
   const [v64, g64] = chainNumberGrad(X0);
   const relErr = Math.max(Math.abs(v.item() - v64) / Math.abs(v64), Math.abs(g.item() - g64) / Math.abs(g64));
-  if (!(relErr < 1e-3)) throw new Error(`chain: Sieve disagrees with the hand-written gradient (relative error ${relErr})`);
+  if (!(relErr < 1e-3))
+    throw new Error(`chain: Sieve disagrees with the hand-written gradient (relative error ${relErr})`);
 
   const names = {
     plain: 'plain JS numbers: value',

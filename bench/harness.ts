@@ -34,8 +34,10 @@ export async function timeCases(
     configure({ cases: { minSamples: options.minSamples, maxTime: options.maxTime, minTime: 0 } }),
     ...cases.map(([name, fn]) => add(name, () => fn)),
     cycle((result) => {
-      console.log(`  ${result.name.padEnd(52)} ${formatTime(result.details.median).padStart(10)}  ` +
-        `±${result.margin.toFixed(1)}%  (${result.samples} samples)`);
+      console.log(
+        `  ${result.name.padEnd(52)} ${formatTime(result.details.median).padStart(10)}  ` +
+          `±${result.margin.toFixed(1)}%  (${result.samples} samples)`,
+      );
     }),
   );
   return summary.results.map((r) => ({ name: r.name, seconds: r.details.median, rme: r.margin, samples: r.samples }));
@@ -51,7 +53,8 @@ export function formatTime(seconds: number): string {
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: readonly string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (r: readonly string[]): string =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

@@ -34,8 +34,10 @@ function optionsFor(n: number): SuiteOptions {
 export async function runMatmul(): Promise<{ table: string }> {
   const rows: string[][] = [];
   for (const n of MATMUL_SIZES) {
-    const a = randomMatrix(n, n), b = randomMatrix(n, n + 1);
-    const A = Tensor.fromData(a, [n, n]), B = Tensor.fromData(b, [n, n]);
+    const a = randomMatrix(n, n),
+      b = randomMatrix(n, n + 1);
+    const A = Tensor.fromData(a, [n, n]),
+      B = Tensor.fromData(b, [n, n]);
 
     // Both compute the same product (up to float rounding: Sieve accumulates in float64).
     const diff = Math.abs(A.matmul(B).dataSync()[n * n - 1] - naiveMatmul(a, b, n)[n * n - 1]);
@@ -51,8 +53,12 @@ export async function runMatmul(): Promise<{ table: string }> {
     );
     const gflops = (s: number): string => ((2 * n ** 3) / s / 1e9).toFixed(2);
     rows.push([
-      String(n), formatTime(sieve.seconds), formatTime(naive.seconds),
-      `${(naive.seconds / sieve.seconds).toFixed(2)}×`, gflops(sieve.seconds), gflops(naive.seconds),
+      String(n),
+      formatTime(sieve.seconds),
+      formatTime(naive.seconds),
+      `${(naive.seconds / sieve.seconds).toFixed(2)}×`,
+      gflops(sieve.seconds),
+      gflops(naive.seconds),
     ]);
   }
   const table = formatTable(['n', 'Sieve', 'naive loop', 'naive / Sieve', 'Sieve GFLOP/s', 'naive GFLOP/s'], rows);

@@ -16,7 +16,11 @@ import { Tensor } from '../src/index.js';
 import { makeInputs, FULL_SIZES, vaeShapes, ADAM } from './peers/cases.js';
 import { VaeTrainer, type VaeParams } from './vae.js';
 
-export interface Range { start: number; max: number; end: number }
+export interface Range {
+  start: number;
+  max: number;
+  end: number;
+}
 
 export interface MemoryResult {
   /** Steps run: fewer than asked for when the time cap stopped the run. */
@@ -56,7 +60,9 @@ function slope(xs: readonly number[], ys: readonly number[]): number {
 }
 
 export function measureVaeMemory(
-  steps: number, maxSeconds: number, log: (line: string) => void = () => {},
+  steps: number,
+  maxSeconds: number,
+  log: (line: string) => void = () => {},
 ): MemoryResult {
   const collect = (globalThis as { gc?: () => void }).gc;
   if (collect === undefined) throw new Error('measureVaeMemory: run node with --expose-gc');
@@ -66,8 +72,10 @@ export function measureVaeMemory(
     Object.entries(vaeShapes(s)).map(([k, shape]) => [k, Tensor.fromData(inputs.vaeParams[k], shape)]),
   );
   const trainer = new VaeTrainer(
-    params as unknown as VaeParams, Tensor.fromData(inputs.vaeX, [s.batch, s.vae.pixels]),
-    Tensor.fromData(inputs.vaeNoise, [s.batch, s.vae.latent]), ADAM.lr,
+    params as unknown as VaeParams,
+    Tensor.fromData(inputs.vaeX, [s.batch, s.vae.pixels]),
+    Tensor.fromData(inputs.vaeNoise, [s.batch, s.vae.latent]),
+    ADAM.lr,
   );
   const every = Math.max(1, Math.floor(steps / 100));
   const at: number[] = [];
@@ -99,8 +107,13 @@ export function measureVaeMemory(
   const skip = Math.floor(at.length / 2);
   const slopePer1000 = slope(at.slice(skip), heap.slice(skip)) * 1000;
   return {
-    steps: done, requested: steps, seconds: elapsed(),
-    heapUsed: range(heap), arrayBuffers: range(buffers), rss: range(rss), slopePer1000,
+    steps: done,
+    requested: steps,
+    seconds: elapsed(),
+    heapUsed: range(heap),
+    arrayBuffers: range(buffers),
+    rss: range(rss),
+    slopePer1000,
     flat: done < MIN_JUDGED_STEPS ? undefined : (slopePer1000 * TARGET_STEPS) / 1000 < FLAT_LIMIT_BYTES,
   };
 }

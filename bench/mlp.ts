@@ -14,14 +14,24 @@ import { formatTable, formatTime, lcg, timeCases } from './harness.js';
 const BATCH = 100;
 const SIZES = [784, 200, 200, 784];
 
-export interface Params { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor; W3: Tensor; b3: Tensor }
+export interface Params {
+  W1: Tensor;
+  b1: Tensor;
+  W2: Tensor;
+  b2: Tensor;
+  W3: Tensor;
+  b3: Tensor;
+}
 
 export function init(seed: number): Params {
   const rand = lcg(seed);
   // Uniform weights with variance 1/fan_in.
   const weight = (fanIn: number, fanOut: number): Tensor => {
     const a = Math.sqrt(3 / fanIn);
-    return Tensor.fromData(Float32Array.from({ length: fanIn * fanOut }, () => (rand() * 2 - 1) * a), [fanIn, fanOut]);
+    return Tensor.fromData(
+      Float32Array.from({ length: fanIn * fanOut }, () => (rand() * 2 - 1) * a),
+      [fanIn, fanOut],
+    );
   };
   const bias = (n: number): Tensor => Tensor.fromData(new Float32Array(n), [n]);
   const [d0, d1, d2, d3] = SIZES;
@@ -44,7 +54,10 @@ export interface MlpResult {
 export async function runMlp(): Promise<MlpResult> {
   const params = init(1);
   const rand = lcg(2);
-  const x = Tensor.fromData(Float32Array.from({ length: BATCH * SIZES[0] }, () => (rand() < 0.3 ? 1 : 0)), [BATCH, SIZES[0]]);
+  const x = Tensor.fromData(
+    Float32Array.from({ length: BATCH * SIZES[0] }, () => (rand() < 0.3 ? 1 : 0)),
+    [BATCH, SIZES[0]],
+  );
   const vg = valueAndGrad(loss);
 
   const names = { forward: 'Sieve: loss value (forward only)', grad: 'Sieve: valueAndGrad w.r.t. 6 parameters' };

@@ -26,8 +26,10 @@ const TARGET_US_PER_OP = 2;
 
 async function main(): Promise<void> {
   const started = Date.now();
-  console.log(`Sieve benchmarks — node ${process.version}, ${os.availableParallelism()} CPUs ` +
-    `(${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}\n`);
+  console.log(
+    `Sieve benchmarks — node ${process.version}, ${os.availableParallelism()} CPUs ` +
+      `(${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}\n`,
+  );
 
   if (!QUICK && !process.argv.includes('--peers-only')) await runOwnSuites();
   await runPeers();
@@ -35,12 +37,14 @@ async function main(): Promise<void> {
 }
 
 async function runPeers(): Promise<void> {
-  console.log(`\nSide by side with the peers${QUICK ? ' (quick: best of 2 short samples)' : ''}: ` +
-    'one child process per library, each case checked against the float64 reference before it is timed');
+  console.log(
+    `\nSide by side with the peers${QUICK ? ' (quick: best of 2 short samples)' : ''}: ` +
+      'one child process per library, each case checked against the float64 reference before it is timed',
+  );
   const c = await runComparison({ quick: QUICK, memorySteps: MEMORY_STEPS, memorySeconds: MEMORY_SECONDS });
   console.log('\nRates (best of the samples; "mismatch": failed the correctness gate, not timed)\n');
   console.log(c.rates);
-  console.log('\nRatios: Sieve\'s speed ÷ the peer\'s (> 1: Sieve is faster), Sieve\'s best backend for each case\n');
+  console.log("\nRatios: Sieve's speed ÷ the peer's (> 1: Sieve is faster), Sieve's best backend for each case\n");
   console.log(c.ratios);
   console.log('\nTargets (for the fast backend):');
   for (const t of c.targets) console.log(`  ${t}`);
@@ -49,12 +53,16 @@ async function runPeers(): Promise<void> {
     const m = c.memory;
     const mb = (b: number): string => (b / 2 ** 20).toFixed(1);
     const cut = m.steps < m.requested ? ` of ${m.requested} (stopped by --memory-seconds)` : '';
-    console.log(`\nMemory, ${m.steps}${cut} VAE steps on the ${m.backend} backend, ${m.seconds.toFixed(0)} s ` +
-      '(after a full GC; MB, start / max / end):');
-    console.log(`  heapUsed ${mb(m.heapUsed.start)} / ${mb(m.heapUsed.max)} / ${mb(m.heapUsed.end)}; ` +
-      `arrayBuffers ${mb(m.arrayBuffers.start)} / ${mb(m.arrayBuffers.max)} / ${mb(m.arrayBuffers.end)}; ` +
-      `rss ${mb(m.rss.start)} / ${mb(m.rss.max)} / ${mb(m.rss.end)}; ` +
-      `heap slope ${(m.slopePer1000 / 1024).toFixed(1)} KB per 1000 steps`);
+    console.log(
+      `\nMemory, ${m.steps}${cut} VAE steps on the ${m.backend} backend, ${m.seconds.toFixed(0)} s ` +
+        '(after a full GC; MB, start / max / end):',
+    );
+    console.log(
+      `  heapUsed ${mb(m.heapUsed.start)} / ${mb(m.heapUsed.max)} / ${mb(m.heapUsed.end)}; ` +
+        `arrayBuffers ${mb(m.arrayBuffers.start)} / ${mb(m.arrayBuffers.max)} / ${mb(m.arrayBuffers.end)}; ` +
+        `rss ${mb(m.rss.start)} / ${mb(m.rss.max)} / ${mb(m.rss.end)}; ` +
+        `heap slope ${(m.slopePer1000 / 1024).toFixed(1)} KB per 1000 steps`,
+    );
   }
   if (c.failures.length > 0) process.exitCode = 1;
 }
@@ -65,20 +73,26 @@ async function runOwnSuites(): Promise<void> {
   const mlp = await runMlp();
   const backends = await runBackends();
 
-  console.log('\n(a) chain of 10,000 scalar ops (y = 0.9999·y + 0.001 and y = sin(y) alternating; 15,000 primitives)\n');
+  console.log(
+    '\n(a) chain of 10,000 scalar ops (y = 0.9999·y + 0.001 and y = sin(y) alternating; 15,000 primitives)\n',
+  );
   console.log(chain.table);
   const met = chain.valueAndGradPerOp <= TARGET_US_PER_OP ? 'met' : 'NOT met';
-  console.log(`\nvalue + gradient: ${chain.valueAndGradPerOp.toFixed(3)} µs per op (target ≤ ${TARGET_US_PER_OP} µs: ` +
-    `${met}); ` +
-    `${(chain.valueAndGradPerOp / chain.forwardPerOp).toFixed(1)}× Sieve's untraced forward, ` +
-    `${(chain.valueAndGradPerOp / chain.plainGradPerOp).toFixed(0)}× the hand-written gradient on plain numbers`);
+  console.log(
+    `\nvalue + gradient: ${chain.valueAndGradPerOp.toFixed(3)} µs per op (target ≤ ${TARGET_US_PER_OP} µs: ` +
+      `${met}); ` +
+      `${(chain.valueAndGradPerOp / chain.forwardPerOp).toFixed(1)}× Sieve's untraced forward, ` +
+      `${(chain.valueAndGradPerOp / chain.plainGradPerOp).toFixed(0)}× the hand-written gradient on plain numbers`,
+  );
 
   console.log('\n(b) square matrix products, Sieve vs a naive triple loop in plain JS\n');
   console.log(matmul.table);
 
   console.log('\n(c) MLP loss 784-200-200-784 (tanh), batch 100, Bernoulli log-likelihood on logits\n');
   console.log(mlp.table);
-  console.log(`\nvalue + gradient / forward: ${mlp.ratio.toFixed(2)}× (about 3× is the cost of the extra matrix products)`);
+  console.log(
+    `\nvalue + gradient / forward: ${mlp.ratio.toFixed(2)}× (about 3× is the cost of the extra matrix products)`,
+  );
 
   console.log('\n(d) the JS and WebAssembly SIMD backends, same inputs, one run (kernels called directly)\n');
   console.log(backends.table);

@@ -13,8 +13,16 @@
 import { adam, bernoulliLogLik, Tensor, valueAndGrad, type AdamState } from '../src/index.js';
 
 export interface VaeParams {
-  V1: Tensor; e1: Tensor; Vmu: Tensor; emu: Tensor; Vsig: Tensor; esig: Tensor;
-  W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor;
+  V1: Tensor;
+  e1: Tensor;
+  Vmu: Tensor;
+  emu: Tensor;
+  Vsig: Tensor;
+  esig: Tensor;
+  W1: Tensor;
+  b1: Tensor;
+  W2: Tensor;
+  b2: Tensor;
 }
 
 /** −ELBO averaged over the batch. x: [B, D] binary, eps: [B, Z]. */

@@ -140,15 +140,19 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Pa
       continue;
     }
     if (!arg.startsWith('--')) {
-      throw new UsageError(`unknown option '${arg}' for 'sieve ${spec.name}' (options are long, e.g. --seed 1; ` +
-        `valid: ${optionNames(spec).join(', ')}, --help)`);
+      throw new UsageError(
+        `unknown option '${arg}' for 'sieve ${spec.name}' (options are long, e.g. --seed 1; ` +
+          `valid: ${optionNames(spec).join(', ')}, --help)`,
+      );
     }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq === -1 ? undefined : eq);
     const inline = eq === -1 ? undefined : arg.slice(eq + 1);
     const opt = byName.get(name);
     if (opt === undefined) {
-      throw new UsageError(`unknown option '--${name}' for 'sieve ${spec.name}' (valid: ${optionNames(spec).join(', ')}, --help)`);
+      throw new UsageError(
+        `unknown option '--${name}' for 'sieve ${spec.name}' (valid: ${optionNames(spec).join(', ')}, --help)`,
+      );
     }
     if (opt.type === 'boolean') {
       if (inline === undefined || inline === 'true') options[opt.name] = true;
@@ -169,8 +173,10 @@ export function parseCommandArgs(argv: readonly string[], spec: CommandSpec): Pa
     options[opt.name] = convert(opt, text);
   }
   if (spec.positionals === undefined && positionals.length > 0) {
-    throw new UsageError(`unexpected argument '${positionals[0]}' for 'sieve ${spec.name}' (it takes only options: ` +
-      `${optionNames(spec).join(', ')})`);
+    throw new UsageError(
+      `unexpected argument '${positionals[0]}' for 'sieve ${spec.name}' (it takes only options: ` +
+        `${optionNames(spec).join(', ')})`,
+    );
   }
   const pos = spec.positionals;
   if (pos?.choices !== undefined) {
@@ -212,11 +218,15 @@ export function formatOptionsHelp(options: readonly OptionSpec[], width = 100): 
   const rows = options
     .filter((o) => !o.hidden)
     .map((o) => {
-      const meta = o.type === 'boolean' ? '' : ' ' +
-        `${o.metavar ?? (o.type === 'choice' ? 'NAME' : o.type === 'string' ? 'VALUE' : o.type === 'integer' ? 'N' : 'X')}`;
+      const meta =
+        o.type === 'boolean'
+          ? ''
+          : ' ' +
+            `${o.metavar ?? (o.type === 'choice' ? 'NAME' : o.type === 'string' ? 'VALUE' : o.type === 'integer' ? 'N' : 'X')}`;
       let desc = o.description;
       if (o.type === 'number' || o.type === 'integer') desc += ` (${describeRange(o)}`;
-      if (o.defaultText !== undefined) desc += `${o.type === 'number' || o.type === 'integer' ? '; ' : ' ('}default ${o.defaultText})`;
+      if (o.defaultText !== undefined)
+        desc += `${o.type === 'number' || o.type === 'integer' ? '; ' : ' ('}default ${o.defaultText})`;
       else if (o.type === 'number' || o.type === 'integer') desc += ')';
       return [`--${o.name}${meta}`, desc] as const;
     });

@@ -33,7 +33,8 @@ export const normalNormalModel: ModelSpec = {
       latent: 'continuous',
       problem: {
         // z: [S] (guide batch [], event []) → [S]
-        logJoint: (_theta: unknown, z: Tensor, data: Tensor) => new Normal(0, 1).logProb(z).add(new Normal(z.expandDims(-1), 1).logProb(data).sum(-1)),
+        logJoint: (_theta: unknown, z: Tensor, data: Tensor) =>
+          new Normal(0, 1).logProb(z).add(new Normal(z.expandDims(-1), 1).logProb(data).sum(-1)),
         guide: (phi: Phi) => new Normal(phi.m, phi.logS.exp()),
       },
       theta: {},

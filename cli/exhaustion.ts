@@ -70,13 +70,17 @@ export class ExhaustionTracker {
 
 /** The one-line explanation printed (and put in the report) when a run is stopped for exhaustion. */
 export function exhaustionFailure(
-  tracker: ExhaustionTracker, stepsDone: number, s: { maxProposals: number; samples: number; threshold?: number },
+  tracker: ExhaustionTracker,
+  stepsDone: number,
+  s: { maxProposals: number; samples: number; threshold?: number },
 ): string {
   const what = tracker.everyStep(stepsDone)
     ? `all ${stepsDone} step${stepsDone === 1 ? '' : 's'}`
     : `${tracker.streak} consecutive steps`;
   const fix = s.threshold !== undefined ? 'raise --threshold, ' : '';
-  return `the rejection sampler was exhausted in ${what}: every data point hit --max-proposals ${s.maxProposals} `
-    + `before ${s.samples} acceptances, so no bound could be estimated (${fix}set --acceptance-floor, lower --samples, `
-    + `or raise --max-proposals up to ${MAX_PROPOSALS_LIMIT})`;
+  return (
+    `the rejection sampler was exhausted in ${what}: every data point hit --max-proposals ${s.maxProposals} ` +
+    `before ${s.samples} acceptances, so no bound could be estimated (${fix}set --acceptance-floor, lower --samples, ` +
+    `or raise --max-proposals up to ${MAX_PROPOSALS_LIMIT})`
+  );
 }

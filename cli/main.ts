@@ -22,8 +22,16 @@ export interface CliDeps {
 export const COMMANDS = ['experiments', 'fit', 'help'] as const;
 
 export function mainHelp(experiments: readonly Experiment[], models: readonly ModelSpec[]): string {
-  const w = Math.max(14, ...experiments.map((e) => e.name.length + 2), ...models.map((m) => m.name.length + 2), ...ESTIMATORS.map((e) => e.name.length + 2));
-  const list = (rows: [string, string][]): string => (rows.length === 0 ? '  (none registered yet)' : rows.map(([n, d]) => wrap(`  ${n.padEnd(w)}${d}`, 100, 2 + w)).join('\n'));
+  const w = Math.max(
+    14,
+    ...experiments.map((e) => e.name.length + 2),
+    ...models.map((m) => m.name.length + 2),
+    ...ESTIMATORS.map((e) => e.name.length + 2),
+  );
+  const list = (rows: [string, string][]): string =>
+    rows.length === 0
+      ? '  (none registered yet)'
+      : rows.map(([n, d]) => wrap(`  ${n.padEnd(w)}${d}`, 100, 2 + w)).join('\n');
   return [
     `sieve ${sieveVersion()}: variational inference with rejection sampling, reproduced`,
     '',
@@ -34,9 +42,12 @@ export function mainHelp(experiments: readonly Experiment[], models: readonly Mo
     '',
     'Commands:',
     list([
-      ['experiments', "run the seed papers' reproductions; prints tables, writes reports/<run>/index.html and results.json"],
+      [
+        'experiments',
+        "run the seed papers' reproductions; prints tables, writes reports/<run>/index.html and results.json",
+      ],
       ['fit', 'train one model with one estimator; shows the bound over time and writes a report'],
-      ['help', 'show this help, or a command\'s help'],
+      ['help', "show this help, or a command's help"],
     ]),
     '',
     'Experiments (sieve experiments --help for options; npm start runs them all with --quick):',
@@ -72,7 +83,12 @@ export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = {
       case 'experiments':
         // Registered experiments run in worker threads when the compiled worker exists (Ctrl-C
         // then stops even synchronous loops at once); injected ones (tests) run in-process.
-        return await runExperiments(rest, io, experiments, deps.experiments === undefined && workerRunnerAvailable() ? 'worker' : 'in-process');
+        return await runExperiments(
+          rest,
+          io,
+          experiments,
+          deps.experiments === undefined && workerRunnerAvailable() ? 'worker' : 'in-process',
+        );
       case 'fit': {
         // Registered models train in a worker thread when the compiled worker exists (a stop
         // signal then interrupts even a long step); injected ones (tests) train in-process.
@@ -89,7 +105,8 @@ export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = {
         return EXIT_OK;
       }
       default:
-        if (command.startsWith('-')) throw new UsageError(`expected a command before '${command}' ${validList(COMMANDS)}`);
+        if (command.startsWith('-'))
+          throw new UsageError(`expected a command before '${command}' ${validList(COMMANDS)}`);
         throw new UsageError(`unknown command '${command}' ${validList(COMMANDS)}`);
     }
   } catch (e) {
@@ -97,7 +114,7 @@ export async function main(argv: readonly string[], io: CliIo, deps: CliDeps = {
       io.stderr.write(`sieve: ${e.message}\n`);
       return EXIT_USAGE;
     }
-    io.stderr.write(`sieve: error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    io.stderr.write(`sieve: error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     return EXIT_FAILURE;
   }
 }

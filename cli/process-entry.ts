@@ -12,7 +12,7 @@ export function runAsProcess(argv: readonly string[], deps: CliDeps = {}): void 
       process.exitCode = code;
     },
     (e: unknown) => {
-      io.stderr.write(`sieve: error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+      io.stderr.write(`sieve: error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
       process.exitCode = 1;
     },
   );

@@ -47,11 +47,18 @@ export class ProgressRenderer {
   /** Whether a bar is currently drawn on the last line (TTY). */
   private drawn = false;
 
-  constructor(private readonly stream: OutStream, options: ProgressOptions = {}) {
+  constructor(
+    private readonly stream: OutStream,
+    options: ProgressOptions = {},
+  ) {
     this.tty = options.tty ?? stream.isTTY === true;
     this.now = options.now ?? (() => performance.now());
     this.width = options.width;
-    this.opts = { fraction: options.fraction ?? 0.1, intervalMs: options.intervalMs ?? 5000, redrawMs: options.redrawMs ?? 80 };
+    this.opts = {
+      fraction: options.fraction ?? 0.1,
+      intervalMs: options.intervalMs ?? 5000,
+      redrawMs: options.redrawMs ?? 80,
+    };
   }
 
   private readonly width: number | undefined;
@@ -132,7 +139,12 @@ class Task implements ProgressTask {
   private lastPrintTime: number;
   private lastPrintDone = 0;
 
-  constructor(private readonly r: ProgressRenderer, private readonly label: string, private readonly total: number, private readonly start: number) {
+  constructor(
+    private readonly r: ProgressRenderer,
+    private readonly label: string,
+    private readonly total: number,
+    private readonly start: number,
+  ) {
     this.lastPrintTime = start;
     if (r.isTty) this.render(true);
   }
@@ -182,8 +194,10 @@ class Task implements ProgressTask {
   private plainLine(now: number): string {
     const pct = this.total > 0 ? ` (${Math.floor((100 * this.done) / this.total)}%)` : '';
     const info = formatInfo(this.info);
-    return `${this.label}: ${this.done}/${this.total || '?'}${pct}  ${formatRate(this.rate(now))}  ` +
-      `${this.eta(now)}${info ? `  ${info}` : ''}`;
+    return (
+      `${this.label}: ${this.done}/${this.total || '?'}${pct}  ${formatRate(this.rate(now))}  ` +
+      `${this.eta(now)}${info ? `  ${info}` : ''}`
+    );
   }
 
   /** @internal Redraw the TTY bar. */

@@ -22,7 +22,9 @@ export interface InterruptState {
  * the first signal's exit code, without the report.
  */
 export function handleInterrupts(
-  io: CliIo, progress: ProgressRenderer, onStop?: (signal: StopSignal) => void,
+  io: CliIo,
+  progress: ProgressRenderer,
+  onStop?: (signal: StopSignal) => void,
 ): InterruptState {
   let first: StopSignal | undefined;
   const dispose = io.onInterrupt((count, signal = 'SIGINT') => {
@@ -39,9 +41,19 @@ export function handleInterrupts(
 }
 
 export function makeRecord(args: {
-  command: string; argv: readonly string[]; runName: string; mode: RunMode; seed: number; startedAt: Date; seconds: number;
-  interrupted: boolean; stopSignal?: StopSignal; settings?: Record<string, number | string | boolean>;
-  experiments: ExperimentResult[]; failures?: RunFailure[]; skipped?: string[];
+  command: string;
+  argv: readonly string[];
+  runName: string;
+  mode: RunMode;
+  seed: number;
+  startedAt: Date;
+  seconds: number;
+  interrupted: boolean;
+  stopSignal?: StopSignal;
+  settings?: Record<string, number | string | boolean>;
+  experiments: ExperimentResult[];
+  failures?: RunFailure[];
+  skipped?: string[];
 }): RunRecord {
   return {
     format: RESULTS_FORMAT,
@@ -84,7 +96,9 @@ export function yieldToEventLoop(): Promise<void> {
 export function modeFrom(options: Record<string, unknown>, fallback: RunMode): RunMode {
   const given = (['tiny', 'quick', 'full'] as const).filter((m) => options[m] === true);
   if (given.length > 1) {
-    throw new UsageError(`--${given[0]} and --${given[1]} cannot be used together (choose one of --tiny, --quick, --full)`);
+    throw new UsageError(
+      `--${given[0]} and --${given[1]} cannot be used together (choose one of --tiny, --quick, --full)`,
+    );
   }
   return given[0] ?? fallback;
 }

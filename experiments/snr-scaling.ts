@@ -55,7 +55,17 @@ const ESTIMATORS: EstimatorSpec[] = [
  * The float64 reference SNRs of docs/estimator-math.md §4.6 (M = 5·10⁴ for N ≤ 300, 2·10⁴ for N = 1000);
  * null = "noise floor".
  */
-const SPEC_46: Record<number, { grad: number; iwae: number | null; dreg: number; vimco: number | null; vimcoArith: number | null; vimcoStar: number }> = {
+const SPEC_46: Record<
+  number,
+  {
+    grad: number;
+    iwae: number | null;
+    dreg: number;
+    vimco: number | null;
+    vimcoArith: number | null;
+    vimcoStar: number;
+  }
+> = {
   10: { grad: -0.054, iwae: 0.111, dreg: 3.8, vimco: 0.124, vimcoArith: 0.12, vimcoStar: 0.897 },
   30: { grad: -0.0187, iwae: 0.057, dreg: 5.25, vimco: 0.067, vimcoArith: 0.064, vimcoStar: 1.44 },
   100: { grad: -0.00571, iwae: 0.031, dreg: 8.47, vimco: 0.039, vimcoArith: 0.037, vimcoStar: 2.49 },
@@ -100,7 +110,9 @@ function oneDSetting(plan: SettingPlan): Setting {
     dim: 1,
     plan,
     gradients(est, N, count, k) {
-      const [, g] = valueAndGrad((p: { m: Tensor }) => est(k, undefined, p, 1, { problem, samples: N }).loss)({ m: full([count], 0.7) });
+      const [, g] = valueAndGrad((p: { m: Tensor }) => est(k, undefined, p, 1, { problem, samples: N }).loss)({
+        m: full([count], 0.7),
+      });
       // loss = −Σ_replicates surrogate: the gradient of the bound is minus the loss gradient.
       return Float64Array.from((g as { m: Tensor }).m.dataSync(), (v) => -v);
     },
@@ -111,7 +123,10 @@ function toySetting(seed: number, plan: SettingPlan): Setting {
   const data = gaussianToyData(seed);
   const D = GAUSSIAN_TOY.dim;
   const noise = normalDraws(foldIn(makeKey(seed), 0x70e), [D + D * D + D]).dataSync();
-  const mu = Tensor.fromData(Float32Array.from(data.dataMean, (v, d) => v + 0.01 * noise[d]), [D]);
+  const mu = Tensor.fromData(
+    Float32Array.from(data.dataMean, (v, d) => v + 0.01 * noise[d]),
+    [D],
+  );
   const A = new Float32Array(D * D);
   for (let i = 0; i < D * D; i++) A[i] = (i % (D + 1) === 0 ? 0.5 : 0) + 0.01 * noise[D + i];
   const At = Tensor.fromData(A, [D, D]).transpose();
@@ -128,7 +143,10 @@ function toySetting(seed: number, plan: SettingPlan): Setting {
     dim: D,
     plan,
     gradients(est, N, count, k) {
-      const b = Tensor.fromData(new Float32Array(count * D).map((_, i) => b0[i % D]), [count, D]);
+      const b = Tensor.fromData(
+        new Float32Array(count * D).map((_, i) => b0[i % D]),
+        [count, D],
+      );
       const [, g] = valueAndGrad((p: { b: Tensor }) => est(k, { mu }, p, x0, { problem, samples: N }).loss)({ b });
       return Float64Array.from((g as { b: Tensor }).b.dataSync(), (v) => -v);
     },
@@ -170,7 +188,13 @@ interface SettingResult {
   pooled: Map<number, Float64Array>;
 }
 
-function runSetting(setting: Setting, context: RunContext, settingIndex: number, stop: () => boolean, tick: (n: number) => void): SettingResult {
+function runSetting(
+  setting: Setting,
+  context: RunContext,
+  settingIndex: number,
+  stop: () => boolean,
+  tick: (n: number) => void,
+): SettingResult {
   const { grid, replicates: M } = setting.plan;
   const D = setting.dim;
   const cells: Record<string, Cell[]> = {};
@@ -228,9 +252,18 @@ function snrOf(cell: Cell, pooled: Float64Array): { pooled: number; own: number 
   return { pooled: norm(pooled) / sd, own: norm(cell.mean) / sd };
 }
 
-function slopeOver(cellsOf: Cell[], pooled: Map<number, Float64Array>, lo: number, hi: number, which: 'pooled' | 'own'): number {
+function slopeOver(
+  cellsOf: Cell[],
+  pooled: Map<number, Float64Array>,
+  lo: number,
+  hi: number,
+  which: 'pooled' | 'own',
+): number {
   const use = cellsOf.filter((c) => c.N >= lo && c.N <= hi);
-  return slope(use.map((c) => Math.log(c.N)), use.map((c) => Math.log(snrOf(c, pooled.get(c.N)!)[which])));
+  return slope(
+    use.map((c) => Math.log(c.N)),
+    use.map((c) => Math.log(snrOf(c, pooled.get(c.N)!)[which])),
+  );
 }
 
 async function run(context: RunContext): Promise<ExperimentResult> {
@@ -248,10 +281,12 @@ async function run(context: RunContext): Promise<ExperimentResult> {
   const results: SettingResult[] = [];
   for (const [i, s] of settings.entries()) {
     if (interrupted) break;
-    results.push(runSetting(s, context, i, stop, (n) => {
-      done += n;
-      progress.update(done, { setting: s.id });
-    }));
+    results.push(
+      runSetting(s, context, i, stop, (n) => {
+        done += n;
+        progress.update(done, { setting: s.id });
+      }),
+    );
   }
   progress.finish();
 
@@ -277,8 +312,19 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       if (Number.isFinite(slAll)) metrics[`${prefix}${e.id}SlopeAllN`] = slAll;
       if (Number.isFinite(slOwn)) metrics[`${prefix}${e.id}SlopeOwnMean`] = slOwn;
       for (const c of cs) metrics[`${prefix}${e.id}SnrN${c.N}`] = snrOf(c, pooled.get(c.N)!).pooled;
-      series.push({ name: `${e.label} (slope ${fmt(sl, 2)})`, x: cs.map((c) => c.N), y: cs.map((c) => snrOf(c, pooled.get(c.N)!).pooled) });
-      slopeRows.push([e.label, fmt(sl, 3), fmt(slAll, 3), fmt(slOwn, 3), setting.id === '1d' ? e.specSlope : '—', e.theory > 0 ? '+0.5 (√N)' : '−0.5']);
+      series.push({
+        name: `${e.label} (slope ${fmt(sl, 2)})`,
+        x: cs.map((c) => c.N),
+        y: cs.map((c) => snrOf(c, pooled.get(c.N)!).pooled),
+      });
+      slopeRows.push([
+        e.label,
+        fmt(sl, 3),
+        fmt(slAll, 3),
+        fmt(slOwn, 3),
+        setting.id === '1d' ? e.specSlope : '—',
+        e.theory > 0 ? '+0.5 (√N)' : '−0.5',
+      ]);
     }
     if (setting.id === '1d') {
       for (const e of ESTIMATORS) {
@@ -324,12 +370,30 @@ async function run(context: RunContext): Promise<ExperimentResult> {
         const s = snrOf(c, p);
         const se = Math.sqrt(sum(c.variance) / c.replicates);
         const z = setting.dim === 1 ? (c.mean[0] - p[0]) / se : NaN;
-        snrRows.push([e.label, c.N, fmt(s.pooled, 4), fmt(s.own, 3), fmt(setting.dim === 1 ? c.mean[0] : norm(c.mean), 4), fmt(se, 2), setting.dim === 1 ? fmt(z, 2) : '—', fmt(Math.sqrt(sum(c.variance)), 4)]);
+        snrRows.push([
+          e.label,
+          c.N,
+          fmt(s.pooled, 4),
+          fmt(s.own, 3),
+          fmt(setting.dim === 1 ? c.mean[0] : norm(c.mean), 4),
+          fmt(se, 2),
+          setting.dim === 1 ? fmt(z, 2) : '—',
+          fmt(Math.sqrt(sum(c.variance)), 4),
+        ]);
       }
     }
     tables.push({
       title: `SNR per estimator and N — ${setting.label}`,
-      columns: ['estimator', 'N', 'SNR (pooled mean)', 'SNR (own mean)', setting.dim === 1 ? 'mean gradient' : '‖mean gradient‖', 'std error of mean', 'z vs pooled mean', 'std'],
+      columns: [
+        'estimator',
+        'N',
+        'SNR (pooled mean)',
+        'SNR (own mean)',
+        setting.dim === 1 ? 'mean gradient' : '‖mean gradient‖',
+        'std error of mean',
+        'z vs pooled mean',
+        'std',
+      ],
       rows: snrRows,
     });
     if (setting.id === '1d') {
@@ -342,18 +406,44 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       references.push({
         title: 'Reference SNR table (docs/estimator-math.md §4.6, float64, M = 5·10⁴) beside ours (pooled-mean SNR)',
         columns: [
-          'N', '∇L_N ours', '∇L_N ref', 'IWAE ours', 'IWAE ref', 'DReG ours', 'DReG ref',
-          'VIMCO ours', 'VIMCO ref', 'VIMCO-★ ours', 'VIMCO-★ ref',
+          'N',
+          '∇L_N ours',
+          '∇L_N ref',
+          'IWAE ours',
+          'IWAE ref',
+          'DReG ours',
+          'DReG ref',
+          'VIMCO ours',
+          'VIMCO ref',
+          'VIMCO-★ ours',
+          'VIMCO-★ ref',
         ],
         rows: gridN.map((N) => {
           const s = SPEC_46[N];
-          return [N, fmt(pooled.get(N)![0], 4), s.grad, snrAt('iwae', N), spec(s.iwae), snrAt('dreg', N), s.dreg, snrAt('vimco', N), spec(s.vimco), snrAt('vimcoStar', N), s.vimcoStar];
+          return [
+            N,
+            fmt(pooled.get(N)![0], 4),
+            s.grad,
+            snrAt('iwae', N),
+            spec(s.iwae),
+            snrAt('dreg', N),
+            s.dreg,
+            snrAt('vimco', N),
+            spec(s.vimco),
+            snrAt('vimcoStar', N),
+            s.vimcoStar,
+          ];
         }),
       });
       references.push({
         title: 'Reference slopes (log SNR vs log N, N ∈ [10, 300], docs/estimator-math.md §4.6) and the test band',
         columns: ['estimator', 'reference (float64)', 'slow-test band', 'ours'],
-        rows: ESTIMATORS.map((e) => [e.label, e.specSlope, e.theory > 0 ? '[0.3, 0.65]' : '[−0.75, −0.4]', fmt(metrics[`${e.id}Slope`] ?? NaN, 3)]),
+        rows: ESTIMATORS.map((e) => [
+          e.label,
+          e.specSlope,
+          e.theory > 0 ? '[0.3, 0.65]' : '[−0.75, −0.4]',
+          fmt(metrics[`${e.id}Slope`] ?? NaN, 3),
+        ]),
       });
     }
   }

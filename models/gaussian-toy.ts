@@ -48,7 +48,11 @@ export interface GaussianToyData {
 }
 
 /** The data set for a seed: μ_true ~ N(0, I), x_n = μ_true + z-noise + x-noise ~ N(μ_true, 2I). */
-export function gaussianToyData(seed: number, D: number = GAUSSIAN_TOY.dim, n: number = GAUSSIAN_TOY.dataPoints): GaussianToyData {
+export function gaussianToyData(
+  seed: number,
+  D: number = GAUSSIAN_TOY.dim,
+  n: number = GAUSSIAN_TOY.dataPoints,
+): GaussianToyData {
   const [kMu, kX] = split(foldIn(makeKey(seed), 0x9a11), 2);
   const muTrue = Float64Array.from(normalDraws(kMu, [D]).dataSync());
   const eps = normalDraws(kX, [n, D]).dataSync();
@@ -89,12 +93,22 @@ export function gaussianToyOptimum(data: GaussianToyData): { theta: GaussianToyT
   for (let d = 0; d < D; d++) A[d * D + d] = 0.5;
   return {
     theta: { mu: Tensor.fromData(Float32Array.from(data.dataMean), [D]) },
-    phi: { A: Tensor.fromData(A, [D, D]), b: Tensor.fromData(Float32Array.from(data.dataMean, (v) => v / 2), [D]) },
+    phi: {
+      A: Tensor.fromData(A, [D, D]),
+      b: Tensor.fromData(
+        Float32Array.from(data.dataMean, (v) => v / 2),
+        [D],
+      ),
+    },
   };
 }
 
 /** Exact Σ_n log p(x_n), Σ_n ELBO_n and distances to the optimum (float64). */
-export function gaussianToyEvaluate(data: GaussianToyData, theta: GaussianToyTheta, phi: GaussianToyPhi): Record<string, number> {
+export function gaussianToyEvaluate(
+  data: GaussianToyData,
+  theta: GaussianToyTheta,
+  phi: GaussianToyPhi,
+): Record<string, number> {
   const [n, D] = data.x.shape;
   const x = data.x.dataSync();
   const mu = theta.mu.dataSync();
@@ -107,7 +121,7 @@ export function gaussianToyEvaluate(data: GaussianToyData, theta: GaussianToyThe
   for (let i = 0; i < n; i++) {
     for (let d = 0; d < D; d++) {
       const xi = x[i * D + d];
-      logLik += -0.5 * Math.log(2 * Math.PI * 2) - ((xi - mu[d]) ** 2) / 4;
+      logLik += -0.5 * Math.log(2 * Math.PI * 2) - (xi - mu[d]) ** 2 / 4;
       let m = b[d];
       for (let j = 0; j < D; j++) m += A[d * D + j] * x[i * D + j];
       const mp = (xi + mu[d]) / 2;

@@ -41,7 +41,10 @@ export function gaussianDecoderMean(theta: GaussianVaeTheta, z: Tensor): Tensor 
   const Z = theta.W1.shape[0];
   const D = theta.W2.shape[1];
   const h = z.reshape([-1, Z]).matmul(theta.W1).add(theta.b1).tanh();
-  return h.matmul(theta.W2).add(theta.b2).reshape([...z.shape.slice(0, -1), D]);
+  return h
+    .matmul(theta.W2)
+    .add(theta.b2)
+    .reshape([...z.shape.slice(0, -1), D]);
 }
 
 /** log p_θ(x, z): z [..., B, Z], x [B, D] → [..., B]. */
@@ -57,18 +60,27 @@ export function gaussianVaeProblem(datasetSize?: number): Problem<GaussianVaeThe
 }
 
 /** Glorot weights from the key, zero biases except b2 = the data means; decoder scales start at `scale`. */
-export function initGaussianVae(k: PRNGKey, o: { latent: number; hidden: number; dims: number; means: Float32Array;
-  scale: number }): GaussianVaeParams {
+export function initGaussianVae(
+  k: PRNGKey,
+  o: { latent: number; hidden: number; dims: number; means: Float32Array; scale: number },
+): GaussianVaeParams {
   const [k1, k2, k3, k4, k5] = split(k, 5);
   const { latent: Z, hidden: H, dims: D } = o;
   return {
     theta: {
-      W1: glorot(k1, Z, H), b1: zeros([H]), W2: glorot(k2, H, D), b2: Tensor.fromData(Float32Array.from(o.means), [D]),
+      W1: glorot(k1, Z, H),
+      b1: zeros([H]),
+      W2: glorot(k2, H, D),
+      b2: Tensor.fromData(Float32Array.from(o.means), [D]),
       logScale: ones([D]).mul(Math.log(o.scale)),
     },
     phi: {
-      V1: glorot(k3, D, H), e1: zeros([H]),
-      Vmu: glorot(k4, H, Z), emu: zeros([Z]), Vsig: glorot(k5, H, Z), esig: zeros([Z]),
+      V1: glorot(k3, D, H),
+      e1: zeros([H]),
+      Vmu: glorot(k4, H, Z),
+      emu: zeros([Z]),
+      Vsig: glorot(k5, H, Z),
+      esig: zeros([Z]),
     },
   };
 }

@@ -129,11 +129,16 @@ export function posteriorGivenObserved(dec: LinearGaussianDecoder, x: number[], 
   const o = observed.flatMap((v, i) => (v ? [i] : []));
   const d = dec.W[0].length;
   const Wo = rows(dec.W, o);
-  const precision = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) =>
-    (i === j ? 1 : 0) + o.reduce((s, r, k) => s + (Wo[k][i] * Wo[k][j]) / dec.noiseStd[r] ** 2, 0)));
+  const precision = Array.from({ length: d }, (_, i) =>
+    Array.from(
+      { length: d },
+      (_, j) => (i === j ? 1 : 0) + o.reduce((s, r, k) => s + (Wo[k][i] * Wo[k][j]) / dec.noiseStd[r] ** 2, 0),
+    ),
+  );
   const cov = inverse(precision);
   const rhs = Array.from({ length: d }, (_, i) =>
-    o.reduce((s, r, k) => s + (Wo[k][i] * (x[r] - dec.b[r])) / dec.noiseStd[r] ** 2, 0));
+    o.reduce((s, r, k) => s + (Wo[k][i] * (x[r] - dec.b[r])) / dec.noiseStd[r] ** 2, 0),
+  );
   return { mean: matvec(cov, rhs), cov };
 }
 
@@ -143,7 +148,8 @@ export function conditionalOfMissing(dec: LinearGaussianDecoder, x: number[], ob
   const post = posteriorGivenObserved(dec, x, observed);
   const Wm = rows(dec.W, m);
   const cov = matmul(matmul(Wm, post.cov), transpose(Wm)).map((row, i) =>
-    row.map((v, j) => v + (i === j ? dec.noiseStd[m[i]] ** 2 : 0)));
+    row.map((v, j) => v + (i === j ? dec.noiseStd[m[i]] ** 2 : 0)),
+  );
   return { mean: matvec(Wm, post.mean).map((v, i) => v + dec.b[m[i]]), cov };
 }
 
@@ -169,7 +175,10 @@ export function exactEncoder(dec: LinearGaussianDecoder): LinearEncoder {
 
 /** The biased encoder of the tests: mean 0.8·μ(x̃) + 0.1, covariance 1.6·Σ of the exact one. */
 export function biasedEncoder(
-  dec: LinearGaussianDecoder, meanScale = 0.8, meanShift = 0.1, covScale = 1.6,
+  dec: LinearGaussianDecoder,
+  meanScale = 0.8,
+  meanShift = 0.1,
+  covScale = 1.6,
 ): LinearEncoder {
   const e = exactEncoder(dec);
   return {

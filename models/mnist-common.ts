@@ -25,10 +25,13 @@ export function gaussianMatrix(k: PRNGKey, rows: number, cols: number, scale: nu
 
 /** logit(clip(m, ε, 1 − ε)) elementwise: the output bias that makes the decoder start at the data mean. */
 export function logitOfMeans(means: Float32Array, eps = 1e-3): Tensor {
-  return Tensor.fromData(Float32Array.from(means, (m) => {
-    const p = Math.min(1 - eps, Math.max(eps, m));
-    return Math.log(p / (1 - p));
-  }), [means.length]);
+  return Tensor.fromData(
+    Float32Array.from(means, (m) => {
+      const p = Math.min(1 - eps, Math.max(eps, m));
+      return Math.log(p / (1 - p));
+    }),
+    [means.length],
+  );
 }
 
 /** B indices drawn uniformly with replacement from 0..n-1 (a minibatch), from key k. */
@@ -48,8 +51,14 @@ export function purposeKey(seed: number, purpose: number): PRNGKey {
  * `images`, in chunks of `chunk` data points (no gradients). Returns the per-point values (float64).
  */
 export function importanceLogLikelihood(
-  k: PRNGKey, problem: Problem, theta: unknown, phi: unknown, images: Float32Array, n: number,
-  samples: number, options: { chunk?: number; sampleChunk?: number } = {},
+  k: PRNGKey,
+  problem: Problem,
+  theta: unknown,
+  phi: unknown,
+  images: Float32Array,
+  n: number,
+  samples: number,
+  options: { chunk?: number; sampleChunk?: number } = {},
 ): Float64Array {
   const chunk = options.chunk ?? 25;
   const sampleChunk = options.sampleChunk ?? samples;
@@ -122,7 +131,11 @@ export function fusedAdam(options: { lr: number; b1?: number; b2?: number; eps?:
   return {
     init(params: unknown): FusedAdamState {
       const [leaves] = treeFlatten(params);
-      return { count: 0, m: leaves.map((l) => new Float32Array(l.size)), v: leaves.map((l) => new Float32Array(l.size)) };
+      return {
+        count: 0,
+        m: leaves.map((l) => new Float32Array(l.size)),
+        v: leaves.map((l) => new Float32Array(l.size)),
+      };
     },
     step<P>(params: P, grads: P, state: FusedAdamState): [P, FusedAdamState] {
       const [leaves, def] = treeFlatten(params);
@@ -142,7 +155,8 @@ export function fusedAdam(options: { lr: number; b1?: number; b2?: number; eps?:
         const p1 = new Float32Array(n);
         for (let j = 0; j < n; j++) {
           const gj = g[j];
-          if (!Number.isFinite(gj)) throw new SieveError('fusedAdam', `gradient leaf ${i} has a non-finite value ${gj} at index ${j}`);
+          if (!Number.isFinite(gj))
+            throw new SieveError('fusedAdam', `gradient leaf ${i} has a non-finite value ${gj} at index ${j}`);
           const mj = b1 * m0[j] + (1 - b1) * gj;
           const vj = b2 * v0[j] + (1 - b2) * gj * gj;
           m1[j] = mj;

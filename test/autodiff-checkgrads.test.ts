@@ -5,14 +5,34 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  bind, checkGrads, cos, customVjp, definePrimitive, exp, lgamma, logaddexp, logsumexp, matmul, mul, scalar, SieveError, sin,
-  sqrt, stopGradient, tensor, Tensor, type CheckGradsReport,
+  bind,
+  checkGrads,
+  cos,
+  customVjp,
+  definePrimitive,
+  exp,
+  lgamma,
+  logaddexp,
+  logsumexp,
+  matmul,
+  mul,
+  scalar,
+  SieveError,
+  sin,
+  sqrt,
+  stopGradient,
+  tensor,
+  Tensor,
+  type CheckGradsReport,
 } from '../src/index.js';
 import { Rng } from './helpers/gradtest.js';
 
 const rand = (rng: Rng, shape: number[], lo = -1, hi = 1): Tensor => {
   const n = shape.reduce((p, d) => p * d, 1);
-  return tensor(Array.from({ length: n }, () => rng.uniform(lo, hi)), shape);
+  return tensor(
+    Array.from({ length: n }, () => rng.uniform(lo, hi)),
+    shape,
+  );
 };
 
 /** Run fn, expect it to throw a SieveError, return the message. */
@@ -32,7 +52,13 @@ describe('checkGrads passes on composite functions', () => {
   it('an MLP-like loss (pytree parameters, tanh, softmax cross-entropy), order 2', () => {
     const params = { w1: rand(rng, [4, 6]), b1: rand(rng, [6]), w2: rand(rng, [6, 3]), b2: rand(rng, [3]) };
     const x = rand(rng, [5, 4], -2, 2);
-    const labels = tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]]);
+    const labels = tensor([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     const loss = (p: typeof params, xb: Tensor): Tensor => {
       const h = matmul(xb, p.w1).add(p.b1).tanh();
       const logits = matmul(h, p.w2).add(p.b2);
@@ -48,14 +74,23 @@ describe('checkGrads passes on composite functions', () => {
     const w = rand(rng, [5, 4], -2, 2);
     const report = checkGrads((a: Tensor, b: Tensor) => logsumexp(matmul(a, b), -1), [x, w], { order: 2 });
     expect(report.checks.map((c) => `${c.mode}:${c.order}:${c.fn}`)).toEqual([
-      'rev:1:f', 'rev:2:vjp(f)', 'fwd:2:vjp(f)', 'fwd:1:f', 'rev:2:jvp(f)', 'fwd:2:jvp(f)',
+      'rev:1:f',
+      'rev:2:vjp(f)',
+      'fwd:2:vjp(f)',
+      'fwd:1:f',
+      'rev:2:jvp(f)',
+      'fwd:2:jvp(f)',
     ]);
   });
 
   it('special functions and powers, order 3', () => {
     const x = rand(rng, [4], 0.5, 3);
     const y = rand(rng, [4], -1, 1);
-    checkGrads((a: Tensor, b: Tensor) => lgamma(a).mul(b.sigmoid()).add(a.pow(b)).add(sqrt(a).mul(a.digamma())), [x, y], { order: 3 });
+    checkGrads(
+      (a: Tensor, b: Tensor) => lgamma(a).mul(b.sigmoid()).add(a.pow(b)).add(sqrt(a).mul(a.digamma())),
+      [x, y],
+      { order: 3 },
+    );
   });
 
   it('a function of several pytree arguments with constants, returning a pytree', () => {
@@ -70,7 +105,14 @@ describe('checkGrads passes on composite functions', () => {
 
   it('movement ops and reductions in one function, order 2', () => {
     const x = rand(rng, [3, 4], -2, 2);
-    const f = (t: Tensor) => t.transpose().slice([1], [3]).cumsum(0).mul(t.max(0).expandDims(1).broadcastTo([4, 3]).slice([1], [3])).exp().mean(-1);
+    const f = (t: Tensor) =>
+      t
+        .transpose()
+        .slice([1], [3])
+        .cumsum(0)
+        .mul(t.max(0).expandDims(1).broadcastTo([4, 3]).slice([1], [3]))
+        .exp()
+        .mean(-1);
     checkGrads(f, [x], { order: 2 });
   });
 
@@ -80,7 +122,9 @@ describe('checkGrads passes on composite functions', () => {
     const report = checkGrads((t: Tensor) => t.mul(1), [x], { rtol: 1e-9, atol: 0 });
     expect(report.maxRelError).toBeLessThan(1e-9);
     // ... whereas x ± eps·v differ from x by 2·eps·v only up to ulp(x) ≈ 6e-5: a 3% error at eps = 1e-3.
-    const naive = x.dataSync().map((xi) => Math.abs((Math.fround(xi + 1e-3 * 0.7) - Math.fround(xi - 1e-3 * 0.7)) / (2e-3 * 0.7) - 1));
+    const naive = x
+      .dataSync()
+      .map((xi) => Math.abs((Math.fround(xi + 1e-3 * 0.7) - Math.fround(xi - 1e-3 * 0.7)) / (2e-3 * 0.7) - 1));
     expect(Math.max(...naive)).toBeGreaterThan(1e-2);
   });
 });
@@ -88,24 +132,36 @@ describe('checkGrads passes on composite functions', () => {
 describe('checkGrads fails on wrong derivatives', () => {
   const x = tensor([0.3, -1.2, 2.0, 0.7, -2.5]);
 
-  it('a customVjp for sin whose rule returns g·sin(x) fails in reverse mode, naming mode, order, error, values and ' +
-    'shapes', () => {
-    const badSin = customVjp((t: Tensor) => sin(t), (g, [t]) => [g.mul(sin(t))]);
-    const msg = failure(() => checkGrads((t: Tensor) => badSin(t), [x]));
-    expect(msg).toMatch(/^checkGrads: rev check failed at order 1 on f: relative error [\d.e+-]+ exceeds rtol 0\.01/);
-    expect(msg).toMatch(/tolerance [\d.e+-]+/);
-    expect(msg).toMatch(/finite difference <u, J v> = -?[\d.e+-]+, reverse mode \(vjp\): <Jᵀu, v> = -?[\d.e+-]+/);
-    expect(msg).toContain('1 of 2 checks failed');
-    expect(msg).toContain('input shapes: [5]');
-    // Forward mode differentiates sin itself, so a forward-only check passes.
-    checkGrads((t: Tensor) => badSin(t), [x], { modes: ['fwd'], order: 2 });
-    // The correct rule passes.
-    const goodSin = customVjp((t: Tensor) => sin(t), (g, [t]) => [g.mul(cos(t))]);
-    checkGrads((t: Tensor) => goodSin(t), [x], { order: 2 });
-  });
+  it(
+    'a customVjp for sin whose rule returns g·sin(x) fails in reverse mode, naming mode, order, error, values and ' +
+      'shapes',
+    () => {
+      const badSin = customVjp(
+        (t: Tensor) => sin(t),
+        (g, [t]) => [g.mul(sin(t))],
+      );
+      const msg = failure(() => checkGrads((t: Tensor) => badSin(t), [x]));
+      expect(msg).toMatch(/^checkGrads: rev check failed at order 1 on f: relative error [\d.e+-]+ exceeds rtol 0\.01/);
+      expect(msg).toMatch(/tolerance [\d.e+-]+/);
+      expect(msg).toMatch(/finite difference <u, J v> = -?[\d.e+-]+, reverse mode \(vjp\): <Jᵀu, v> = -?[\d.e+-]+/);
+      expect(msg).toContain('1 of 2 checks failed');
+      expect(msg).toContain('input shapes: [5]');
+      // Forward mode differentiates sin itself, so a forward-only check passes.
+      checkGrads((t: Tensor) => badSin(t), [x], { modes: ['fwd'], order: 2 });
+      // The correct rule passes.
+      const goodSin = customVjp(
+        (t: Tensor) => sin(t),
+        (g, [t]) => [g.mul(cos(t))],
+      );
+      checkGrads((t: Tensor) => goodSin(t), [x], { order: 2 });
+    },
+  );
 
   it('a rule that is right to first order but not differentiable (stopGradient inside) fails only at order 2', () => {
-    const frozen = customVjp((t: Tensor) => sin(t), (g, [t]) => [g.mul(stopGradient(cos(t)))]);
+    const frozen = customVjp(
+      (t: Tensor) => sin(t),
+      (g, [t]) => [g.mul(stopGradient(cos(t)))],
+    );
     checkGrads((t: Tensor) => frozen(t), [x], { order: 1 });
     const msg = failure(() => checkGrads((t: Tensor) => frozen(t), [x], { order: 2 }));
     expect(msg).toMatch(/check failed at order 2 on (vjp\(f\)|jvp\(f\))/);
@@ -128,7 +184,11 @@ describe('checkGrads fails on wrong derivatives', () => {
   it('a gradient off by 5% fails for most seeds, one off by 0.1% passes for all (the default tolerance sits between)', () => {
     // One random projection <u, J v> may be too small to resolve a 5% error against the float32
     // round-off floor, so count over seeds (deterministic: fixed seeds).
-    const scaled = (k: number) => customVjp((t: Tensor) => exp(t), (g, _t, y) => [g.mul(y).mul(k)]);
+    const scaled = (k: number) =>
+      customVjp(
+        (t: Tensor) => exp(t),
+        (g, _t, y) => [g.mul(y).mul(k)],
+      );
     const fails = (k: number): number => {
       const f = scaled(k);
       let n = 0;
@@ -153,8 +213,16 @@ describe('checkGrads fails on wrong derivatives', () => {
   });
 
   it('describes pytree inputs in the failure message', () => {
-    const bad = customVjp((t: Tensor) => t.mul(t), (g, [t]) => [g.mul(t)]);
-    const msg = failure(() => checkGrads((p: { w: Tensor; b: Tensor[] }) => bad(p.w).sum().add(p.b[0].sum()), [{ w: tensor([[1, 2]]), b: [tensor([3])] }]));
+    const bad = customVjp(
+      (t: Tensor) => t.mul(t),
+      (g, [t]) => [g.mul(t)],
+    );
+    const msg = failure(() =>
+      checkGrads(
+        (p: { w: Tensor; b: Tensor[] }) => bad(p.w).sum().add(p.b[0].sum()),
+        [{ w: tensor([[1, 2]]), b: [tensor([3])] }],
+      ),
+    );
     expect(msg).toContain('input shapes: {b: ([1]), w: [1,2]}');
   });
 });
@@ -167,7 +235,11 @@ describe('checkGrads report, determinism and options', () => {
     expect(checkGrads(f, [x]).checks).toHaveLength(2);
     expect(checkGrads(f, [x], { order: 2 }).checks).toHaveLength(6);
     expect(checkGrads(f, [x], { order: 3 }).checks).toHaveLength(14);
-    expect(checkGrads(f, [x], { order: 3, modes: ['rev'] }).checks.map((c) => c.fn)).toEqual(['f', 'vjp(f)', 'vjp(vjp(f))']);
+    expect(checkGrads(f, [x], { order: 3, modes: ['rev'] }).checks.map((c) => c.fn)).toEqual([
+      'f',
+      'vjp(f)',
+      'vjp(vjp(f))',
+    ]);
     expect(checkGrads(f, [x], { order: 2, modes: ['fwd'] }).checks.map((c) => c.fn)).toEqual(['f', 'jvp(f)']);
   });
 

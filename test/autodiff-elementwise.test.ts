@@ -7,13 +7,62 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  abs, add, clip, cos, digamma, div, exp, expm1, grad, jvp, lgamma, log, log1p, logaddexp, logSigmoid, maximum, minimum, mul, neg,
-  polygamma, pow, relu, scalar, sigmoid, sin, softplus, sqrt, square, sub, tanh, tensor, Tensor, where, definePrimitive, bind, vjp,
+  abs,
+  add,
+  clip,
+  cos,
+  digamma,
+  div,
+  exp,
+  expm1,
+  grad,
+  jvp,
+  lgamma,
+  log,
+  log1p,
+  logaddexp,
+  logSigmoid,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  polygamma,
+  pow,
+  relu,
+  scalar,
+  sigmoid,
+  sin,
+  softplus,
+  sqrt,
+  square,
+  sub,
+  tanh,
+  tensor,
+  Tensor,
+  where,
+  definePrimitive,
+  bind,
+  vjp,
 } from '../src/index.js';
 import * as R from './helpers/reference64.js';
 import {
-  awayFromZero, broadcastPairArb, broadcastShapesArb, checkAdjoint, checkOpGradient, elementwiseMagnitude, gradientCase,
-  gradientsClose, opSuite, Rng, seedArb, shapeArb, toTensor, uniformValues, values, type ErrorModel, type OpCase,
+  awayFromZero,
+  broadcastPairArb,
+  broadcastShapesArb,
+  checkAdjoint,
+  checkOpGradient,
+  elementwiseMagnitude,
+  gradientCase,
+  gradientsClose,
+  opSuite,
+  Rng,
+  seedArb,
+  shapeArb,
+  toTensor,
+  uniformValues,
+  values,
+  type ErrorModel,
+  type OpCase,
 } from './helpers/gradtest.js';
 import type { A64 } from './helpers/reference64.js';
 
@@ -40,10 +89,11 @@ const sigmoidError: ErrorModel = {
  */
 const powError: ErrorModel = {
   rounds: 5,
-  magnitude: (xs, w) => elementwiseMagnitude(xs, w, [
-    (a, b) => Math.abs(b * Math.pow(a, b - 1)) * (1 + Math.abs(Math.log(Math.abs(a)) * (b - 1))),
-    (a, b) => Math.abs(Math.pow(a, b) * Math.log(Math.abs(a))),
-  ]),
+  magnitude: (xs, w) =>
+    elementwiseMagnitude(xs, w, [
+      (a, b) => Math.abs(b * Math.pow(a, b - 1)) * (1 + Math.abs(Math.log(Math.abs(a)) * (b - 1))),
+      (a, b) => Math.abs(Math.pow(a, b) * Math.log(Math.abs(a))),
+    ]),
 };
 
 /** ∂(a/b)/∂b = −(g·y)/b: 4 roundings (y, g·y, /b, broadcast sum; forward: 3 + the add). No cancellation. */
@@ -55,13 +105,20 @@ const divError: ErrorModel = { rounds: 4 };
  */
 const logaddexpError: ErrorModel = {
   rounds: 6,
-  magnitude: (xs, w) => elementwiseMagnitude(xs, w, [
-    (a, b) => R.unary.sigmoid(a - b) * (1 + Math.abs(a - b)),
-    (a, b) => R.unary.sigmoid(b - a) * (1 + Math.abs(a - b)),
-  ]),
+  magnitude: (xs, w) =>
+    elementwiseMagnitude(xs, w, [
+      (a, b) => R.unary.sigmoid(a - b) * (1 + Math.abs(a - b)),
+      (a, b) => R.unary.sigmoid(b - a) * (1 + Math.abs(a - b)),
+    ]),
 };
-const u = (lo: number, hi: number): Draw => (rng, shape) => uniformValues(rng, shape, lo, hi);
-const away = (lo: number, hi: number): Draw => (rng, shape) => awayFromZero(rng, shape, lo, hi);
+const u =
+  (lo: number, hi: number): Draw =>
+  (rng, shape) =>
+    uniformValues(rng, shape, lo, hi);
+const away =
+  (lo: number, hi: number): Draw =>
+  (rng, shape) =>
+    awayFromZero(rng, shape, lo, hi);
 
 const unaryOps: [string, (x: Tensor) => Tensor, (v: number) => number, Draw, ErrorModel?][] = [
   ['neg', neg, R.unary.neg, u(-3, 3)],
@@ -123,8 +180,20 @@ const binaryOps: BinaryOp[] = [
   ['pow', pow, R.binary.pow, u(0.5, 2.5), u(-2, 2), powError],
   ['logaddexp', logaddexp, R.binary.logaddexp, u(-4, 4), u(-4, 4), logaddexpError],
   // a near k + 0.25 and b near k + 0.75: never closer than 0.3, so no ties.
-  ['maximum', maximum, R.binary.maximum, (rng, s) => values(s, () => rng.int(-3, 2) + 0.25 + rng.uniform(-0.1, 0.1)), (rng, s) => values(s, () => rng.int(-3, 2) + 0.75 + rng.uniform(-0.1, 0.1))],
-  ['minimum', minimum, R.binary.minimum, (rng, s) => values(s, () => rng.int(-3, 2) + 0.25 + rng.uniform(-0.1, 0.1)), (rng, s) => values(s, () => rng.int(-3, 2) + 0.75 + rng.uniform(-0.1, 0.1))],
+  [
+    'maximum',
+    maximum,
+    R.binary.maximum,
+    (rng, s) => values(s, () => rng.int(-3, 2) + 0.25 + rng.uniform(-0.1, 0.1)),
+    (rng, s) => values(s, () => rng.int(-3, 2) + 0.75 + rng.uniform(-0.1, 0.1)),
+  ],
+  [
+    'minimum',
+    minimum,
+    R.binary.minimum,
+    (rng, s) => values(s, () => rng.int(-3, 2) + 0.25 + rng.uniform(-0.1, 0.1)),
+    (rng, s) => values(s, () => rng.int(-3, 2) + 0.75 + rng.uniform(-0.1, 0.1)),
+  ],
 ];
 
 describe('binary ops with broadcasting', () => {
@@ -182,12 +251,14 @@ describe('where and clip', () => {
 
   opSuite(
     'clip (number bounds)',
-    fc.tuple(shapeArb(0, 3), seedArb).map(([shape, s]): OpCase => ({
-      label: `clip([${shape}], -1, 1)`,
-      inputs: [drawAwayFromBounds(new Rng(s), shape)],
-      f32: (x) => clip(x, -1, 1),
-      f64: (x) => R.map(x, (v) => Math.min(Math.max(v, -1), 1)),
-    })),
+    fc.tuple(shapeArb(0, 3), seedArb).map(
+      ([shape, s]): OpCase => ({
+        label: `clip([${shape}], -1, 1)`,
+        inputs: [drawAwayFromBounds(new Rng(s), shape)],
+        f32: (x) => clip(x, -1, 1),
+        f64: (x) => R.map(x, (v) => Math.min(Math.max(v, -1), 1)),
+      }),
+    ),
   );
 
   opSuite(
@@ -196,7 +267,11 @@ describe('where and clip', () => {
       const rng = new Rng(s);
       return {
         label: `clip([${sx}], [${slo}], [${shi}])`,
-        inputs: [drawAwayFromBounds(rng, sx), uniformValues(rng, slo, -1.05, -0.95), uniformValues(rng, shi, 0.95, 1.05)],
+        inputs: [
+          drawAwayFromBounds(rng, sx),
+          uniformValues(rng, slo, -1.05, -0.95),
+          uniformValues(rng, shi, 0.95, 1.05),
+        ],
         f32: clip,
         f64: R.clip,
       };
@@ -224,13 +299,22 @@ describe('subgradient conventions at ties and kinks (closed forms)', () => {
   });
 
   it('pow: d/db a^b is 0 (not NaN) at a = 0, and d/da 0^1 = 1', () => {
-    const [ga, gb] = grad((a: Tensor, b: Tensor) => pow(a, b).sum(), [0, 1])(tensor([0, 0]), tensor([1, 2])) as Tensor[];
+    const [ga, gb] = grad((a: Tensor, b: Tensor) => pow(a, b).sum(), [0, 1])(
+      tensor([0, 0]),
+      tensor([1, 2]),
+    ) as Tensor[];
     expect(ga.toArray()).toEqual([1, 0]);
     expect(gb.toArray()).toEqual([0, 0]);
   });
 
   it('a scalar broadcast against a matrix receives the sum of the cotangent', () => {
-    const g = grad((s: Tensor, m: Tensor) => mul(s, m).sum())(scalar(2), tensor([[1, 2], [3, 4]]));
+    const g = grad((s: Tensor, m: Tensor) => mul(s, m).sum())(
+      scalar(2),
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     expect(g.shape).toEqual([]);
     expect(g.item()).toBe(10);
   });
@@ -245,7 +329,12 @@ describe('the harness has teeth', () => {
     jvp: ([t], [x]) => (t === null ? null : mul(t, cos(x))),
   });
   const badSin = (x: Tensor): Tensor => bind(badSinP, [x], undefined);
-  const badCase: OpCase = { label: 'badSin [5]', inputs: [R.a64([5], [0.3, -1.2, 2, 0.7, -2.5])], f32: badSin, f64: (x) => R.map(x, Math.sin) };
+  const badCase: OpCase = {
+    label: 'badSin [5]',
+    inputs: [R.a64([5], [0.3, -1.2, 2, 0.7, -2.5])],
+    f32: badSin,
+    f64: (x) => R.map(x, Math.sin),
+  };
 
   it('a wrong VJP rule fails the finite-difference check', () => {
     expect(() => checkOpGradient(badCase, 1)).toThrow(/reverse-mode gradient mismatch/);
@@ -268,7 +357,10 @@ describe('the harness has teeth', () => {
   const a32 = R.a64([3, 2], [0.5, -1.25, 2, 0.75, -0.5, 1.5]);
   const b2 = R.a64([2], [1.5, -0.75]);
   const mulCase = (f: (a: Tensor, b: Tensor) => Tensor): OpCase => ({
-    label: 'mul [3,2] with [2]', inputs: [a32, b2], f32: f, f64: (a, b) => R.zip(a, b, R.binary.mul),
+    label: 'mul [3,2] with [2]',
+    inputs: [a32, b2],
+    f32: f,
+    f64: (a, b) => R.zip(a, b, R.binary.mul),
   });
 
   it('a rule off by a factor 2 fails both checks', () => {

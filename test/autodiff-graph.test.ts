@@ -21,7 +21,11 @@ describe('printGraph / traceGraph', () => {
   });
 
   it('leaves no observer installed, also when f throws, and nests', () => {
-    expect(() => printGraph(() => { throw new Error('boom'); })()).toThrow('boom');
+    expect(() =>
+      printGraph(() => {
+        throw new Error('boom');
+      })(),
+    ).toThrow('boom');
     expect(observing()).toBe(false);
     const inner = (x: Tensor): Tensor => {
       expect(printGraph((y: Tensor) => y.mul(2))(x)).toContain('%1 = mul %0 2');
@@ -33,7 +37,11 @@ describe('printGraph / traceGraph', () => {
   });
 
   it('shows a customVjp node and the ops of its rule', () => {
-    const square = customVjp((x: Tensor) => x.mul(x), (g, [x]) => [g.mul(x).mul(3)], 'mySquare');
+    const square = customVjp(
+      (x: Tensor) => x.mul(x),
+      (g, [x]) => [g.mul(x).mul(3)],
+      'mySquare',
+    );
     const text = printGraph(grad((x: Tensor) => square(x)))(scalar(2));
     expect(text).toMatch(/%\d+ = mySquare %0 : f32\[\]\s+\[grad#1\]/);
     expect(text).toContain('visit %1 (made by mySquare) with cotangent 1 : f32[]');

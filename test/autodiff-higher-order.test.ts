@@ -7,21 +7,46 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  cos, grad, hvp, jacobian, jvp, lgamma, logsumexp, matmul, polygamma, sigmoid, sin, softplus, tanh, tensor, Tensor,
+  cos,
+  grad,
+  hvp,
+  jacobian,
+  jvp,
+  lgamma,
+  logsumexp,
+  matmul,
+  polygamma,
+  sigmoid,
+  sin,
+  softplus,
+  tanh,
+  tensor,
+  Tensor,
 } from '../src/index.js';
 import { polygamma as polygamma64 } from '../src/tensor/special.js';
 import { gamma, Rng, seedArb } from './helpers/gradtest.js';
 
 const RUNS = Number(process.env.SIEVE_GRAD_RUNS ?? 20);
 
-const vec = (rng: Rng, n: number, lo: number, hi: number): Tensor => tensor(Array.from({ length: n }, () => rng.uniform(lo, hi)));
-const mat = (rng: Rng, r: number, c: number, lo = -1, hi = 1): Tensor => tensor(Array.from({ length: r * c }, () => rng.uniform(lo, hi)), [r, c]);
+const vec = (rng: Rng, n: number, lo: number, hi: number): Tensor =>
+  tensor(Array.from({ length: n }, () => rng.uniform(lo, hi)));
+const mat = (rng: Rng, r: number, c: number, lo = -1, hi = 1): Tensor =>
+  tensor(
+    Array.from({ length: r * c }, () => rng.uniform(lo, hi)),
+    [r, c],
+  );
 
 /**
  * Every |a − b| ≤ rtol·|b| + atol·max(1, max|b|). The quantities here are O(1); float32 results
  * carry absolute errors of ~1e-7 of that scale (e.g. 1 − tanh² for tanh ≈ 1), even when tiny.
  */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+): void {
   expect(actual.length, what).toBe(expected.length);
   let scale = 1;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
@@ -38,13 +63,17 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
  * docs/testing.md). The float64 expected values are exact by comparison.
  */
 function expectWithinBound(
-  actual: ArrayLike<number>, expected: readonly number[], tol: readonly number[], what: string,
+  actual: ArrayLike<number>,
+  expected: readonly number[],
+  tol: readonly number[],
+  what: string,
 ): void {
   expect(actual.length, what).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     if (!(Math.abs(actual[i] - expected[i]) <= tol[i])) {
-      throw new Error(`${what}: element ${i}: got ${actual[i]}, expected ${expected[i]} ` +
-        `(tolerance ${tol[i].toExponential(2)})`);
+      throw new Error(
+        `${what}: element ${i}: got ${actual[i]}, expected ${expected[i]} ` + `(tolerance ${tol[i].toExponential(2)})`,
+      );
     }
   }
 }
@@ -81,7 +110,12 @@ describe('second derivatives of elementwise functions (closed forms)', () => {
         const y = Array.from(x.dataSync(), (v) => 1 / (1 + Math.exp(-v)));
         // softplus'' is σ' = y·(1 − y) from the rounded y = σ(x): 4 roundings, terms y(1 + y).
         const softplusTol = y.map((v) => gamma(4) * v * (1 + v));
-        expectWithinBound(second(softplus)(x).dataSync(), y.map((v) => v * (1 - v)), softplusTol, "softplus''");
+        expectWithinBound(
+          second(softplus)(x).dataSync(),
+          y.map((v) => v * (1 - v)),
+          softplusTol,
+          "softplus''",
+        );
         // sigmoid'' = ((1 − y) − y)·y(1 − y), the cotangent of y summed from its two uses: 4 roundings on
         // the longest chain (y, 1 − y, y·(1 − y), the product), terms (1 + 2y)·y(1 + y).
         const sigmoidTol = y.map((v) => gamma(4) * (1 + 2 * v) * v * (1 + v));
@@ -97,10 +131,28 @@ describe('second derivatives of elementwise functions (closed forms)', () => {
 
   it("lgamma'' = polygamma(1) and lgamma''' = polygamma(2)", () => {
     const x = tensor([0.5, 1, 2.5, 4]);
-    expectClose(second(lgamma)(x).dataSync(), Array.from(x.dataSync(), (v) => polygamma64(1, v)), 1e-5, 0, "lgamma''");
+    expectClose(
+      second(lgamma)(x).dataSync(),
+      Array.from(x.dataSync(), (v) => polygamma64(1, v)),
+      1e-5,
+      0,
+      "lgamma''",
+    );
     const third = grad((y: Tensor) => second(lgamma)(y).sum());
-    expectClose(third(x).dataSync(), Array.from(x.dataSync(), (v) => polygamma64(2, v)), 1e-5, 0, "lgamma'''");
-    expectClose(grad((y: Tensor) => polygamma(1, y).sum())(x).dataSync(), Array.from(x.dataSync(), (v) => polygamma64(2, v)), 1e-5, 0, "polygamma(1)'");
+    expectClose(
+      third(x).dataSync(),
+      Array.from(x.dataSync(), (v) => polygamma64(2, v)),
+      1e-5,
+      0,
+      "lgamma'''",
+    );
+    expectClose(
+      grad((y: Tensor) => polygamma(1, y).sum())(x).dataSync(),
+      Array.from(x.dataSync(), (v) => polygamma64(2, v)),
+      1e-5,
+      0,
+      "polygamma(1)'",
+    );
   });
 
   it("sin''' = -cos and sin'''' = sin, by nested grad, nested jvp and mixed", () => {
@@ -112,7 +164,10 @@ describe('second derivatives of elementwise functions (closed forms)', () => {
       const g4 = d(d(d(d((t: Tensor) => sin(t)))))(x) as Tensor;
       expect(g4.item()).toBeCloseTo(Math.sin(v), 6);
       const one = tensor(1);
-      const j = (f: (t: Tensor) => Tensor) => (t: Tensor): Tensor => jvp(f, [t], [one])[1];
+      const j =
+        (f: (t: Tensor) => Tensor) =>
+        (t: Tensor): Tensor =>
+          jvp(f, [t], [one])[1];
       expect(j(j(j(sin)))(x).item()).toBeCloseTo(-Math.cos(v), 6);
       // forward over reverse over forward
       expect(j(grad(j(sin)))(x).item()).toBeCloseTo(-Math.cos(v), 6);
@@ -159,7 +214,8 @@ describe('Hessians', () => {
         const e0 = tensor(Array.from({ length: n }, (_, i) => (i === 0 ? 1 : 0)));
         expectClose(hvp(f, x, e0).dataSync(), sym.slice(0, n), 1e-5, 1e-6, 'hvp with e0 (first column; symmetric)');
         // teeth: A itself is not the Hessian unless it happens to be symmetric
-        if (a.some((v, k) => Math.abs(v - sym[k]) > 1e-3)) expect(() => expectClose(jacobian(grad(f))(x).dataSync(), Array.from(a), 1e-5, 1e-6, 'A')).toThrow();
+        if (a.some((v, k) => Math.abs(v - sym[k]) > 1e-3))
+          expect(() => expectClose(jacobian(grad(f))(x).dataSync(), Array.from(a), 1e-5, 1e-6, 'A')).toThrow();
       }),
       { numRuns: RUNS },
     );
@@ -167,55 +223,74 @@ describe('Hessians', () => {
 
   it('of f(W) = sum(tanh(X W)): hvp matches finite differences of the float64 gradient Xᵀ(1 - tanh²(X W))', () => {
     fc.assert(
-      fc.property(seedArb, fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), (s, b, k, n) => {
-        const rng = new Rng(s);
-        const X = mat(rng, b, k, -1.5, 1.5);
-        const W = mat(rng, k, n, -1.5, 1.5);
-        const V = mat(rng, k, n, -1, 1);
-        const f = (w: Tensor) => tanh(matmul(X, w)).sum();
-        const xd = X.dataSync();
-        const grad64 = (w: Float64Array): Float64Array => {
-          const g = new Float64Array(k * n);
-          for (let i = 0; i < b; i++) {
-            for (let j = 0; j < n; j++) {
-              let z = 0;
-              for (let p = 0; p < k; p++) z += xd[i * k + p] * w[p * n + j];
-              const d = 1 - Math.tanh(z) ** 2;
-              for (let p = 0; p < k; p++) g[p * n + j] += xd[i * k + p] * d;
+      fc.property(
+        seedArb,
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        (s, b, k, n) => {
+          const rng = new Rng(s);
+          const X = mat(rng, b, k, -1.5, 1.5);
+          const W = mat(rng, k, n, -1.5, 1.5);
+          const V = mat(rng, k, n, -1, 1);
+          const f = (w: Tensor) => tanh(matmul(X, w)).sum();
+          const xd = X.dataSync();
+          const grad64 = (w: Float64Array): Float64Array => {
+            const g = new Float64Array(k * n);
+            for (let i = 0; i < b; i++) {
+              for (let j = 0; j < n; j++) {
+                let z = 0;
+                for (let p = 0; p < k; p++) z += xd[i * k + p] * w[p * n + j];
+                const d = 1 - Math.tanh(z) ** 2;
+                for (let p = 0; p < k; p++) g[p * n + j] += xd[i * k + p] * d;
+              }
             }
-          }
-          return g;
-        };
-        const h = 1e-6;
-        const wd = Float64Array.from(W.dataSync());
-        const vd = V.dataSync();
-        const gp = grad64(wd.map((w, i) => w + h * vd[i]));
-        const gm = grad64(wd.map((w, i) => w - h * vd[i]));
-        const fdHv = Array.from(gp, (g, i) => (g - gm[i]) / (2 * h));
-        const Hv = hvp(f, W, V);
-        expect(Hv.shape).toEqual([k, n]);
-        expectClose(Hv.dataSync(), fdHv, 1e-4, 1e-5, 'hvp of sum(tanh(X W))');
-        expectClose(jvp((w: Tensor) => grad(f)(w), [W], [V])[1].dataSync(), fdHv, 1e-4, 1e-5, 'jvp of grad');
-        expectClose(grad((w: Tensor) => jvp(f, [w], [V])[1])(W).dataSync(), fdHv, 1e-4, 1e-5, 'grad of jvp');
-        expectClose(grad(f)(W).dataSync(), grad64(wd), 1e-5, 1e-6, 'the gradient itself');
-      }),
+            return g;
+          };
+          const h = 1e-6;
+          const wd = Float64Array.from(W.dataSync());
+          const vd = V.dataSync();
+          const gp = grad64(wd.map((w, i) => w + h * vd[i]));
+          const gm = grad64(wd.map((w, i) => w - h * vd[i]));
+          const fdHv = Array.from(gp, (g, i) => (g - gm[i]) / (2 * h));
+          const Hv = hvp(f, W, V);
+          expect(Hv.shape).toEqual([k, n]);
+          expectClose(Hv.dataSync(), fdHv, 1e-4, 1e-5, 'hvp of sum(tanh(X W))');
+          expectClose(jvp((w: Tensor) => grad(f)(w), [W], [V])[1].dataSync(), fdHv, 1e-4, 1e-5, 'jvp of grad');
+          expectClose(grad((w: Tensor) => jvp(f, [w], [V])[1])(W).dataSync(), fdHv, 1e-4, 1e-5, 'grad of jvp');
+          expectClose(grad(f)(W).dataSync(), grad64(wd), 1e-5, 1e-6, 'the gradient itself');
+        },
+      ),
       { numRuns: RUNS },
     );
   });
 
   it('of ||A B||² in A, in direction V, is 2 (V B) Bᵀ (mixed batched matmul)', () => {
     const rng = new Rng(3);
-    const A = tensor(Array.from({ length: 2 * 3 * 4 }, () => rng.uniform(-1, 1)), [2, 3, 4]);
+    const A = tensor(
+      Array.from({ length: 2 * 3 * 4 }, () => rng.uniform(-1, 1)),
+      [2, 3, 4],
+    );
     const B = mat(rng, 4, 2);
-    const V = tensor(Array.from({ length: 2 * 3 * 4 }, () => rng.uniform(-1, 1)), [2, 3, 4]);
+    const V = tensor(
+      Array.from({ length: 2 * 3 * 4 }, () => rng.uniform(-1, 1)),
+      [2, 3, 4],
+    );
     const f = (a: Tensor) => matmul(a, B).square().sum();
     const expected = matmul(matmul(V, B), B.T).mul(2);
     expectClose(hvp(f, A, V).dataSync(), expected.dataSync(), 1e-5, 1e-6, 'hvp of ||AB||²');
     // and the mixed second derivative d/dB <grad_A f, V> = 2 (Aᵀ V B + Vᵀ A B) summed over the batch
-    const mixed = grad((b: Tensor) => grad((a: Tensor) => matmul(a, b).square().sum())(A).mul(V).sum())(B);
+    const mixed = grad((b: Tensor) =>
+      grad((a: Tensor) => matmul(a, b).square().sum())(A)
+        .mul(V)
+        .sum(),
+    )(B);
     const At = A.transpose([0, 2, 1]);
     const Vt = V.transpose([0, 2, 1]);
-    const expectedMixed = matmul(At, matmul(V, B)).add(matmul(Vt, matmul(A, B))).mul(2).sum(0);
+    const expectedMixed = matmul(At, matmul(V, B))
+      .add(matmul(Vt, matmul(A, B)))
+      .mul(2)
+      .sum(0);
     expectClose(mixed.dataSync(), expectedMixed.dataSync(), 1e-5, 1e-6, 'mixed second derivative');
   });
 });

@@ -7,7 +7,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  customVjp, grad, jvp, LeakedTracerError, scalar, SieveError, stopGradient, tensor, Tensor, valueAndGrad, vjp,
+  customVjp,
+  grad,
+  jvp,
+  LeakedTracerError,
+  scalar,
+  SieveError,
+  stopGradient,
+  tensor,
+  Tensor,
+  valueAndGrad,
+  vjp,
 } from '../src/index.js';
 
 /** Run `use` and expect a LeakedTracerError whose message names `transform`. */
@@ -20,7 +30,9 @@ function expectLeak(use: () => unknown, transform: string): void {
   }
   expect(caught, 'no error was raised').toBeInstanceOf(LeakedTracerError);
   expect(caught).toBeInstanceOf(SieveError);
-  expect((caught as Error).message).toMatch(new RegExp(`traced by ${transform} \\(level ${transform}#\\d+\\) was used after`));
+  expect((caught as Error).message).toMatch(
+    new RegExp(`traced by ${transform} \\(level ${transform}#\\d+\\) was used after`),
+  );
 }
 
 describe('leaked tracers are refused', () => {
@@ -67,10 +79,14 @@ describe('leaked tracers are refused', () => {
 
   it('forward mode: a jvp tracer used after jvp returned, and inside a later grad', () => {
     let leaked: Tensor | undefined;
-    jvp((x: Tensor) => {
-      leaked = x.sin();
-      return leaked;
-    }, [scalar(1)], [scalar(1)]);
+    jvp(
+      (x: Tensor) => {
+        leaked = x.sin();
+        return leaked;
+      },
+      [scalar(1)],
+      [scalar(1)],
+    );
     expectLeak(() => leaked!.mul(2), 'jvp');
     expectLeak(() => grad((y: Tensor) => y.mul(leaked!))(scalar(2)), 'jvp');
   });
@@ -78,10 +94,14 @@ describe('leaked tracers are refused', () => {
   it('forward into reverse: a jvp tracer from an inner, finished jvp used in the outer grad', () => {
     let leaked: Tensor | undefined;
     const outer = (x: Tensor): Tensor => {
-      jvp((y: Tensor) => {
-        leaked = y.mul(x);
-        return leaked;
-      }, [scalar(1)], [scalar(1)]);
+      jvp(
+        (y: Tensor) => {
+          leaked = y.mul(x);
+          return leaked;
+        },
+        [scalar(1)],
+        [scalar(1)],
+      );
       return leaked!.mul(x);
     };
     expectLeak(() => grad(outer)(scalar(3)), 'jvp');
@@ -124,7 +144,10 @@ describe('leaked tracers are refused', () => {
   });
 
   it('a customVjp function applied to a leaked tracer', () => {
-    const square = customVjp((x: Tensor) => x.mul(x), (g, [x]) => [g.mul(x).mul(2)]);
+    const square = customVjp(
+      (x: Tensor) => x.mul(x),
+      (g, [x]) => [g.mul(x).mul(2)],
+    );
     let leaked: Tensor | undefined;
     grad((x: Tensor) => {
       leaked = x.add(1);

@@ -7,10 +7,34 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cumsum, grad, jvp, logSoftmax, logsumexp, matmul, max, mean, min, softmax, sum, tensor, Tensor, type Axis } from '../src/index.js';
+import {
+  cumsum,
+  grad,
+  jvp,
+  logSoftmax,
+  logsumexp,
+  matmul,
+  max,
+  mean,
+  min,
+  softmax,
+  sum,
+  tensor,
+  Tensor,
+  type Axis,
+} from '../src/index.js';
 import * as R from './helpers/reference64.js';
 import {
-  axisArb, checkOpGradient, distinctValues, gradientCase, opSuite, Rng, seedArb, shapeArb, uniformValues, type ErrorModel,
+  axisArb,
+  checkOpGradient,
+  distinctValues,
+  gradientCase,
+  opSuite,
+  Rng,
+  seedArb,
+  shapeArb,
+  uniformValues,
+  type ErrorModel,
   type OpCase,
 } from './helpers/gradtest.js';
 import type { A64 } from './helpers/reference64.js';
@@ -35,7 +59,10 @@ type LaneTerms = (xs: number[], ws: number[]) => number[];
 function laneMagnitude(x: A64, w: Float64Array, axis: number, f: LaneTerms): Float64Array {
   const out = new Float64Array(x.data.length);
   for (const pos of R.lanePositions(x.shape, axis)) {
-    const m = f(pos.map((p) => x.data[p]), pos.map((p) => w[p]));
+    const m = f(
+      pos.map((p) => x.data[p]),
+      pos.map((p) => w[p]),
+    );
     pos.forEach((p, j) => (out[p] = m[j]));
   }
   return out;
@@ -47,11 +74,13 @@ function laneMagnitude(x: A64, w: Float64Array, axis: number, f: LaneTerms): Flo
  */
 const softmaxError = (axis: number): ErrorModel => ({
   rounds: 9,
-  magnitude: ([x], [w]) => [laneMagnitude(x, w, axis, (xs, ws) => {
-    const { p, z } = laneStats(xs);
-    const mixed = R.fsum(p.map((pj, j) => pj * ws[j]));
-    return p.map((pi, i) => pi * (ws[i] + mixed) * (1 + z));
-  })],
+  magnitude: ([x], [w]) => [
+    laneMagnitude(x, w, axis, (xs, ws) => {
+      const { p, z } = laneStats(xs);
+      const mixed = R.fsum(p.map((pj, j) => pj * ws[j]));
+      return p.map((pi, i) => pi * (ws[i] + mixed) * (1 + z));
+    }),
+  ],
 });
 
 /**
@@ -60,11 +89,13 @@ const softmaxError = (axis: number): ErrorModel => ({
  */
 const logSoftmaxError = (axis: number): ErrorModel => ({
   rounds: 6,
-  magnitude: ([x], [w]) => [laneMagnitude(x, w, axis, (xs, ws) => {
-    const { p, z } = laneStats(xs);
-    const total = R.fsum(ws);
-    return p.map((pi, i) => (ws[i] + pi * total) * (1 + z));
-  })],
+  magnitude: ([x], [w]) => [
+    laneMagnitude(x, w, axis, (xs, ws) => {
+      const { p, z } = laneStats(xs);
+      const total = R.fsum(ws);
+      return p.map((pi, i) => (ws[i] + pi * total) * (1 + z));
+    }),
+  ],
 });
 
 /**
@@ -127,10 +158,16 @@ describe('softmax, logSoftmax, cumsum along an axis', () => {
     error?: (axis: number) => ErrorModel;
   }
   const softmaxOp: LaneOp = {
-    name: 'softmax', f32: (x, a) => softmax(x, a), lane: () => R.lanes.softmax, error: softmaxError,
+    name: 'softmax',
+    f32: (x, a) => softmax(x, a),
+    lane: () => R.lanes.softmax,
+    error: softmaxError,
   };
   const logSoftmaxOp: LaneOp = {
-    name: 'logSoftmax', f32: (x, a) => logSoftmax(x, a), lane: () => R.lanes.logSoftmax, error: logSoftmaxError,
+    name: 'logSoftmax',
+    f32: (x, a) => logSoftmax(x, a),
+    lane: () => R.lanes.logSoftmax,
+    error: logSoftmaxError,
   };
   const cumsumOp: LaneOp = {
     name: 'cumsum',
@@ -146,7 +183,9 @@ describe('softmax, logSoftmax, cumsum along an axis', () => {
   });
   const laneArb = (op: LaneOp) =>
     shapeArb(1, 3, 4)
-      .chain((shape) => fc.tuple(fc.constant(shape), fc.integer({ min: -shape.length, max: shape.length - 1 }), fc.boolean(), seedArb))
+      .chain((shape) =>
+        fc.tuple(fc.constant(shape), fc.integer({ min: -shape.length, max: shape.length - 1 }), fc.boolean(), seedArb),
+      )
       .map(([shape, axis, flag, s]): OpCase => laneCase(op, uniformValues(new Rng(s), shape, -3, 3), axis, flag));
   opSuite('softmax', laneArb(softmaxOp));
   opSuite('logSoftmax', laneArb(logSoftmaxOp));
@@ -172,17 +211,59 @@ describe('matmul', () => {
     ['vector @ vector', ({ k }) => [[k], [k]]],
     ['vector @ matrix', ({ k, n }) => [[k], [k, n]]],
     ['matrix @ vector', ({ m, k }) => [[m, k], [k]]],
-    ['matrix @ matrix', ({ m, k, n }) => [[m, k], [k, n]]],
-    ['batch @ matrix', ({ m, k, n, b1 }) => [[b1, m, k], [k, n]]],
-    ['matrix @ batch', ({ m, k, n, b1 }) => [[m, k], [b1, k, n]]],
-    ['batch @ batch', ({ m, k, n, b1 }) => [[b1, m, k], [b1, k, n]]],
-    ['broadcast batches [b1,1] @ [b2]', ({ m, k, n, b1, b2 }) => [[b1, 1, m, k], [b2, k, n]]],
-    ['broadcast batches [1,b2] @ [b1,1]', ({ m, k, n, b1, b2 }) => [[1, b2, m, k], [b1, 1, k, n]]],
+    [
+      'matrix @ matrix',
+      ({ m, k, n }) => [
+        [m, k],
+        [k, n],
+      ],
+    ],
+    [
+      'batch @ matrix',
+      ({ m, k, n, b1 }) => [
+        [b1, m, k],
+        [k, n],
+      ],
+    ],
+    [
+      'matrix @ batch',
+      ({ m, k, n, b1 }) => [
+        [m, k],
+        [b1, k, n],
+      ],
+    ],
+    [
+      'batch @ batch',
+      ({ m, k, n, b1 }) => [
+        [b1, m, k],
+        [b1, k, n],
+      ],
+    ],
+    [
+      'broadcast batches [b1,1] @ [b2]',
+      ({ m, k, n, b1, b2 }) => [
+        [b1, 1, m, k],
+        [b2, k, n],
+      ],
+    ],
+    [
+      'broadcast batches [1,b2] @ [b1,1]',
+      ({ m, k, n, b1, b2 }) => [
+        [1, b2, m, k],
+        [b1, 1, k, n],
+      ],
+    ],
     ['vector @ batch', ({ k, n, b1 }) => [[k], [b1, k, n]]],
     ['batch @ vector', ({ m, k, b1, b2 }) => [[b2, b1, m, k], [k]]],
   ];
   const dim = fc.integer({ min: 1, max: 4 });
-  const dimsArb = fc.record({ m: dim, k: dim, n: dim, b1: fc.integer({ min: 1, max: 3 }), b2: fc.integer({ min: 1, max: 3 }) });
+  const dimsArb = fc.record({
+    m: dim,
+    k: dim,
+    n: dim,
+    b1: fc.integer({ min: 1, max: 3 }),
+    b2: fc.integer({ min: 1, max: 3 }),
+  });
   for (const [name, shapes] of cases) {
     opSuite(
       `matmul ${name}`,
@@ -201,20 +282,52 @@ describe('matmul', () => {
   }
 
   it('matmul gradients have closed forms: d/dA sum(A B) = 1 Bᵀ, d/dB = Aᵀ 1', () => {
-    const A = tensor([[1, 2, 3], [4, 5, 6]]);
-    const B = tensor([[1, -1], [2, 0], [0, 3]]);
+    const A = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const B = tensor([
+      [1, -1],
+      [2, 0],
+      [0, 3],
+    ]);
     const [gA, gB] = grad((a: Tensor, b: Tensor) => matmul(a, b).sum(), [0, 1])(A, B) as Tensor[];
-    expect(gA.toArray()).toEqual([[0, 2, 3], [0, 2, 3]]);
-    expect(gB.toArray()).toEqual([[5, 5], [7, 7], [9, 9]]);
+    expect(gA.toArray()).toEqual([
+      [0, 2, 3],
+      [0, 2, 3],
+    ]);
+    expect(gB.toArray()).toEqual([
+      [5, 5],
+      [7, 7],
+      [9, 9],
+    ]);
   });
 });
 
 describe('max/min ties and logsumexp with -Infinity (closed forms)', () => {
   it('max shares the gradient equally among tied maxima, per reduced group', () => {
-    const x = tensor([[3, 1, 3], [2, 2, 2]]);
-    expect(grad((t: Tensor) => max(t, 1).sum())(x).toArray()).toEqual([[0.5, 0, 0.5], [1 / 3, 1 / 3, 1 / 3].map(Math.fround)]);
-    expect(grad((t: Tensor) => min(t, 0).sum())(x).toArray()).toEqual([[0, 1, 0], [1, 0, 1]]);
-    const [, t] = jvp((t: Tensor) => max(t, 1), [x], [tensor([[1, 0, 3], [3, 6, 0]])]);
+    const x = tensor([
+      [3, 1, 3],
+      [2, 2, 2],
+    ]);
+    expect(grad((t: Tensor) => max(t, 1).sum())(x).toArray()).toEqual([
+      [0.5, 0, 0.5],
+      [1 / 3, 1 / 3, 1 / 3].map(Math.fround),
+    ]);
+    expect(grad((t: Tensor) => min(t, 0).sum())(x).toArray()).toEqual([
+      [0, 1, 0],
+      [1, 0, 1],
+    ]);
+    const [, t] = jvp(
+      (t: Tensor) => max(t, 1),
+      [x],
+      [
+        tensor([
+          [1, 0, 3],
+          [3, 6, 0],
+        ]),
+      ],
+    );
     expect(t.toArray()).toEqual([2, 3]);
   });
 

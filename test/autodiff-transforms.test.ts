@@ -6,8 +6,27 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  add, cos, customVjp, grad, hvp, jacobian, jvp, logsumexp, matmul, mul, scalar, sin, stopGradient, tensor, Tensor,
-  treeFlatten, treeMap, treeUnflatten, valueAndGrad, vjp, zeros,
+  add,
+  cos,
+  customVjp,
+  grad,
+  hvp,
+  jacobian,
+  jvp,
+  logsumexp,
+  matmul,
+  mul,
+  scalar,
+  sin,
+  stopGradient,
+  tensor,
+  Tensor,
+  treeFlatten,
+  treeMap,
+  treeUnflatten,
+  valueAndGrad,
+  vjp,
+  zeros,
 } from '../src/index.js';
 import { Rng, seedArb } from './helpers/gradtest.js';
 
@@ -15,7 +34,11 @@ const RUNS = Number(process.env.SIEVE_GRAD_RUNS ?? 20);
 const num = fc.double({ min: -5, max: 5, noNaN: true }).map(Math.fround);
 
 /** Plain nested arrays of a pytree's tensors, for toEqual comparisons. */
-const plain = (tree: unknown): unknown => treeUnflatten(treeFlatten(tree)[1], treeFlatten(tree)[0].map((t) => t.toArray()));
+const plain = (tree: unknown): unknown =>
+  treeUnflatten(
+    treeFlatten(tree)[1],
+    treeFlatten(tree)[0].map((t) => t.toArray()),
+  );
 
 describe('nested perturbations are kept apart', () => {
   it('d/dx [x · d/dy (x + y)] = 1 at any point (reverse-over-reverse, and every mode mix)', () => {
@@ -42,8 +65,12 @@ describe('nested perturbations are kept apart', () => {
         const y0 = scalar(yv);
         const one = scalar(1);
         expect(grad((a: Tensor) => a.mul(grad((b: Tensor) => a.mul(b))(y0)))(x).item()).toBe(Math.fround(2 * xv));
-        expect(jvp((a: Tensor) => a.mul(grad((b: Tensor) => a.mul(b))(y0)), [x], [one])[1].item()).toBe(Math.fround(2 * xv));
-        expect(grad((a: Tensor) => a.mul(jvp((b: Tensor) => a.mul(b), [y0], [one])[1]))(x).item()).toBe(Math.fround(2 * xv));
+        expect(jvp((a: Tensor) => a.mul(grad((b: Tensor) => a.mul(b))(y0)), [x], [one])[1].item()).toBe(
+          Math.fround(2 * xv),
+        );
+        expect(grad((a: Tensor) => a.mul(jvp((b: Tensor) => a.mul(b), [y0], [one])[1]))(x).item()).toBe(
+          Math.fround(2 * xv),
+        );
       }),
       { numRuns: RUNS },
     );
@@ -58,7 +85,10 @@ describe('nested perturbations are kept apart', () => {
     fc.assert(
       fc.property(seedArb, (s) => {
         const rng = new Rng(s);
-        const W = tensor(Array.from({ length: 12 }, () => rng.uniform(-1, 1)), [3, 4]);
+        const W = tensor(
+          Array.from({ length: 12 }, () => rng.uniform(-1, 1)),
+          [3, 4],
+        );
         const x = tensor(Array.from({ length: 4 }, () => rng.uniform(-2, 2)));
         const v = tensor(Array.from({ length: 4 }, () => rng.uniform(-1, 1)));
         const f = (t: Tensor) => logsumexp(matmul(W, t)).add(sin(t).mul(t.square()).sum());
@@ -77,12 +107,28 @@ describe('nested perturbations are kept apart', () => {
 
 describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
   it('a function that ignores its input has a zero gradient of the input shape (tensor and pytree)', () => {
-    const g = grad((_x: Tensor) => tensor(3))(tensor([[1, 2, 3], [4, 5, 6]]));
+    const g = grad((_x: Tensor) => tensor(3))(
+      tensor([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    );
     expect(g.shape).toEqual([2, 3]);
-    expect(g.toArray()).toEqual([[0, 0, 0], [0, 0, 0]]);
+    expect(g.toArray()).toEqual([
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
     const c = tensor([1, 2]);
     const gt = grad((p: { a: Tensor; b: Tensor[] }) => c.mul(2).sum())({ a: tensor([1]), b: [zeros([2, 2])] });
-    expect(plain(gt)).toEqual({ a: [0], b: [[[0, 0], [0, 0]]] });
+    expect(plain(gt)).toEqual({
+      a: [0],
+      b: [
+        [
+          [0, 0],
+          [0, 0],
+        ],
+      ],
+    });
     // forward mode: a zero tangent of the output's shape
     expect(jvp((_x: Tensor) => c.mul(2), [tensor([5])], [tensor([1])])[1].toArray()).toEqual([0, 0]);
     // and a function of one of two arguments has zero gradient in the other
@@ -93,11 +139,16 @@ describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
 
   it('argnums: a number gives one gradient, a list gives a list in that order', () => {
     const f = (a: Tensor, b: Tensor, c: Tensor) => a.mul(b).mul(c).sum();
-    const a = tensor([1, 2]), b = tensor([3, 4]), c = tensor([5, 6]);
+    const a = tensor([1, 2]),
+      b = tensor([3, 4]),
+      c = tensor([5, 6]);
     expect(grad(f)(a, b, c).toArray()).toEqual([15, 24]);
     expect(grad(f, 1)(a, b, c).toArray()).toEqual([5, 12]);
     const gs = grad(f, [2, 0])(a, b, c) as Tensor[];
-    expect(gs.map((t) => t.toArray())).toEqual([[3, 8], [15, 24]]);
+    expect(gs.map((t) => t.toArray())).toEqual([
+      [3, 8],
+      [15, 24],
+    ]);
     const [v, g] = valueAndGrad(f, [1])(a, b, c) as [Tensor, Tensor[]];
     expect(v.item()).toBe(15 + 48);
     expect(g[0].toArray()).toEqual([5, 12]);
@@ -122,7 +173,9 @@ describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
     expect(aux2.mean.item()).toBe(2);
     expect(g2.toArray()).toEqual([2, 4, 6]);
     // @ts-expect-error: with hasAux, f must return a pair (the types say so too).
-    expect(() => grad((x: Tensor) => x.sum(), 0, { hasAux: true })(tensor([1]))).toThrow('valueAndGrad: with hasAux, f must return [value, aux]');
+    expect(() => grad((x: Tensor) => x.sum(), 0, { hasAux: true })(tensor([1]))).toThrow(
+      'valueAndGrad: with hasAux, f must return [value, aux]',
+    );
   });
 
   it('hasAux inside another transform: aux still carries the outer derivative', () => {
@@ -138,14 +191,44 @@ describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
   });
 
   it('pytrees of nested objects and arrays: gradients keep the structure, constants are kept as they are', () => {
-    const params = { layers: [{ w: tensor([[1, 2], [3, 4]]), act: 'tanh' }, { w: tensor([[0.5], [-1]]), act: null }], scale: 2, b: tensor([0.25]) };
-    const f = (p: typeof params) => matmul(matmul(tensor([[1, 1]]), p.layers[0].w), p.layers[1].w).mul(p.scale).add(p.b).sum();
+    const params = {
+      layers: [
+        {
+          w: tensor([
+            [1, 2],
+            [3, 4],
+          ]),
+          act: 'tanh',
+        },
+        { w: tensor([[0.5], [-1]]), act: null },
+      ],
+      scale: 2,
+      b: tensor([0.25]),
+    };
+    const f = (p: typeof params) =>
+      matmul(matmul(tensor([[1, 1]]), p.layers[0].w), p.layers[1].w)
+        .mul(p.scale)
+        .add(p.b)
+        .sum();
     const g = grad(f)(params);
     expect(g.layers[0].act).toBe('tanh');
     expect(g.layers[1].act).toBe(null);
     expect(g.scale).toBe(2);
     // d/dW1 of 1ᵀ W1 W2: (1 · W2ᵀ) scaled by 2; d/dW2: (1ᵀ W1)ᵀ · 2
-    expect(plain(g)).toEqual({ b: [1], layers: [{ act: 'tanh', w: [[1, -2], [1, -2]] }, { act: null, w: [[8], [12]] }], scale: 2 });
+    expect(plain(g)).toEqual({
+      b: [1],
+      layers: [
+        {
+          act: 'tanh',
+          w: [
+            [1, -2],
+            [1, -2],
+          ],
+        },
+        { act: null, w: [[8], [12]] },
+      ],
+      scale: 2,
+    });
     // an SGD step with treeMap keeps the structure too
     const stepped = treeMap((p: Tensor, d: Tensor) => p.sub(d.mul(0.5)), params, g);
     expect(stepped.layers[0].act).toBe('tanh');
@@ -162,13 +245,26 @@ describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
     const [, pullback] = vjp(f, primal);
     const [ct] = pullback({ s: tensor([1, 1]), t: [tensor([1, 0])] });
     expect(plain(ct)).toEqual({ a: [3, 3], b: [[0, 1], 'const'] });
-    expect(plain(hvp((p: { x: Tensor }) => p.x.square().sum().mul(p.x.sum()), { x: tensor([1, 2]) }, { x: tensor([1, 0]) }))).toEqual({ x: [10, 6] });
+    expect(
+      plain(hvp((p: { x: Tensor }) => p.x.square().sum().mul(p.x.sum()), { x: tensor([1, 2]) }, { x: tensor([1, 0]) })),
+    ).toEqual({ x: [10, 6] });
   });
 
   it('jacobian has shape out.shape ++ x.shape', () => {
-    const J = jacobian((x: Tensor) => matmul(tensor([[1, 2, 3], [4, 5, 6]]), x.square()))(tensor([1, -1, 2]));
+    const J = jacobian((x: Tensor) =>
+      matmul(
+        tensor([
+          [1, 2, 3],
+          [4, 5, 6],
+        ]),
+        x.square(),
+      ),
+    )(tensor([1, -1, 2]));
     expect(J.shape).toEqual([2, 3]);
-    expect(J.toArray()).toEqual([[2, -4, 12], [8, -10, 24]]);
+    expect(J.toArray()).toEqual([
+      [2, -4, 12],
+      [8, -10, 24],
+    ]);
     expect(jacobian((x: Tensor) => x.sum())(tensor([[1, 2]])).shape).toEqual([1, 2]);
   });
 });
@@ -195,17 +291,23 @@ describe('stopGradient', () => {
 
 describe('customVjp', () => {
   // A deliberately "wrong" rule, so that which rule ran is visible: d/dx reported as 2·cos x.
-  const sinTwice = customVjp((t: Tensor) => sin(t), (g, [t]) => [g.mul(cos(t)).mul(2)]);
+  const sinTwice = customVjp(
+    (t: Tensor) => sin(t),
+    (g, [t]) => [g.mul(cos(t)).mul(2)],
+  );
 
   it('reverse mode uses the custom rule; forward mode differentiates the function', () => {
     const x = tensor([0.5, 1]);
-    expect(grad((t: Tensor) => sinTwice(t).sum())(x).dataSync()).toEqual(Float32Array.from([0.5, 1], (v) => 2 * Math.fround(Math.cos(v))));
+    expect(grad((t: Tensor) => sinTwice(t).sum())(x).dataSync()).toEqual(
+      Float32Array.from([0.5, 1], (v) => 2 * Math.fround(Math.cos(v))),
+    );
     expect(jvp(sinTwice, [x], [tensor([1, 1])])[1].dataSync()).toEqual(Float32Array.from([0.5, 1], (v) => Math.cos(v)));
     expect(sinTwice(x).dataSync()).toEqual(sin(x).dataSync());
   });
 
   it('grad of grad goes through the rule (which is differentiable): d/dx (2 cos x) = -2 sin x', () => {
-    for (const v of [-1, 0.5, 2]) expect(grad(grad((t: Tensor) => sinTwice(t)))(scalar(v)).item()).toBeCloseTo(-2 * Math.sin(v), 6);
+    for (const v of [-1, 0.5, 2])
+      expect(grad(grad((t: Tensor) => sinTwice(t)))(scalar(v)).item()).toBeCloseTo(-2 * Math.sin(v), 6);
     // forward over reverse sees the rule too
     expect(hvp((t: Tensor) => sinTwice(t), scalar(0.5), scalar(1)).item()).toBeCloseTo(-2 * Math.sin(0.5), 6);
   });
@@ -216,14 +318,24 @@ describe('customVjp', () => {
     const H = jacobian(grad((t: Tensor) => logsumexp(t)))(x).toArray() as number[][];
     H.forEach((row, i) => row.forEach((h, j) => expect(h).toBeCloseTo((i === j ? p[i] : 0) - p[i] * p[j], 6)));
     // grad of grad of a function of logsumexp with axes
-    const y = tensor([[0.5, -1], [2, 0]]);
-    const g2 = grad((t: Tensor) => grad((s: Tensor) => logsumexp(s, 1).square().sum())(t).square().sum())(y);
+    const y = tensor([
+      [0.5, -1],
+      [2, 0],
+    ]);
+    const g2 = grad((t: Tensor) =>
+      grad((s: Tensor) => logsumexp(s, 1).square().sum())(t)
+        .square()
+        .sum(),
+    )(y);
     expect(g2.shape).toEqual([2, 2]);
     expect(Array.from(g2.dataSync()).every(Number.isFinite)).toBe(true);
   });
 
   it('several inputs; a null cotangent means zero', () => {
-    const f = customVjp((a: Tensor, b: Tensor) => a.mul(b), (g, [, b]) => [g.mul(b), null]);
+    const f = customVjp(
+      (a: Tensor, b: Tensor) => a.mul(b),
+      (g, [, b]) => [g.mul(b), null],
+    );
     const [ga, gb] = grad((a: Tensor, b: Tensor) => f(a, b).sum(), [0, 1])(tensor([1, 2]), tensor([3, 4])) as Tensor[];
     expect(ga.toArray()).toEqual([3, 4]);
     expect(gb.toArray()).toEqual([0, 0]);
@@ -239,7 +351,9 @@ describe('error messages', () => {
   });
 
   it('grad of a non-scalar or non-tensor output', () => {
-    expect(() => grad((t: Tensor) => t.mul(2))(tensor([1, 2]))).toThrow('grad: f must return a scalar (one-element) tensor, got shape [2]');
+    expect(() => grad((t: Tensor) => t.mul(2))(tensor([1, 2]))).toThrow(
+      'grad: f must return a scalar (one-element) tensor, got shape [2]',
+    );
     // @ts-expect-error: f must return a Tensor; at run time, a clear error.
     expect(() => grad((_t: Tensor) => 3)(tensor([1]))).toThrow('grad: f must return a Tensor, got number');
     // a one-element tensor of any rank is fine
@@ -247,10 +361,14 @@ describe('error messages', () => {
   });
 
   it('jvp with a tangent of the wrong shape or count', () => {
-    expect(() => jvp((t: Tensor) => t, [tensor([1, 2])], [tensor([1, 2, 3])])).toThrow('jvp: tangent shape [3] does not match primal shape [2] (argument 0, leaf 0)');
+    expect(() => jvp((t: Tensor) => t, [tensor([1, 2])], [tensor([1, 2, 3])])).toThrow(
+      'jvp: tangent shape [3] does not match primal shape [2] (argument 0, leaf 0)',
+    );
     // @ts-expect-error: one tangent per primal; at run time, a clear error.
     expect(() => jvp((t: Tensor) => t, [tensor([1, 2])], [])).toThrow('jvp: got 1 primals but 0 tangents');
-    expect(() => jvp((p: Tensor[]) => p[0], [[tensor([1]), tensor([2])]], [[tensor([1])]])).toThrow('jvp: tangent 0 has 1 tensors but primal 0 has 2');
+    expect(() => jvp((p: Tensor[]) => p[0], [[tensor([1]), tensor([2])]], [[tensor([1])]])).toThrow(
+      'jvp: tangent 0 has 1 tensors but primal 0 has 2',
+    );
   });
 });
 
@@ -302,7 +420,10 @@ describe('grad argument checks', () => {
 describe('customVjp under a forward level', () => {
   it('still uses the rule at reverse levels below a jvp', () => {
     // A rule that differs from fn's true derivative (fn is constant to autodiff) makes the path visible.
-    const f = customVjp((x: Tensor) => stopGradient(x.mul(2)), (g: Tensor) => [g.mul(2)]);
+    const f = customVjp(
+      (x: Tensor) => stopGradient(x.mul(2)),
+      (g: Tensor) => [g.mul(2)],
+    );
     const y0 = tensor(0.5);
     const direct = grad((a: Tensor) => f(a.add(y0)))(tensor(1.5));
     const underJvp = grad((a: Tensor) => jvp((b: Tensor) => f(a.add(b)), [y0], [tensor(1)])[0])(tensor(1.5));

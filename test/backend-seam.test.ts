@@ -70,9 +70,15 @@ function isBackendKernel(callee: ts.Expression): boolean {
   if (!ts.isIdentifier(target)) return false;
   let bound = false;
   visit(callee.getSourceFile(), (node) => {
-    if (ts.isVariableDeclaration(node) && ts.isIdentifier(node.name) && node.name.text === target.text &&
-      node.initializer !== undefined && isGetBackendCall(node.initializer) &&
-      (node.parent.flags & ts.NodeFlags.Const) !== 0) bound = true;
+    if (
+      ts.isVariableDeclaration(node) &&
+      ts.isIdentifier(node.name) &&
+      node.name.text === target.text &&
+      node.initializer !== undefined &&
+      isGetBackendCall(node.initializer) &&
+      (node.parent.flags & ts.NodeFlags.Const) !== 0
+    )
+      bound = true;
   });
   return bound;
 }
@@ -86,8 +92,13 @@ function storageHandedOver(access: ts.PropertyAccessExpression): boolean {
   let value = outerValue(access);
   // xs.map((x) => x._data!) as a whole is the argument.
   const arrow = value.parent;
-  if (ts.isArrowFunction(arrow) && arrow.body === value && ts.isCallExpression(arrow.parent) &&
-    ts.isPropertyAccessExpression(arrow.parent.expression) && arrow.parent.expression.name.text === 'map') {
+  if (
+    ts.isArrowFunction(arrow) &&
+    arrow.body === value &&
+    ts.isCallExpression(arrow.parent) &&
+    ts.isPropertyAccessExpression(arrow.parent.expression) &&
+    arrow.parent.expression.name.text === 'map'
+  ) {
     value = outerValue(arrow.parent);
   }
   const call = value.parent;
@@ -141,19 +152,24 @@ describe('the backend seam in the source', () => {
   });
 
   it('the checker itself flags storage read outside a backend call', () => {
-    const file = ts.createSourceFile('probe.ts', [
-      'const d = x._data!;', // aliasing
-      'f(x._data!);', // a kernel of its own
-      'const { _data } = x;', // destructuring
-      "y = x['_data'];", // element access
-      'Tensor.fromData(getBackend().unary(op, x._data!), s);', // allowed
-      'getBackend().concat(xs.map((x) => x._data!), shapes, 0);', // allowed
-      'Tensor.fromData(x._data!, shape);', // allowed: storage shared by reshape
-      'const backend = getBackend();',
-      'backend.matmul(a._data!, a.shape, b._data!, b.shape, s);', // allowed
-      'let other = getBackend();',
-      'other.matmul(a._data!, a.shape, b._data!, b.shape, s);', // not a constant: could be anything
-    ].join('\n'), ts.ScriptTarget.ES2022, true);
+    const file = ts.createSourceFile(
+      'probe.ts',
+      [
+        'const d = x._data!;', // aliasing
+        'f(x._data!);', // a kernel of its own
+        'const { _data } = x;', // destructuring
+        "y = x['_data'];", // element access
+        'Tensor.fromData(getBackend().unary(op, x._data!), s);', // allowed
+        'getBackend().concat(xs.map((x) => x._data!), shapes, 0);', // allowed
+        'Tensor.fromData(x._data!, shape);', // allowed: storage shared by reshape
+        'const backend = getBackend();',
+        'backend.matmul(a._data!, a.shape, b._data!, b.shape, s);', // allowed
+        'let other = getBackend();',
+        'other.matmul(a._data!, a.shape, b._data!, b.shape, s);', // not a constant: could be anything
+      ].join('\n'),
+      ts.ScriptTarget.ES2022,
+      true,
+    );
     expect(storageReads(file).map((s) => s.split(':')[1])).toEqual(['1', '2', '3', '4', '11', '11']);
   });
 
@@ -194,26 +210,44 @@ function marker(n: number): Float32Array {
 describe('ops get their numbers from the active backend', () => {
   it('cholesky calls Backend.cholesky with the symmetrized matrix and returns its result', () => {
     const calls: { a: number[]; shape: number[] }[] = [];
-    const out = withBackend({
-      cholesky: (a, shape) => {
-        calls.push({ a: Array.from(a), shape: [...shape] });
-        return marker(a.length);
+    const out = withBackend(
+      {
+        cholesky: (a, shape) => {
+          calls.push({ a: Array.from(a), shape: [...shape] });
+          return marker(a.length);
+        },
       },
-    }, () => cholesky(tensor([[4, 1], [3, 5]])));
+      () =>
+        cholesky(
+          tensor([
+            [4, 1],
+            [3, 5],
+          ]),
+        ),
+    );
     expect(calls).toEqual([{ a: [4, 2, 2, 5], shape: [2, 2] }]);
     expect(Array.from(out.dataSync())).toEqual(Array.from(marker(4)));
   });
 
   it('triangularSolve calls Backend.triangularSolve with broadcast operands and the options', () => {
     const calls: unknown[] = [];
-    const a = tensor([[2, 0], [1, 3]]);
-    const b = tensor([[[1], [2]], [[3], [4]]]); // batch of 2: a broadcasts
-    const out = withBackend({
-      triangularSolve: (ad, aShape, bd, bShape, lower, transpose) => {
-        calls.push([aShape, bShape, lower, transpose, ad.length, bd.length]);
-        return marker(bd.length);
+    const a = tensor([
+      [2, 0],
+      [1, 3],
+    ]);
+    const b = tensor([
+      [[1], [2]],
+      [[3], [4]],
+    ]); // batch of 2: a broadcasts
+    const out = withBackend(
+      {
+        triangularSolve: (ad, aShape, bd, bShape, lower, transpose) => {
+          calls.push([aShape, bShape, lower, transpose, ad.length, bd.length]);
+          return marker(bd.length);
+        },
       },
-    }, () => triangularSolve(a, b, { lower: false, transpose: true }));
+      () => triangularSolve(a, b, { lower: false, transpose: true }),
+    );
     expect(calls).toEqual([[[2, 2, 2], [2, 2, 1], false, true, 8, 4]]);
     expect(out.shape).toEqual([2, 2, 1]);
     expect(Array.from(out.dataSync())).toEqual(Array.from(marker(4)));
@@ -221,12 +255,15 @@ describe('ops get their numbers from the active backend', () => {
 
   it('gammaLogSampleGradient calls Backend.gammaLogSampleGrad with the broadcast shape', () => {
     const calls: unknown[] = [];
-    const out = withBackend({
-      gammaLogSampleGrad: (alpha, alphaShape, logZ, logZShape, outShape) => {
-        calls.push([Array.from(alpha), alphaShape, Array.from(logZ), logZShape, outShape]);
-        return marker(6);
+    const out = withBackend(
+      {
+        gammaLogSampleGrad: (alpha, alphaShape, logZ, logZShape, outShape) => {
+          calls.push([Array.from(alpha), alphaShape, Array.from(logZ), logZShape, outShape]);
+          return marker(6);
+        },
       },
-    }, () => gammaLogSampleGradient(tensor([[0.5], [2]]), tensor([-1, 0, 1])));
+      () => gammaLogSampleGradient(tensor([[0.5], [2]]), tensor([-1, 0, 1])),
+    );
     expect(calls).toEqual([[[0.5, 2], [2, 1], [-1, 0, 1], [3], [2, 3]]]);
     expect(Array.from(out.dataSync())).toEqual(Array.from(marker(6)));
   });
@@ -234,13 +271,16 @@ describe('ops get their numbers from the active backend', () => {
   it('tensor creation takes its storage from Backend.allocate', () => {
     const requests: number[] = [];
     const given: Float32Array[] = [];
-    const [s, z] = withBackend({
-      allocate: (n) => {
-        requests.push(n);
-        given.push(new Float32Array(n));
-        return given[given.length - 1];
+    const [s, z] = withBackend(
+      {
+        allocate: (n) => {
+          requests.push(n);
+          given.push(new Float32Array(n));
+          return given[given.length - 1];
+        },
       },
-    }, () => [scalar(7), zeros([2, 3])]);
+      () => [scalar(7), zeros([2, 3])],
+    );
     expect(requests).toEqual([1, 6]);
     expect(s.dataSync()).toBe(given[0]);
     expect(z.dataSync()).toBe(given[1]);
@@ -250,7 +290,9 @@ describe('ops get their numbers from the active backend', () => {
 
 describe('every backend provides the kernels behind the seam', () => {
   const unusedGpuKernel = {
-    run: () => { throw new Error('the GPU kernel must not run for these kernels'); },
+    run: () => {
+      throw new Error('the GPU kernel must not run for these kernels');
+    },
   } as unknown as GpuMatmul;
   const gpu = makeGpuBackend(wasmBackend, unusedGpuKernel, { minMultiplyAdds: 0, maxTextureElements: 2 ** 24 });
   const backends: Backend[] = [jsBackend, wasmBackend, gpu];

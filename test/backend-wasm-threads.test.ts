@@ -21,7 +21,10 @@ import { makeWasmBackend } from '../src/tensor/backend/wasm/backend.js';
 import { BINARY_CODES, UNARY_CODES } from '../src/tensor/backend/wasm/codes.js';
 import { planBinary } from '../src/tensor/backend/wasm/plans.js';
 import {
-  parallelBinary, parallelMatmul, parallelUnary, type Grain,
+  parallelBinary,
+  parallelMatmul,
+  parallelUnary,
+  type Grain,
 } from '../src/tensor/backend/wasm/threads/parallel-kernels.js';
 import { startedWorkers, workerPool, type WorkerPool } from '../src/tensor/backend/wasm/threads/pool.js';
 import type { BinaryOp, UnaryOp } from '../src/tensor/backend/backend.js';
@@ -33,8 +36,12 @@ const PROPS = { numRuns: 60, seed: 20261203 } as const;
 const TINY: Grain = { rows: 1, elements: 4 };
 /** Every array reaches WebAssembly, always on one thread. */
 const oneThread = makeWasmBackend({
-  transcendental: 0, cheap: 0, matmulWork: 0,
-  threadedMatmulWork: Infinity, threadedTranscendental: Infinity, threadedCheap: Infinity,
+  transcendental: 0,
+  cheap: 0,
+  matmulWork: 0,
+  threadedMatmulWork: Infinity,
+  threadedTranscendental: Infinity,
+  threadedCheap: Infinity,
 });
 
 const initialThreads = threadCount();
@@ -108,43 +115,69 @@ function wavy(n: number, phase: number): Float32Array {
 
 describe('wasm threads: matmul on 2 and 3 threads equals one thread bit for bit', () => {
   function check(
-    pool: WorkerPool, aShape: number[], transposeA: boolean, a: Float32Array,
-    bShape: number[], transposeB: boolean, b: Float32Array, outShape: number[], grain: Grain, setup: string,
+    pool: WorkerPool,
+    aShape: number[],
+    transposeA: boolean,
+    a: Float32Array,
+    bShape: number[],
+    transposeB: boolean,
+    b: Float32Array,
+    outShape: number[],
+    grain: Grain,
+    setup: string,
   ): void {
     const label = `[${aShape}]${transposeA ? 'ᵀ' : ''} @ [${bShape}]${transposeB ? 'ᵀ' : ''}, ${setup}`;
     const expected = oneThread.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
     expectSame(parallelMatmul(pool, a, aShape, transposeA, b, bShape, transposeB, outShape, grain), expected, label);
   }
 
-  const matmulCase = fc.record({
-    batch: broadcastPairArb({ maxRank: 2, maxDim: 3 }),
-    m: fc.integer({ min: 0, max: 37 }),
-    n: fc.integer({ min: 0, max: 21 }),
-    k: fc.integer({ min: 0, max: 13 }),
-    transposeA: fc.boolean(),
-    transposeB: fc.boolean(),
-  }).chain((c) => {
-    const [ba, bb] = c.batch;
-    const aShape = [...ba, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])];
-    const bShape = [...bb, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])];
-    return fc.record({
-      c: fc.constant(c), aShape: fc.constant(aShape), bShape: fc.constant(bShape),
-      a: valuesArb(shapeSize(aShape)), b: valuesArb(shapeSize(bShape)),
+  const matmulCase = fc
+    .record({
+      batch: broadcastPairArb({ maxRank: 2, maxDim: 3 }),
+      m: fc.integer({ min: 0, max: 37 }),
+      n: fc.integer({ min: 0, max: 21 }),
+      k: fc.integer({ min: 0, max: 13 }),
+      transposeA: fc.boolean(),
+      transposeB: fc.boolean(),
+    })
+    .chain((c) => {
+      const [ba, bb] = c.batch;
+      const aShape = [...ba, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])];
+      const bShape = [...bb, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])];
+      return fc.record({
+        c: fc.constant(c),
+        aShape: fc.constant(aShape),
+        bShape: fc.constant(bShape),
+        a: valuesArb(shapeSize(aShape)),
+        b: valuesArb(shapeSize(bShape)),
+      });
     });
-  });
 
   it('NN, NT, TN, TT, batched and broadcast, sizes 0 and 1, edge values (property)', () => {
-    forEverySetup((pool, setup) => fc.assert(fc.property(matmulCase, ({ c, aShape, bShape, a, b }) => {
-      const outShape = [...broadcastShapes('test', c.batch[0], c.batch[1]), c.m, c.n];
-      check(pool, aShape, c.transposeA, a, bShape, c.transposeB, b, outShape, TINY, setup);
-    }), PROPS));
+    forEverySetup((pool, setup) =>
+      fc.assert(
+        fc.property(matmulCase, ({ c, aShape, bShape, a, b }) => {
+          const outShape = [...broadcastShapes('test', c.batch[0], c.batch[1]), c.m, c.n];
+          check(pool, aShape, c.transposeA, a, bShape, c.transposeB, b, outShape, TINY, setup);
+        }),
+        PROPS,
+      ),
+    );
   });
 
   it('products over several blocks of the kernel (k > 256, m > 96), split at rows that are not block edges', () => {
-    const m = 203, n = 45, k = 517;
-    const a = wavy(m * k, 0), b = wavy(k * n, 1);
+    const m = 203,
+      n = 45,
+      k = 517;
+    const a = wavy(m * k, 0),
+      b = wavy(k * n, 1);
     forEverySetup((pool, setup) => {
-      for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+      for (const [ta, tb] of [
+        [false, false],
+        [false, true],
+        [true, false],
+        [true, true],
+      ]) {
         const aShape = ta ? [k, m] : [m, k];
         const bShape = tb ? [n, k] : [k, n];
         for (const rows of [4, 36]) check(pool, aShape, ta, a, bShape, tb, b, [m, n], { rows, elements: 4 }, setup);
@@ -155,12 +188,25 @@ describe('wasm threads: matmul on 2 and 3 threads equals one thread bit for bit'
   it('through the backend with its default thresholds and grain: MLP-sized and batched products', () => {
     const threaded = makeWasmBackend({ transcendental: 64, cheap: 512, matmulWork: 512 });
     const cases: [number[], number[], number[]][] = [
-      [[100, 784], [784, 200], [100, 200]],
-      [[4, 96, 70], [4, 70, 130], [4, 96, 130]],
-      [[3, 1, 64, 80], [2, 80, 72], [3, 2, 64, 72]],
+      [
+        [100, 784],
+        [784, 200],
+        [100, 200],
+      ],
+      [
+        [4, 96, 70],
+        [4, 70, 130],
+        [4, 96, 130],
+      ],
+      [
+        [3, 1, 64, 80],
+        [2, 80, 72],
+        [3, 2, 64, 72],
+      ],
     ];
     for (const [aShape, bShape, outShape] of cases) {
-      const a = wavy(shapeSize(aShape), 2), b = wavy(shapeSize(bShape), 3);
+      const a = wavy(shapeSize(aShape), 2),
+        b = wavy(shapeSize(bShape), 3);
       const expected = onOneThread(() => threaded.matmul(a, aShape, b, bShape, outShape));
       for (const threads of [2, 3]) {
         setThreadCount(threads);
@@ -176,43 +222,80 @@ describe('wasm threads: elementwise ops on 2 and 3 threads equal one thread bit 
 
   it('every unary kernel, lengths 0 to 150, edge values (property)', () => {
     const arb = fc.record({ op: fc.constantFrom(...unaryOps), x: fc.integer({ min: 0, max: 150 }).chain(valuesArb) });
-    forEverySetup((pool, setup) => fc.assert(fc.property(arb, ({ op, x }) => {
-      const label = `${op} of ${x.length}, ${setup}`;
-      expectSame(parallelUnary(pool, UNARY_CODES[op]!, x, TINY), oneThread.unary(op, x), label);
-    }), PROPS));
+    forEverySetup((pool, setup) =>
+      fc.assert(
+        fc.property(arb, ({ op, x }) => {
+          const label = `${op} of ${x.length}, ${setup}`;
+          expectSame(parallelUnary(pool, UNARY_CODES[op]!, x, TINY), oneThread.unary(op, x), label);
+        }),
+        PROPS,
+      ),
+    );
   });
 
   it('every binary kernel, every broadcast the kernels take, edge values (property)', () => {
-    const arb = fc.record({
-      op: fc.constantFrom(...binaryOps),
-      shapes: broadcastPairArb({ maxRank: 3, maxDim: 9 }),
-    }).chain(({ op, shapes: [aShape, bShape] }) => fc.record({
-      op: fc.constant(op), aShape: fc.constant(aShape), bShape: fc.constant(bShape),
-      a: valuesArb(shapeSize(aShape)), b: valuesArb(shapeSize(bShape)),
-    }));
-    forEverySetup((pool, setup) => fc.assert(fc.property(arb, ({ op, aShape, bShape, a, b }) => {
-      const outShape = broadcastShapes('test', aShape, bShape);
-      const plan = planBinary(aShape, bShape, outShape);
-      if (plan === null) return; // a broadcast the kernels do not take stays in JS
-      expectSame(parallelBinary(pool, BINARY_CODES[op]!, a, b, plan, TINY),
-        oneThread.binary(op, a, aShape, b, bShape, outShape), `${op} [${aShape}] with [${bShape}], ${setup}`);
-    }), PROPS));
+    const arb = fc
+      .record({
+        op: fc.constantFrom(...binaryOps),
+        shapes: broadcastPairArb({ maxRank: 3, maxDim: 9 }),
+      })
+      .chain(({ op, shapes: [aShape, bShape] }) =>
+        fc.record({
+          op: fc.constant(op),
+          aShape: fc.constant(aShape),
+          bShape: fc.constant(bShape),
+          a: valuesArb(shapeSize(aShape)),
+          b: valuesArb(shapeSize(bShape)),
+        }),
+      );
+    forEverySetup((pool, setup) =>
+      fc.assert(
+        fc.property(arb, ({ op, aShape, bShape, a, b }) => {
+          const outShape = broadcastShapes('test', aShape, bShape);
+          const plan = planBinary(aShape, bShape, outShape);
+          if (plan === null) return; // a broadcast the kernels do not take stays in JS
+          expectSame(
+            parallelBinary(pool, BINARY_CODES[op]!, a, b, plan, TINY),
+            oneThread.binary(op, a, aShape, b, bShape, outShape),
+            `${op} [${aShape}] with [${bShape}], ${setup}`,
+          );
+        }),
+        PROPS,
+      ),
+    );
   });
 
   it('long rows split into pieces, rows not a multiple of 4 long, row and column broadcasts', () => {
     const cases = [
-      [[3, 1001], [1001]], [[1001], [5, 1001]], [[7, 39], [7, 1]], [[7, 1], [1, 39]], [[2, 3, 9], [2, 3, 1]],
+      [[3, 1001], [1001]],
+      [[1001], [5, 1001]],
+      [
+        [7, 39],
+        [7, 1],
+      ],
+      [
+        [7, 1],
+        [1, 39],
+      ],
+      [
+        [2, 3, 9],
+        [2, 3, 1],
+      ],
     ];
     forEverySetup((pool, setup) => {
       for (const [aShape, bShape] of cases) {
         const outShape = broadcastShapes('test', aShape, bShape);
         const plan = planBinary(aShape, bShape, outShape)!;
-        const a = wavy(shapeSize(aShape), 4), b = wavy(shapeSize(bShape), 5);
+        const a = wavy(shapeSize(aShape), 4),
+          b = wavy(shapeSize(bShape), 5);
         for (const op of ['sub', 'div', 'maximum'] as BinaryOp[]) {
           const expected = oneThread.binary(op, a, aShape, b, bShape, outShape);
           for (const elements of [4, 64, 100]) {
-            expectSame(parallelBinary(pool, BINARY_CODES[op]!, a, b, plan, { rows: 1, elements }), expected,
-              `${op} [${aShape}] with [${bShape}], grain ${elements}, ${setup}`);
+            expectSame(
+              parallelBinary(pool, BINARY_CODES[op]!, a, b, plan, { rows: 1, elements }),
+              expected,
+              `${op} [${aShape}] with [${bShape}], grain ${elements}, ${setup}`,
+            );
           }
         }
       }
@@ -221,9 +304,13 @@ describe('wasm threads: elementwise ops on 2 and 3 threads equal one thread bit 
 
   it('through the backend with its default thresholds: exp, tanh and add over 100,003 elements', () => {
     const threaded = makeWasmBackend({ transcendental: 64, cheap: 512, matmulWork: 512, threadedCheap: 65_536 });
-    const x = wavy(100_003, 6), y = wavy(100_003, 7);
-    const expected = onOneThread(() => [threaded.unary('exp', x), threaded.unary('tanh', x),
-      threaded.binary('add', x, [x.length], y, [y.length], [x.length])]);
+    const x = wavy(100_003, 6),
+      y = wavy(100_003, 7);
+    const expected = onOneThread(() => [
+      threaded.unary('exp', x),
+      threaded.unary('tanh', x),
+      threaded.binary('add', x, [x.length], y, [y.length], [x.length]),
+    ]);
     for (const threads of [2, 3]) {
       setThreadCount(threads);
       expectIdentical(threaded.unary('exp', x), expected[0], 'exp');
@@ -283,8 +370,9 @@ describe('wasm threads: the thread count', () => {
       for (const bad of ['0', 'two', '2.5', '300']) {
         vi.stubEnv('SIEVE_THREADS', bad);
         vi.resetModules();
-        await expect(import(path)).rejects.toThrow(`SIEVE_THREADS: expected an integer from 1 to 256 (1 turns the ` +
-          `worker threads off), got '${bad}'`);
+        await expect(import(path)).rejects.toThrow(
+          `SIEVE_THREADS: expected an integer from 1 to 256 (1 turns the ` + `worker threads off), got '${bad}'`,
+        );
       }
     } finally {
       vi.unstubAllEnvs();
@@ -315,12 +403,18 @@ describe('wasm threads: worker lifetime', () => {
         resolveDir: src,
         loader: 'ts',
       },
-      bundle: true, format: 'esm', platform: 'node', target: 'node20', write: false, logLevel: 'silent',
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      write: false,
+      logLevel: 'silent',
     });
     writeFileSync(script, bundle.outputFiles[0].text);
     // The time-out only guards against a hang: a worker that kept the process alive would stop it there.
     const { stdout } = await promisify(execFile)(process.execPath, [script], {
-      env: { ...process.env, SIEVE_THREADS: '3' }, timeout: 120_000,
+      env: { ...process.env, SIEVE_THREADS: '3' },
+      timeout: 120_000,
     });
     expect(stdout.trim().split('\n')).toEqual(['after small ops 0', 'after a large op 2 128 128']);
   }, 180_000);
@@ -363,7 +457,12 @@ describe('wasm threads: in headless Chromium', () => {
   it('cross-origin isolated: workers from a blob: URL give the one-thread bits; otherwise one thread', async () => {
     const bundle = await build({
       stdin: { contents: PAGE_SCRIPT, resolveDir: fileURLToPath(new URL('../src/tensor/backend/', import.meta.url)) },
-      bundle: true, format: 'iife', platform: 'browser', target: 'es2022', write: false, logLevel: 'silent',
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
     });
     const browser = await launchChromium();
     try {
@@ -373,9 +472,11 @@ describe('wasm threads: in headless Chromium', () => {
         const errors: string[] = [];
         page.on('pageerror', (e) => errors.push(e.message));
         const headers: Record<string, string> = isolated
-          ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+          ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }
+          : {};
         await page.route('http://localhost:9/', (route) =>
-          route.fulfill({ status: 200, contentType: 'text/html', headers, body: '<!doctype html><body></body>' }));
+          route.fulfill({ status: 200, contentType: 'text/html', headers, body: '<!doctype html><body></body>' }),
+        );
         await page.goto('http://localhost:9/');
         await page.addScriptTag({ content: bundle.outputFiles[0].text });
         const run = (): Promise<unknown> => (globalThis as unknown as { runThreads(): Promise<unknown> }).runThreads();

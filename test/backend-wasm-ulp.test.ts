@@ -15,7 +15,13 @@ const wasm = makeWasmBackend({ transcendental: 0, cheap: 0, matmulWork: 0 });
 
 /** Documented maximum errors in float32 ulps (docs/wasm-backend.md). */
 const ULP_BOUNDS: Record<string, number> = {
-  exp: 1, log: 1, log1p: 2.5, expm1: 2.5, tanh: 1.5, sigmoid: 2.5, softplus: 3,
+  exp: 1,
+  log: 1,
+  log1p: 2.5,
+  expm1: 2.5,
+  tanh: 1.5,
+  sigmoid: 2.5,
+  softplus: 3,
 };
 
 const REFERENCES: Record<string, (x: number) => number> = {
@@ -49,10 +55,35 @@ function testInputs(): Float32Array {
   for (let p = 0; p < 2 ** 32; p += 4099) xs.push(fromBits(p));
   for (let i = -200_000; i <= 200_000; i++) xs.push(i / 10_000);
   const edges = [
-    0, -0, Infinity, -Infinity, NaN, 2 ** -149, -(2 ** -149), 2 ** -126, 2 ** -126 - 2 ** -149, 3.4028234663852886e38,
-    -3.4028234663852886e38, 1, -1, 0.625, -0.625, 1e-8, -1e-8, 5.960464477539063e-8,
-    88.72283935546875, 88.72284, 88.7228, -87.33654, -87.3365478515625, -103.97207641601562, -103.97208,
-    -104, -110, 89, 90,
+    0,
+    -0,
+    Infinity,
+    -Infinity,
+    NaN,
+    2 ** -149,
+    -(2 ** -149),
+    2 ** -126,
+    2 ** -126 - 2 ** -149,
+    3.4028234663852886e38,
+    -3.4028234663852886e38,
+    1,
+    -1,
+    0.625,
+    -0.625,
+    1e-8,
+    -1e-8,
+    5.960464477539063e-8,
+    88.72283935546875,
+    88.72284,
+    88.7228,
+    -87.33654,
+    -87.3365478515625,
+    -103.97207641601562,
+    -103.97208,
+    -104,
+    -110,
+    89,
+    90,
   ];
   for (const e of edges) {
     // Each edge value and its float32 neighbours.
@@ -73,7 +104,8 @@ describe('wasm transcendental functions: accuracy in float32 ulps', () => {
   it.each(Object.keys(ULP_BOUNDS))('%s is within its documented ulp bound over the whole float32 range', (op) => {
     const got = wasm.unary(op as UnaryOp, inputs);
     const ref = REFERENCES[op];
-    let worst = 0, worstAt = NaN;
+    let worst = 0,
+      worstAt = NaN;
     for (let i = 0; i < inputs.length; i++) {
       const x = inputs[i];
       const exact = ref(x);

@@ -60,7 +60,12 @@ function expectIdentical(actual: Float32Array, expected: Float32Array, label: st
 }
 
 function expectSameBinary(
-  op: BinaryOp, a: Float32Array, aShape: number[], b: Float32Array, bShape: number[], out: number[],
+  op: BinaryOp,
+  a: Float32Array,
+  aShape: number[],
+  b: Float32Array,
+  bShape: number[],
+  out: number[],
 ): void {
   const label = `${op} [${aShape}] with [${bShape}]`;
   expectIdentical(wasm.binary(op, a, aShape, b, bShape, out), jsBackend.binary(op, a, aShape, b, bShape, out), label);
@@ -146,20 +151,34 @@ describe('wasm backend: which shapes reach the kernels', () => {
 });
 
 describe('wasm backend: transpose', () => {
-  const transposeCase = shapeArb({ maxRank: 4, maxDim: 9 }).chain((shape) => fc.record({
-    shape: fc.constant(shape),
-    perm: fc.shuffledSubarray(shape.map((_, i) => i), { minLength: shape.length, maxLength: shape.length }),
-    x: specialValuesArb(shapeSize(shape)),
-  }));
+  const transposeCase = shapeArb({ maxRank: 4, maxDim: 9 }).chain((shape) =>
+    fc.record({
+      shape: fc.constant(shape),
+      perm: fc.shuffledSubarray(
+        shape.map((_, i) => i),
+        { minLength: shape.length, maxLength: shape.length },
+      ),
+      x: specialValuesArb(shapeSize(shape)),
+    }),
+  );
 
   it('any permutation matches the JS backend exactly (property)', () => {
-    fc.assert(fc.property(transposeCase, ({ shape, perm, x }) => {
-      expectIdentical(wasm.transpose(x, shape, perm), jsBackend.transpose(x, shape, perm), `[${shape}] by [${perm}]`);
-    }), PROPS);
+    fc.assert(
+      fc.property(transposeCase, ({ shape, perm, x }) => {
+        expectIdentical(wasm.transpose(x, shape, perm), jsBackend.transpose(x, shape, perm), `[${shape}] by [${perm}]`);
+      }),
+      PROPS,
+    );
   });
 
   it('matrices with whole 4×4 tiles and ragged edges', () => {
-    for (const [batch, rows, cols] of [[1, 8, 12], [3, 9, 13], [2, 4, 1], [1, 1, 7], [2, 17, 5]]) {
+    for (const [batch, rows, cols] of [
+      [1, 8, 12],
+      [3, 9, 13],
+      [2, 4, 1],
+      [1, 1, 7],
+      [2, 17, 5],
+    ]) {
       const x = Float32Array.from({ length: batch * rows * cols }, (_, i) => i);
       const shape = [batch, rows, cols];
       expectIdentical(wasm.transpose(x, shape, [0, 2, 1]), jsBackend.transpose(x, shape, [0, 2, 1]), `[${shape}]`);
@@ -171,7 +190,10 @@ describe('wasm backend: elementwise', () => {
   const exactUnary: UnaryOp[] = ['neg', 'abs', 'sqrt'];
   it.each(exactUnary)('%s matches the JS backend exactly, edge values included', (op) => {
     const arb = fc.integer({ min: 0, max: 70 }).chain((n) => specialValuesArb(n));
-    fc.assert(fc.property(arb, (x) => expectIdentical(wasm.unary(op, x), jsBackend.unary(op, x), op)), PROPS);
+    fc.assert(
+      fc.property(arb, (x) => expectIdentical(wasm.unary(op, x), jsBackend.unary(op, x), op)),
+      PROPS,
+    );
   });
 
   it('long arrays, computed in several chunks, match the JS backend exactly', () => {
@@ -181,22 +203,29 @@ describe('wasm backend: elementwise', () => {
   });
 
   const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'];
-  const binaryCase = fc.record({
-    op: fc.constantFrom(...binaryOps),
-    shapes: broadcastPairArb({ maxRank: 4, maxDim: 7 }),
-  }).chain(({ op, shapes: [aShape, bShape] }) => fc.record({
-    op: fc.constant(op),
-    aShape: fc.constant(aShape),
-    bShape: fc.constant(bShape),
-    a: specialValuesArb(shapeSize(aShape)),
-    b: specialValuesArb(shapeSize(bShape)),
-  }));
+  const binaryCase = fc
+    .record({
+      op: fc.constantFrom(...binaryOps),
+      shapes: broadcastPairArb({ maxRank: 4, maxDim: 7 }),
+    })
+    .chain(({ op, shapes: [aShape, bShape] }) =>
+      fc.record({
+        op: fc.constant(op),
+        aShape: fc.constant(aShape),
+        bShape: fc.constant(bShape),
+        a: specialValuesArb(shapeSize(aShape)),
+        b: specialValuesArb(shapeSize(bShape)),
+      }),
+    );
 
   it('binary ops match the JS backend exactly for every broadcast, edge values included (property)', () => {
-    fc.assert(fc.property(binaryCase, ({ op, aShape, bShape, a, b }) => {
-      const out = broadcastShapes('test', aShape, bShape);
-      expectSameBinary(op, a, aShape, b, bShape, out);
-    }), PROPS);
+    fc.assert(
+      fc.property(binaryCase, ({ op, aShape, bShape, a, b }) => {
+        const out = broadcastShapes('test', aShape, bShape);
+        expectSameBinary(op, a, aShape, b, bShape, out);
+      }),
+      PROPS,
+    );
   });
 
   it.each(binaryOps)('%s on every pair of edge values matches the JS backend exactly', (op) => {
@@ -210,7 +239,22 @@ describe('wasm backend: elementwise', () => {
   });
 
   it('row and column broadcasts of long rows, whose lengths are not multiples of 4', () => {
-    const cases = [[[3, 37], [37]], [[37], [5, 37]], [[6, 37], [6, 1]], [[6, 1], [1, 37]], [[2, 3, 9], [3, 1]]];
+    const cases = [
+      [[3, 37], [37]],
+      [[37], [5, 37]],
+      [
+        [6, 37],
+        [6, 1],
+      ],
+      [
+        [6, 1],
+        [1, 37],
+      ],
+      [
+        [2, 3, 9],
+        [3, 1],
+      ],
+    ];
     for (const [aShape, bShape] of cases) {
       const out = broadcastShapes('test', aShape, bShape);
       const a = Float32Array.from({ length: shapeSize(aShape) }, (_, i) => Math.sin(i));
@@ -221,52 +265,66 @@ describe('wasm backend: elementwise', () => {
 });
 
 describe('wasm backend: reductions', () => {
-  const reduceCase = fc.record({
-    op: fc.constantFrom<ReduceOp>('sum', 'max'),
-    shape: shapeArb({ maxRank: 4, maxDim: 9 }),
-    withSpecials: fc.boolean(),
-    axisFlags: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
-  }).chain(({ op, shape, withSpecials, axisFlags }) => fc.record({
-    op: fc.constant(op),
-    shape: fc.constant(shape),
-    axes: fc.constant(shape.map((_, i) => i).filter((i) => axisFlags[i])),
-    x: withSpecials ? specialValuesArb(shapeSize(shape)) : finiteValuesArb(shapeSize(shape), 100),
-  }));
+  const reduceCase = fc
+    .record({
+      op: fc.constantFrom<ReduceOp>('sum', 'max'),
+      shape: shapeArb({ maxRank: 4, maxDim: 9 }),
+      withSpecials: fc.boolean(),
+      axisFlags: fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+    })
+    .chain(({ op, shape, withSpecials, axisFlags }) =>
+      fc.record({
+        op: fc.constant(op),
+        shape: fc.constant(shape),
+        axes: fc.constant(shape.map((_, i) => i).filter((i) => axisFlags[i])),
+        x: withSpecials ? specialValuesArb(shapeSize(shape)) : finiteValuesArb(shapeSize(shape), 100),
+      }),
+    );
 
   it('sum and max over any axes match the JS backend (property)', () => {
-    fc.assert(fc.property(reduceCase, ({ op, shape, axes, x }) => {
-      const label = `${op} of [${shape}] over [${axes}]`;
-      const got = wasm.reduce(op, x, shape, axes);
-      const want = jsBackend.reduce(op, x, shape, axes);
-      if (op === 'max') {
-        // Ties between −0 and +0 may resolve either way: compare as numbers, NaN equal to NaN.
-        expect(got.length, label).toBe(want.length);
+    fc.assert(
+      fc.property(reduceCase, ({ op, shape, axes, x }) => {
+        const label = `${op} of [${shape}] over [${axes}]`;
+        const got = wasm.reduce(op, x, shape, axes);
+        const want = jsBackend.reduce(op, x, shape, axes);
+        if (op === 'max') {
+          // Ties between −0 and +0 may resolve either way: compare as numbers, NaN equal to NaN.
+          expect(got.length, label).toBe(want.length);
+          for (let i = 0; i < want.length; i++) {
+            expect(got[i] === want[i] || sameFloat(got[i], want[i]), `${label}: element ${i}`).toBe(true);
+          }
+          return;
+        }
+        // Both sum in float64 and round once: besides the final roundings (an ulp of each), they can
+        // differ by the float64 error bound 2·γ_len(u64)·Σ|x|.
+        const absSums = jsBackend.reduce('sum', x.map(Math.abs), shape, axes);
+        const len = shapeSize(shape) / Math.max(1, want.length);
         for (let i = 0; i < want.length; i++) {
-          expect(got[i] === want[i] || sameFloat(got[i], want[i]), `${label}: element ${i}`).toBe(true);
+          if (!Number.isFinite(want[i])) {
+            expect(sameFloat(got[i], want[i]), `${label}: element ${i}`).toBe(true);
+            continue;
+          }
+          const tol = 2 * U32 * Math.abs(want[i]) + 2 * gamma(len, U64) * absSums[i] + 2 ** -149;
+          expect(Math.abs(got[i] - want[i]), `${label}: element ${i}`).toBeLessThanOrEqual(tol);
         }
-        return;
-      }
-      // Both sum in float64 and round once: besides the final roundings (an ulp of each), they can
-      // differ by the float64 error bound 2·γ_len(u64)·Σ|x|.
-      const absSums = jsBackend.reduce('sum', x.map(Math.abs), shape, axes);
-      const len = shapeSize(shape) / Math.max(1, want.length);
-      for (let i = 0; i < want.length; i++) {
-        if (!Number.isFinite(want[i])) {
-          expect(sameFloat(got[i], want[i]), `${label}: element ${i}`).toBe(true);
-          continue;
-        }
-        const tol = 2 * U32 * Math.abs(want[i]) + 2 * gamma(len, U64) * absSums[i] + 2 ** -149;
-        expect(Math.abs(got[i] - want[i]), `${label}: element ${i}`).toBeLessThanOrEqual(tol);
-      }
-    }), PROPS);
+      }),
+      PROPS,
+    );
   });
 });
 
 describe('wasm backend: matmul', () => {
   /** (A·B)[i,j] from the JS reference for the bound: Σ_p |a_ip||b_pj|, computed with |a| and |b|. */
   function checkMatmul(
-    aShape: number[], transposeA: boolean, a: Float32Array,
-    bShape: number[], transposeB: boolean, b: Float32Array, outShape: number[], k: number, label: string,
+    aShape: number[],
+    transposeA: boolean,
+    a: Float32Array,
+    bShape: number[],
+    transposeB: boolean,
+    b: Float32Array,
+    outShape: number[],
+    k: number,
+    label: string,
   ): void {
     const got = wasm.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
     const want = jsBackend.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
@@ -290,44 +348,59 @@ describe('wasm backend: matmul', () => {
 
   /** A position (taken modulo the size) and a non-finite value to put there. */
   const specialAtArb = fc.tuple(fc.nat(), fc.constantFrom(NaN, Infinity, -Infinity));
-  const matmulCase = fc.record({
-    batch: broadcastPairArb({ maxRank: 2, maxDim: 3 }),
-    m: fc.integer({ min: 0, max: 13 }),
-    n: fc.integer({ min: 0, max: 19 }),
-    k: fc.integer({ min: 0, max: 11 }),
-    transposeA: fc.boolean(),
-    transposeB: fc.boolean(),
-    withSpecials: fc.boolean(),
-  }).chain((c) => {
-    const [ba, bb] = c.batch;
-    const aShape = [...ba, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])];
-    const bShape = [...bb, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])];
-    const values = (n: number): fc.Arbitrary<Float32Array> => c.withSpecials
-      ? fc.tuple(finiteValuesArb(n), fc.array(specialAtArb, { maxLength: 2 }))
-        .map(([data, specials]) => {
-          for (const [at, v] of specials) if (n > 0) data[at % n] = v;
-          return data;
-        })
-      : finiteValuesArb(n);
-    return fc.record({
-      c: fc.constant(c), aShape: fc.constant(aShape), bShape: fc.constant(bShape),
-      a: values(shapeSize(aShape)), b: values(shapeSize(bShape)),
+  const matmulCase = fc
+    .record({
+      batch: broadcastPairArb({ maxRank: 2, maxDim: 3 }),
+      m: fc.integer({ min: 0, max: 13 }),
+      n: fc.integer({ min: 0, max: 19 }),
+      k: fc.integer({ min: 0, max: 11 }),
+      transposeA: fc.boolean(),
+      transposeB: fc.boolean(),
+      withSpecials: fc.boolean(),
+    })
+    .chain((c) => {
+      const [ba, bb] = c.batch;
+      const aShape = [...ba, ...(c.transposeA ? [c.k, c.m] : [c.m, c.k])];
+      const bShape = [...bb, ...(c.transposeB ? [c.n, c.k] : [c.k, c.n])];
+      const values = (n: number): fc.Arbitrary<Float32Array> =>
+        c.withSpecials
+          ? fc.tuple(finiteValuesArb(n), fc.array(specialAtArb, { maxLength: 2 })).map(([data, specials]) => {
+              for (const [at, v] of specials) if (n > 0) data[at % n] = v;
+              return data;
+            })
+          : finiteValuesArb(n);
+      return fc.record({
+        c: fc.constant(c),
+        aShape: fc.constant(aShape),
+        bShape: fc.constant(bShape),
+        a: values(shapeSize(aShape)),
+        b: values(shapeSize(bShape)),
+      });
     });
-  });
 
   it('batched, broadcast and transposed products match the JS backend within γ_k·Σ|a||b| (property)', () => {
-    fc.assert(fc.property(matmulCase, ({ c, aShape, bShape, a, b }) => {
-      const outShape = [...broadcastShapes('test', c.batch[0], c.batch[1]), c.m, c.n];
-      const label = `[${aShape}]${c.transposeA ? 'ᵀ' : ''} @ [${bShape}]${c.transposeB ? 'ᵀ' : ''}`;
-      checkMatmul(aShape, c.transposeA, a, bShape, c.transposeB, b, outShape, c.k, label);
-    }), PROPS);
+    fc.assert(
+      fc.property(matmulCase, ({ c, aShape, bShape, a, b }) => {
+        const outShape = [...broadcastShapes('test', c.batch[0], c.batch[1]), c.m, c.n];
+        const label = `[${aShape}]${c.transposeA ? 'ᵀ' : ''} @ [${bShape}]${c.transposeB ? 'ᵀ' : ''}`;
+        checkMatmul(aShape, c.transposeA, a, bShape, c.transposeB, b, outShape, c.k, label);
+      }),
+      PROPS,
+    );
   });
 
   it('products larger than one block (k > 256, m > 96) in all transpose cases', () => {
-    const m = 101, n = 37, k = 263;
+    const m = 101,
+      n = 37,
+      k = 263;
     const a = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i * 0.7));
     const b = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i * 1.3));
-    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+    for (const [ta, tb] of [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ]) {
       const aShape = ta ? [k, m] : [m, k];
       const bShape = tb ? [n, k] : [k, n];
       checkMatmul(aShape, ta, a, bShape, tb, b, [m, n], k, `${m}×${k}×${n} ta=${ta} tb=${tb}`);

@@ -30,8 +30,10 @@ describe('every library computes the same values (tiny sizes)', () => {
     it(id, async () => {
       const library = await LIBRARIES[id]();
       const known = KNOWN_MISMATCHES[id] ?? [];
-      const verdict = verdicts(await measureLibrary(library, TINY_SIZES)).map(([c, v]) =>
-        [c, known.includes(c) && v.startsWith('MISMATCH') ? 'known mismatch' : v]);
+      const verdict = verdicts(await measureLibrary(library, TINY_SIZES)).map(([c, v]) => [
+        c,
+        known.includes(c) && v.startsWith('MISMATCH') ? 'known mismatch' : v,
+      ]);
       expect(verdict).toEqual(CASE_IDS.map((c) => [c, known.includes(c) ? 'known mismatch' : 'ok']));
     });
   }
@@ -49,7 +51,11 @@ describe('the gate rejects a different computation', () => {
     const wrong = substitute(sieve, { 'matmul NT': 'matmul NN', tanh: 'sigmoid', exp: 'softplus' });
     const result = await measureLibrary(wrong, TINY_SIZES, undefined, () => {}, ['matmul NT', 'tanh', 'exp']);
     const verdict = result.results.map((r) => [r.id, r.gate?.ok]);
-    expect(verdict).toEqual([['matmul NT', false], ['tanh', false], ['exp', false]]);
+    expect(verdict).toEqual([
+      ['matmul NT', false],
+      ['tanh', false],
+      ['exp', false],
+    ]);
   });
 
   it('one gradient element moved by twice its bound (a gate that read only the loss would pass it)', async () => {

@@ -8,7 +8,14 @@ import type { Browser } from 'playwright-core';
 import { bundleForBrowser, launchChromium, openPage } from './browser/harness.js';
 import { MATMUL_CASES, type GpuCheckResults } from './browser/gpu-checks.js';
 import {
-  SieveError, disableGpu, enableGpu, getBackend, gpuStatus, isSoftwareRenderer, jsBackend, setBackend,
+  SieveError,
+  disableGpu,
+  enableGpu,
+  getBackend,
+  gpuStatus,
+  isSoftwareRenderer,
+  jsBackend,
+  setBackend,
 } from '../src/index.js';
 import { makeGpuBackend } from '../src/tensor/backend/gpu/backend.js';
 import type { GpuMatmul } from '../src/tensor/backend/gpu/kernels.js';
@@ -23,9 +30,13 @@ describe('gpu.js matmul in headless Chromium (SwiftShader)', () => {
     browser = await launchChromium();
     const opened = await openPage(browser, bundle);
     errors = opened.errors;
-    results = await opened.page.evaluate(() => (globalThis as unknown as {
-      sieveBrowserTest: { runGpuChecks(): Promise<GpuCheckResults> };
-    }).sieveBrowserTest.runGpuChecks());
+    results = await opened.page.evaluate(() =>
+      (
+        globalThis as unknown as {
+          sieveBrowserTest: { runGpuChecks(): Promise<GpuCheckResults> };
+        }
+      ).sieveBrowserTest.runGpuChecks(),
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -133,7 +144,8 @@ describe('the GPU path in Node (no WebGL)', () => {
     it('materializes broadcast batches before calling the kernel, and matches the CPU result', () => {
       const { kernel, calls } = fakeKernel();
       const gpu = makeGpuBackend(jsBackend, kernel, options);
-      const a = filled(2 * 1 * 5 * 6), b = filled(3 * 6 * 7);
+      const a = filled(2 * 1 * 5 * 6),
+        b = filled(3 * 6 * 7);
       const got = gpu.matmul(a, [2, 1, 5, 6], b, [3, 6, 7], [2, 3, 5, 7]);
       expect(calls).toEqual([{ a: 6 * 5 * 6, b: 6 * 6 * 7, batch: 6, m: 5, k: 6, n: 7 }]);
       expect(got).toEqual(jsBackend.matmul(a, [2, 1, 5, 6], b, [3, 6, 7], [2, 3, 5, 7]));
@@ -142,7 +154,8 @@ describe('the GPU path in Node (no WebGL)', () => {
     it('sends transposed operands as materialized transposes', () => {
       const { kernel, calls } = fakeKernel();
       const gpu = makeGpuBackend(jsBackend, kernel, options);
-      const a = filled(13 * 19), b = filled(21 * 13, (i) => (i % 5) - 2);
+      const a = filled(13 * 19),
+        b = filled(21 * 13, (i) => (i % 5) - 2);
       const got = gpu.matmulTransposed(a, [13, 19], true, b, [21, 13], true, [19, 21]);
       expect(calls).toEqual([{ a: 19 * 13, b: 13 * 21, batch: 1, m: 19, k: 13, n: 21 }]);
       expect(got).toEqual(jsBackend.matmulTransposed(a, [13, 19], true, b, [21, 13], true, [19, 21]));

@@ -28,9 +28,12 @@ async function inChromium(backend: BackendName): Promise<{ results: ScenarioResu
   const { page, errors } = await openPage(browser!, browserBundle);
   try {
     const results = await page.evaluate(
-      (name) => (globalThis as unknown as {
-        sieveBrowserTest: { runScenarios(b: string): Promise<ScenarioResults> };
-      }).sieveBrowserTest.runScenarios(name),
+      (name) =>
+        (
+          globalThis as unknown as {
+            sieveBrowserTest: { runScenarios(b: string): Promise<ScenarioResults> };
+          }
+        ).sieveBrowserTest.runScenarios(name),
       backend,
     );
     return { results, errors };

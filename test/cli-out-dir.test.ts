@@ -85,8 +85,10 @@ describe('one run per report directory', () => {
     writeFileSync(path.join(out, LOCK_FILE), `${process.pid}\n`);
     const r = await experimentsInto(out);
     expect(r.code).toBe(2);
-    expect(r.err).toBe(`sieve: --out ${out} is in use by another sieve run (pid ${process.pid}); `
-      + 'wait for it to finish or choose another --out\n');
+    expect(r.err).toBe(
+      `sieve: --out ${out} is in use by another sieve run (pid ${process.pid}); ` +
+        'wait for it to finish or choose another --out\n',
+    );
     expect(r.ran()).toBe(false);
     expect(existsSync(path.join(out, LOCK_FILE))).toBe(true);
   });

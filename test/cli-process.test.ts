@@ -59,8 +59,23 @@ describe('sieve as a process', () => {
   it('Ctrl-C during a long fit step: training (in its worker) stops within a round, exit 130', async () => {
     const dir = path.join(tmpDir(), 'fit');
     // T = -200 never accepts: each step runs all 1e5 / 2 rejection rounds (seconds) unless stopped.
-    const cli = await spawnCli(['fit', '--model', 'gaussian', '--estimator', 'vrs', '--threshold', '-200',
-      '--samples', '2', '--max-proposals', '100000', '--steps', '5', '--out', dir]);
+    const cli = await spawnCli([
+      'fit',
+      '--model',
+      'gaussian',
+      '--estimator',
+      'vrs',
+      '--threshold',
+      '-200',
+      '--samples',
+      '2',
+      '--max-proposals',
+      '100000',
+      '--steps',
+      '5',
+      '--out',
+      dir,
+    ]);
     // Printed when step 0 has finished, i.e. while step 1 runs.
     await cli.waitFor('stderr', 'step 0: 1 of 1 data point hit --max-proposals');
     cli.child.kill('SIGINT');
@@ -74,8 +89,23 @@ describe('sieve as a process', () => {
 
   it('fit in its worker: exhaustion stops the run (exit 1); the final progress line has the exact step count', async () => {
     const dir = path.join(tmpDir(), 'fit');
-    const cli = await spawnCli(['fit', '--model', 'gaussian', '--estimator', 'vrs', '--threshold', '-200',
-      '--samples', '4', '--max-proposals', '40', '--steps', '50', '--out', dir]);
+    const cli = await spawnCli([
+      'fit',
+      '--model',
+      'gaussian',
+      '--estimator',
+      'vrs',
+      '--threshold',
+      '-200',
+      '--samples',
+      '4',
+      '--max-proposals',
+      '40',
+      '--steps',
+      '50',
+      '--out',
+      dir,
+    ]);
     const { code } = await cli.exited;
     expect(code, cli.stderr()).toBe(1);
     // Steps take about a millisecond, so the worker throttles its updates; the last one must still arrive.
@@ -89,7 +119,9 @@ describe('sieve as a process', () => {
     const args = [await childScript(), 'experiments', 'quick', '--out', '/proc/sieve-test/report'];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });
     expect(r.status, r.stderr).toBe(2);
-    expect(r.stderr).toBe('sieve: cannot write the report to --out /proc/sieve-test/report: '
-      + 'cannot create /proc/sieve-test (ENOENT: no such file or directory)\n');
+    expect(r.stderr).toBe(
+      'sieve: cannot write the report to --out /proc/sieve-test/report: ' +
+        'cannot create /proc/sieve-test (ENOENT: no such file or directory)\n',
+    );
   });
 });

@@ -7,7 +7,14 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatNumber } from '../cli/format.js';
 import { ProgressRenderer } from '../cli/progress.js';
-import { parseResults, readResults, renderReportHtml, serializeResults, writeReport, type RunRecord } from '../cli/report/index.js';
+import {
+  parseResults,
+  readResults,
+  renderReportHtml,
+  serializeResults,
+  writeReport,
+  type RunRecord,
+} from '../cli/report/index.js';
 import { formatTick, formatTicks, linearAxis, logAxis, niceStep, renderSvgPlot } from '../cli/report/svg-plot.js';
 import { makeRecord } from '../cli/run.js';
 import { formatTable } from '../cli/terminal-table.js';
@@ -17,14 +24,28 @@ import { fakeExperiment, fakeIo, tmpDir } from './helpers/cli-fakes.js';
 
 async function fakeResult(name = 'alpha', seed = 1): Promise<ExperimentResult> {
   const f = fakeIo();
-  return fakeExperiment(name).run({ seed, mode: 'tiny', progress: () => ({ update() {}, finish() {} }), shouldStop: () => false, log: (m) => f.io.stderr.write(m) });
+  return fakeExperiment(name).run({
+    seed,
+    mode: 'tiny',
+    progress: () => ({ update() {}, finish() {} }),
+    shouldStop: () => false,
+    log: (m) => f.io.stderr.write(m),
+  });
 }
 
 async function fakeRecord(): Promise<RunRecord> {
   return makeRecord({
-    command: 'experiments', argv: ['experiments', '--tiny'], runName: 'test <run>', mode: 'tiny', seed: 1, startedAt: new Date('2025-01-02T03:04:05Z'),
-    seconds: 1.5, interrupted: false, experiments: [await fakeResult('alpha'), await fakeResult('beta', 2)],
-    failures: [{ name: 'gamma', title: 'Gamma & co', message: 'exploded <badly>' }], settings: { experiments: 'alpha, beta' },
+    command: 'experiments',
+    argv: ['experiments', '--tiny'],
+    runName: 'test <run>',
+    mode: 'tiny',
+    seed: 1,
+    startedAt: new Date('2025-01-02T03:04:05Z'),
+    seconds: 1.5,
+    interrupted: false,
+    experiments: [await fakeResult('alpha'), await fakeResult('beta', 2)],
+    failures: [{ name: 'gamma', title: 'Gamma & co', message: 'exploded <badly>' }],
+    settings: { experiments: 'alpha, beta' },
   });
 }
 
@@ -75,7 +96,11 @@ describe('axes and ticks', () => {
 
 describe('SVG plots', () => {
   const plot: Plot = {
-    id: 'p<1>', title: 'A & B', xLabel: 'x <in>', yLabel: 'y', caption: 'c',
+    id: 'p<1>',
+    title: 'A & B',
+    xLabel: 'x <in>',
+    yLabel: 'y',
+    caption: 'c',
     series: [
       { name: 's<1>', x: [1, 2, 3, 4, 5], y: [1, NaN, 3, 4, 5], band: [0.1, 0.1, 0.1, 0.1, 0.1] },
       { name: 'second & "quoted"', x: [1, 5], y: [2, 2] },
@@ -96,7 +121,12 @@ describe('SVG plots', () => {
   });
 
   it('drops non-positive values on log axes and survives empty data', () => {
-    const svg = renderSvgPlot({ ...plot, yLog: true, xLog: true, series: [{ name: 'a', x: [0, 1, 10, 100], y: [1, -1, 2, 3] }] });
+    const svg = renderSvgPlot({
+      ...plot,
+      yLog: true,
+      xLog: true,
+      series: [{ name: 'a', x: [0, 1, 10, 100], y: [1, -1, 2, 3] }],
+    });
     expect(svg).not.toMatch(/NaN|Infinity/);
     const empty = renderSvgPlot({ ...plot, series: [{ name: 'none', x: [], y: [] }] });
     expect(empty).toContain('no finite data');
@@ -177,7 +207,14 @@ describe('results.json', () => {
 
 describe('terminal output', () => {
   it('formats tables with aligned numbers', () => {
-    const t = formatTable({ title: 'T', columns: ['name', 'value'], rows: [['a', 1.23456], ['longer name', -1000.5]] });
+    const t = formatTable({
+      title: 'T',
+      columns: ['name', 'value'],
+      rows: [
+        ['a', 1.23456],
+        ['longer name', -1000.5],
+      ],
+    });
     const lines = t.split('\n');
     expect(lines[0]).toBe('  T');
     expect(lines[2]).toMatch(/─/);
@@ -218,7 +255,10 @@ describe('terminal output', () => {
   it('TTY progress redraws one line in place, throttled, and logs above it', () => {
     let out = '';
     let clock = 0;
-    const r = new ProgressRenderer({ write: (s: string) => (out += s), isTTY: true, columns: 120 }, { now: () => clock });
+    const r = new ProgressRenderer(
+      { write: (s: string) => (out += s), isTTY: true, columns: 120 },
+      { now: () => clock },
+    );
     const task = r.task('train', 100);
     for (let i = 1; i <= 100; i++) {
       clock += 10;

@@ -31,14 +31,17 @@ describe('SIGTERM', () => {
     expect(html).toContain('This run was stopped with SIGTERM.');
   });
 
-  it('a second signal quits at once with the first signal\'s code', async () => {
+  it("a second signal quits at once with the first signal's code", async () => {
     const f = fakeIo();
-    const exp = fakeExperiment('alpha', { steps: 30, onStep: (t) => {
-      if (t === 4) {
-        f.interrupt('SIGTERM');
-        f.interrupt('SIGINT');
-      }
-    } });
+    const exp = fakeExperiment('alpha', {
+      steps: 30,
+      onStep: (t) => {
+        if (t === 4) {
+          f.interrupt('SIGTERM');
+          f.interrupt('SIGINT');
+        }
+      },
+    });
     await main(['experiments', '--tiny', '--out', tmpDir()], f.io, { experiments: [exp], models: [] });
     expect(f.exits).toEqual([143]);
   });
@@ -91,8 +94,23 @@ describe('a stop during a long step', () => {
       },
     };
     // T = -200 never accepts: without the stop check the step would run all 1e5 / 4 rounds.
-    const argv = ['fit', '--model', 'normal-normal', '--estimator', 'vrs', '--threshold', '-200', '--samples', '4',
-      '--max-proposals', '100000', '--steps', '5', '--out', dir];
+    const argv = [
+      'fit',
+      '--model',
+      'normal-normal',
+      '--estimator',
+      'vrs',
+      '--threshold',
+      '-200',
+      '--samples',
+      '4',
+      '--max-proposals',
+      '100000',
+      '--steps',
+      '5',
+      '--out',
+      dir,
+    ];
     const code = await main(argv, f.io, { models: [counting], experiments: [] });
     expect(code).toBe(130);
     expect(callsAfterStop).toBe(0);

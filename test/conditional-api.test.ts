@@ -7,8 +7,16 @@ import { SieveError } from '../src/errors.js';
 import { foldIn, key } from '../src/random/key.js';
 import { tensor } from '../src/tensor/creation.js';
 import {
-  acMwgInit, acMwgStep, clipBounds, conditionalSample, imputationTask, normalizedWeights, pseudoGibbsStep,
-  resampleIndices, type ConditionalMethod, type ConditionalVae,
+  acMwgInit,
+  acMwgStep,
+  clipBounds,
+  conditionalSample,
+  imputationTask,
+  normalizedWeights,
+  pseudoGibbsStep,
+  resampleIndices,
+  type ConditionalMethod,
+  type ConditionalVae,
 } from '../src/conditional/index.js';
 import { linearGaussianVae, type LinearGaussianVaeParams } from '../models/linear-gaussian-vae.js';
 import { BIASED_ENCODER, DATA, dataTensors, params, task } from './helpers/conditional-linear-gaussian.js';
@@ -114,15 +122,18 @@ describe('resampling', () => {
     expect(counts[2]).toBe(0);
     // Binomial standard error of a frequency: sqrt(w(1 − w)/n); 5 SE.
     [0.1, 0.6, 0, 0.3].forEach((w, j) =>
-      expect(Math.abs(counts[j] / 20000 - w)).toBeLessThanOrEqual(5 * Math.sqrt(w * (1 - w) / 20000)));
+      expect(Math.abs(counts[j] / 20000 - w)).toBeLessThanOrEqual(5 * Math.sqrt((w * (1 - w)) / 20000)),
+    );
   });
 
   it('rejects bad weights and methods clearly', () => {
-    expect(() => normalizedWeights([-Infinity, -Infinity], 0, 2))
-      .toThrow(/resample: log-weights of data point 0 must have a finite maximum/);
+    expect(() => normalizedWeights([-Infinity, -Infinity], 0, 2)).toThrow(
+      /resample: log-weights of data point 0 must have a finite maximum/,
+    );
     expect(() => normalizedWeights([0, NaN], 0, 2)).toThrow(/resample: log-weight 1 of data point 0 is NaN/);
-    expect(() => resampleIndices(key(0), logW, 1, 4, 2, 'stratified' as never))
-      .toThrow(/method must be 'multinomial' or 'systematic'/);
+    expect(() => resampleIndices(key(0), logW, 1, 4, 2, 'stratified' as never)).toThrow(
+      /method must be 'multinomial' or 'systematic'/,
+    );
   });
 });
 
@@ -191,48 +202,91 @@ describe('bad input gets a clear error', () => {
   };
 
   it('data and mask', () => {
-    bad(() => imputationTask(linearGaussianVae, P, tensor([1, 2, 3]), tensor([1, 1, 0])),
-      /imputationTask: x must be a Tensor of shape \[B, D\], got a Tensor of shape \[3\]/);
-    bad(() => imputationTask(linearGaussianVae, P, X, tensor([[1, 1, 1, 0, 0]])),
-      /mask must be a Tensor of the shape of x \[2,5\], got a Tensor of shape \[1,5\]/);
-    bad(() => imputationTask(linearGaussianVae, P, X, tensor([[1, 1, 0.5, 0, 0], [1, 1, 1, 0, 0]])),
-      /mask must hold only 0 \(missing\) and 1 \(observed\), got 0.5 at \[0, 2\]/);
-    bad(() => imputationTask(linearGaussianVae, P, tensor([[1, NaN, 1, 0, 0], [1, 1, 1, 0, 0]]), MASK),
-      /observed value x\[0, 1\] = NaN is not finite/);
+    bad(
+      () => imputationTask(linearGaussianVae, P, tensor([1, 2, 3]), tensor([1, 1, 0])),
+      /imputationTask: x must be a Tensor of shape \[B, D\], got a Tensor of shape \[3\]/,
+    );
+    bad(
+      () => imputationTask(linearGaussianVae, P, X, tensor([[1, 1, 1, 0, 0]])),
+      /mask must be a Tensor of the shape of x \[2,5\], got a Tensor of shape \[1,5\]/,
+    );
+    bad(
+      () =>
+        imputationTask(
+          linearGaussianVae,
+          P,
+          X,
+          tensor([
+            [1, 1, 0.5, 0, 0],
+            [1, 1, 1, 0, 0],
+          ]),
+        ),
+      /mask must hold only 0 \(missing\) and 1 \(observed\), got 0.5 at \[0, 2\]/,
+    );
+    bad(
+      () =>
+        imputationTask(
+          linearGaussianVae,
+          P,
+          tensor([
+            [1, NaN, 1, 0, 0],
+            [1, 1, 1, 0, 0],
+          ]),
+          MASK,
+        ),
+      /observed value x\[0, 1\] = NaN is not finite/,
+    );
     bad(() => imputationTask({} as never, P, X, MASK), /vae must be a ConditionalVae/);
   });
 
   it('options', () => {
-    bad(() => run('gibbs' as never),
-      /conditionalSample: options.method must be one of pseudo-gibbs, mwg, ac-mwg, lair, got gibbs/);
+    bad(
+      () => run('gibbs' as never),
+      /conditionalSample: options.method must be one of pseudo-gibbs, mwg, ac-mwg, lair, got gibbs/,
+    );
     bad(() => run('mwg', 0, { iterations: 0 }), /iterations must be an integer ≥ 1, got 0/);
     bad(() => run('mwg', 0, { chains: 1.5 }), /chains must be an integer ≥ 1, got 1.5/);
     bad(() => run('ac-mwg', 0, { epsilon: 1.5 }), /acMwg: epsilon must be a number in \[0, 1\], got 1.5/);
     bad(() => run('mwg', 0, { thin: 7 }), /thin = 7 would record none of the 6 iterations/);
-    bad(() => run('lair', 0, { warmup: { method: 'lair', iterations: 2 } }),
-      /warmup applies to 'mwg' and 'ac-mwg', not to 'lair'/);
-    bad(() => run('mwg', 0, { warmup: { method: 'gibbs', iterations: 2 } }),
-      /warmup.method must be 'pseudo-gibbs' or 'lair', got gibbs/);
+    bad(
+      () => run('lair', 0, { warmup: { method: 'lair', iterations: 2 } }),
+      /warmup applies to 'mwg' and 'ac-mwg', not to 'lair'/,
+    );
+    bad(
+      () => run('mwg', 0, { warmup: { method: 'gibbs', iterations: 2 } }),
+      /warmup.method must be 'pseudo-gibbs' or 'lair', got gibbs/,
+    );
     bad(() => run('lair', 0, { priorComponents: -1 }), /lair: priorComponents must be an integer ≥ 0, got -1/);
-    bad(() => run('lair', 0, { resampling: 'residual' }),
-      /resample: method must be 'multinomial' or 'systematic', got residual/);
-    bad(() => run('pseudo-gibbs', 0, { clip: { min: [0], max: [1] } }),
-      /clip must be false, 'batch' or \{ min, max \} with 5 values each/);
+    bad(
+      () => run('lair', 0, { resampling: 'residual' }),
+      /resample: method must be 'multinomial' or 'systematic', got residual/,
+    );
+    bad(
+      () => run('pseudo-gibbs', 0, { clip: { min: [0], max: [1] } }),
+      /clip must be false, 'batch' or \{ min, max \} with 5 values each/,
+    );
   });
 
   it('a VAE that returns the wrong shapes', () => {
     const wrongDecoder: ConditionalVae<LinearGaussianVaeParams> = {
-      ...linearGaussianVae, decoder: (p, z) => linearGaussianVae.decoder(p, z).toEvent(1),
+      ...linearGaussianVae,
+      decoder: (p, z) => linearGaussianVae.decoder(p, z).toEvent(1),
     };
-    bad(() => conditionalSample(key(0), wrongDecoder, P, X, MASK, { method: 'lair', iterations: 1 }),
-      /decoder: for latents of shape \[2,4,2\] the decoder must return .* batch shape \[2,4,5\] and event shape \[\]/);
+    bad(
+      () => conditionalSample(key(0), wrongDecoder, P, X, MASK, { method: 'lair', iterations: 1 }),
+      /decoder: for latents of shape \[2,4,2\] the decoder must return .* batch shape \[2,4,5\] and event shape \[\]/,
+    );
     const wrongEncoder: ConditionalVae<LinearGaussianVaeParams> = {
-      ...linearGaussianVae, encoder: (p, x, m) => linearGaussianVae.encoder(p, x, m).toEvent(1),
+      ...linearGaussianVae,
+      encoder: (p, x, m) => linearGaussianVae.encoder(p, x, m).toEvent(1),
     };
-    bad(() => conditionalSample(key(0), wrongEncoder, P, X, MASK, { method: 'mwg', iterations: 1 }),
-      /encoder: for inputs of shape \[2,5,5\] the encoder must return/);
+    bad(
+      () => conditionalSample(key(0), wrongEncoder, P, X, MASK, { method: 'mwg', iterations: 1 }),
+      /encoder: for inputs of shape \[2,5,5\] the encoder must return/,
+    );
     const batchedPrior: ConditionalVae<LinearGaussianVaeParams> = {
-      ...linearGaussianVae, prior: () => new Normal(tensor([0, 0]), 1),
+      ...linearGaussianVae,
+      prior: () => new Normal(tensor([0, 0]), 1),
     };
     bad(() => imputationTask(batchedPrior, P, X, MASK), /the prior must have batch shape \[\]/);
   });

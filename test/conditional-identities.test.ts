@@ -5,11 +5,29 @@ import { MultivariateNormal } from '../src/dist/index.js';
 import { foldIn, key, split } from '../src/random/key.js';
 import { tensor } from '../src/tensor/creation.js';
 import {
-  acMwgInit, acMwgLogAcceptance, acMwgStep, collapsedLogTarget, decode, fillMissing, lairLogProposal, lairLogWeights,
-  lairProposals, lairStep, mwgInit, mwgLogAcceptance, mwgStep, type ImputationTask,
+  acMwgInit,
+  acMwgLogAcceptance,
+  acMwgStep,
+  collapsedLogTarget,
+  decode,
+  fillMissing,
+  lairLogProposal,
+  lairLogWeights,
+  lairProposals,
+  lairStep,
+  mwgInit,
+  mwgLogAcceptance,
+  mwgStep,
+  type ImputationTask,
 } from '../src/conditional/index.js';
 import {
-  cholesky, fixedEncoder, logMarginalObserved, matmul, posteriorGivenObserved, transpose, type LinearGaussianVaeParams,
+  cholesky,
+  fixedEncoder,
+  logMarginalObserved,
+  matmul,
+  posteriorGivenObserved,
+  transpose,
+  type LinearGaussianVaeParams,
 } from '../models/linear-gaussian-vae.js';
 import { estimate, maxAbsZ, meanAndSe, report } from './helpers/conditional-stats.js';
 import { BIASED_ENCODER, DATA, DECODER, OBSERVED, task } from './helpers/conditional-linear-gaussian.js';
@@ -81,7 +99,14 @@ describe("LAIR's deterministic-mixture proposal density", () => {
         const mean = [0, 1].map((i) => BIASED_ENCODER.c[i] + x.reduce((s, v, d) => s + v * BIASED_ENCODER.A[d][i], 0));
         return gaussianLogDensity(zj, mean, cov);
       });
-      const prior = gaussianLogDensity(zj, [0, 0], [[1, 0], [0, 1]]);
+      const prior = gaussianLogDensity(
+        zj,
+        [0, 0],
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      );
       const expected = Math.log((components.reduce((s, c) => s + Math.exp(c), 0) + R * Math.exp(prior)) / (K + R));
       const magnitude = Math.max(...components.map(Math.abs), Math.abs(prior));
       expect(Math.abs(g - expected)).toBeLessThanOrEqual(roundoffBound(magnitude + Math.abs(expected)));
@@ -109,7 +134,10 @@ describe('AC-MWG with ε = 0 and the exact posterior as proposal', () => {
       const qCurrent = exactQ.logProb(state.latents).dataSync();
       const qProposed = exactQ.logProb(r.state.latents).dataSync();
       r.logAcceptance.forEach((la, c) => {
-        const magnitude = Math.abs(state.logTarget[c]) + Math.abs(r.state.logTarget[c]) + Math.abs(qCurrent[c]) +
+        const magnitude =
+          Math.abs(state.logTarget[c]) +
+          Math.abs(r.state.logTarget[c]) +
+          Math.abs(qCurrent[c]) +
           Math.abs(qProposed[c]);
         expect(Math.abs(la)).toBeLessThanOrEqual(roundoffBound(magnitude));
       });
@@ -130,8 +158,9 @@ describe('imputed values never enter the collapsed target', () => {
     // The encoder ignores x̃, so the imputations can reach the weights only through a likelihood.
     const z = lairProposals(kp, t, impsA, 1, 2);
     expect(lairLogWeights(t, impsB, z, 1)).toEqual(lairLogWeights(t, impsA, z, 1));
-    expect(acMwgLogAcceptance(t, impsB, current, proposed, 0.05))
-      .toEqual(acMwgLogAcceptance(t, impsA, current, proposed, 0.05));
+    expect(acMwgLogAcceptance(t, impsB, current, proposed, 0.05)).toEqual(
+      acMwgLogAcceptance(t, impsA, current, proposed, 0.05),
+    );
     const mwgA = mwgLogAcceptance(t, impsA, current, proposed);
     const mwgB = mwgLogAcceptance(t, impsB, current, proposed);
     const change = Math.max(...mwgA.map((v, i) => Math.abs(v - mwgB[i])));

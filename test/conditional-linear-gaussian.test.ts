@@ -14,7 +14,12 @@ import { conditionalSample } from '../src/conditional/index.js';
 import { linearGaussianVae } from '../models/linear-gaussian-vae.js';
 import { maxAbsZ, report } from './helpers/conditional-stats.js';
 import {
-  BIASED_ENCODER, EXACT_ENCODER, chainEstimates, dataTensors, params, replicaEstimates,
+  BIASED_ENCODER,
+  EXACT_ENCODER,
+  chainEstimates,
+  dataTensors,
+  params,
+  replicaEstimates,
 } from './helpers/conditional-linear-gaussian.js';
 
 const ROWS = [0, 1];
@@ -43,8 +48,11 @@ describe('conditional samplers reproduce p(x_m | x_o) of the linear-Gaussian VAE
     // 40 independent replicas of each data point (as 80 rows of one batch), K = 4, R = 1.
     const rows = Array.from({ length: 80 }, (_, i) => i % 2);
     const { x, mask } = dataTensors(rows);
-    const r = conditionalSample(key(2), linearGaussianVae, params(BIASED_ENCODER), x, mask,
-      { method: 'lair', iterations: 150, finalSamples: 100 });
+    const r = conditionalSample(key(2), linearGaussianVae, params(BIASED_ENCODER), x, mask, {
+      method: 'lair',
+      iterations: 150,
+      finalSamples: 100,
+    });
     const e = replicaEstimates(r.final!.imputations, rows);
     expect(maxAbsZ(e), report(e)).toBeLessThanOrEqual(Z_MAX);
   });

@@ -9,7 +9,10 @@ describe('README conditional-sampling example', () => {
     const lines = await consoleLines(() => import('../examples/conditional-sampling.js'), 'json');
     expect(lines.map((l) => l.split(' ')[0])).toEqual(['mwg', 'ac-mwg', 'lair', expect.stringMatching(/^\d+$/)]);
     for (const line of lines.slice(0, 3)) {
-      const numbers = line.split(/[ |]+/).filter((w) => /^-?\d/.test(w)).map(Number);
+      const numbers = line
+        .split(/[ |]+/)
+        .filter((w) => /^-?\d/.test(w))
+        .map(Number);
       expect(numbers.length).toBeGreaterThanOrEqual(6);
       for (const n of numbers) expect(Number.isFinite(n)).toBe(true);
     }

@@ -57,18 +57,27 @@ export function column(data: ArrayLike<number>, m: number, j: number): Float64Ar
 }
 
 /** Expect |estimate - truth| <= K_SE · se + slack, with a readable message. */
-export function expectWithinSE(label: string, estimate: number, se: number, truth: number, slack = 1e-6 * Math.abs(truth) + 1e-7): void {
+export function expectWithinSE(
+  label: string,
+  estimate: number,
+  se: number,
+  truth: number,
+  slack = 1e-6 * Math.abs(truth) + 1e-7,
+): void {
   const err = Math.abs(estimate - truth);
   const tol = K_SE * se + slack;
   if (!(err <= tol)) {
-    expect.fail(`${label}: estimate ${estimate} vs exact ${truth}: error ${err} exceeds ${K_SE} standard errors ` +
-      `(${K_SE} × ${se}) + ${slack}`);
+    expect.fail(
+      `${label}: estimate ${estimate} vs exact ${truth}: error ${err} exceeds ${K_SE} standard errors ` +
+        `(${K_SE} × ${se}) + ${slack}`,
+    );
   }
 }
 
 /** Expect |a - b| <= atol + rtol·|b|. */
 export function expectClose(label: string, a: number, b: number, rtol = 1e-5, atol = 1e-6): void {
-  if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) expect.fail(`${label}: ${a} vs ${b} (rtol ${rtol}, atol ${atol})`);
+  if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b)))
+    expect.fail(`${label}: ${a} vs ${b} (rtol ${rtol}, atol ${atol})`);
 }
 
 export function values(t: Tensor): Float32Array {

@@ -8,7 +8,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { grad, jvp, vjp } from '../src/autodiff/index.js';
 import { tensor } from '../src/tensor/creation.js';
-import { cholesky, matmul, reparamLogGamma, gammaLogSampleGradient, triangularSolve, tril, triu, diagonal } from '../src/tensor/ops/index.js';
+import {
+  cholesky,
+  matmul,
+  reparamLogGamma,
+  gammaLogSampleGradient,
+  triangularSolve,
+  tril,
+  triu,
+  diagonal,
+} from '../src/tensor/ops/index.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { gammaLogSampleGrad, regularizedGammaP, regularizedGammaQ } from '../src/tensor/special-gamma.js';
 import { SieveError } from '../src/errors.js';
@@ -25,7 +34,10 @@ function lcg(seed: number): () => number {
 
 function randMatrix(rng: () => number, shape: number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(Array.from({ length: n }, () => rng()), shape);
+  return tensor(
+    Array.from({ length: n }, () => rng()),
+    shape,
+  );
 }
 
 /** A well-conditioned lower-triangular matrix (batch of them): diagonal in [1, 2]. */
@@ -79,9 +91,18 @@ describe('triangularSolve', () => {
         const x = triangularSolve(a, b, { lower, transpose });
         expect(x.shape).toEqual([2, 4, 3]);
         for (let bi = 0; bi < 2; bi++) {
-          const ref = refSolve(Array.from(a.dataSync().slice(bi * 16, bi * 16 + 16)), Array.from(b.dataSync().slice(bi * 12, bi * 12 + 12)), 4, 3, lower, transpose);
+          const ref = refSolve(
+            Array.from(a.dataSync().slice(bi * 16, bi * 16 + 16)),
+            Array.from(b.dataSync().slice(bi * 12, bi * 12 + 12)),
+            4,
+            3,
+            lower,
+            transpose,
+          );
           const got = x.dataSync().slice(bi * 12, bi * 12 + 12);
-          ref.forEach((r, i) => expectClose(`lower=${lower} transpose=${transpose} [${bi}][${i}]`, got[i], r, 1e-5, 1e-6));
+          ref.forEach((r, i) =>
+            expectClose(`lower=${lower} transpose=${transpose} [${bi}][${i}]`, got[i], r, 1e-5, 1e-6),
+          );
         }
       }
     }
@@ -127,14 +148,27 @@ describe('triangularSolve', () => {
         expectClose(`dA lower=${lower} T=${transpose}`, dot(ga, va), fdA, 2e-3, 2e-3);
         expectClose(`dB lower=${lower} T=${transpose}`, dot(gb, vb), fdB, 2e-3, 2e-3);
         // forward mode: <w, J [va, vb]> equals <grad, [va, vb]>
-        const [, tangent] = jvp((aa: Tensor, bb: Tensor) => triangularSolve(aa, bb, { lower, transpose }), [a, b], [va, vb]);
-        expectClose(`jvp/vjp lower=${lower} T=${transpose}`, dot(tangent as Tensor, w), dot(ga, va) + dot(gb, vb), 1e-4, 1e-5);
+        const [, tangent] = jvp(
+          (aa: Tensor, bb: Tensor) => triangularSolve(aa, bb, { lower, transpose }),
+          [a, b],
+          [va, vb],
+        );
+        expectClose(
+          `jvp/vjp lower=${lower} T=${transpose}`,
+          dot(tangent as Tensor, w),
+          dot(ga, va) + dot(gb, vb),
+          1e-4,
+          1e-5,
+        );
       }
     }
   });
 
   it('second derivatives are available (the rules are written in differentiable ops)', () => {
-    const a = tensor([[2, 0], [1, 3]]);
+    const a = tensor([
+      [2, 0],
+      [1, 3],
+    ]);
     const b = tensor([[1], [2]]);
     // f(s) = sum(solve(s·a, b)) = sum(solve(a, b)) / s, so f''(s) = 2 sum(solve(a, b)) / s^3
     const f = (s: Tensor) => triangularSolve(a.mul(s), b).sum();
@@ -145,10 +179,30 @@ describe('triangularSolve', () => {
   });
 
   it('rejects bad shapes', () => {
-    expect(() => triangularSolve(tensor([[1, 2, 3]]), tensor([[1]]))).toThrow('triangularSolve: expected a square matrix (or a batch of them) of shape [..., n, n], got [1,3]');
-    expect(() => triangularSolve(tensor([[1, 0], [0, 1]]), tensor([1, 2]))).toThrow('triangularSolve: b must be a ' +
-      'matrix (or a batch of them) of shape [..., n, k], got [2]; for a vector use expandDims(b, -1)');
-    expect(() => triangularSolve(tensor([[1, 0], [0, 1]]), tensor([[1], [2], [3]]))).toThrow('triangularSolve: a is 2×2 but b has 3 rows (shapes [2,2] and [3,1])');
+    expect(() => triangularSolve(tensor([[1, 2, 3]]), tensor([[1]]))).toThrow(
+      'triangularSolve: expected a square matrix (or a batch of them) of shape [..., n, n], got [1,3]',
+    );
+    expect(() =>
+      triangularSolve(
+        tensor([
+          [1, 0],
+          [0, 1],
+        ]),
+        tensor([1, 2]),
+      ),
+    ).toThrow(
+      'triangularSolve: b must be a ' +
+        'matrix (or a batch of them) of shape [..., n, k], got [2]; for a vector use expandDims(b, -1)',
+    );
+    expect(() =>
+      triangularSolve(
+        tensor([
+          [1, 0],
+          [0, 1],
+        ]),
+        tensor([[1], [2], [3]]),
+      ),
+    ).toThrow('triangularSolve: a is 2×2 but b has 3 rows (shapes [2,2] and [3,1])');
   });
 });
 
@@ -161,7 +215,11 @@ describe('cholesky', () => {
         const a = matmul(m, m.T).add(tensor(0.5).mul(eyeOf(n))); // SPD
         const l = cholesky(a);
         expect(tril(l).toArray()).toEqual(l.toArray());
-        expect(diagonal(l).dataSync().every((v) => v > 0)).toBe(true);
+        expect(
+          diagonal(l)
+            .dataSync()
+            .every((v) => v > 0),
+        ).toBe(true);
         const back = matmul(l, l.T).dataSync();
         a.dataSync().forEach((v, i) => expectClose(`LLᵀ[${i}]`, back[i], v, 1e-5, 1e-5));
       }),
@@ -170,8 +228,14 @@ describe('cholesky', () => {
   });
 
   it('symmetrizes its input: the factor of (A + Aᵀ)/2', () => {
-    const a = tensor([[4, 1], [3, 5]]);
-    const s = tensor([[4, 2], [2, 5]]);
+    const a = tensor([
+      [4, 1],
+      [3, 5],
+    ]);
+    const s = tensor([
+      [4, 2],
+      [2, 5],
+    ]);
     expect(cholesky(a).toArray()).toEqual(cholesky(s).toArray());
   });
 
@@ -192,7 +256,11 @@ describe('cholesky', () => {
   });
 
   it('gradient of log det through cholesky is the inverse (d log|A| / dA = A⁻¹ for symmetric A)', () => {
-    const a = tensor([[4, 1, 0.5], [1, 3, 0.2], [0.5, 0.2, 2]]);
+    const a = tensor([
+      [4, 1, 0.5],
+      [1, 3, 0.2],
+      [0.5, 0.2, 2],
+    ]);
     const logdet = (x: Tensor) => diagonal(cholesky(x)).log().sum().mul(2);
     const g = grad(logdet)(a) as Tensor;
     const prod = matmul(g, a).dataSync(); // should be the identity
@@ -202,15 +270,47 @@ describe('cholesky', () => {
   });
 
   it('throws a clear error for a matrix that is not positive definite', () => {
-    expect(() => cholesky(tensor([[1, 2], [2, 1]]))).toThrow(SieveError);
-    expect(() => cholesky(tensor([[1, 2], [2, 1]]))).toThrow('cholesky: matrix is not positive definite: the leading minor of order 2 is not positive (pivot -3)');
-    expect(() => cholesky(tensor([[[1, 0], [0, 1]], [[-1, 0], [0, 1]]]))).toThrow('cholesky: matrix is not positive ' +
-      'definite: the leading minor of order 1 is not positive (pivot -1) (batch index [1])');
+    expect(() =>
+      cholesky(
+        tensor([
+          [1, 2],
+          [2, 1],
+        ]),
+      ),
+    ).toThrow(SieveError);
+    expect(() =>
+      cholesky(
+        tensor([
+          [1, 2],
+          [2, 1],
+        ]),
+      ),
+    ).toThrow('cholesky: matrix is not positive definite: the leading minor of order 2 is not positive (pivot -3)');
+    expect(() =>
+      cholesky(
+        tensor([
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          [
+            [-1, 0],
+            [0, 1],
+          ],
+        ]),
+      ),
+    ).toThrow(
+      'cholesky: matrix is not positive ' +
+        'definite: the leading minor of order 1 is not positive (pivot -1) (batch index [1])',
+    );
   });
 });
 
 function eyeOf(n: number): Tensor {
-  return tensor(Array.from({ length: n * n }, (_, i) => (Math.floor(i / n) === i % n ? 1 : 0)), [n, n]);
+  return tensor(
+    Array.from({ length: n * n }, (_, i) => (Math.floor(i / n) === i % n ? 1 : 0)),
+    [n, n],
+  );
 }
 
 describe('implicit Gamma reparameterization (special-gamma.ts, reparamLogGamma)', () => {
@@ -257,13 +357,21 @@ describe('implicit Gamma reparameterization (special-gamma.ts, reparamLogGamma)'
     const alpha = tensor([0.3, 2, 40]);
     const logz = tensor([-3, 0.5, 3.7]);
     expect(reparamLogGamma(alpha, logz).toArray()).toEqual(logz.toArray());
-    const [ga, gz] = grad((a: Tensor, z: Tensor) => reparamLogGamma(a, z).sum(), [0, 1])(alpha, logz) as [Tensor, Tensor];
+    const [ga, gz] = grad((a: Tensor, z: Tensor) => reparamLogGamma(a, z).sum(), [0, 1])(alpha, logz) as [
+      Tensor,
+      Tensor,
+    ];
     const want = [0, 1, 2].map((i) => gammaLogSampleGrad(alpha.dataSync()[i], logz.dataSync()[i]));
     ga.dataSync().forEach((v, i) => expectClose(`grad alpha ${i}`, v, want[i], 1e-6, 1e-7));
     expect(gz.toArray()).toEqual([1, 1, 1]);
     // broadcast alpha: the gradient is summed over the broadcast axis
     const gb = grad((a: Tensor) => reparamLogGamma(a, logz).sum())(tensor(2)) as Tensor;
-    expectClose('broadcast', gb.item(), [0, 1, 2].reduce((s, i) => s + gammaLogSampleGrad(2, logz.dataSync()[i]), 0), 1e-6);
+    expectClose(
+      'broadcast',
+      gb.item(),
+      [0, 1, 2].reduce((s, i) => s + gammaLogSampleGrad(2, logz.dataSync()[i]), 0),
+      1e-6,
+    );
     // forward mode agrees
     const [, t] = jvp((a: Tensor) => reparamLogGamma(a, logz), [alpha], [tensor([1, 1, 1])]);
     (t as Tensor).dataSync().forEach((v, i) => expectClose(`jvp ${i}`, v, want[i], 1e-6, 1e-7));

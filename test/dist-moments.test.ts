@@ -15,8 +15,20 @@ import { tensor } from '../src/tensor/creation.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { foldIn, key } from '../src/random/index.js';
 import {
-  Bernoulli, Beta, Categorical, Dirichlet, Exponential, Gamma, LogNormal, MixtureSameFamily, MultivariateNormal, Normal,
-  OneHotCategorical, Poisson, Uniform, type Distribution,
+  Bernoulli,
+  Beta,
+  Categorical,
+  Dirichlet,
+  Exponential,
+  Gamma,
+  LogNormal,
+  MixtureSameFamily,
+  MultivariateNormal,
+  Normal,
+  OneHotCategorical,
+  Poisson,
+  Uniform,
+  type Distribution,
 } from '../src/dist/index.js';
 import { column, expectWithinSE, stats } from './dist-helpers.js';
 
@@ -56,115 +68,189 @@ const nextKey = () => foldIn(K0, run++);
 
 describe('sample mean, variance and entropy within 5 standard errors (random parameters)', () => {
   it('Normal', () => {
-    fc.assert(fc.property(vec(real(-5, 5), 3), vec(logU(0.1, 10), 3), (mu, sigma) => {
-      checkSampleMoments('Normal', new Normal(tensor(mu), tensor(sigma)), nextKey());
-    }), { seed: 101, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(real(-5, 5), 3), vec(logU(0.1, 10), 3), (mu, sigma) => {
+        checkSampleMoments('Normal', new Normal(tensor(mu), tensor(sigma)), nextKey());
+      }),
+      { seed: 101, numRuns: 4 },
+    );
   });
 
   it('LogNormal', () => {
-    fc.assert(fc.property(vec(real(-1, 1), 2), vec(logU(0.1, 0.5), 2), (mu, sigma) => {
-      checkSampleMoments('LogNormal', new LogNormal(tensor(mu), tensor(sigma)), nextKey());
-    }), { seed: 102, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(real(-1, 1), 2), vec(logU(0.1, 0.5), 2), (mu, sigma) => {
+        checkSampleMoments('LogNormal', new LogNormal(tensor(mu), tensor(sigma)), nextKey());
+      }),
+      { seed: 102, numRuns: 4 },
+    );
   });
 
   it('Uniform', () => {
-    fc.assert(fc.property(vec(real(-5, 5), 3), vec(logU(0.1, 10), 3), (lo, w) => {
-      checkSampleMoments('Uniform', new Uniform(tensor(lo), tensor(lo.map((l, i) => l + w[i]))), nextKey());
-    }), { seed: 103, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(real(-5, 5), 3), vec(logU(0.1, 10), 3), (lo, w) => {
+        checkSampleMoments('Uniform', new Uniform(tensor(lo), tensor(lo.map((l, i) => l + w[i]))), nextKey());
+      }),
+      { seed: 103, numRuns: 4 },
+    );
   });
 
   it('Exponential', () => {
-    fc.assert(fc.property(vec(logU(0.1, 10), 3), (rate) => {
-      checkSampleMoments('Exponential', new Exponential(tensor(rate)), nextKey());
-    }), { seed: 104, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(logU(0.1, 10), 3), (rate) => {
+        checkSampleMoments('Exponential', new Exponential(tensor(rate)), nextKey());
+      }),
+      { seed: 104, numRuns: 4 },
+    );
   });
 
   it('Gamma', () => {
-    fc.assert(fc.property(vec(logU(0.5, 30), 3), vec(logU(0.1, 10), 3), (alpha, rate) => {
-      checkSampleMoments('Gamma', new Gamma(tensor(alpha), tensor(rate)), nextKey());
-    }), { seed: 105, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(logU(0.5, 30), 3), vec(logU(0.1, 10), 3), (alpha, rate) => {
+        checkSampleMoments('Gamma', new Gamma(tensor(alpha), tensor(rate)), nextKey());
+      }),
+      { seed: 105, numRuns: 4 },
+    );
   });
 
   it('Gamma with small concentration: mean and entropy (the variance estimate is too heavy-tailed)', () => {
-    fc.assert(fc.property(logU(0.05, 0.5), (alpha) => {
-      const d = new Gamma(alpha, 1);
-      const x = d.sample(nextKey(), [N]).dataSync();
-      const s = stats(x);
-      expectWithinSE('Gamma small mean', s.mean, s.seMean, alpha);
-      // every draw is > 0 (underflow is clamped to the smallest normal float32)
-      expect(Array.from(x).every((v) => v > 0)).toBe(true);
-      const h = stats(Array.from(d.logProb(tensor(x)).dataSync(), (v) => -v));
-      expectWithinSE('Gamma small entropy', h.mean, h.seMean, d.entropy().item(), 1e-4);
-    }), { seed: 106, numRuns: 4 });
+    fc.assert(
+      fc.property(logU(0.05, 0.5), (alpha) => {
+        const d = new Gamma(alpha, 1);
+        const x = d.sample(nextKey(), [N]).dataSync();
+        const s = stats(x);
+        expectWithinSE('Gamma small mean', s.mean, s.seMean, alpha);
+        // every draw is > 0 (underflow is clamped to the smallest normal float32)
+        expect(Array.from(x).every((v) => v > 0)).toBe(true);
+        const h = stats(Array.from(d.logProb(tensor(x)).dataSync(), (v) => -v));
+        expectWithinSE('Gamma small entropy', h.mean, h.seMean, d.entropy().item(), 1e-4);
+      }),
+      { seed: 106, numRuns: 4 },
+    );
   });
 
   it('Beta', () => {
-    fc.assert(fc.property(vec(logU(0.3, 20), 3), vec(logU(0.3, 20), 3), (a, b) => {
-      checkSampleMoments('Beta', new Beta(tensor(a), tensor(b)), nextKey());
-    }), { seed: 107, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(logU(0.3, 20), 3), vec(logU(0.3, 20), 3), (a, b) => {
+        checkSampleMoments('Beta', new Beta(tensor(a), tensor(b)), nextKey());
+      }),
+      { seed: 107, numRuns: 4 },
+    );
   });
 
   it('Dirichlet', () => {
-    fc.assert(fc.property(vec(logU(0.2, 10), 4), (alpha) => {
-      const d = new Dirichlet(tensor(alpha));
-      checkSampleMoments('Dirichlet', d, nextKey());
-      // every sample lies on the simplex
-      const x = d.sample(nextKey(), [100]);
-      expect(Array.from(d.support.check(x).dataSync()).every((v) => v === 1)).toBe(true);
-    }), { seed: 108, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(logU(0.2, 10), 4), (alpha) => {
+        const d = new Dirichlet(tensor(alpha));
+        checkSampleMoments('Dirichlet', d, nextKey());
+        // every sample lies on the simplex
+        const x = d.sample(nextKey(), [100]);
+        expect(Array.from(d.support.check(x).dataSync()).every((v) => v === 1)).toBe(true);
+      }),
+      { seed: 108, numRuns: 4 },
+    );
   });
 
   it('Poisson', () => {
-    fc.assert(fc.property(vec(logU(0.1, 200), 3), (rate) => {
-      checkSampleMoments('Poisson', new Poisson(tensor(rate)), nextKey());
-    }), { seed: 109, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(logU(0.1, 200), 3), (rate) => {
+        checkSampleMoments('Poisson', new Poisson(tensor(rate)), nextKey());
+      }),
+      { seed: 109, numRuns: 4 },
+    );
   });
 
   it('Bernoulli (logits and probs)', () => {
-    fc.assert(fc.property(vec(real(-4, 4), 3), (logits) => {
-      const d = new Bernoulli({ logits: tensor(logits) });
-      checkSampleMoments('Bernoulli', d, nextKey());
-      checkSampleMoments('Bernoulli(probs)', new Bernoulli({ probs: d.probs }), nextKey());
-    }), { seed: 110, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(real(-4, 4), 3), (logits) => {
+        const d = new Bernoulli({ logits: tensor(logits) });
+        checkSampleMoments('Bernoulli', d, nextKey());
+        checkSampleMoments('Bernoulli(probs)', new Bernoulli({ probs: d.probs }), nextKey());
+      }),
+      { seed: 110, numRuns: 4 },
+    );
   });
 
   it('Categorical and OneHotCategorical', () => {
-    fc.assert(fc.property(fc.integer({ min: 2, max: 5 }), vec(real(-3, 3), 10), (k, raw) => {
-      const logits = tensor(raw.slice(0, 2 * k), [2, k]);
-      checkSampleMoments('Categorical', new Categorical({ logits }), nextKey());
-      checkSampleMoments('OneHotCategorical', new OneHotCategorical({ logits }), nextKey());
-    }), { seed: 111, numRuns: 4 });
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 5 }), vec(real(-3, 3), 10), (k, raw) => {
+        const logits = tensor(raw.slice(0, 2 * k), [2, k]);
+        checkSampleMoments('Categorical', new Categorical({ logits }), nextKey());
+        checkSampleMoments('OneHotCategorical', new OneHotCategorical({ logits }), nextKey());
+      }),
+      { seed: 111, numRuns: 4 },
+    );
   });
 
   it('MultivariateNormal: mean, variance, covariance and entropy', () => {
-    fc.assert(fc.property(vec(real(-3, 3), 3), vec(logU(0.3, 3), 3), vec(real(-1, 1), 3), (mu, diag, off) => {
-      const L = tensor([[diag[0], 0, 0], [off[0], diag[1], 0], [off[1], off[2], diag[2]]]);
-      const d = new MultivariateNormal(tensor(mu), L);
-      const k = nextKey();
-      checkSampleMoments('MultivariateNormal', d, k);
-      // off-diagonal covariance: mean of (x_i - μ_i)(x_j - μ_j)
-      const x = d.sample(k, [N]).dataSync();
-      const cov = d.covariance.dataSync();
-      for (const [i, j] of [[0, 1], [0, 2], [1, 2]]) {
-        const prod = new Float64Array(N);
-        for (let t = 0; t < N; t++) prod[t] = (x[t * 3 + i] - Math.fround(mu[i])) * (x[t * 3 + j] - Math.fround(mu[j]));
-        const s = stats(prod);
-        expectWithinSE(`cov[${i},${j}]`, s.mean, s.seMean, cov[i * 3 + j], 1e-5);
-      }
-    }), { seed: 112, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(real(-3, 3), 3), vec(logU(0.3, 3), 3), vec(real(-1, 1), 3), (mu, diag, off) => {
+        const L = tensor([
+          [diag[0], 0, 0],
+          [off[0], diag[1], 0],
+          [off[1], off[2], diag[2]],
+        ]);
+        const d = new MultivariateNormal(tensor(mu), L);
+        const k = nextKey();
+        checkSampleMoments('MultivariateNormal', d, k);
+        // off-diagonal covariance: mean of (x_i - μ_i)(x_j - μ_j)
+        const x = d.sample(k, [N]).dataSync();
+        const cov = d.covariance.dataSync();
+        for (const [i, j] of [
+          [0, 1],
+          [0, 2],
+          [1, 2],
+        ]) {
+          const prod = new Float64Array(N);
+          for (let t = 0; t < N; t++)
+            prod[t] = (x[t * 3 + i] - Math.fround(mu[i])) * (x[t * 3 + j] - Math.fround(mu[j]));
+          const s = stats(prod);
+          expectWithinSE(`cov[${i},${j}]`, s.mean, s.seMean, cov[i * 3 + j], 1e-5);
+        }
+      }),
+      { seed: 112, numRuns: 4 },
+    );
   });
 
   it('MixtureSameFamily (Normal and Gamma components)', () => {
-    fc.assert(fc.property(vec(real(-2, 2), 3), vec(real(-4, 4), 3), vec(logU(0.2, 2), 3), (logits, mus, sigmas) => {
-      const mix = new Categorical({ logits: tensor(logits) });
-      checkSampleMoments('Mixture(Normal)', new MixtureSameFamily(mix, new Normal(tensor(mus), tensor(sigmas))), nextKey(), false);
-      checkSampleMoments('Mixture(Gamma)', new MixtureSameFamily(mix, new Gamma(tensor(sigmas.map((s) => 1 + 5 * s)), 1)), nextKey(), false);
-    }), { seed: 113, numRuns: 4 });
+    fc.assert(
+      fc.property(vec(real(-2, 2), 3), vec(real(-4, 4), 3), vec(logU(0.2, 2), 3), (logits, mus, sigmas) => {
+        const mix = new Categorical({ logits: tensor(logits) });
+        checkSampleMoments(
+          'Mixture(Normal)',
+          new MixtureSameFamily(mix, new Normal(tensor(mus), tensor(sigmas))),
+          nextKey(),
+          false,
+        );
+        checkSampleMoments(
+          'Mixture(Gamma)',
+          new MixtureSameFamily(mix, new Gamma(tensor(sigmas.map((s) => 1 + 5 * s)), 1)),
+          nextKey(),
+          false,
+        );
+      }),
+      { seed: 113, numRuns: 4 },
+    );
   });
 
   it('batched mixture: a batch of two mixtures of Dirichlets (event shape [3])', () => {
-    const mix = new Categorical({ logits: tensor([[0, 1], [2, -1]]) });
-    const comps = new Dirichlet(tensor([[[1, 2, 3], [5, 1, 1]], [[0.5, 0.5, 0.5], [2, 2, 8]]]));
+    const mix = new Categorical({
+      logits: tensor([
+        [0, 1],
+        [2, -1],
+      ]),
+    });
+    const comps = new Dirichlet(
+      tensor([
+        [
+          [1, 2, 3],
+          [5, 1, 1],
+        ],
+        [
+          [0.5, 0.5, 0.5],
+          [2, 2, 8],
+        ],
+      ]),
+    );
     const d = new MixtureSameFamily(mix, comps);
     expect(d.batchShape).toEqual([2]);
     expect(d.eventShape).toEqual([3]);
@@ -178,7 +264,9 @@ describe('the moment test has power', () => {
     const wrong = new Normal(0, 1.05);
     const x = wrong.sample(key(1), [N]).dataSync();
     const s = stats(x);
-    expect(() => expectWithinSE('variance', s.variance, s.seVariance, d.variance.item())).toThrow(/exceeds 5 standard errors/);
+    expect(() => expectWithinSE('variance', s.variance, s.seVariance, d.variance.item())).toThrow(
+      /exceeds 5 standard errors/,
+    );
   });
 
   it('rejects a Gamma sampler whose rate is 3% off', () => {

@@ -14,15 +14,33 @@ import { shapeSize } from '../src/tensor/shape.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { key } from '../src/random/index.js';
 import {
-  Bernoulli, Beta, Categorical, Dirichlet, Exponential, Gamma, Independent, LogNormal, MixtureSameFamily, MultivariateNormal,
-  Normal, OneHotCategorical, Poisson, Uniform, UnnormalizedDensity, constraints, type Distribution,
+  Bernoulli,
+  Beta,
+  Categorical,
+  Dirichlet,
+  Exponential,
+  Gamma,
+  Independent,
+  LogNormal,
+  MixtureSameFamily,
+  MultivariateNormal,
+  Normal,
+  OneHotCategorical,
+  Poisson,
+  Uniform,
+  UnnormalizedDensity,
+  constraints,
+  type Distribution,
 } from '../src/dist/index.js';
 import { expectClose } from './dist-helpers.js';
 
 /** A tensor of the given shape with valid positive values in [lo, lo + 1). */
 function filled(shape: number[], lo = 0.5): Tensor {
   const n = shapeSize(shape);
-  return tensor(Array.from({ length: n }, (_, i) => lo + ((i * 0.37) % 1)), shape);
+  return tensor(
+    Array.from({ length: n }, (_, i) => lo + ((i * 0.37) % 1)),
+    shape,
+  );
 }
 
 /** `shape` with some leading axes dropped and some others set to 1 (still broadcasts to `shape`). */
@@ -37,7 +55,10 @@ interface Family {
   event: number[];
 }
 
-const L2 = tensor([[1, 0], [0.5, 2]]);
+const L2 = tensor([
+  [1, 0],
+  [0.5, 2],
+]);
 
 const families: Family[] = [
   { name: 'Normal', event: [], make: (b, m) => new Normal(filled(b, -1), filled(subShape(b, m))) },
@@ -52,11 +73,32 @@ const families: Family[] = [
   { name: 'Categorical', event: [], make: (b) => new Categorical({ logits: filled([...b, 3], -1) }) },
   { name: 'OneHotCategorical', event: [3], make: (b) => new OneHotCategorical({ logits: filled([...b, 3], -1) }) },
   { name: 'Dirichlet', event: [3], make: (b) => new Dirichlet(filled([...b, 3])) },
-  { name: 'MultivariateNormal', event: [2], make: (b, m) => new MultivariateNormal(filled([...b, 2]), L2.broadcastTo([...subShape(b, m), 2, 2])) },
-  { name: 'MixtureSameFamily', event: [], make: (b, m) => new MixtureSameFamily(new Categorical({ logits: filled([...subShape(b, m), 2]) }), new Normal(filled([...b, 2]), 1)) },
-  { name: 'Mixture of MVNs', event: [2], make: (b) => new MixtureSameFamily(new Categorical({ logits: filled([2]) }), new MultivariateNormal(filled([...b, 2, 2]), L2)) },
+  {
+    name: 'MultivariateNormal',
+    event: [2],
+    make: (b, m) => new MultivariateNormal(filled([...b, 2]), L2.broadcastTo([...subShape(b, m), 2, 2])),
+  },
+  {
+    name: 'MixtureSameFamily',
+    event: [],
+    make: (b, m) =>
+      new MixtureSameFamily(
+        new Categorical({ logits: filled([...subShape(b, m), 2]) }),
+        new Normal(filled([...b, 2]), 1),
+      ),
+  },
+  {
+    name: 'Mixture of MVNs',
+    event: [2],
+    make: (b) =>
+      new MixtureSameFamily(new Categorical({ logits: filled([2]) }), new MultivariateNormal(filled([...b, 2, 2]), L2)),
+  },
   { name: 'Independent(Normal)', event: [2], make: (b) => new Normal(filled([...b, 2]), 1).toEvent(1) },
-  { name: 'Independent(Dirichlet)', event: [2, 3], make: (b) => new Independent(new Dirichlet(filled([...b, 2, 3])), 1) },
+  {
+    name: 'Independent(Dirichlet)',
+    event: [2, 3],
+    make: (b) => new Independent(new Dirichlet(filled([...b, 2, 3])), 1),
+  },
 ];
 
 const shapeArb = (maxDims: number) => fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 0, maxLength: maxDims });
@@ -78,9 +120,15 @@ describe('shapes: sample shape ++ batch shape ++ event shape (random combination
           expect(lp.shape).toEqual([...s, ...b]);
           expect(Array.from(lp.dataSync()).every((v) => Number.isFinite(v))).toBe(true);
           // logProb broadcasts: the batch axes of the value may be 1, or missing
-          const ones = x.slice(full.map(() => 0), full.map((dim, i) => (i >= s.length && i < s.length + b.length ? 1 : dim)));
+          const ones = x.slice(
+            full.map(() => 0),
+            full.map((dim, i) => (i >= s.length && i < s.length + b.length ? 1 : dim)),
+          );
           expect(d.logProb(ones).shape).toEqual([...s, ...b]);
-          const event = x.reshape([-1, ...fam.event]).slice([0], [1]).reshape(fam.event);
+          const event = x
+            .reshape([-1, ...fam.event])
+            .slice([0], [1])
+            .reshape(fam.event);
           expect(d.logProb(event).shape).toEqual(b);
           // moments
           expect(d.mean.shape).toEqual([...b, ...fam.event]);
@@ -139,10 +187,19 @@ describe('the common interface', () => {
       expect(make(params).fromNoise(kept).toArray(), name).toEqual(value.slice([1], [4]).toArray());
       const f = (...p: Tensor[]) => square(make(p).fromNoise(kept)).sum();
       const g = (...p: Tensor[]) => square(make(p).rsample(key(3), [5]).slice([1], [4])).sum();
-      const gf = grad(f, params.map((_, i) => i))(...params) as Tensor[];
-      const gr = grad(g, params.map((_, i) => i))(...params) as Tensor[];
+      const gf = grad(
+        f,
+        params.map((_, i) => i),
+      )(...params) as Tensor[];
+      const gr = grad(
+        g,
+        params.map((_, i) => i),
+      )(...params) as Tensor[];
       gf.forEach((t, i) => expect(t.toArray(), `${name} param ${i}`).toEqual(gr[i].toArray()));
-      expect(gf.some((t) => t.abs().sum().item() > 0), name).toBe(true);
+      expect(
+        gf.some((t) => t.abs().sum().item() > 0),
+        name,
+      ).toBe(true);
     }
   });
 
@@ -150,7 +207,10 @@ describe('the common interface', () => {
     const loc = tensor([0.5, -1]);
     const scale = tensor([1.5, 0.3]);
     const x = tensor([0.2, 0.4]);
-    const [gl, gs, gx] = grad((l: Tensor, s: Tensor, v: Tensor) => new Normal(l, s).detach().logProb(v).sum(), [0, 1, 2])(loc, scale, x) as Tensor[];
+    const [gl, gs, gx] = grad(
+      (l: Tensor, s: Tensor, v: Tensor) => new Normal(l, s).detach().logProb(v).sum(),
+      [0, 1, 2],
+    )(loc, scale, x) as Tensor[];
     expect(gl.toArray()).toEqual([0, 0]);
     expect(gs.toArray()).toEqual([0, 0]);
     const gx2 = grad((v: Tensor) => new Normal(loc, scale).logProb(v).sum())(x) as Tensor;
@@ -165,7 +225,9 @@ describe('the common interface', () => {
     // nested parameters (mixture) are all detached
     const mix = (w: Tensor) => new MixtureSameFamily(new Categorical({ logits: w }), new Normal(tensor([0, 1]), 1));
     expect((grad((w: Tensor) => mix(w).detach().logProb(0.3))(tensor([0.1, 0.2])) as Tensor).toArray()).toEqual([0, 0]);
-    expect((grad((w: Tensor) => mix(w).logProb(0.3))(tensor([0.1, 0.2])) as Tensor).abs().sum().item()).toBeGreaterThan(0);
+    expect((grad((w: Tensor) => mix(w).logProb(0.3))(tensor([0.1, 0.2])) as Tensor).abs().sum().item()).toBeGreaterThan(
+      0,
+    );
   });
 
   it('expand(): broadcasts the parameters; gradients reach the originals', () => {
@@ -189,7 +251,10 @@ describe('the common interface', () => {
     expect(ind.eventShape).toEqual([3]);
     const x = base.sample(key(5), [4]);
     const want = base.logProb(x).sum(-1).dataSync();
-    ind.logProb(x).dataSync().forEach((v, i) => expectClose(`sum ${i}`, v, want[i], 1e-6));
+    ind
+      .logProb(x)
+      .dataSync()
+      .forEach((v, i) => expectClose(`sum ${i}`, v, want[i], 1e-6));
     expectClose('entropy', ind.entropy().dataSync()[0], base.entropy().sum(-1).dataSync()[0], 1e-6);
     const both = base.toEvent(2);
     expect(both.batchShape).toEqual([]);
@@ -204,12 +269,19 @@ describe('the common interface', () => {
   it('params and withParams: a distribution as a differentiable function of a pytree', () => {
     const q = new Normal(tensor([0, 1]), tensor([1, 2]));
     expect(Object.keys(q.params).sort()).toEqual(['loc', 'scale']);
-    const g = grad((p: { loc: Tensor; scale: Tensor }) => q.withParams(p).logProb(tensor([0.5, 0.5])).sum())(q.params) as { loc: Tensor; scale: Tensor };
+    const g = grad((p: { loc: Tensor; scale: Tensor }) =>
+      q
+        .withParams(p)
+        .logProb(tensor([0.5, 0.5]))
+        .sum(),
+    )(q.params) as { loc: Tensor; scale: Tensor };
     expectClose('d/dloc', g.loc.dataSync()[0], 0.5, 1e-6);
     const m = new MixtureSameFamily(new Categorical({ logits: tensor([0, 1]) }), new Gamma(tensor([1, 2]), 1));
     const leaves = treeFlatten(m.params)[0];
     expect(leaves.length).toBe(3);
-    expect(() => q.withParams({ loc: tensor([0, 1]), scale: tensor([1, -2]) })).toThrow('Normal: scale must be > 0, got -2 at index 1');
+    expect(() => q.withParams({ loc: tensor([0, 1]), scale: tensor([1, -2]) })).toThrow(
+      'Normal: scale must be > 0, got -2 at index 1',
+    );
   });
 
   it('enumerateSupport shapes', () => {
@@ -226,8 +298,27 @@ describe('the common interface', () => {
     expect(new Categorical({ logits: filled([3]) }).support.name).toBe('integer interval [0, 2]');
     expect(new Dirichlet(filled([3])).support.name).toBe('simplex');
     expect(new Uniform(0, 2).support.name).toBe('interval [0, 2]');
-    expect(new Normal(filled([2]), 1).toEvent(1).support.check(tensor([[1, 2], [NaN, 1]])).toArray()).toEqual([1, 0]);
-    expect(constraints.simplex.check(tensor([[0.5, 0.5], [0.5, 0.6]])).toArray()).toEqual([1, 0]);
+    expect(
+      new Normal(filled([2]), 1)
+        .toEvent(1)
+        .support.check(
+          tensor([
+            [1, 2],
+            [NaN, 1],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([1, 0]);
+    expect(
+      constraints.simplex
+        .check(
+          tensor([
+            [0.5, 0.5],
+            [0.5, 0.6],
+          ]),
+        )
+        .toArray(),
+    ).toEqual([1, 0]);
     expect(constraints.positive.discrete).toBe(false);
     expect(constraints.nonNegativeInteger.discrete).toBe(true);
   });
@@ -263,8 +354,10 @@ describe('UnnormalizedDensity', () => {
     const gd = grad((r: Tensor) => truncated(r).detach().logProb(tensor(12)))(tensor(10)) as Tensor;
     expect(gd.item()).toBe(0);
     const t = truncated(tensor(10));
-    expect(() => t.sample(key(1))).toThrow('TruncatedPoisson.sample: TruncatedPoisson is an unnormalized density: it ' +
-      'cannot be sampled; use it as the target p of an estimator (or sample it by MCMC or rejection)');
+    expect(() => t.sample(key(1))).toThrow(
+      'TruncatedPoisson.sample: TruncatedPoisson is an unnormalized density: it ' +
+        'cannot be sampled; use it as the target p of an estimator (or sample it by MCMC or rejection)',
+    );
     expect(() => t.rsample(key(1))).toThrow('TruncatedPoisson.rsample: TruncatedPoisson is an unnormalized density');
     expect(() => t.entropy()).toThrow('TruncatedPoisson.entropy: not available in closed form');
     expect(() => t.mean).toThrow('TruncatedPoisson.mean: not available in closed form');
@@ -273,14 +366,32 @@ describe('UnnormalizedDensity', () => {
   it('batch and event shapes, and a vector target', () => {
     const banana = new UnnormalizedDensity(
       (x: Tensor, p: { b: Tensor }) => {
-        const [x1, x2] = [x.slice([null, 0], [null, 1]), x.slice([null, 1], [null, 2])].map((t) => t.reshape(t.shape.slice(0, -1)));
-        return square(x1).mul(-0.5).sub(square(x2.sub(square(x1).mul(p.b))).mul(0.5));
+        const [x1, x2] = [x.slice([null, 0], [null, 1]), x.slice([null, 1], [null, 2])].map((t) =>
+          t.reshape(t.shape.slice(0, -1)),
+        );
+        return square(x1)
+          .mul(-0.5)
+          .sub(square(x2.sub(square(x1).mul(p.b))).mul(0.5));
       },
       { b: tensor(0.5) },
       { eventShape: [2] },
     );
-    expect(Array.from(banana.logProb(tensor([[0, 0], [1, 0.5]])).dataSync(), (v) => v + 0)).toEqual([0, -0.5]);
-    expect(() => banana.logProb(tensor([1, 2, 3]))).toThrow('UnnormalizedDensity.logProb: value of shape [3] must end with the event shape [2]');
+    expect(
+      Array.from(
+        banana
+          .logProb(
+            tensor([
+              [0, 0],
+              [1, 0.5],
+            ]),
+          )
+          .dataSync(),
+        (v) => v + 0,
+      ),
+    ).toEqual([0, -0.5]);
+    expect(() => banana.logProb(tensor([1, 2, 3]))).toThrow(
+      'UnnormalizedDensity.logProb: value of shape [3] must end with the event shape [2]',
+    );
   });
 });
 

@@ -24,7 +24,9 @@ export function quotesIn(doc: string, text: string): Quote[] {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (!/^```(ts|typescript)\s*$/.test(lines[i])) continue;
-    const header = /^\/\/ ((?:src|cli|experiments|models|bench|scripts|test)\/[\w./-]+\.ts)\s*$/.exec(lines[i + 1] ?? '');
+    const header = /^\/\/ ((?:src|cli|experiments|models|bench|scripts|test)\/[\w./-]+\.ts)\s*$/.exec(
+      lines[i + 1] ?? '',
+    );
     let end = i + 1;
     while (end < lines.length && !/^```\s*$/.test(lines[end])) end++;
     if (header !== null) {
@@ -61,7 +63,10 @@ describe('code quoted in the docs matches the source', () => {
       let at = 0;
       for (const chunk of q.chunks) {
         const found = findChunk(source, chunk, at);
-        expect(found, `not found in ${q.file} (in order, after line ${at}):\n${chunk.join('\n')}`).toBeGreaterThanOrEqual(0);
+        expect(
+          found,
+          `not found in ${q.file} (in order, after line ${at}):\n${chunk.join('\n')}`,
+        ).toBeGreaterThanOrEqual(0);
         at = found + chunk.length;
       }
     });

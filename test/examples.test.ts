@@ -26,7 +26,8 @@ describe('README estimator examples', () => {
     const lines = await consoleLines(() => import('../examples/estimators.js'));
     expect(lines).toHaveLength(5);
     for (const line of lines) {
-      for (const word of line.split(' ')) if (/^-?[0-9.e+-]+$/.test(word)) expect(Number.isFinite(Number(word))).toBe(true);
+      for (const word of line.split(' '))
+        if (/^-?[0-9.e+-]+$/.test(word)) expect(Number.isFinite(Number(word))).toBe(true);
     }
   });
 

@@ -8,11 +8,18 @@ import { inflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../cli/report/image-grid.js';
 import {
-  componentPosteriorScores, imputationExperiment, jensenShannon, klDivergence, makeMask,
+  componentPosteriorScores,
+  imputationExperiment,
+  jensenShannon,
+  klDivergence,
+  makeMask,
 } from '../experiments/imputation-mixture.js';
 import type { ExperimentResult } from '../experiments/types.js';
 import {
-  componentLogPosterior, sampleDigitMixture, sampleMissingExactly, type DigitMixture,
+  componentLogPosterior,
+  sampleDigitMixture,
+  sampleMissingExactly,
+  type DigitMixture,
 } from '../models/digit-mixture.js';
 import { key } from '../src/random/key.js';
 import { fakeContext } from './helpers/experiment-context.js';
@@ -67,7 +74,12 @@ function bruteForcePosterior(g: DigitMixture, x: number[], mask: number[]): numb
 describe('the mixture ground truth', () => {
   it('p(c | x_o) equals the full density integrated over the missing entries', () => {
     const x = [0.3, 0.6, -0.2];
-    for (const mask of [[1, 0, 1], [0, 1, 0], [1, 1, 1], [0, 0, 1]]) {
+    for (const mask of [
+      [1, 0, 1],
+      [0, 1, 0],
+      [1, 1, 1],
+      [0, 0, 1],
+    ]) {
       const exact = Array.from(componentLogPosterior(SMALL, x, mask), Math.exp);
       const brute = bruteForcePosterior(SMALL, x, mask);
       // Both are float64; the trapezoid rule on a Gaussian over ±12σ is accurate to far below 1e-9.
@@ -83,7 +95,8 @@ describe('the mixture ground truth', () => {
     const target = Array.from(componentLogPosterior(SMALL, Array.from(x), mask), Math.exp);
     for (let c = 0; c < 3; c++) {
       const v = Array.from({ length: N }, (_, i) =>
-        Math.exp(componentLogPosterior(SMALL, Array.from(draws.subarray(3 * i, 3 * i + 3)), [1, 1, 1])[c]));
+        Math.exp(componentLogPosterior(SMALL, Array.from(draws.subarray(3 * i, 3 * i + 3)), [1, 1, 1])[c]),
+      );
       const m = v.reduce((a, b) => a + b, 0) / N;
       const se = Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / (N - 1) / N);
       expect(Math.abs(m - target[c])).toBeLessThan(5 * se + 1e-12);
@@ -139,7 +152,12 @@ describe('experiment: imputation (tiny)', () => {
     expect(r.plots.map((p) => p.id)).toEqual(['kl-top-half', 'kl-quadrant', 'kl-random-half']);
     for (const p of r.plots) {
       expect(p.series.map((s) => s.name)).toEqual([
-        'pseudo-Gibbs', 'MWG', 'AC-MWG', 'LAIR', 'VAE samples', 'exact mixture conditional (reference)',
+        'pseudo-Gibbs',
+        'MWG',
+        'AC-MWG',
+        'LAIR',
+        'VAE samples',
+        'exact mixture conditional (reference)',
       ]);
       for (const s of p.series) {
         expect(s.x).toHaveLength(2);

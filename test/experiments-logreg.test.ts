@@ -7,7 +7,13 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { key, tensor } from '../src/index.js';
 import { loadIrisBinary, type BinaryDataset } from '../models/data/iris.js';
 import {
-  laplace64, logJoint64, logisticRegressionModel, logisticRegressionProblem, logRegData, referenceLogEvidence, type MeanFieldPhi,
+  laplace64,
+  logJoint64,
+  logisticRegressionModel,
+  logisticRegressionProblem,
+  logRegData,
+  referenceLogEvidence,
+  type MeanFieldPhi,
 } from '../models/logistic-regression.js';
 import { MODELS } from '../models/index.js';
 import { EXPERIMENTS } from '../experiments/index.js';
@@ -99,7 +105,10 @@ describe('logistic-regression model', () => {
 });
 
 describe('evaluation estimators', () => {
-  const phi: MeanFieldPhi = { loc: tensor([0.3, -0.3, 0.2, 1.5, 1.5]), rawScale: tensor([-0.5, -0.5, -0.5, -0.5, -0.5]) };
+  const phi: MeanFieldPhi = {
+    loc: tensor([0.3, -0.3, 0.2, 1.5, 1.5]),
+    rawScale: tensor([-0.5, -0.5, -0.5, -0.5, -0.5]),
+  };
 
   it('the Laplace mode is a stationary point of the log-joint', () => {
     const { mode } = laplace64(ds);
@@ -168,7 +177,17 @@ describe('experiment: logistic regression (tiny)', () => {
     expect(table.rows).toHaveLength(5); // mean field, IWAE, RVRS ×2, reference
     for (const row of table.rows) expect(row).toHaveLength(table.columns.length);
     expect(first.references[0].rows).toHaveLength(3);
-    for (const k of ['mfElbo', 'iwaeBound', 'rvrs30Bound', 'rvrs10Bound', 'rvrs30Gain', 'rvrs10Gain', 'rvrs30ProposalsPerStep', 'rvrs10ProposalsPerStep', 'logEvidence']) {
+    for (const k of [
+      'mfElbo',
+      'iwaeBound',
+      'rvrs30Bound',
+      'rvrs10Bound',
+      'rvrs30Gain',
+      'rvrs10Gain',
+      'rvrs30ProposalsPerStep',
+      'rvrs10ProposalsPerStep',
+      'logEvidence',
+    ]) {
       expect(first.metrics[k], k).toBeDefined();
     }
     expect(first.settings.mode).toBe('tiny');

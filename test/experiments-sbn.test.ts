@@ -67,19 +67,21 @@ describe('experiment: sigmoid belief network (tiny)', () => {
 
   // The paired change column is mean_i (NLL_i − NLL_i(untrained)), i.e. the difference of the two
   // means; the summary and comments say how many methods learned, by name, and what a step cost.
-  it('reports each method\'s change from the untrained model and says which methods learned', () => {
+  it("reports each method's change from the untrained model and says which methods learned", () => {
     const m = first.metrics;
     const column = first.tables[0].columns.indexOf('IS NLL change from untrained (paired)');
     expect(column).toBeGreaterThan(0);
     for (const id of IDS) expect(m[`${id}TestNllISChange`], id).toBeCloseTo(m[`${id}TestNllIS`] - m.initTestNllIS, 6);
-    for (const row of first.tables[0].rows.slice(1)) expect(String(row[column])).toMatch(/^[+-]?\d+\.\d\d ± \d+\.\d\d$/);
+    for (const row of first.tables[0].rows.slice(1))
+      expect(String(row[column])).toMatch(/^[+-]?\d+\.\d\d ± \d+\.\d\d$/);
     const note = first.comments.find((c) => c.includes('methods end clearly below the untrained model'));
     expect(note).toBeDefined();
     const learned = Number(/Learning: (\d) of 5 methods/.exec(note!)?.[1]);
     expect(learned).toBeGreaterThanOrEqual(0);
     expect(learned).toBeLessThanOrEqual(5);
     expect(first.summary).toContain(`${learned} of 5 methods end clearly below the untrained model`);
-    for (const label of ['ELBO (score function, LOO baseline)', 'VIMCO', 'VIMCO-★', 'VRS (γ = 0.95)', 'VRS (γ = 0.9)']) expect(note).toContain(`${label} `);
+    for (const label of ['ELBO (score function, LOO baseline)', 'VIMCO', 'VIMCO-★', 'VRS (γ = 0.95)', 'VRS (γ = 0.9)'])
+      expect(note).toContain(`${label} `);
     expect(note).toMatch(/a VRS step took \d+ ms against \d+ ms for the k-sample methods/);
   });
 
@@ -101,9 +103,11 @@ describe('experiment: sigmoid belief network (tiny)', () => {
       expect(v).toBeLessThanOrEqual(S.maxProposals);
     }
     expect(m.k).toBe(Math.max(2, Math.round((perStep[0] + perStep[1]) / 2)));
-    for (const id of ['elboSf', 'vimco', 'vimcoStar']) expect(m[`${id}Evaluations`], id).toBe(m.k * S.steps * S.batchSize);
+    for (const id of ['elboSf', 'vimco', 'vimcoStar'])
+      expect(m[`${id}Evaluations`], id).toBe(m.k * S.steps * S.batchSize);
     // Thresholds refreshed at every visit: N_T forward draws per image per step, counted apart.
-    for (const id of ['vrs95', 'vrs90']) expect(m[`${id}ThresholdEvaluations`], id).toBe(S.steps * S.batchSize * S.quantileSamples);
+    for (const id of ['vrs95', 'vrs90'])
+      expect(m[`${id}ThresholdEvaluations`], id).toBe(S.steps * S.batchSize * S.quantileSamples);
   });
 
   // Why the acceptance rate must be well above 0.3 when the thresholds are fresh. T is the

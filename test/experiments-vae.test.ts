@@ -35,7 +35,7 @@ describe('experiment: VAE on MNIST (tiny)', () => {
     first = await vaeExperiment.run(ctx);
   });
 
-  it('returns well-formed results: two plots of four finite series, a row per method, the paper\'s numbers', () => {
+  it("returns well-formed results: two plots of four finite series, a row per method, the paper's numbers", () => {
     expect(vaeExperiment.name).toBe('vae');
     expect(first.name).toBe('vae');
     expect(first.interrupted).toBe(false);
@@ -68,7 +68,8 @@ describe('experiment: VAE on MNIST (tiny)', () => {
     expect(first.references[0].rows.map((r) => r[1])).toEqual(expect.arrayContaining(['−86.76', '−85.54', '−84.78']));
     for (const [k, v] of Object.entries(first.metrics)) expect(Number.isFinite(v), `metric ${k} = ${v}`).toBe(true);
     for (const id of METHOD_IDS) {
-      for (const k of [`finalTestLL_${id}`, `seconds_${id}`, `steps_${id}`, `trainBound_${id}`]) expect(first.metrics[k], k).toBeDefined();
+      for (const k of [`finalTestLL_${id}`, `seconds_${id}`, `steps_${id}`, `trainBound_${id}`])
+        expect(first.metrics[k], k).toBeDefined();
       expect(first.metrics[`steps_${id}`]).toBe(VAE_SETTINGS.tiny.steps);
       // log p(x) of binary 28×28 images: negative, and far from 0 for an untrained model.
       expect(first.metrics[`finalTestLL_${id}`]).toBeLessThan(-50);

@@ -135,7 +135,14 @@ describe('gradient SNR against N (tiny)', () => {
 
 describe('models for sieve fit', () => {
   /** Run `steps` optimizer steps of an estimator on a built model; returns the losses. */
-  function fit(model: FitModel, est: typeof elbo | typeof vrs, options: Record<string, unknown>, steps: number, lr: number, optimizer: 'adam' | 'sgd' = 'adam') {
+  function fit(
+    model: FitModel,
+    est: typeof elbo | typeof vrs,
+    options: Record<string, unknown>,
+    steps: number,
+    lr: number,
+    optimizer: 'adam' | 'sgd' = 'adam',
+  ) {
     const opt: Optimizer<any> = optimizer === 'adam' ? adam({ lr }) : sgd({ lr, momentum: 0.5 });
     let params = { theta: model.theta, phi: model.phi } as { theta: any; phi: any };
     let state = opt.init(params);
@@ -143,7 +150,10 @@ describe('models for sieve fit', () => {
     for (let t = 0; t < steps; t++) {
       const k = foldIn(key(7), t);
       const x = model.batch(foldIn(k, 1), t);
-      const [loss, g] = valueAndGrad((p: typeof params) => est(foldIn(k, 2), p.theta, p.phi, x, { problem: model.problem, samples: 5, ...options } as any).loss)(params);
+      const [loss, g] = valueAndGrad(
+        (p: typeof params) =>
+          est(foldIn(k, 2), p.theta, p.phi, x, { problem: model.problem, samples: 5, ...options } as any).loss,
+      )(params);
       losses.push((loss as Tensor).item());
       [params, state] = opt.step(params, g, state);
     }
@@ -164,27 +174,32 @@ describe('models for sieve fit', () => {
     expect(r.losses.every(Number.isFinite)).toBe(true);
   });
 
-  it('truncated Poisson: builds; VRS (T = 50) steps run and approach φ* = log 10; exact values match the reference ' +
-    'table', async () => {
-    const model = await truncatedPoissonModel.build({ seed: 0, mode: 'tiny' });
-    expect(model.latent).toBe('discrete');
-    expect(model.batch(key(0), 0)).toBeUndefined();
-    const start = model.evaluate!(model.theta, model.phi, key(0));
-    const { losses, params } = fit(model, vrs, { threshold: 50 }, 60, 0.01, 'sgd');
-    expect(losses.every(Number.isFinite)).toBe(true);
-    const end = model.evaluate!(params.theta, params.phi, key(0));
-    expect(end.phiError).toBeLessThan(start.phiError);
-    expect(end.exactRElbo).toBeGreaterThan(start.exactRElbo);
-    const ex = truncatedPoissonExact(10);
-    expect(ex.rElbo).toBeCloseTo(-0.029689, 6);
-    expect(ex.Z).toBeCloseTo(0.9707, 4);
-  });
+  it(
+    'truncated Poisson: builds; VRS (T = 50) steps run and approach φ* = log 10; exact values match the reference ' +
+      'table',
+    async () => {
+      const model = await truncatedPoissonModel.build({ seed: 0, mode: 'tiny' });
+      expect(model.latent).toBe('discrete');
+      expect(model.batch(key(0), 0)).toBeUndefined();
+      const start = model.evaluate!(model.theta, model.phi, key(0));
+      const { losses, params } = fit(model, vrs, { threshold: 50 }, 60, 0.01, 'sgd');
+      expect(losses.every(Number.isFinite)).toBe(true);
+      const end = model.evaluate!(params.theta, params.phi, key(0));
+      expect(end.phiError).toBeLessThan(start.phiError);
+      expect(end.exactRElbo).toBeGreaterThan(start.exactRElbo);
+      const ex = truncatedPoissonExact(10);
+      expect(ex.rElbo).toBeCloseTo(-0.029689, 6);
+      expect(ex.Z).toBeCloseTo(0.9707, 4);
+    },
+  );
 
   it('Gaussian toy (D = 20): builds from the seed; minibatch ELBO steps improve the exact ELBO', async () => {
     const model = await gaussianToyModel.build({ seed: 3, mode: 'tiny', batchSize: 32 });
     const again = await gaussianToyModel.build({ seed: 3, mode: 'tiny', batchSize: 32 });
     expect((model.batch(key(1), 0) as Tensor).shape).toEqual([32, 20]);
-    expect(Array.from((model.batch(key(1), 0) as Tensor).dataSync())).toEqual(Array.from((again.batch(key(1), 0) as Tensor).dataSync()));
+    expect(Array.from((model.batch(key(1), 0) as Tensor).dataSync())).toEqual(
+      Array.from((again.batch(key(1), 0) as Tensor).dataSync()),
+    );
     const before = model.evaluate!(model.theta, model.phi, key(0));
     const { losses, params } = fit(model, elbo, {}, 30, 0.05);
     expect(losses.every(Number.isFinite)).toBe(true);

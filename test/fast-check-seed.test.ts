@@ -14,7 +14,10 @@ describe('fast-check seed', () => {
   it('makes a property without its own seed draw the same cases on every run', () => {
     const draw = (): number[] => {
       const seen: number[] = [];
-      fc.assert(fc.property(fc.integer(), (v) => void seen.push(v)), { numRuns: 20 });
+      fc.assert(
+        fc.property(fc.integer(), (v) => void seen.push(v)),
+        { numRuns: 20 },
+      );
       return seen;
     };
     const first = draw();
@@ -42,7 +45,9 @@ describe('fast-check seed', () => {
     const seed = fastCheckSeed(process.env.FC_SEED);
     expect(message).toContain(`seed: ${seed}, path: "`);
     const name = 'a failure names the seed, the path and the command that replays it';
-    expect(message).toContain(`Reproduce with: FC_SEED=${seed} npx vitest run test/fast-check-seed.test.ts -t '${name}'`);
+    expect(message).toContain(
+      `Reproduce with: FC_SEED=${seed} npx vitest run test/fast-check-seed.test.ts -t '${name}'`,
+    );
   });
 
   it('the replay hint escapes regular-expression characters and quotes, and explains pinned seeds', () => {

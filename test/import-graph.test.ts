@@ -97,7 +97,10 @@ function allCycles(graph: Map<string, string[]>): string[][] {
   for (let cycle = findCycle(graph); cycle !== null && cycles.length < 50; cycle = findCycle(graph)) {
     cycles.push(cycle);
     const [from, to] = cycle.slice(-2);
-    graph.set(from, graph.get(from)!.filter((f) => f !== to));
+    graph.set(
+      from,
+      graph.get(from)!.filter((f) => f !== to),
+    );
   }
   return cycles;
 }
@@ -114,7 +117,10 @@ describe('the import graph of src/', () => {
     expect(graph.size).toBeGreaterThan(50);
     for (const [from, to] of KEPT_EDGES) {
       expect(graph.get(from), `${from} no longer imports ${to}: remove it from KEPT_EDGES`).toContain(to);
-      graph.set(from, graph.get(from)!.filter((f) => f !== to));
+      graph.set(
+        from,
+        graph.get(from)!.filter((f) => f !== to),
+      );
     }
     const cycles = allCycles(graph).map((c) => c.join('\n  -> '));
     expect(cycles, `import cycles:\n${cycles.join('\n\n')}`).toEqual([]);
@@ -140,9 +146,20 @@ describe('the import graph of src/', () => {
     const a = importsOf('src/a.ts', "import type { B } from './b.js';\nexport const a = 1;");
     const b = importsOf('src/b.ts', "export * from './c/index.js';");
     const c = importsOf('src/c/index.ts', "type A = import('../a.js').A;");
-    const graph = new Map([['src/a.ts', a], ['src/b.ts', b], ['src/c/index.ts', c]]);
+    const graph = new Map([
+      ['src/a.ts', a],
+      ['src/b.ts', b],
+      ['src/c/index.ts', c],
+    ]);
     expect(findCycle(graph)).toEqual(['src/a.ts', 'src/b.ts', 'src/c/index.ts', 'src/a.ts']);
-    expect(findCycle(new Map([['src/a.ts', a], ['src/b.ts', []]]))).toBeNull();
+    expect(
+      findCycle(
+        new Map([
+          ['src/a.ts', a],
+          ['src/b.ts', []],
+        ]),
+      ),
+    ).toBeNull();
   });
 });
 

@@ -11,7 +11,12 @@ import { Tensor } from '../src/tensor/tensor.js';
 import { tensor } from '../src/tensor/creation.js';
 import { adam } from '../src/vi/optimizers.js';
 import {
-  loadParams, loadParamsFile, loadParamsWithMetadata, saveParams, saveParamsFile, PARAMS_FORMAT_VERSION,
+  loadParams,
+  loadParamsFile,
+  loadParamsWithMetadata,
+  saveParams,
+  saveParamsFile,
+  PARAMS_FORMAT_VERSION,
 } from '../src/io/index.js';
 import { conditionalSample } from '../src/conditional/index.js';
 import { linearGaussianVae } from '../models/linear-gaussian-vae.js';
@@ -31,7 +36,12 @@ function special(): Tensor {
 const TREE = {
   encoder: { w: normal(key(0), [4, 3]), b: tensor([0.5, -1, 2]) },
   layers: [tensor(7), tensor(new Float32Array(0), [0, 2]), special()],
-  step: 12, lr: 1e-3, name: 'vae', on: true, none: null, odd: [NaN, -Infinity, -0],
+  step: 12,
+  lr: 1e-3,
+  name: 'vae',
+  on: true,
+  none: null,
+  odd: [NaN, -Infinity, -0],
 };
 
 describe('saveParams / loadParams', () => {
@@ -86,10 +96,12 @@ describe('saveParams / loadParams', () => {
   it('checks a loaded tree against a template', () => {
     const bytes = saveParams({ w: tensor([[1, 2]]), b: tensor([0]) });
     expect(() => loadParams(bytes, { like: { w: tensor([[0, 0]]), b: tensor([0]) } })).not.toThrow();
-    expect(() => loadParams(bytes, { like: { w: tensor([[0], [0]]), b: tensor([0]) } }))
-      .toThrow(/loadParams: shape mismatch at w: the file has \[1,2\], expected \[2,1\]/);
-    expect(() => loadParams(bytes, { like: { w: tensor([[0, 0]]), c: tensor([0]) } }))
-      .toThrow(/structure mismatch at <root>: expected keys \{c, w\}, the file has \{b, w\}/);
+    expect(() => loadParams(bytes, { like: { w: tensor([[0], [0]]), b: tensor([0]) } })).toThrow(
+      /loadParams: shape mismatch at w: the file has \[1,2\], expected \[2,1\]/,
+    );
+    expect(() => loadParams(bytes, { like: { w: tensor([[0, 0]]), c: tensor([0]) } })).toThrow(
+      /structure mismatch at <root>: expected keys \{c, w\}, the file has \{b, w\}/,
+    );
   });
 
   it('refuses what it cannot store', () => {
@@ -101,7 +113,13 @@ describe('saveParams / loadParams', () => {
 });
 
 describe('bad files', () => {
-  const good = saveParams({ w: tensor([[1, 2], [3, 4]]), b: tensor([5]) });
+  const good = saveParams({
+    w: tensor([
+      [1, 2],
+      [3, 4],
+    ]),
+    b: tensor([5]),
+  });
   const headerLength = new DataView(good.buffer).getUint32(12, true);
   const dataStart = 16 + Math.ceil(headerLength / 4) * 4;
 
@@ -120,31 +138,102 @@ describe('bad files', () => {
   }
 
   const cases: [string, () => Uint8Array, RegExp][] = [
-    ['wrong magic', () => { const b = good.slice(); b[0] = 0x58; return b; },
-      /not a Sieve parameter file: it starts with "XIEVEPT1", expected "SIEVEPT1"/],
-    ['wrong version', () => { const b = good.slice(); new DataView(b.buffer).setUint32(8, 2, true); return b; },
-      new RegExp(`unsupported format version 2: this version of Sieve reads version ${PARAMS_FORMAT_VERSION}`)],
+    [
+      'wrong magic',
+      () => {
+        const b = good.slice();
+        b[0] = 0x58;
+        return b;
+      },
+      /not a Sieve parameter file: it starts with "XIEVEPT1", expected "SIEVEPT1"/,
+    ],
+    [
+      'wrong version',
+      () => {
+        const b = good.slice();
+        new DataView(b.buffer).setUint32(8, 2, true);
+        return b;
+      },
+      new RegExp(`unsupported format version 2: this version of Sieve reads version ${PARAMS_FORMAT_VERSION}`),
+    ],
     ['truncated preamble', () => good.slice(0, 10), /truncated file: 10 bytes, but the fixed preamble alone has 16/],
-    ['truncated header', () => good.slice(0, 40),
-      new RegExp(`truncated file: the header needs ${headerLength} bytes after the preamble, only 24`)],
-    ['truncated data', () => good.slice(0, good.length - 4),
-      /truncated data: the header describes 20 bytes of tensor data, only 16 are there/],
-    ['extra bytes', () => { const b = new Uint8Array(good.length + 3); b.set(good); return b; },
-      /3 unexpected bytes after the tensor data/],
-    ['corrupted data', () => { const b = good.slice(); b[b.length - 1] ^= 1; return b; },
-      /the tensor data is corrupted: its checksum does not match/],
-    ['header not JSON', () => { const b = good.slice(); b[16] = 0x7b + 1; return b; },
-      /the header is not valid UTF-8 JSON/],
-    ['shape mismatch', () => withHeader((h) => { h.leaves[1].shape = [3, 2]; }),
-      /shape mismatch in leaf 1: shape \[3,2\] has 6 values, the header says 1/],
-    ['leaf dtype', () => withHeader((h) => { h.leaves[0].dtype = 'float64'; }),
-      /leaf 0 has dtype "float64"; format version 1 stores float32 only/],
-    ['offsets', () => withHeader((h) => { h.leaves[1].offset = 0; }),
-      /leaf 1 starts at byte 0, expected 16 \(leaves are stored back to back\)/],
-    ['data size', () => withHeader((h) => { h.dataBytes = 24; }),
-      /the leaves take 20 bytes but the header says dataBytes = 24/],
-    ['missing leaf', () => withHeader((h) => { h.tree.object[0][1] = { leaf: 9 }; }),
-      /tree leaf 9 at w does not exist/],
+    [
+      'truncated header',
+      () => good.slice(0, 40),
+      new RegExp(`truncated file: the header needs ${headerLength} bytes after the preamble, only 24`),
+    ],
+    [
+      'truncated data',
+      () => good.slice(0, good.length - 4),
+      /truncated data: the header describes 20 bytes of tensor data, only 16 are there/,
+    ],
+    [
+      'extra bytes',
+      () => {
+        const b = new Uint8Array(good.length + 3);
+        b.set(good);
+        return b;
+      },
+      /3 unexpected bytes after the tensor data/,
+    ],
+    [
+      'corrupted data',
+      () => {
+        const b = good.slice();
+        b[b.length - 1] ^= 1;
+        return b;
+      },
+      /the tensor data is corrupted: its checksum does not match/,
+    ],
+    [
+      'header not JSON',
+      () => {
+        const b = good.slice();
+        b[16] = 0x7b + 1;
+        return b;
+      },
+      /the header is not valid UTF-8 JSON/,
+    ],
+    [
+      'shape mismatch',
+      () =>
+        withHeader((h) => {
+          h.leaves[1].shape = [3, 2];
+        }),
+      /shape mismatch in leaf 1: shape \[3,2\] has 6 values, the header says 1/,
+    ],
+    [
+      'leaf dtype',
+      () =>
+        withHeader((h) => {
+          h.leaves[0].dtype = 'float64';
+        }),
+      /leaf 0 has dtype "float64"; format version 1 stores float32 only/,
+    ],
+    [
+      'offsets',
+      () =>
+        withHeader((h) => {
+          h.leaves[1].offset = 0;
+        }),
+      /leaf 1 starts at byte 0, expected 16 \(leaves are stored back to back\)/,
+    ],
+    [
+      'data size',
+      () =>
+        withHeader((h) => {
+          h.dataBytes = 24;
+        }),
+      /the leaves take 20 bytes but the header says dataBytes = 24/,
+    ],
+    [
+      'missing leaf',
+      () =>
+        withHeader((h) => {
+          h.tree.object[0][1] = { leaf: 9 };
+        }),
+      /tree leaf 9 at w does not exist/,
+    ],
   ];
 
   it.each(cases)('%s', (_name, make, message) => {
@@ -175,11 +264,13 @@ describe('parameter files (Node)', () => {
   });
 
   it('names the file in errors', async () => {
-    await expect(loadParamsFile(join(dir, 'missing.sieve')))
-      .rejects.toThrow(/loadParamsFile: cannot read .*missing\.sieve/);
+    await expect(loadParamsFile(join(dir, 'missing.sieve'))).rejects.toThrow(
+      /loadParamsFile: cannot read .*missing\.sieve/,
+    );
     const bad = join(dir, 'bad.sieve');
     writeFileSync(bad, 'hello world, not parameters');
-    await expect(loadParamsFile(bad))
-      .rejects.toThrow(/loadParamsFile: .*bad\.sieve: loadParams: not a Sieve parameter file/);
+    await expect(loadParamsFile(bad)).rejects.toThrow(
+      /loadParamsFile: .*bad\.sieve: loadParams: not a Sieve parameter file/,
+    );
   });
 });

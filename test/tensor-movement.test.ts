@@ -14,7 +14,8 @@ const vals = (t: Tensor): number[] => Array.from(t.dataSync());
 /** Movement ops copy values: results must be exact. */
 const EXACT = { rtol: 0, atol: 0 };
 
-const drawnArb = (opts: Parameters<typeof shapeArb>[0] = {}): fc.Arbitrary<Drawn> => arrayArb(shapeArb({ maxRank: 4, ...opts }));
+const drawnArb = (opts: Parameters<typeof shapeArb>[0] = {}): fc.Arbitrary<Drawn> =>
+  arrayArb(shapeArb({ maxRank: 4, ...opts }));
 
 /** An axis of a rank-`nd` tensor (nd >= 1), written positive or negative. */
 const axisArb = (nd: number): fc.Arbitrary<number> => fc.integer({ min: -nd, max: nd - 1 });
@@ -44,20 +45,30 @@ describe('reshape', () => {
 
   it('keeps the row-major data and infers -1 (property)', () => {
     fc.assert(
-      fc.property(drawnArb().chain((d) => fc.tuple(fc.constant(d), targetArb(d.shape))), ([d, target]) => {
-        const [x, rx] = both(d);
-        const known = target.filter((v) => v !== -1).reduce((p, v) => p * v, 1);
-        const resolved = target.map((v) => (v === -1 ? d.data.length / known : v));
-        expectClose(S.reshape(x, target), R.reshape(rx, resolved), EXACT, `reshape to [${target}]`);
-      }),
+      fc.property(
+        drawnArb().chain((d) => fc.tuple(fc.constant(d), targetArb(d.shape))),
+        ([d, target]) => {
+          const [x, rx] = both(d);
+          const known = target.filter((v) => v !== -1).reduce((p, v) => p * v, 1);
+          const resolved = target.map((v) => (v === -1 ? d.data.length / known : v));
+          expectClose(S.reshape(x, target), R.reshape(rx, resolved), EXACT, `reshape to [${target}]`);
+        },
+      ),
       RUNS,
     );
   });
 
   it('hand-checked', () => {
     const x = S.arange(6);
-    expect(S.reshape(x, [2, 3]).toArray()).toEqual([[0, 1, 2], [3, 4, 5]]);
-    expect(S.reshape(x, [3, -1]).toArray()).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(S.reshape(x, [2, 3]).toArray()).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
+    expect(S.reshape(x, [3, -1]).toArray()).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
     expect(S.reshape(x, [-1]).shape).toEqual([6]);
     expect(S.reshape(tensor([5]), []).shape).toEqual([]);
     expect(S.reshape(tensor(5), [1, 1, -1]).shape).toEqual([1, 1, 1]);
@@ -72,7 +83,10 @@ describe('transpose', () => {
       const nd = d.shape.length;
       const idx = Array.from({ length: nd }, (_, i) => i);
       const perm = fc
-        .tuple(fc.shuffledSubarray(idx, { minLength: nd, maxLength: nd }), fc.array(fc.boolean(), { minLength: nd, maxLength: nd }))
+        .tuple(
+          fc.shuffledSubarray(idx, { minLength: nd, maxLength: nd }),
+          fc.array(fc.boolean(), { minLength: nd, maxLength: nd }),
+        )
         .map(([p, neg]) => p.map((a, i) => (neg[i] ? a - nd : a)));
       return fc.tuple(fc.constant(d), fc.option(perm, { nil: undefined }));
     });
@@ -101,7 +115,9 @@ describe('expandDims and squeeze', () => {
   it('expandDims inserts a 1 at any position, negative counting from the new end (property)', () => {
     fc.assert(
       fc.property(
-        drawnArb({ maxRank: 3 }).chain((d) => fc.tuple(fc.constant(d), fc.integer({ min: -d.shape.length - 1, max: d.shape.length }))),
+        drawnArb({ maxRank: 3 }).chain((d) =>
+          fc.tuple(fc.constant(d), fc.integer({ min: -d.shape.length - 1, max: d.shape.length })),
+        ),
         ([d, axis]) => {
           const [x, rx] = both(d);
           expectClose(S.expandDims(x, axis), R.expandDims(rx, axis), EXACT, `expandDims(${axis})`);
@@ -121,14 +137,23 @@ describe('expandDims and squeeze', () => {
       const nd = d.shape.length;
       return fc.tuple(
         fc.constant(d),
-        fc.option(fc.subarray(ones).chain((axes) => fc.tuple(...axes.map((a) => fc.constantFrom(a, a - nd)))), { nil: undefined }),
+        fc.option(
+          fc.subarray(ones).chain((axes) => fc.tuple(...axes.map((a) => fc.constantFrom(a, a - nd)))),
+          { nil: undefined },
+        ),
       );
     });
     fc.assert(
       fc.property(caseArb, ([d, axes]) => {
         const x = tensor(d.data, d.shape);
-        const removed = axes === undefined ? d.shape.map((s, i) => (s === 1 ? i : -1)) : axes.map((a) => (a < 0 ? a + d.shape.length : a));
-        const expected = R.reshape(R.arr(d.shape, d.data), d.shape.filter((_, i) => !removed.includes(i)));
+        const removed =
+          axes === undefined
+            ? d.shape.map((s, i) => (s === 1 ? i : -1))
+            : axes.map((a) => (a < 0 ? a + d.shape.length : a));
+        const expected = R.reshape(
+          R.arr(d.shape, d.data),
+          d.shape.filter((_, i) => !removed.includes(i)),
+        );
         expectClose(S.squeeze(x, axes), expected, EXACT, `squeeze(${JSON.stringify(axes)})`);
       }),
       RUNS,
@@ -144,7 +169,9 @@ describe('broadcastTo', () => {
   it('copies along broadcast dimensions (property)', () => {
     fc.assert(
       fc.property(
-        broadcastPairArb().chain(([sa, sb]) => fc.tuple(arrayArb(fc.constant(sa)), fc.constant(R.broadcastShape(sa, sb)!))),
+        broadcastPairArb().chain(([sa, sb]) =>
+          fc.tuple(arrayArb(fc.constant(sa)), fc.constant(R.broadcastShape(sa, sb)!)),
+        ),
         ([d, target]) => {
           const [x, rx] = both(d);
           expectClose(S.broadcastTo(x, target), R.broadcastTo(rx, target), EXACT, `broadcastTo([${target}])`);
@@ -152,8 +179,14 @@ describe('broadcastTo', () => {
       ),
       RUNS,
     );
-    expect(S.broadcastTo(tensor([1, 2]), [2, 2]).toArray()).toEqual([[1, 2], [1, 2]]);
-    expect(S.broadcastTo(tensor([[1], [2]]), [2, 3]).toArray()).toEqual([[1, 1, 1], [2, 2, 2]]);
+    expect(S.broadcastTo(tensor([1, 2]), [2, 2]).toArray()).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
+    expect(S.broadcastTo(tensor([[1], [2]]), [2, 3]).toArray()).toEqual([
+      [1, 1, 1],
+      [2, 2, 2],
+    ]);
     expect(S.broadcastTo(tensor(7), [2]).toArray()).toEqual([7, 7]);
     expect(S.broadcastTo(tensor([[1, 2]]), [0, 2]).shape).toEqual([0, 2]);
   });
@@ -167,13 +200,21 @@ describe('slice and pad', () => {
       fc.tuple(
         fc.constant(d),
         fc.integer({ min: 0, max: d.shape.length }).chain((k) => fc.tuple(...d.shape.slice(0, k).map(boundArb))),
-        fc.option(fc.integer({ min: 0, max: d.shape.length }).chain((k) => fc.tuple(...d.shape.slice(0, k).map(boundArb))), { nil: undefined }),
+        fc.option(
+          fc.integer({ min: 0, max: d.shape.length }).chain((k) => fc.tuple(...d.shape.slice(0, k).map(boundArb))),
+          { nil: undefined },
+        ),
       ),
     );
     fc.assert(
       fc.property(caseArb, ([d, starts, ends]) => {
         const [x, rx] = both(d);
-        expectClose(S.slice(x, starts, ends), R.slice(rx, starts, ends), EXACT, `slice(${JSON.stringify(starts)}, ${JSON.stringify(ends)})`);
+        expectClose(
+          S.slice(x, starts, ends),
+          R.slice(rx, starts, ends),
+          EXACT,
+          `slice(${JSON.stringify(starts)}, ${JSON.stringify(ends)})`,
+        );
       }),
       RUNS,
     );
@@ -188,7 +229,10 @@ describe('slice and pad', () => {
     expect(S.slice(x, [7], [3]).shape).toEqual([0]);
     expect(S.slice(x, [12], [null]).shape).toEqual([0]);
     const m = S.arange(12).reshape([3, 4]);
-    expect(S.slice(m, [1, 1], [null, 3]).toArray()).toEqual([[5, 6], [9, 10]]);
+    expect(S.slice(m, [1, 1], [null, 3]).toArray()).toEqual([
+      [5, 6],
+      [9, 10],
+    ]);
     expect(S.slice(m, [null, -1]).toArray()).toEqual([[3], [7], [11]]);
     expect(S.slice(m, [], []).toArray()).toEqual(m.toArray());
   });
@@ -205,7 +249,10 @@ describe('slice and pad', () => {
       }),
       RUNS,
     );
-    expect(S.pad(tensor([[1, 2]]), [1, 0], [0, 1]).toArray()).toEqual([[0, 0, 0], [1, 2, 0]]);
+    expect(S.pad(tensor([[1, 2]]), [1, 0], [0, 1]).toArray()).toEqual([
+      [0, 0, 0],
+      [1, 2, 0],
+    ]);
   });
 });
 
@@ -216,7 +263,11 @@ describe('take, gather, oneHot', () => {
         const len = d.shape[axis < 0 ? axis + d.shape.length : axis];
         const idxShape = len === 0 ? fc.constant<number[]>([0]) : shapeArb({ maxRank: 2, maxDim: 3 });
         const idx = arrayArb(idxShape, (n) =>
-          len === 0 ? fc.constant(new Float32Array(0)) : fc.array(fc.integer({ min: -len, max: len - 1 }), { minLength: n, maxLength: n }).map((a) => Float32Array.from(a)),
+          len === 0
+            ? fc.constant(new Float32Array(0))
+            : fc
+                .array(fc.integer({ min: -len, max: len - 1 }), { minLength: n, maxLength: n })
+                .map((a) => Float32Array.from(a)),
         );
         return fc.tuple(fc.constant(d), fc.constant(axis), idx, fc.boolean());
       }),
@@ -227,16 +278,31 @@ describe('take, gather, oneHot', () => {
         const [idx, ridx] = both(di);
         // indices as a tensor (any shape) or as a plain array (1-D)
         const indices = asArray && di.shape.length === 1 ? Array.from(di.data) : idx;
-        expectClose(S.take(x, indices, axis), R.take(rx, ridx, axis), EXACT, `take(axis=${axis}, indices=${JSON.stringify(Array.from(di.data))})`);
+        expectClose(
+          S.take(x, indices, axis),
+          R.take(rx, ridx, axis),
+          EXACT,
+          `take(axis=${axis}, indices=${JSON.stringify(Array.from(di.data))})`,
+        );
       }),
       RUNS,
     );
   });
 
   it('take hand-checked', () => {
-    const m = tensor([[1, 2, 3], [4, 5, 6]]);
-    expect(S.take(m, [1, 0, 1]).toArray()).toEqual([[4, 5, 6], [1, 2, 3], [4, 5, 6]]);
-    expect(S.take(m, [2, -3], 1).toArray()).toEqual([[3, 1], [6, 4]]);
+    const m = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(S.take(m, [1, 0, 1]).toArray()).toEqual([
+      [4, 5, 6],
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(S.take(m, [2, -3], 1).toArray()).toEqual([
+      [3, 1],
+      [6, 4],
+    ]);
     expect(S.take(m, tensor(1), 1).toArray()).toEqual([2, 5]); // a 0-d index drops the axis
     expect(S.take(m, tensor([[0], [1]]), 0).shape).toEqual([2, 1, 3]);
     expect(S.take(m, Int32Array.from([-1]), -1).toArray()).toEqual([[3], [6]]);
@@ -252,7 +318,11 @@ describe('take, gather, oneHot', () => {
           .tuple(fc.integer({ min: 0, max: 3 }), fc.array(fc.boolean(), { minLength: nd, maxLength: nd }))
           .map(([k, ones]) => d.shape.map((s, i) => (i === ax ? k : ones[i] ? 1 : s)));
         const len = d.shape[ax];
-        const idx = arrayArb(idxShape, (n) => fc.array(fc.integer({ min: 0, max: len - 1 }), { minLength: n, maxLength: n }).map((a) => Float32Array.from(a)));
+        const idx = arrayArb(idxShape, (n) =>
+          fc
+            .array(fc.integer({ min: 0, max: len - 1 }), { minLength: n, maxLength: n })
+            .map((a) => Float32Array.from(a)),
+        );
         return fc.tuple(fc.constant(d), fc.constant(axis), idx);
       }),
     );
@@ -260,19 +330,30 @@ describe('take, gather, oneHot', () => {
       fc.property(caseArb, ([d, axis, di]) => {
         const [x, rx] = both(d);
         const [idx, ridx] = both(di);
-        expectClose(S.gather(x, idx, axis), R.takeAlongAxis(rx, ridx, axis), EXACT, `gather(axis=${axis}, idx shape [${di.shape}])`);
+        expectClose(
+          S.gather(x, idx, axis),
+          R.takeAlongAxis(rx, ridx, axis),
+          EXACT,
+          `gather(axis=${axis}, idx shape [${di.shape}])`,
+        );
       }),
       RUNS,
     );
   });
 
   it('gather hand-checked, including non-finite values in unselected places', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(S.gather(x, tensor([[2], [0]]), 1).toArray()).toEqual([[3], [4]]);
     expect(S.gather(x, tensor([[1, 0, 1]]), 0).toArray()).toEqual([[4, 2, 6]]);
     expect(S.gather(tensor([10, 20, 30]), [2, 2, 0]).toArray()).toEqual([30, 30, 10]);
     // the other entries of x must not leak into the result (0 · Infinity would be NaN)
-    const y = tensor([[Infinity, 1, NaN], [-Infinity, 2, 3]]);
+    const y = tensor([
+      [Infinity, 1, NaN],
+      [-Infinity, 2, 3],
+    ]);
     expect(vals(S.gather(y, tensor([[1], [2]]), 1))).toEqual([1, 3]);
     expect(vals(S.gather(y, tensor([[0], [0]]), 1))).toEqual([Infinity, -Infinity]);
   });
@@ -281,7 +362,11 @@ describe('take, gather, oneHot', () => {
     const caseArb = fc.integer({ min: 1, max: 5 }).chain((depth) =>
       fc.tuple(
         fc.constant(depth),
-        arrayArb(shapeArb({ maxRank: 2, maxDim: 4 }), (n) => fc.array(fc.integer({ min: 0, max: depth - 1 }), { minLength: n, maxLength: n }).map((a) => Float32Array.from(a))),
+        arrayArb(shapeArb({ maxRank: 2, maxDim: 4 }), (n) =>
+          fc
+            .array(fc.integer({ min: 0, max: depth - 1 }), { minLength: n, maxLength: n })
+            .map((a) => Float32Array.from(a)),
+        ),
       ),
     );
     fc.assert(
@@ -291,7 +376,10 @@ describe('take, gather, oneHot', () => {
       }),
       RUNS,
     );
-    expect(S.oneHot([0, 2], 3).toArray()).toEqual([[1, 0, 0], [0, 0, 1]]);
+    expect(S.oneHot([0, 2], 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 0, 1],
+    ]);
     expect(S.oneHot(tensor(1), 2).toArray()).toEqual([0, 1]);
     expect(S.oneHot(Int32Array.from([1]), 2).toArray()).toEqual([[0, 1]]);
   });
@@ -302,19 +390,47 @@ describe('concat, stack, split', () => {
     const caseArb = shapeArb({ minRank: 1, maxRank: 3, maxDim: 3 }).chain((shape) =>
       axisArb(shape.length).chain((axis) => {
         const ax = axis < 0 ? axis + shape.length : axis;
-        const part = fc.integer({ min: 0, max: 3 }).chain((len) => arrayArb(fc.constant(shape.map((d, i) => (i === ax ? len : d)))));
+        const part = fc
+          .integer({ min: 0, max: 3 })
+          .chain((len) => arrayArb(fc.constant(shape.map((d, i) => (i === ax ? len : d)))));
         return fc.tuple(fc.array(part, { minLength: 1, maxLength: 4 }), fc.constant(axis));
       }),
     );
     fc.assert(
       fc.property(caseArb, ([parts, axis]) => {
         const ts = parts.map((p) => both(p));
-        expectClose(S.concat(ts.map(([t]) => t), axis), R.concat(ts.map(([, r]) => r), axis), EXACT, `concat(axis=${axis})`);
+        expectClose(
+          S.concat(
+            ts.map(([t]) => t),
+            axis,
+          ),
+          R.concat(
+            ts.map(([, r]) => r),
+            axis,
+          ),
+          EXACT,
+          `concat(axis=${axis})`,
+        );
       }),
       RUNS,
     );
-    expect(S.concat([tensor([[1, 2]]), tensor([[3, 4], [5, 6]])]).toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
-    expect(S.concat([tensor([[1], [2]]), tensor([[3], [4]])], -1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(
+      S.concat([
+        tensor([[1, 2]]),
+        tensor([
+          [3, 4],
+          [5, 6],
+        ]),
+      ]).toArray(),
+    ).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    expect(S.concat([tensor([[1], [2]]), tensor([[3], [4]])], -1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(S.concat([tensor([1, 2])]).toArray()).toEqual([1, 2]);
   });
 
@@ -328,12 +444,29 @@ describe('concat, stack, split', () => {
     fc.assert(
       fc.property(caseArb, ([parts, axis]) => {
         const ts = parts.map((p) => both(p));
-        expectClose(S.stack(ts.map(([t]) => t), axis), R.stack(ts.map(([, r]) => r), axis), EXACT, `stack(axis=${axis})`);
+        expectClose(
+          S.stack(
+            ts.map(([t]) => t),
+            axis,
+          ),
+          R.stack(
+            ts.map(([, r]) => r),
+            axis,
+          ),
+          EXACT,
+          `stack(axis=${axis})`,
+        );
       }),
       RUNS,
     );
-    expect(S.stack([tensor([1, 2]), tensor([3, 4])]).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(S.stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(S.stack([tensor([1, 2]), tensor([3, 4])]).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(S.stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(S.stack([tensor(1), tensor(2)]).toArray()).toEqual([1, 2]);
   });
 
@@ -342,12 +475,18 @@ describe('concat, stack, split', () => {
       axisArb(shape.length).chain((axis) => {
         const ax = axis < 0 ? axis + shape.length : axis;
         const sections = fc.oneof(
-          fc.integer({ min: 1, max: 3 }).chain((count) => fc.integer({ min: 0, max: 2 }).map((each) => ({ count, each }))),
+          fc
+            .integer({ min: 1, max: 3 })
+            .chain((count) => fc.integer({ min: 0, max: 2 }).map((each) => ({ count, each }))),
           fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 4 }),
         );
         return sections.chain((sec) => {
           const len = Array.isArray(sec) ? sec.reduce((p, v) => p + v, 0) : sec.count * sec.each;
-          return fc.tuple(arrayArb(fc.constant(shape.map((d, i) => (i === ax ? len : d)))), fc.constant(axis), fc.constant(sec));
+          return fc.tuple(
+            arrayArb(fc.constant(shape.map((d, i) => (i === ax ? len : d)))),
+            fc.constant(axis),
+            fc.constant(sec),
+          );
         });
       }),
     );
@@ -371,8 +510,15 @@ describe('concat, stack, split', () => {
     );
     const [a, b] = S.split(S.arange(6).reshape([2, 3]), [1, 2], 1);
     expect(a.toArray()).toEqual([[0], [3]]);
-    expect(b.toArray()).toEqual([[1, 2], [4, 5]]);
-    expect(S.split(S.arange(6), 3).map((t) => t.toArray())).toEqual([[0, 1], [2, 3], [4, 5]]);
+    expect(b.toArray()).toEqual([
+      [1, 2],
+      [4, 5],
+    ]);
+    expect(S.split(S.arange(6), 3).map((t) => t.toArray())).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
   });
 });
 

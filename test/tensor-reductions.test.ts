@@ -8,7 +8,17 @@ import fc from 'fast-check';
 import * as S from '../src/index.js';
 import { SieveError, tensor, type Tensor } from '../src/index.js';
 import * as R from './helpers/reference.js';
-import { absSum, arrayArb, both, expectClose, maxAbs, RUNS, shapeArb, valuesArb, type Drawn } from './helpers/tensor-props.js';
+import {
+  absSum,
+  arrayArb,
+  both,
+  expectClose,
+  maxAbs,
+  RUNS,
+  shapeArb,
+  valuesArb,
+  type Drawn,
+} from './helpers/tensor-props.js';
 
 const vals = (t: Tensor): number[] => Array.from(t.dataSync());
 
@@ -24,15 +34,17 @@ function axisArgArb(nd: number): fc.Arbitrary<AxisArg> {
   const options: fc.Arbitrary<AxisArg>[] = [fc.constant(undefined)];
   if (nd > 0) {
     options.push(fc.integer({ min: 0, max: nd - 1 }).chain(written));
-    options.push(
-      fc.shuffledSubarray(all, { minLength: 1 }).chain((axes) => fc.tuple(...axes.map(written))),
-    );
+    options.push(fc.shuffledSubarray(all, { minLength: 1 }).chain((axes) => fc.tuple(...axes.map(written))));
   }
   return fc.oneof(...options);
 }
 
-const reductionCaseArb = (values?: (n: number) => fc.Arbitrary<Float32Array>): fc.Arbitrary<[Drawn, AxisArg, boolean]> =>
-  arrayArb(shapeArb({ maxRank: 4, maxDim: 4 }), values).chain((d) => fc.tuple(fc.constant(d), axisArgArb(d.shape.length), fc.boolean()));
+const reductionCaseArb = (
+  values?: (n: number) => fc.Arbitrary<Float32Array>,
+): fc.Arbitrary<[Drawn, AxisArg, boolean]> =>
+  arrayArb(shapeArb({ maxRank: 4, maxDim: 4 }), values).chain((d) =>
+    fc.tuple(fc.constant(d), axisArgArb(d.shape.length), fc.boolean()),
+  );
 
 function reducedAxes(shape: readonly number[], axis: AxisArg): number[] {
   if (axis === undefined) return shape.map((_, i) => i);
@@ -58,7 +70,13 @@ const reductionCases: ReductionCase[] = [
   { name: 'max', f: S.max, ref: R.reducers.max, emptyThrows: true, tol: () => ({ rtol: 0, atol: 0 }) },
   { name: 'min', f: S.min, ref: R.reducers.min, emptyThrows: true, tol: () => ({ rtol: 0, atol: 0 }) },
   // logsumexp = m + log Σ exp(x - m) in float32 ops: error of a few ulps of max|x|
-  { name: 'logsumexp', f: S.logsumexp, ref: R.reducers.logsumexp, emptyThrows: true, tol: (d) => ({ rtol: 1e-6, atol: 1e-6 * (1 + maxAbs(d)) }) },
+  {
+    name: 'logsumexp',
+    f: S.logsumexp,
+    ref: R.reducers.logsumexp,
+    emptyThrows: true,
+    tol: (d) => ({ rtol: 1e-6, atol: 1e-6 * (1 + maxAbs(d)) }),
+  },
 ];
 
 describe('reductions over axes match the reference', () => {
@@ -74,7 +92,12 @@ describe('reductions over axes match the reference', () => {
             return;
           }
           const y = c.f(x, axis, keepdims);
-          expectClose(y, R.reduce(rx, axis, keepdims, c.ref), c.tol(d.data), `${c.name}(axis=${JSON.stringify(axis)}, keepdims=${keepdims})`);
+          expectClose(
+            y,
+            R.reduce(rx, axis, keepdims, c.ref),
+            c.tol(d.data),
+            `${c.name}(axis=${JSON.stringify(axis)}, keepdims=${keepdims})`,
+          );
         }),
         RUNS,
       );
@@ -82,7 +105,10 @@ describe('reductions over axes match the reference', () => {
   }
 
   it('hand-checked values', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(S.sum(x).item()).toBe(21);
     expect(S.sum(x, 0).toArray()).toEqual([5, 7, 9]);
     expect(S.sum(x, -1, true).toArray()).toEqual([[6], [15]]);
@@ -93,11 +119,17 @@ describe('reductions over axes match the reference', () => {
     expect(S.min(x, 1, true).toArray()).toEqual([[1], [4]]);
     expect(S.max(x).shape).toEqual([]);
     expect(S.max(x, undefined, true).shape).toEqual([1, 1]);
-    expectClose(S.logsumexp(x, 1), R.arr([2], [3 + Math.log(1 + Math.exp(-1) + Math.exp(-2)), 6 + Math.log(1 + Math.exp(-1) + Math.exp(-2))]));
+    expectClose(
+      S.logsumexp(x, 1),
+      R.arr([2], [3 + Math.log(1 + Math.exp(-1) + Math.exp(-2)), 6 + Math.log(1 + Math.exp(-1) + Math.exp(-2))]),
+    );
     const y = S.arange(24).reshape([2, 3, 4]);
     expect(S.sum(y, [0, 2]).toArray()).toEqual([60, 92, 124]);
     expect(S.sum(y, [2, -3]).toArray()).toEqual([60, 92, 124]);
-    expect(S.max(y, [1]).toArray()).toEqual([[8, 9, 10, 11], [20, 21, 22, 23]]);
+    expect(S.max(y, [1]).toArray()).toEqual([
+      [8, 9, 10, 11],
+      [20, 21, 22, 23],
+    ]);
   });
 
   it('sum and mean of empty axes', () => {
@@ -109,9 +141,18 @@ describe('reductions over axes match the reference', () => {
   });
 
   it('an empty axis list leaves the tensor unchanged; 0-d tensors reduce to themselves', () => {
-    const x = tensor([[1, 2], [3, 4]]);
-    expect(S.sum(x, []).toArray()).toEqual([[1, 2], [3, 4]]);
-    expect(S.max(x, []).toArray()).toEqual([[1, 2], [3, 4]]);
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(S.sum(x, []).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(S.max(x, []).toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(S.sum(tensor(5)).item()).toBe(5);
     expect(S.logsumexp(tensor(-2)).item()).toBe(-2);
     expect(S.mean(tensor(5), []).item()).toBe(5);
@@ -120,15 +161,36 @@ describe('reductions over axes match the reference', () => {
   it('sums accumulate in high precision', () => {
     // A float32 accumulator would round 2^24 + 1 back to 2^24 twice; float64 accumulation is exact.
     expect(S.sum(tensor([2 ** 24, 1, 1])).item()).toBe(2 ** 24 + 2);
-    expect(S.sum(tensor([[2 ** 24, 1, 1], [0, 0, 0]]), 1).toArray()).toEqual([2 ** 24 + 2, 0]);
-    expect(S.sum(tensor([[2 ** 24, 0], [1, 0], [1, 0]]), 0).toArray()).toEqual([2 ** 24 + 2, 0]);
+    expect(
+      S.sum(
+        tensor([
+          [2 ** 24, 1, 1],
+          [0, 0, 0],
+        ]),
+        1,
+      ).toArray(),
+    ).toEqual([2 ** 24 + 2, 0]);
+    expect(
+      S.sum(
+        tensor([
+          [2 ** 24, 0],
+          [1, 0],
+          [1, 0],
+        ]),
+        0,
+      ).toArray(),
+    ).toEqual([2 ** 24 + 2, 0]);
     expect(S.sum(tensor([1e8, 1, -1e8, 1])).item()).toBe(2);
   });
 });
 
 describe('max / min and NaN', () => {
   it('NaN propagates in every code path (whole tensor, last axis, other axes)', () => {
-    const x = tensor([[1, NaN, 3], [4, 5, 6], [NaN, 0, -1]]);
+    const x = tensor([
+      [1, NaN, 3],
+      [4, 5, 6],
+      [NaN, 0, -1],
+    ]);
     expect(S.max(x).item()).toBeNaN();
     expect(S.min(x).item()).toBeNaN();
     expect(vals(S.max(x, 1))).toEqual([NaN, 6, NaN]);
@@ -136,7 +198,17 @@ describe('max / min and NaN', () => {
     expect(vals(S.max(x, 0))).toEqual([NaN, NaN, 6]);
     expect(vals(S.min(x, 0, true))).toEqual([NaN, NaN, -1]);
     // NaN as the first or the last element of a lane
-    expect(vals(S.max(tensor([[NaN, 1], [1, NaN]]), 1))).toEqual([NaN, NaN]);
+    expect(
+      vals(
+        S.max(
+          tensor([
+            [NaN, 1],
+            [1, NaN],
+          ]),
+          1,
+        ),
+      ),
+    ).toEqual([NaN, NaN]);
     expect(S.max(tensor([NaN, 1, 2, 3])).item()).toBeNaN();
     expect(S.max(tensor([1, 2, 3, NaN])).item()).toBeNaN();
     expect(S.sum(tensor([1, NaN])).item()).toBeNaN();
@@ -170,12 +242,32 @@ describe('max / min and NaN', () => {
 describe('logsumexp stability', () => {
   it('all -Infinity gives -Infinity, not NaN', () => {
     expect(S.logsumexp(tensor([-Infinity, -Infinity])).item()).toBe(-Infinity);
-    expect(vals(S.logsumexp(tensor([[-Infinity, -Infinity], [0, -Infinity]]), 1))).toEqual([-Infinity, 0]);
+    expect(
+      vals(
+        S.logsumexp(
+          tensor([
+            [-Infinity, -Infinity],
+            [0, -Infinity],
+          ]),
+          1,
+        ),
+      ),
+    ).toEqual([-Infinity, 0]);
   });
 
   it('one +Infinity gives +Infinity', () => {
     expect(S.logsumexp(tensor([1, Infinity, -Infinity])).item()).toBe(Infinity);
-    expect(vals(S.logsumexp(tensor([[Infinity, 0], [1, 2]]), -1))).toEqual([Infinity, Math.fround(2 + Math.log1p(Math.exp(-1)))]);
+    expect(
+      vals(
+        S.logsumexp(
+          tensor([
+            [Infinity, 0],
+            [1, 2],
+          ]),
+          -1,
+        ),
+      ),
+    ).toEqual([Infinity, Math.fround(2 + Math.log1p(Math.exp(-1)))]);
   });
 
   it('huge values stay finite and correct', () => {
@@ -195,11 +287,17 @@ describe('logsumexp stability', () => {
 
   it('is exact-ish for wide value ranges (property)', () => {
     fc.assert(
-      fc.property(reductionCaseArb((n) => valuesArb(n, { min: -1e4, max: 1e4 })), ([d, axis, keepdims]) => {
-        if (reducedAxes(d.shape, axis).some((a) => d.shape[a] === 0)) return;
-        const [x, rx] = both(d);
-        expectClose(S.logsumexp(x, axis, keepdims), R.reduce(rx, axis, keepdims, R.reducers.logsumexp), { rtol: 1e-6, atol: 1e-6 * (1 + maxAbs(d.data)) });
-      }),
+      fc.property(
+        reductionCaseArb((n) => valuesArb(n, { min: -1e4, max: 1e4 })),
+        ([d, axis, keepdims]) => {
+          if (reducedAxes(d.shape, axis).some((a) => d.shape[a] === 0)) return;
+          const [x, rx] = both(d);
+          expectClose(S.logsumexp(x, axis, keepdims), R.reduce(rx, axis, keepdims, R.reducers.logsumexp), {
+            rtol: 1e-6,
+            atol: 1e-6 * (1 + maxAbs(d.data)),
+          });
+        },
+      ),
       RUNS,
     );
   });
@@ -215,27 +313,41 @@ const laneCaseArb = (values?: (n: number) => fc.Arbitrary<Float32Array>): fc.Arb
 describe('softmax and logSoftmax', () => {
   it('softmax matches the reference along any axis', () => {
     fc.assert(
-      fc.property(laneCaseArb((n) => valuesArb(n, { min: -20, max: 20 })), ([d, axis]) => {
-        const [x, rx] = both(d);
-        // exp(x - lse): the absolute error of x - lse (a few ulps of 40) becomes a relative error
-        expectClose(S.softmax(x, axis), R.softmax(rx, axis), { rtol: 2e-5, atol: 1e-7 }, `softmax(axis=${axis})`);
-      }),
+      fc.property(
+        laneCaseArb((n) => valuesArb(n, { min: -20, max: 20 })),
+        ([d, axis]) => {
+          const [x, rx] = both(d);
+          // exp(x - lse): the absolute error of x - lse (a few ulps of 40) becomes a relative error
+          expectClose(S.softmax(x, axis), R.softmax(rx, axis), { rtol: 2e-5, atol: 1e-7 }, `softmax(axis=${axis})`);
+        },
+      ),
       RUNS,
     );
   });
 
   it('logSoftmax matches the reference along any axis', () => {
     fc.assert(
-      fc.property(laneCaseArb((n) => valuesArb(n, { min: -50, max: 50 })), ([d, axis]) => {
-        const [x, rx] = both(d);
-        expectClose(S.logSoftmax(x, axis), R.logSoftmax(rx, axis), { rtol: 1e-6, atol: 1e-6 * (1 + maxAbs(d.data)) }, `logSoftmax(axis=${axis})`);
-      }),
+      fc.property(
+        laneCaseArb((n) => valuesArb(n, { min: -50, max: 50 })),
+        ([d, axis]) => {
+          const [x, rx] = both(d);
+          expectClose(
+            S.logSoftmax(x, axis),
+            R.logSoftmax(rx, axis),
+            { rtol: 1e-6, atol: 1e-6 * (1 + maxAbs(d.data)) },
+            `logSoftmax(axis=${axis})`,
+          );
+        },
+      ),
       RUNS,
     );
   });
 
   it('default to the last axis; rows sum to 1', () => {
-    const x = tensor([[1, 2, 3], [0, 0, 0]]);
+    const x = tensor([
+      [1, 2, 3],
+      [0, 0, 0],
+    ]);
     expectClose(S.softmax(x), R.softmax(R.arr([2, 3], [1, 2, 3, 0, 0, 0]), 1));
     expectClose(S.logSoftmax(x), R.logSoftmax(R.arr([2, 3], [1, 2, 3, 0, 0, 0]), -1));
     for (const v of vals(S.softmax(x)).slice(3)) expect(v).toBeCloseTo(1 / 3, 7);
@@ -256,13 +368,16 @@ describe('softmax and logSoftmax', () => {
 
   it('softmax sums to 1 and logSoftmax log-sums to 0 whatever the scale (property)', () => {
     fc.assert(
-      fc.property(laneCaseArb((n) => valuesArb(n, { min: -1e9, max: 1e9 })), ([d, axis]) => {
-        if (d.data.length === 0) return;
-        const x = tensor(d.data, d.shape);
-        const ones = R.reduce(R.arr(d.shape, d.data), axis, false, () => 1);
-        expectClose(S.sum(S.softmax(x, axis), axis), ones, { rtol: 1e-6 }, 'Σ softmax');
-        expectClose(S.sum(S.exp(S.logSoftmax(x, axis)), axis), ones, { rtol: 1e-6 }, 'Σ exp logSoftmax');
-      }),
+      fc.property(
+        laneCaseArb((n) => valuesArb(n, { min: -1e9, max: 1e9 })),
+        ([d, axis]) => {
+          if (d.data.length === 0) return;
+          const x = tensor(d.data, d.shape);
+          const ones = R.reduce(R.arr(d.shape, d.data), axis, false, () => 1);
+          expectClose(S.sum(S.softmax(x, axis), axis), ones, { rtol: 1e-6 }, 'Σ softmax');
+          expectClose(S.sum(S.exp(S.logSoftmax(x, axis)), axis), ones, { rtol: 1e-6 }, 'Σ exp logSoftmax');
+        },
+      ),
       RUNS,
     );
   });
@@ -279,18 +394,38 @@ describe('cumsum', () => {
     fc.assert(
       fc.property(laneCaseArb(), fc.boolean(), ([d, axis], reverse) => {
         const [x, rx] = both(d);
-        expectClose(S.cumsum(x, axis, reverse), R.cumsum(rx, axis, reverse), { rtol: 1e-6, atol: 1e-6 * absSum(d.data) }, `cumsum(axis=${axis}, reverse=${reverse})`);
+        expectClose(
+          S.cumsum(x, axis, reverse),
+          R.cumsum(rx, axis, reverse),
+          { rtol: 1e-6, atol: 1e-6 * absSum(d.data) },
+          `cumsum(axis=${axis}, reverse=${reverse})`,
+        );
       }),
       RUNS,
     );
   });
 
   it('hand-checked values', () => {
-    const x = tensor([[1, 2, 3], [4, 5, 6]]);
-    expect(S.cumsum(x).toArray()).toEqual([[1, 3, 6], [4, 9, 15]]);
-    expect(S.cumsum(x, 0).toArray()).toEqual([[1, 2, 3], [5, 7, 9]]);
-    expect(S.cumsum(x, -1, true).toArray()).toEqual([[6, 5, 3], [15, 11, 6]]);
-    expect(S.cumsum(x, 0, true).toArray()).toEqual([[5, 7, 9], [4, 5, 6]]);
+    const x = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    expect(S.cumsum(x).toArray()).toEqual([
+      [1, 3, 6],
+      [4, 9, 15],
+    ]);
+    expect(S.cumsum(x, 0).toArray()).toEqual([
+      [1, 2, 3],
+      [5, 7, 9],
+    ]);
+    expect(S.cumsum(x, -1, true).toArray()).toEqual([
+      [6, 5, 3],
+      [15, 11, 6],
+    ]);
+    expect(S.cumsum(x, 0, true).toArray()).toEqual([
+      [5, 7, 9],
+      [4, 5, 6],
+    ]);
     expect(S.cumsum(tensor(3)).item()).toBe(3);
     expect(S.cumsum(S.zeros([0, 2]), 0).shape).toEqual([0, 2]);
   });

@@ -15,10 +15,27 @@ import { describe, expect, it } from 'vitest';
 import { Categorical, Normal, SieveError, grad, key, tensor, valueAndGrad, type Tensor } from '../src/index.js';
 import { elbo, elboScoreFunction, elboStl, type Estimator, type Problem } from '../src/vi/index.js';
 import {
-  LOG_PX, elboExact, estimates, expectRejected, expectWithinSe, gaussianProblem as problem, meanSe, perSample64,
-  replicated, scalarParams, type Phi, type Theta,
+  LOG_PX,
+  elboExact,
+  estimates,
+  expectRejected,
+  expectWithinSe,
+  gaussianProblem as problem,
+  meanSe,
+  perSample64,
+  replicated,
+  scalarParams,
+  type Phi,
+  type Theta,
 } from './helpers/vi-gaussian.js';
-import { batchOf, expectAllClose, localParams, localProblem, minibatchAverage, notAllClose } from './helpers/vi-minibatch.js';
+import {
+  batchOf,
+  expectAllClose,
+  localParams,
+  localProblem,
+  minibatchAverage,
+  notAllClose,
+} from './helpers/vi-minibatch.js';
 
 const M = 20000; // replicates per Monte Carlo check
 // The reference proposal N(0.7, (2/3)²) of docs/estimator-math.md §9.1, prior mean θ = μ0 = 0.
@@ -28,11 +45,14 @@ const Q = { m: 0.7, s: 2 / 3, mu0: 0 };
 function replicateRun(est: Estimator<any>, k: number, opts: object, m = Q.m, s = Q.s, mu0 = Q.mu0, n = M) {
   const { theta, phi } = replicated(n, m, s, mu0);
   let per: Tensor | undefined;
-  const [, [gt, gp]] = valueAndGrad((th: Theta, ph: Phi) => {
-    const r = est(key(k), th, ph, 1, { problem, ...opts } as any);
-    per = r.perDataPoint;
-    return r.loss;
-  }, [0, 1])(theta, phi);
+  const [, [gt, gp]] = valueAndGrad(
+    (th: Theta, ph: Phi) => {
+      const r = est(key(k), th, ph, 1, { problem, ...opts } as any);
+      per = r.perDataPoint;
+      return r.loss;
+    },
+    [0, 1],
+  )(theta, phi);
   return { m: estimates(gp.m), logS: estimates(gp.logS), mu0: estimates(gt.mu0), values: per!.dataSync() };
 }
 
@@ -41,11 +61,20 @@ function scalarRun(est: Estimator<any>, m: number, logS: number, mu0: number, op
   const theta = { mu0: tensor(mu0) };
   const phi = { m: tensor(m), logS: tensor(logS) };
   let r: any;
-  const [, [gt, gp]] = valueAndGrad((th: Theta, ph: Phi) => {
-    r = est(key(0), th, ph, 1, { problem, ...opts } as any);
-    return r.loss;
-  }, [0, 1])(theta, phi);
-  return { m: -gp.m.item(), logS: -gp.logS.item(), mu0: -gt.mu0.item(), value: r.perDataPoint.item() as number, result: r };
+  const [, [gt, gp]] = valueAndGrad(
+    (th: Theta, ph: Phi) => {
+      r = est(key(0), th, ph, 1, { problem, ...opts } as any);
+      return r.loss;
+    },
+    [0, 1],
+  )(theta, phi);
+  return {
+    m: -gp.m.item(),
+    logS: -gp.logS.item(),
+    mu0: -gt.mu0.item(),
+    value: r.perDataPoint.item() as number,
+    result: r,
+  };
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -72,7 +101,12 @@ describe('per-sample formulas on fixed draws (deterministic, float64 references)
       fc.property(caseArb, ({ m, logS, mu0, eps }) => {
         const s = Math.exp(logS);
         const ps = eps.map((e) => perSample64(e, m, s, mu0));
-        const scale = Math.max(...ps.map((p) => Math.abs(p.pathM) + Math.abs(p.pathLogS) + Math.abs(p.scoreM) + Math.abs(p.scoreLogS) + Math.abs(p.lw)));
+        const scale = Math.max(
+          ...ps.map(
+            (p) =>
+              Math.abs(p.pathM) + Math.abs(p.pathLogS) + Math.abs(p.scoreM) + Math.abs(p.scoreLogS) + Math.abs(p.lw),
+          ),
+        );
         const opts = { samples: eps.length, fixedDraws: tensor(eps) };
         const rep = scalarRun(elbo, m, logS, mu0, opts);
         const stl = scalarRun(elboStl, m, logS, mu0, opts);
@@ -85,9 +119,14 @@ describe('per-sample formulas on fixed draws (deterministic, float64 references)
           mu0: mean(ps.map((p) => p.dmu0)),
         };
         for (const [got, w, label] of [
-          [rep.value, want.value, 'elbo value'], [stl.value, want.value, 'stl value'],
-          [rep.m, want.repM, 'elbo ∂m'], [rep.logS, want.repLogS, 'elbo ∂log s'], [rep.mu0, want.mu0, 'elbo ∂μ0'],
-          [stl.m, want.stlM, 'stl ∂m'], [stl.logS, want.stlLogS, 'stl ∂log s'], [stl.mu0, want.mu0, 'stl ∂μ0'],
+          [rep.value, want.value, 'elbo value'],
+          [stl.value, want.value, 'stl value'],
+          [rep.m, want.repM, 'elbo ∂m'],
+          [rep.logS, want.repLogS, 'elbo ∂log s'],
+          [rep.mu0, want.mu0, 'elbo ∂μ0'],
+          [stl.m, want.stlM, 'stl ∂m'],
+          [stl.logS, want.stlLogS, 'stl ∂log s'],
+          [stl.mu0, want.mu0, 'stl ∂μ0'],
         ] as const) {
           expect(close(got, w, scale), `${label}: ${got} vs ${w}`).toBe(true);
         }
@@ -107,7 +146,9 @@ describe('per-sample formulas on fixed draws (deterministic, float64 references)
         const S = eps.length;
         const z = eps.map((e) => f32(m + s * e)); // fixed samples (constants)
         const ps = z.map((zz) => perSample64((zz - m) / s, m, s, mu0));
-        const scale = Math.max(...ps.map((p) => (Math.abs(p.lw) + 4) * (Math.abs(p.scoreM) + Math.abs(p.scoreLogS) + 1)));
+        const scale = Math.max(
+          ...ps.map((p) => (Math.abs(p.lw) + 4) * (Math.abs(p.scoreM) + Math.abs(p.scoreLogS) + 1)),
+        );
         const r = scalarRun(elboScoreFunction, m, logS, mu0, { samples: S, fixedDraws: tensor(z), baseline });
         const lbar = mean(ps.map((p) => p.lw));
         const c = ps.map((p) => (S >= 2 ? (p.lw - lbar) / (S - 1) : p.lw - baseline));
@@ -154,7 +195,11 @@ describe('conjugate Gaussian: gradients agree with the closed-form ELBO gradient
       },
       { info: elbo.info },
     ) as unknown as Estimator<any>;
-    expectRejected(meanSe(replicateRun(noEntropy, 11, { samples: 1 }).logS), truth.dlogS, 'pathwise without entropy, ∂/∂log s');
+    expectRejected(
+      meanSe(replicateRun(noEntropy, 11, { samples: 1 }).logS),
+      truth.dlogS,
+      'pathwise without entropy, ∂/∂log s',
+    );
     // (b) score function with 1/S instead of 1/(S−1) (S = 2: half the φ-gradient).
     const sf = replicateRun(elboScoreFunction, 11, { samples: 2 });
     expectRejected(meanSe(sf.m, 1 / 2), truth.dm, 'score function with 1/S, ∂/∂m');
@@ -166,14 +211,21 @@ describe('conjugate Gaussian: gradients agree with the closed-form ELBO gradient
     const bad = replicateRun(elboScoreFunction, 12, { samples: 1, fixedDraws: draws, baseline: lw.sub(1) });
     expectRejected(meanSe(bad.m), truth.dm, 'draw-dependent baseline, ∂/∂m');
     // ... while the same draws with a fixed baseline pass.
-    expectWithinSe(meanSe(replicateRun(elboScoreFunction, 12, { samples: 1, fixedDraws: draws, baseline: -1.6 }).m), truth.dm, 'fixed baseline on the same draws');
+    expectWithinSe(
+      meanSe(replicateRun(elboScoreFunction, 12, { samples: 1, fixedDraws: draws, baseline: -1.6 }).m),
+      truth.dm,
+      'fixed baseline on the same draws',
+    );
   });
 
   it('reference ELBO values: L_1 = −1.918939 (q = prior), −1.558848 (q = N(0.7, (2/3)²))', () => {
     expect(elboExact(0, 1, 0).value).toBeCloseTo(-1.918939, 6);
     expect(elboExact(0.7, 2 / 3, 0).value).toBeCloseTo(-1.558848, 6);
     expect(elboExact(0.5, Math.sqrt(0.5), 0).value).toBeCloseTo(LOG_PX, 12); // q = posterior
-    for (const [m, s, want] of [[0, 1, -1.918939], [0.7, 2 / 3, -1.558848]]) {
+    for (const [m, s, want] of [
+      [0, 1, -1.918939],
+      [0.7, 2 / 3, -1.558848],
+    ]) {
       for (const est of [elbo, elboStl, elboScoreFunction]) {
         const r = replicateRun(est, 13, { samples: est === elboScoreFunction ? 2 : 1 }, m, s, 0);
         expectWithinSe(meanSe(r.values), want, `${est.info.name} L_1 at N(${m}, ${s.toFixed(3)}²)`);
@@ -195,7 +247,11 @@ describe('exact posterior q = N(0.5, 0.5): zero STL gradients, bounds equal log 
     expect(maxAbs(stl.logS)).toBeLessThanOrEqual(1e-5);
     const sf = replicateRun(elboScoreFunction, 21, { samples: 3 }, 0.5, s, 0, n);
     expect(maxAbs(sf.m)).toBeLessThanOrEqual(1e-5); // lw − l̄w ≡ 0
-    for (const [name, r] of [['stl', stl], ['sf', sf], ['elbo', replicateRun(elbo, 21, { samples: 4 }, 0.5, s, 0, n)]] as const) {
+    for (const [name, r] of [
+      ['stl', stl],
+      ['sf', sf],
+      ['elbo', replicateRun(elbo, 21, { samples: 4 }, 0.5, s, 0, n)],
+    ] as const) {
       for (const v of r.values) expect(Math.abs(v - LOG_PX), name).toBeLessThanOrEqual(1e-5);
     }
     // Negative control: the pathwise gradient is not zero per sample (only in expectation).
@@ -229,11 +285,19 @@ describe('categorical model: score-function ELBO is exactly unbiased (enumeratio
       const tuple = Array.from({ length: S }, (_, i) => Math.floor(code / 4 ** i) % 4);
       const p = tuple.reduce((a, k) => a * qProbs[k], 1);
       let v = 0;
-      const [gt, gp] = grad((th: Tensor, ph: Tensor) => {
-        const r = elboScoreFunction(key(0), th, ph, null, { problem: catProblem, samples: S, fixedDraws: tensor(tuple), ...opts(tuple) });
-        v = r.bound;
-        return r.loss;
-      }, [0, 1])(tensor(THETA), tensor(PHI));
+      const [gt, gp] = grad(
+        (th: Tensor, ph: Tensor) => {
+          const r = elboScoreFunction(key(0), th, ph, null, {
+            problem: catProblem,
+            samples: S,
+            fixedDraws: tensor(tuple),
+            ...opts(tuple),
+          });
+          v = r.bound;
+          return r.loss;
+        },
+        [0, 1],
+      )(tensor(THETA), tensor(PHI));
       for (let j = 0; j < 4; j++) {
         gTheta[j] -= p * gt.dataSync()[j];
         gPhi[j] -= p * gp.dataSync()[j];
@@ -243,7 +307,9 @@ describe('categorical model: score-function ELBO is exactly unbiased (enumeratio
     return { gTheta: Array.from(gTheta), gPhi: Array.from(gPhi), value };
   }
 
-  const [exactTheta, exactPhi] = grad(exactElbo, [0, 1])(tensor(THETA), tensor(PHI)).map((g: Tensor) => Array.from(g.dataSync()));
+  const [exactTheta, exactPhi] = grad(exactElbo, [0, 1])(tensor(THETA), tensor(PHI)).map((g: Tensor) =>
+    Array.from(g.dataSync()),
+  );
 
   it('reproduces the reference values: ELBO = −0.890294, ∂L_1/∂φ, ∂L_1/∂θ = q', () => {
     expect(exactElbo(tensor(THETA), tensor(PHI)).item()).toBeCloseTo(-0.890294, 5);
@@ -258,7 +324,13 @@ describe('categorical model: score-function ELBO is exactly unbiased (enumeratio
       expectAllClose(e.gTheta, exactTheta, 1e-5, `E ĝ_θ (S = ${S})`);
       expect(e.value).toBeCloseTo(-0.890294, 5);
       // Negative control: the same expectation with 1/S in place of 1/(S−1) is visibly off.
-      expect(notAllClose(e.gPhi.map((g) => (g * (S - 1)) / S), exactPhi, 1e-3)).toBe(true);
+      expect(
+        notAllClose(
+          e.gPhi.map((g) => (g * (S - 1)) / S),
+          exactPhi,
+          1e-3,
+        ),
+      ).toBe(true);
     });
   }
 
@@ -279,7 +351,13 @@ describe('moving-average baseline (samples = 1)', () => {
   it('diagnostics.baseline = d·b + (1 − d)·lw: number in, number out; tensor in, tensor out', () => {
     const { theta, phi } = scalarParams(0.7, 2 / 3, 0);
     const z = tensor([1.3]);
-    const r = elboScoreFunction(key(0), theta, phi, 1, { problem, samples: 1, fixedDraws: z, baseline: -2, baselineDecay: 0.8 });
+    const r = elboScoreFunction(key(0), theta, phi, 1, {
+      problem,
+      samples: 1,
+      fixedDraws: z,
+      baseline: -2,
+      baselineDecay: 0.8,
+    });
     const lw = r.perDataPoint.item();
     expect(r.diagnostics.baseline as number).toBeCloseTo(0.8 * -2 + 0.2 * lw, 6);
     // First call (no baseline): b = 0 is used, and the average starts at the current value.
@@ -301,7 +379,11 @@ describe('moving-average baseline (samples = 1)', () => {
 
   it('with samples ≥ 2 the LOO baseline is used: a given baseline changes nothing but is updated', () => {
     const run = (baseline?: number) =>
-      scalarRun(elboScoreFunction, 0.7, Math.log(2 / 3), 0, { samples: 3, fixedDraws: tensor([0.1, 1.2, 0.6]), baseline });
+      scalarRun(elboScoreFunction, 0.7, Math.log(2 / 3), 0, {
+        samples: 3,
+        fixedDraws: tensor([0.1, 1.2, 0.6]),
+        baseline,
+      });
     const a = run();
     const b = run(5);
     expect([b.m, b.logS, b.mu0]).toEqual([a.m, a.logS, a.mu0]);
@@ -347,11 +429,15 @@ describe('minibatches of a local-latent model: unbiased scaling (exact with fixe
 
 describe('input validation (SieveError with a clear message)', () => {
   const { theta, phi } = scalarParams(0.7, 2 / 3, 0);
-  const call = (est: Estimator<any>, opts: object, p: Problem = problem) => () => est(key(0), theta, phi, 1, { problem: p, samples: 2, ...opts } as any);
+  const call =
+    (est: Estimator<any>, opts: object, p: Problem = problem) =>
+    () =>
+      est(key(0), theta, phi, 1, { problem: p, samples: 2, ...opts } as any);
 
   it('sample counts', () => {
     for (const est of [elbo, elboStl, elboScoreFunction]) {
-      for (const samples of [0, 1.5, -1, NaN]) expect(call(est, { samples })).toThrow(/samples must be an integer >= 1/);
+      for (const samples of [0, 1.5, -1, NaN])
+        expect(call(est, { samples })).toThrow(/samples must be an integer >= 1/);
     }
   });
 
@@ -364,7 +450,9 @@ describe('input validation (SieveError with a clear message)', () => {
     expect(call(elboScoreFunction, { fixedDraws: tensor([[0.1], [0.2]]) })).toThrow(/fixedDraws of shape \[2,1\]/);
     expect(call(elboScoreFunction, { samples: 1, baseline: tensor([1, 2]) })).toThrow(/baseline of shape \[2\]/);
     expect(call(elboScoreFunction, { samples: 1, baseline: NaN })).toThrow(/baseline must be finite/);
-    expect(call(elboScoreFunction, { samples: 1, baselineDecay: 1 })).toThrow(/baselineDecay must be a number in \[0, 1\)/);
+    expect(call(elboScoreFunction, { samples: 1, baselineDecay: 1 })).toThrow(
+      /baselineDecay must be a number in \[0, 1\)/,
+    );
   });
 
   it('problem and guide', () => {
@@ -379,6 +467,11 @@ describe('input validation (SieveError with a clear message)', () => {
   it('estimator metadata', () => {
     expect(elbo.info).toEqual({ name: 'elbo', drawsFrom: 'q', reparameterized: true, minSamples: 1 });
     expect(elboStl.info).toEqual({ name: 'elboStl', drawsFrom: 'q', reparameterized: true, minSamples: 1 });
-    expect(elboScoreFunction.info).toEqual({ name: 'elboScoreFunction', drawsFrom: 'q', reparameterized: false, minSamples: 1 });
+    expect(elboScoreFunction.info).toEqual({
+      name: 'elboScoreFunction',
+      drawsFrom: 'q',
+      reparameterized: false,
+      minSamples: 1,
+    });
   });
 });

@@ -8,8 +8,23 @@
 import { describe, expect, it } from 'vitest';
 import { grad, key, Normal, SieveError, tensor, valueAndGrad, where, type Tensor } from '../src/index.js';
 import {
-  adam, elbo, elboScoreFunction, elboStl, iwae, iwaeDreg, iwScoreFunction, rejectionSample, rvrs, sgd,
-  vimco, vimcoStar, vrs, DEFAULT_MAX_DRAW_ELEMENTS, type Estimator, type Optimizer, type Problem,
+  adam,
+  elbo,
+  elboScoreFunction,
+  elboStl,
+  iwae,
+  iwaeDreg,
+  iwScoreFunction,
+  rejectionSample,
+  rvrs,
+  sgd,
+  vimco,
+  vimcoStar,
+  vrs,
+  DEFAULT_MAX_DRAW_ELEMENTS,
+  type Estimator,
+  type Optimizer,
+  type Problem,
 } from '../src/vi/index.js';
 import { checkLogWeights } from '../src/vi/logweights.js';
 import { gaussianProblem, replicated, scalarParams } from './helpers/vi-gaussian.js';
@@ -37,15 +52,29 @@ function spoiled(value: number, bad: (z: Tensor) => Tensor): Problem {
 const everywhere = (z: Tensor): Tensor => z.eq(z); // true for every finite draw
 const { theta: th3, phi: ph3 } = replicated(3, 0.2, 0.8, 0.1);
 // Data point 1 of 3 is spoiled; the others are fine.
-const secondPoint = (z: Tensor): Tensor => z.mul(0).add(tensor([0, 1, 0])).gt(0);
+const secondPoint = (z: Tensor): Tensor =>
+  z
+    .mul(0)
+    .add(tensor([0, 1, 0]))
+    .gt(0);
 
 type Named = [string, Estimator<any>][];
-const reparam: Named = [['elbo', elbo], ['elboStl', elboStl], ['iwae', iwae], ['iwaeDreg', iwaeDreg]];
-const score: Named = [
-  ['elboScoreFunction', elboScoreFunction], ['iwScoreFunction', iwScoreFunction],
-  ['vimco', vimco], ['vimcoStar', vimcoStar],
+const reparam: Named = [
+  ['elbo', elbo],
+  ['elboStl', elboStl],
+  ['iwae', iwae],
+  ['iwaeDreg', iwaeDreg],
 ];
-const rejection: Named = [['vrs', vrs], ['rvrs', rvrs]];
+const score: Named = [
+  ['elboScoreFunction', elboScoreFunction],
+  ['iwScoreFunction', iwScoreFunction],
+  ['vimco', vimco],
+  ['vimcoStar', vimcoStar],
+];
+const rejection: Named = [
+  ['vrs', vrs],
+  ['rvrs', rvrs],
+];
 const all = [...reparam, ...score, ...rejection];
 const isRejection = (name: string): boolean => name === 'vrs' || name === 'rvrs';
 /** The options each estimator needs besides problem and samples. */
@@ -137,15 +166,45 @@ describe('checkLogWeights', () => {
   it('accepts finite and partly −∞ columns, and points at the first bad entry in row-major order', () => {
     const check = (v: number[] | number[][]) => () => checkLogWeights('t', tensor(v));
     const inf = Infinity;
-    expect(check([[0, -inf], [-inf, 1]])).not.toThrow();
+    expect(
+      check([
+        [0, -inf],
+        [-inf, 1],
+      ]),
+    ).not.toThrow();
     const firstNan = /^t: 2 of 6 log weights .* NaN \(first at sample 1, data point 1\)/;
-    expectSieveError(check([[0, 1], [2, NaN], [NaN, 3]]), 't', firstNan);
-    expectSieveError(check([[0, -inf], [1, -inf]]), 't', /^t: data point 1: all 2 log weights are −Infinity/);
+    expectSieveError(
+      check([
+        [0, 1],
+        [2, NaN],
+        [NaN, 3],
+      ]),
+      't',
+      firstNan,
+    );
+    expectSieveError(
+      check([
+        [0, -inf],
+        [1, -inf],
+      ]),
+      't',
+      /^t: data point 1: all 2 log weights are −Infinity/,
+    );
     expectSieveError(check([-inf, -inf]), 't', /^t: data point 0: all 2 log weights/);
     const twoDead = /^t: 2 data points \(first: 0\): all 2 log weights are −Infinity/;
-    expectSieveError(check([[-inf, -inf], [-inf, -inf]]), 't', twoDead);
+    expectSieveError(
+      check([
+        [-inf, -inf],
+        [-inf, -inf],
+      ]),
+      't',
+      twoDead,
+    );
     // With a mask only accepted draws count, and one −∞ among them is enough.
-    const lw = tensor([[0, -inf], [NaN, 1]]);
+    const lw = tensor([
+      [0, -inf],
+      [NaN, 1],
+    ]);
     expect(() => checkLogWeights('t', lw, { accepted: [1, 0, 0, 1] })).not.toThrow();
     const accepted = /^t: 1 of 3 .* −Infinity at an accepted draw/;
     expectSieveError(() => checkLogWeights('t', lw, { accepted: [1, 1, 0, 1] }), 't', accepted);
@@ -159,11 +218,15 @@ describe('sample counts beyond the memory limit are refused before allocating', 
   const { theta, phi } = scalarParams(0.2, 0.8, 0.1);
   it('elbo({samples: 2**31}) is refused (it used to grow to 17 GB)', () => {
     const f = () => elbo(key(11), theta, phi, 1, { problem: gaussianProblem, samples: 2 ** 31 });
-    expectSieveError(f, 'elbo', new RegExp(
-      '^elbo: samples = 2147483648 would draw 2147483648 float32 values \\(8 GiB\\) of shape \\[2147483648\\], ' +
-        'more than the limit of 268435456 \\(1 GiB\\); ' +
-        'use fewer samples or a smaller batch, or raise options\\.maxDrawElements$',
-    ));
+    expectSieveError(
+      f,
+      'elbo',
+      new RegExp(
+        '^elbo: samples = 2147483648 would draw 2147483648 float32 values \\(8 GiB\\) of shape \\[2147483648\\], ' +
+          'more than the limit of 268435456 \\(1 GiB\\); ' +
+          'use fewer samples or a smaller batch, or raise options\\.maxDrawElements$',
+      ),
+    );
   });
 
   it.each(all)('%s counts samples × batch × event against the limit, and the limit can be raised', (name, est) => {
@@ -227,7 +290,10 @@ describe('optimizers', () => {
   });
 
   it('refuses a non-finite gradient, naming the optimizer and the leaf by its path', () => {
-    const optimizers = [['adam', adam({ lr: 0.1 })], ['sgd', sgd({ lr: 0.1 })]] as [string, Optimizer<unknown>][];
+    const optimizers = [
+      ['adam', adam({ lr: 0.1 })],
+      ['sgd', sgd({ lr: 0.1 })],
+    ] as [string, Optimizer<unknown>][];
     for (const [name, opt] of optimizers) {
       const step = (g: object) => () => opt.step(params, g, opt.init(params));
       const nan = { w: tensor([0, 0]), b: { c: tensor(NaN) } };

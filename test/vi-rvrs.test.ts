@@ -28,7 +28,15 @@ import { exactRElbo1D } from '../src/vi/r-elbo-exact.js';
 import { rvrs, semiRvrs, type SemiRvrsProblem } from '../src/vi/rvrs.js';
 import { vrs } from '../src/vi/vrs.js';
 import type { Problem } from '../src/vi/types.js';
-import { GAUSS, gaussExact, gaussLogJoint, gaussLogp64, gaussPhi, gaussProblem, referenceCodeRvrsLoss } from './helpers/vi-rejection-models.js';
+import {
+  GAUSS,
+  gaussExact,
+  gaussLogJoint,
+  gaussLogp64,
+  gaussPhi,
+  gaussProblem,
+  referenceCodeRvrsLoss,
+} from './helpers/vi-rejection-models.js';
 import { expectAgree, expectAllClose, expectWithinSe, meanSe, K_SE } from './helpers/vi-rejection-stats.js';
 
 type Phi = { m: Tensor; logS: Tensor };
@@ -36,7 +44,10 @@ type Phi = { m: Tensor; logS: Tensor };
 /** Per-replicate objective gradients (−∇loss) w.r.t. m and log s, from one estimator call over B replicates. */
 function perReplicate(lossFn: (phi: Phi) => Tensor, phi: Phi): { dm: Float64Array; dlogs: Float64Array } {
   const [, g] = valueAndGrad(lossFn)(phi);
-  return { dm: Float64Array.from((g.m as Tensor).dataSync(), (v) => -v), dlogs: Float64Array.from((g.logS as Tensor).dataSync(), (v) => -v) };
+  return {
+    dm: Float64Array.from((g.m as Tensor).dataSync(), (v) => -v),
+    dlogs: Float64Array.from((g.logS as Tensor).dataSync(), (v) => -v),
+  };
 }
 
 describe('conjugate Gaussian by quadrature', () => {
@@ -64,11 +75,21 @@ describe('conjugate Gaussian by quadrature', () => {
   it('exact gradient (path form) = score form = finite differences, for ε ∈ {0, 1e-4, 0.1}', () => {
     const h = 1e-4;
     for (const eps of [0, 1e-4, 0.1]) {
-      for (const [m, s, T] of [[0.2, 1.5, 0], [1.0, 0.5, 0], [-0.3, 0.8, 1.5], [0.6, 1.1, -2]]) {
+      for (const [m, s, T] of [
+        [0.2, 1.5, 0],
+        [1.0, 0.5, 0],
+        [-0.3, 0.8, 1.5],
+        [0.6, 1.1, -2],
+      ]) {
         const e = gaussExact(m, s, T, eps, 0, 20001);
-        const fdm = (gaussExact(m + h, s, T, eps, 0, 20001).rElbo - gaussExact(m - h, s, T, eps, 0, 20001).rElbo) / (2 * h);
-        const fds = (gaussExact(m, s * Math.exp(h), T, eps, 0, 20001).rElbo - gaussExact(m, s * Math.exp(-h), T, eps, 0, 20001).rElbo) / (2 * h);
-        const fdT = (gaussExact(m, s, T + h, eps, 0, 20001).rElbo - gaussExact(m, s, T - h, eps, 0, 20001).rElbo) / (2 * h);
+        const fdm =
+          (gaussExact(m + h, s, T, eps, 0, 20001).rElbo - gaussExact(m - h, s, T, eps, 0, 20001).rElbo) / (2 * h);
+        const fds =
+          (gaussExact(m, s * Math.exp(h), T, eps, 0, 20001).rElbo -
+            gaussExact(m, s * Math.exp(-h), T, eps, 0, 20001).rElbo) /
+          (2 * h);
+        const fdT =
+          (gaussExact(m, s, T + h, eps, 0, 20001).rElbo - gaussExact(m, s, T - h, eps, 0, 20001).rElbo) / (2 * h);
         const label = `m ${m} s ${s} T ${T} ε ${eps}`;
         expectAllClose(e.dPhiPath!, e.dPhi!, 1e-9, `path vs score, ${label}`);
         expectAllClose(e.dPhi!, [fdm, fds], 1e-6, `score vs FD, ${label}`);
@@ -78,7 +99,12 @@ describe('conjugate Gaussian by quadrature', () => {
   });
 
   it('limits: nonincreasing in T, ELBO ≤ R-ELBO ≤ log p(x), Z_R increasing', () => {
-    for (const [m, s] of [[0, 1], [0.7, 2 / 3], [1, 0.5], [-1, 2]]) {
+    for (const [m, s] of [
+      [0, 1],
+      [0.7, 2 / 3],
+      [1, 0.5],
+      [-1, 2],
+    ]) {
       let prev = gaussExact(m, s, -6, 0, 0, 8001);
       for (const T of [-4, -2, -1, 0, 1, 2, 4, 8, Infinity]) {
         const e = gaussExact(m, s, T, 0, 0, 8001);
@@ -102,7 +128,8 @@ describe('at the exact posterior q = N(0.5, 0.5)', () => {
       const z = T === Infinity ? 1 : sigmoid64(GAUSS.logEvidence + T);
       expect(Math.abs(e.Z - z)).toBeLessThan(1e-7);
     }
-    for (const { T, Z } of GAUSS.posteriorZ) expect(Math.abs(gaussExact(GAUSS.postMean, s, T).Z - Z)).toBeLessThanOrEqual(5e-7);
+    for (const { T, Z } of GAUSS.posteriorZ)
+      expect(Math.abs(gaussExact(GAUSS.postMean, s, T).Z - Z)).toBeLessThanOrEqual(5e-7);
   });
 
   it('rvrs and vrs values are log p(x) on every draw; RVRS φ-gradient is 0 per draw', () => {
@@ -113,7 +140,10 @@ describe('at the exact posterior q = N(0.5, 0.5)', () => {
       expectAllClose(out.perDataPoint.dataSync(), new Array(B).fill(GAUSS.logEvidence), 2e-5, `rvrs values, T = ${T}`);
       const outV = vrs(key(3), undefined, phi, undefined, { problem: gaussProblem, samples: 3, threshold: T });
       expectAllClose(outV.perDataPoint.dataSync(), new Array(B).fill(GAUSS.logEvidence), 2e-5, `vrs values, T = ${T}`);
-      const g = perReplicate((p) => rvrs(key(3), undefined, p, undefined, { problem: gaussProblem, samples: 3, threshold: T }).loss, phi);
+      const g = perReplicate(
+        (p) => rvrs(key(3), undefined, p, undefined, { problem: gaussProblem, samples: 3, threshold: T }).loss,
+        phi,
+      );
       expectAllClose(g.dm, new Array(B).fill(0), 1e-4, 'dm');
       expectAllClose(g.dlogs, new Array(B).fill(0), 1e-4, 'dlog s');
     }
@@ -127,7 +157,11 @@ describe('rvrs Monte Carlo (B replicates per call)', () => {
   for (const [i, row] of GAUSS.gradRows.entries()) {
     it(`ε = 0, q = N(${row.m}, ${row.s}²), T = ${row.T}: mean gradient reproduces the reference within 5 SE`, () => {
       const phi = gaussPhi(row.m, row.s, B);
-      const g = perReplicate((p) => rvrs(key(100 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T }).loss, phi);
+      const g = perReplicate(
+        (p) =>
+          rvrs(key(100 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T }).loss,
+        phi,
+      );
       const dm = meanSe(g.dm);
       const ds = meanSe(g.dlogs);
       expectWithinSe(dm, row.dm, '∂/∂m');
@@ -150,28 +184,49 @@ describe('rvrs Monte Carlo (B replicates per call)', () => {
   }
 
   for (const [i, row] of [GAUSS.gradRows[0], GAUSS.gradRows[2]].entries()) {
-    it(`ε = 0.1, q = N(${row.m}, ${row.s}²), T = ${row.T}: mean = quadrature-exact gradient; the floor-free ` +
-      'reference-code surrogate is biased', () => {
-      const eps = 0.1;
-      const e = gaussExact(row.m, row.s, row.T, eps);
-      const phi = gaussPhi(row.m, row.s, B);
-      const g = perReplicate((p) => rvrs(key(200 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T, acceptanceFloor: eps }).loss, phi);
-      const dm = meanSe(g.dm);
-      const ds = meanSe(g.dlogs);
-      expectWithinSe(dm, e.dPhi![0], '∂/∂m (ε = 0.1)');
-      expectWithinSe(ds, e.dPhi![1], '∂/∂log s (ε = 0.1)');
-      const ref = perReplicate((p) => referenceCodeRvrsLoss(key(300 + i), p, S, row.T, eps), phi);
-      const rm = meanSe(ref.dm);
-      const rs = meanSe(ref.dlogs);
-      expect(Math.max(Math.abs(rm.mean - e.dPhi![0]) / rm.se, Math.abs(rs.mean - e.dPhi![1]) / rs.se)).toBeGreaterThan(10);
-    });
+    it(
+      `ε = 0.1, q = N(${row.m}, ${row.s}²), T = ${row.T}: mean = quadrature-exact gradient; the floor-free ` +
+        'reference-code surrogate is biased',
+      () => {
+        const eps = 0.1;
+        const e = gaussExact(row.m, row.s, row.T, eps);
+        const phi = gaussPhi(row.m, row.s, B);
+        const g = perReplicate(
+          (p) =>
+            rvrs(key(200 + i), undefined, p, undefined, {
+              problem: gaussProblem,
+              samples: S,
+              threshold: row.T,
+              acceptanceFloor: eps,
+            }).loss,
+          phi,
+        );
+        const dm = meanSe(g.dm);
+        const ds = meanSe(g.dlogs);
+        expectWithinSe(dm, e.dPhi![0], '∂/∂m (ε = 0.1)');
+        expectWithinSe(ds, e.dPhi![1], '∂/∂log s (ε = 0.1)');
+        const ref = perReplicate((p) => referenceCodeRvrsLoss(key(300 + i), p, S, row.T, eps), phi);
+        const rm = meanSe(ref.dm);
+        const rs = meanSe(ref.dlogs);
+        expect(
+          Math.max(Math.abs(rm.mean - e.dPhi![0]) / rm.se, Math.abs(rs.mean - e.dPhi![1]) / rs.se),
+        ).toBeGreaterThan(10);
+      },
+    );
   }
 
   for (const [i, row] of [GAUSS.gradRows[0], GAUSS.gradRows[2]].entries()) {
     it(`RVRS and VRS φ-gradients agree in expectation (q = N(${row.m}, ${row.s}²), T = ${row.T})`, () => {
       const phi = gaussPhi(row.m, row.s, B);
-      const a = perReplicate((p) => rvrs(key(400 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T }).loss, phi);
-      const b = perReplicate((p) => vrs(key(500 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T }).loss, phi);
+      const a = perReplicate(
+        (p) =>
+          rvrs(key(400 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T }).loss,
+        phi,
+      );
+      const b = perReplicate(
+        (p) => vrs(key(500 + i), undefined, p, undefined, { problem: gaussProblem, samples: S, threshold: row.T }).loss,
+        phi,
+      );
       expectAgree(meanSe(a.dm), meanSe(b.dm), '∂/∂m');
       expectAgree(meanSe(a.dlogs), meanSe(b.dlogs), '∂/∂log s');
     });
@@ -186,7 +241,10 @@ describe('rvrs Monte Carlo (B replicates per call)', () => {
     const theta = Tensor.fromData(new Float32Array(B), [B]); // μ0 per replicate
     const problem: Problem = { logJoint: (th: Tensor, z: Tensor) => gaussLogJoint(th, z), guide: gaussProblem.guide };
     const thetaGrad = (mode: 'exact' | 'fast', k: number): Float64Array => {
-      const [, g] = valueAndGrad((th: Tensor) => rvrs(key(k), th, phi, undefined, { problem, samples: S, threshold: row.T, thetaGradient: mode }).loss)(theta);
+      const [, g] = valueAndGrad(
+        (th: Tensor) =>
+          rvrs(key(k), th, phi, undefined, { problem, samples: S, threshold: row.T, thetaGradient: mode }).loss,
+      )(theta);
       return Float64Array.from((g as Tensor).dataSync(), (v) => -v);
     };
     const ex = meanSe(thetaGrad('exact', 600));
@@ -204,10 +262,16 @@ describe('rvrs identities', () => {
     const noise = [-1.3, 0.2, 0.9, 2.1];
     const S = noise.length;
     for (const eps of [0, 0.1, 0.5]) {
-      for (const [m, s, T, mu0] of [[0.2, 1.5, 0, 0], [1, 0.5, -1, 0.3], [-0.5, 0.8, 1.2, -0.2]]) {
+      for (const [m, s, T, mu0] of [
+        [0.2, 1.5, 0, 0],
+        [1, 0.5, -1, 0.3],
+        [-0.5, 0.8, 1.2, -0.2],
+      ]) {
         const lambda = eps / (1 - eps);
         const z = noise.map((e) => m + s * e);
-        const lw = z.map((v) => gaussLogp64(v, mu0) - (-0.5 * Math.log(2 * Math.PI) - Math.log(s) - 0.5 * ((v - m) / s) ** 2));
+        const lw = z.map(
+          (v) => gaussLogp64(v, mu0) - (-0.5 * Math.log(2 * Math.PI) - Math.log(s) - 0.5 * ((v - m) / s) ** 2),
+        );
         const A = lw.map((v) => v - logAcceptance64(v, T, eps));
         const Abar = A.reduce((a, b) => a + b, 0) / S;
         const want = { m: 0, logS: 0, theta: 0 };
@@ -223,14 +287,30 @@ describe('rvrs identities', () => {
           const dlp = z[j] - mu0;
           want.theta += dlp / S + ((A[j] - Abar) * k * dlp) / (S - 1);
         }
-        const problem: Problem = { logJoint: (th: Tensor, zz: Tensor) => gaussLogJoint(th, zz), guide: gaussProblem.guide };
-        const [, g] = valueAndGrad((th: Tensor, p: Phi) =>
-          rvrs(key(0), th, p, undefined, { problem, samples: S, threshold: T, acceptanceFloor: eps, fixedDraws: tensor(noise), normalizerSamples: 1 }).loss, [0, 1])(
-          scalar(mu0), { m: scalar(m), logS: scalar(Math.log(s)) });
+        const problem: Problem = {
+          logJoint: (th: Tensor, zz: Tensor) => gaussLogJoint(th, zz),
+          guide: gaussProblem.guide,
+        };
+        const [, g] = valueAndGrad(
+          (th: Tensor, p: Phi) =>
+            rvrs(key(0), th, p, undefined, {
+              problem,
+              samples: S,
+              threshold: T,
+              acceptanceFloor: eps,
+              fixedDraws: tensor(noise),
+              normalizerSamples: 1,
+            }).loss,
+          [0, 1],
+        )(scalar(mu0), { m: scalar(m), logS: scalar(Math.log(s)) });
         const label = `ε ${eps} m ${m} s ${s} T ${T}`;
         expect(Math.abs(-g[1].m.item() - want.m), `∂/∂m ${label}`).toBeLessThan(2e-5 * Math.max(1, Math.abs(want.m)));
-        expect(Math.abs(-g[1].logS.item() - want.logS), `∂/∂log s ${label}`).toBeLessThan(2e-5 * Math.max(1, Math.abs(want.logS)));
-        expect(Math.abs(-g[0].item() - want.theta), `∂/∂θ ${label}`).toBeLessThan(2e-5 * Math.max(1, Math.abs(want.theta)));
+        expect(Math.abs(-g[1].logS.item() - want.logS), `∂/∂log s ${label}`).toBeLessThan(
+          2e-5 * Math.max(1, Math.abs(want.logS)),
+        );
+        expect(Math.abs(-g[0].item() - want.theta), `∂/∂θ ${label}`).toBeLessThan(
+          2e-5 * Math.max(1, Math.abs(want.theta)),
+        );
       }
     }
   });
@@ -239,8 +319,16 @@ describe('rvrs identities', () => {
     const B = 50;
     const phi = gaussPhi(0.3, 1.2, B);
     const k = key(9);
-    const noise = sampleR(k, undefined, phi, undefined, { problem: gaussProblem, samples: 3, threshold: Infinity, reparameterized: true }).noise!;
-    const a = perReplicate((p) => rvrs(k, undefined, p, undefined, { problem: gaussProblem, samples: 3, threshold: Infinity }).loss, phi);
+    const noise = sampleR(k, undefined, phi, undefined, {
+      problem: gaussProblem,
+      samples: 3,
+      threshold: Infinity,
+      reparameterized: true,
+    }).noise!;
+    const a = perReplicate(
+      (p) => rvrs(k, undefined, p, undefined, { problem: gaussProblem, samples: 3, threshold: Infinity }).loss,
+      phi,
+    );
     const stl = perReplicate((p) => {
       const q = gaussProblem.guide(p, undefined);
       const z = q.fromNoise(noise);
@@ -260,13 +348,27 @@ describe('rvrs identities', () => {
     const b = perReplicate((p) => rvrs(key(77), undefined, p, undefined, { ...opts, fixedDraws: noise }).loss, phi);
     expectAllClose(a.dm, b.dm, 1e-6, 'dm');
     expectAllClose(a.dlogs, b.dlogs, 1e-6, 'dlog s');
-    expect(() => rvrs(k, undefined, phi, undefined, { ...opts, fixedDraws: noise.reshape([3 * B]) })).toThrow(/fixedDraws/);
+    expect(() => rvrs(k, undefined, phi, undefined, { ...opts, fixedDraws: noise.reshape([3 * B]) })).toThrow(
+      /fixedDraws/,
+    );
   });
 
   it('refuses a non-reparameterized guide and a bad thetaGradient', () => {
-    const problem: Problem = { logJoint: (_t: unknown, z: Tensor) => z.mul(0), guide: (phi: Tensor) => new Categorical({ logits: phi }) };
-    expect(() => rvrs(key(0), undefined, tensor([0, 0]), undefined, { problem, samples: 2, threshold: 0 })).toThrow(/reparameterized/);
-    expect(() => rvrs(key(0), undefined, gaussPhi(0, 1, 1), undefined, { problem: gaussProblem, samples: 2, threshold: 0, thetaGradient: 'slow' as 'fast' })).toThrow(/thetaGradient/);
+    const problem: Problem = {
+      logJoint: (_t: unknown, z: Tensor) => z.mul(0),
+      guide: (phi: Tensor) => new Categorical({ logits: phi }),
+    };
+    expect(() => rvrs(key(0), undefined, tensor([0, 0]), undefined, { problem, samples: 2, threshold: 0 })).toThrow(
+      /reparameterized/,
+    );
+    expect(() =>
+      rvrs(key(0), undefined, gaussPhi(0, 1, 1), undefined, {
+        problem: gaussProblem,
+        samples: 2,
+        threshold: 0,
+        thetaGradient: 'slow' as 'fast',
+      }),
+    ).toThrow(/thetaGradient/);
     expect(rvrs.info).toEqual({ name: 'rvrs', drawsFrom: 'r', reparameterized: true, minSamples: 2 });
   });
 });
@@ -280,7 +382,13 @@ describe('rvrs identities', () => {
 const X = [1, -0.5, 2];
 const TN = [0, -1, 0.5];
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-const PHI0 = { mB: 0.4, lsB: Math.log(0.7), w: 0.3, d: [0.2, -0.4, 0.9], ls: [Math.log(0.9), Math.log(0.6), Math.log(0.8)] };
+const PHI0 = {
+  mB: 0.4,
+  lsB: Math.log(0.7),
+  w: 0.3,
+  d: [0.2, -0.4, 0.9],
+  ls: [Math.log(0.9), Math.log(0.6), Math.log(0.8)],
+};
 
 type SemiPhi = { mB: Tensor; lsB: Tensor; w: Tensor; d: Tensor; ls: Tensor };
 
@@ -337,12 +445,19 @@ describe('semiRvrs', () => {
     const R = 960;
     const keys = split(key(4242), R);
     const phi: SemiPhi = {
-      mB: scalar(PHI0.mB), lsB: scalar(PHI0.lsB), w: scalar(PHI0.w), d: tensor(PHI0.d), ls: tensor(PHI0.ls),
+      mB: scalar(PHI0.mB),
+      lsB: scalar(PHI0.lsB),
+      w: scalar(PHI0.w),
+      d: tensor(PHI0.d),
+      ls: tensor(PHI0.ls),
     };
     const x = tensor(X);
     const T = tensor(TN);
     const cols: number[][] = Array.from({ length: 9 }, () => []);
-    const f = valueAndGrad((p: SemiPhi, k: ReturnType<typeof key>) => semiRvrs(k, undefined, p, x, { problem: semiProblem, samples: 3, threshold: T }).loss);
+    const f = valueAndGrad(
+      (p: SemiPhi, k: ReturnType<typeof key>) =>
+        semiRvrs(k, undefined, p, x, { problem: semiProblem, samples: 3, threshold: T }).loss,
+    );
     for (let r = 0; r < R; r++) {
       const [, g] = f(phi, keys[r]);
       const flat = [g.mB.item(), g.lsB.item(), g.w.item(), ...g.d.dataSync(), ...g.ls.dataSync()];
@@ -361,13 +476,22 @@ describe('semiRvrs', () => {
     const phi: SemiPhi = { mB: scalar(0.4), lsB: scalar(-0.3), w: scalar(0.3), d: tensor(PHI0.d), ls: tensor(PHI0.ls) };
     const k = key(5);
     const a = semiRvrs(k, undefined, phi, tensor(X), { problem: semiProblem, samples: 2, threshold: tensor(TN) });
-    const b = semiRvrs(k, undefined, phi, tensor(X), { problem: { ...semiProblem, datasetSize: 30 }, samples: 2, threshold: tensor(TN) });
+    const b = semiRvrs(k, undefined, phi, tensor(X), {
+      problem: { ...semiProblem, datasetSize: 30 },
+      samples: 2,
+      threshold: tensor(TN),
+    });
     const local = a.perDataPoint.dataSync().reduce((s, v) => s + v, 0);
     const global = a.bound - local;
     expect(b.bound).toBeCloseTo(global + 10 * local, 3);
     expect((a.diagnostics.firstLogA as Tensor).shape).toEqual([2, 3]);
     expect((a.diagnostics.threshold as Tensor).dataSync()).toEqual(Float32Array.from(TN));
-    const g2 = semiRvrs(k, undefined, phi, tensor(X), { problem: semiProblem, samples: 2, threshold: 0, globalSamples: 2 });
+    const g2 = semiRvrs(k, undefined, phi, tensor(X), {
+      problem: semiProblem,
+      samples: 2,
+      threshold: 0,
+      globalSamples: 2,
+    });
     expect((g2.diagnostics.firstLogA as Tensor).shape).toEqual([4, 3]);
     expect(stopGradient(g2.loss).size).toBe(1);
   });

@@ -77,13 +77,24 @@ describe('SNR scaling in N (slow)', () => {
       const st = stats(replicates(est, N, seed + N));
       return { N, ...st, snrExact: Math.abs(SPEC.grad[i]) / st.sd };
     });
-    const fitted = slope(NS.map(Math.log), rows.map((r) => Math.log(r.snrExact)));
-    const fittedSample = slope(NS.map(Math.log), rows.map((r) => Math.log(r.snr)));
+    const fitted = slope(
+      NS.map(Math.log),
+      rows.map((r) => Math.log(r.snrExact)),
+    );
+    const fittedSample = slope(
+      NS.map(Math.log),
+      rows.map((r) => Math.log(r.snr)),
+    );
     console.log(
       `${est.info.name}: slope ${fitted.toFixed(3)} (sample-mean SNR: ${fittedSample.toFixed(3)}; ` +
         `${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-      rows.map((r) => `N=${r.N}: mean ${r.mean.toExponential(3)} ± ${r.se.toExponential(1)}, sd ` +
-        `${r.sd.toExponential(3)}, SNR ${r.snrExact.toFixed(4)} (sample ${r.snr.toFixed(4)})`).join('; '),
+      rows
+        .map(
+          (r) =>
+            `N=${r.N}: mean ${r.mean.toExponential(3)} ± ${r.se.toExponential(1)}, sd ` +
+            `${r.sd.toExponential(3)}, SNR ${r.snrExact.toFixed(4)} (sample ${r.snr.toFixed(4)})`,
+        )
+        .join('; '),
     );
     return { rows, fitted };
   };

@@ -13,11 +13,27 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SieveError, grad, key, tensor, valueAndGrad, type Tensor } from '../src/index.js';
 import {
-  exactExpectation, iwLearningSignal, iwScoreFunction, vimco, vimcoStar, vrIwaeScore, type Estimator, type Problem,
+  exactExpectation,
+  iwLearningSignal,
+  iwScoreFunction,
+  vimco,
+  vimcoStar,
+  vrIwaeScore,
+  type Estimator,
+  type Problem,
 } from '../src/vi/index.js';
 import {
-  CATEGORICAL, bernoulliParams, bernoulliProblem, bernoulliSupport, categoricalBound64, categoricalParams, categoricalProblem,
-  categoricalSupport, exactVrIwaeBound, logSoftmax64, vrLme64,
+  CATEGORICAL,
+  bernoulliParams,
+  bernoulliProblem,
+  bernoulliSupport,
+  categoricalBound64,
+  categoricalParams,
+  categoricalProblem,
+  categoricalSupport,
+  exactVrIwaeBound,
+  logSoftmax64,
+  vrLme64,
 } from './helpers/models.js';
 import { ovisC64, ovisTilde, vimcoC64, vimcoStarC64 } from './helpers/vi-score-estimators.js';
 
@@ -45,12 +61,25 @@ interface Model {
 const models: Model[] = [
   (() => {
     const { theta, phi } = categoricalParams();
-    return { name: 'categorical', problem: categoricalProblem, theta, phi, x: undefined, support: categoricalSupport(), flatTheta: (g: Tensor) => Array.from(g.dataSync()) };
+    return {
+      name: 'categorical',
+      problem: categoricalProblem,
+      theta,
+      phi,
+      x: undefined,
+      support: categoricalSupport(),
+      flatTheta: (g: Tensor) => Array.from(g.dataSync()),
+    };
   })(),
   (() => {
     const { theta, phi, x } = bernoulliParams();
     return {
-      name: 'Bernoulli', problem: bernoulliProblem, theta, phi, x, support: bernoulliSupport(),
+      name: 'Bernoulli',
+      problem: bernoulliProblem,
+      theta,
+      phi,
+      x,
+      support: bernoulliSupport(),
       flatTheta: (g: { W: Tensor; c: Tensor }) => [...g.W.dataSync(), ...g.c.dataSync()],
     };
   })(),
@@ -64,11 +93,28 @@ function exactBound(m: Model, N: number, alpha: number) {
 }
 
 function expectation(m: Model, est: Estimator<any>, N: number, opts: object) {
-  const ex = exactExpectation(est, { key: key(1), theta: m.theta, phi: m.phi, x: m.x, options: { problem: m.problem, samples: N, ...opts }, support: m.support });
-  return { bound: ex.bound, loss: ex.loss, dTheta: m.flatTheta(ex.grad.theta), dPhi: Array.from((ex.grad.phi as Tensor).dataSync()) };
+  const ex = exactExpectation(est, {
+    key: key(1),
+    theta: m.theta,
+    phi: m.phi,
+    x: m.x,
+    options: { problem: m.problem, samples: N, ...opts },
+    support: m.support,
+  });
+  return {
+    bound: ex.bound,
+    loss: ex.loss,
+    dTheta: m.flatTheta(ex.grad.theta),
+    dPhi: Array.from((ex.grad.phi as Tensor).dataSync()),
+  };
 }
 
-interface Config { label: string; est: Estimator<any>; alpha: number; opts: object }
+interface Config {
+  label: string;
+  est: Estimator<any>;
+  alpha: number;
+  opts: object;
+}
 const configs: Config[] = [
   { label: 'VIMCO (geometric)', est: vimco, alpha: 0, opts: { variant: 'geometric' } },
   { label: 'VIMCO (arithmetic)', est: vimco, alpha: 0, opts: { variant: 'arithmetic' } },
@@ -78,32 +124,48 @@ const configs: Config[] = [
   { label: 'VIMCO-★ α = 0, β = 3', est: vimcoStar, alpha: 0, opts: { beta: 3 } },
   { label: 'VR-IWAE score α = 0', est: vrIwaeScore, alpha: 0, opts: { alpha: 0 } },
   { label: 'VR-IWAE score α = 0.5', est: vrIwaeScore, alpha: 0.5, opts: { alpha: 0.5 } },
-  { label: 'family α = 0.5, β = 2 geometric', est: iwScoreFunction, alpha: 0.5, opts: { alpha: 0.5, controlVariate: { beta: 2, mean: 'geometric' } } },
-  { label: "family α = 0.5, 'vimco-geometric'", est: iwScoreFunction, alpha: 0.5, opts: { alpha: 0.5, controlVariate: 'vimco-geometric' } },
+  {
+    label: 'family α = 0.5, β = 2 geometric',
+    est: iwScoreFunction,
+    alpha: 0.5,
+    opts: { alpha: 0.5, controlVariate: { beta: 2, mean: 'geometric' } },
+  },
+  {
+    label: "family α = 0.5, 'vimco-geometric'",
+    est: iwScoreFunction,
+    alpha: 0.5,
+    opts: { alpha: 0.5, controlVariate: 'vimco-geometric' },
+  },
 ];
 
 describe('categorical model: IWAE reference table (L_N, ∂L_N/∂φ, ∂L_N/∂θ for N = 1..4) to 1e-5', () => {
   const m = models[0];
-  it.each(CATEGORICAL.iwae.map((row) => [row.N, row] as const))('N = %i: exact bound by enumeration + grad', (N, row) => {
-    expect(Math.abs(categoricalBound64(CATEGORICAL.theta, CATEGORICAL.phi, N) - row.value)).toBeLessThan(1e-6); // float64 reference
-    const e = exactBound(m, N, 0);
-    expect(Math.abs(e.value - row.value)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(e.dPhi, row.dPhi)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(e.dTheta, row.dTheta)).toBeLessThan(1e-5);
-  });
+  it.each(CATEGORICAL.iwae.map((row) => [row.N, row] as const))(
+    'N = %i: exact bound by enumeration + grad',
+    (N, row) => {
+      expect(Math.abs(categoricalBound64(CATEGORICAL.theta, CATEGORICAL.phi, N) - row.value)).toBeLessThan(1e-6); // float64 reference
+      const e = exactBound(m, N, 0);
+      expect(Math.abs(e.value - row.value)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(e.dPhi, row.dPhi)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(e.dTheta, row.dTheta)).toBeLessThan(1e-5);
+    },
+  );
 
-  it.each(CATEGORICAL.iwae.map((row) => [row.N, row] as const))('N = %i: expectations of the score estimators reproduce it', (N, row) => {
-    const ests: [Estimator<any>, object][] = [[vrIwaeScore, { alpha: 0 }]];
-    if (N >= 2) ests.push([vimcoStar, {}], [vimco, { variant: 'geometric' }], [vimco, { variant: 'arithmetic' }]);
-    for (const [est, opts] of ests) {
-      const e = expectation(m, est, N, opts);
-      const label = `${est.info.name} ${JSON.stringify(opts)} N=${N}`;
-      expect(Math.abs(e.bound - row.value), label).toBeLessThan(1e-5);
-      expect(Math.abs(e.loss + row.value), label).toBeLessThan(1e-5); // loss = −bound
-      expect(maxAbsDiff(neg(e.dPhi), row.dPhi), label).toBeLessThan(1e-5);
-      expect(maxAbsDiff(neg(e.dTheta), row.dTheta), label).toBeLessThan(1e-5);
-    }
-  });
+  it.each(CATEGORICAL.iwae.map((row) => [row.N, row] as const))(
+    'N = %i: expectations of the score estimators reproduce it',
+    (N, row) => {
+      const ests: [Estimator<any>, object][] = [[vrIwaeScore, { alpha: 0 }]];
+      if (N >= 2) ests.push([vimcoStar, {}], [vimco, { variant: 'geometric' }], [vimco, { variant: 'arithmetic' }]);
+      for (const [est, opts] of ests) {
+        const e = expectation(m, est, N, opts);
+        const label = `${est.info.name} ${JSON.stringify(opts)} N=${N}`;
+        expect(Math.abs(e.bound - row.value), label).toBeLessThan(1e-5);
+        expect(Math.abs(e.loss + row.value), label).toBeLessThan(1e-5); // loss = −bound
+        expect(maxAbsDiff(neg(e.dPhi), row.dPhi), label).toBeLessThan(1e-5);
+        expect(maxAbsDiff(neg(e.dTheta), row.dTheta), label).toBeLessThan(1e-5);
+      }
+    },
+  );
 });
 
 describe('exact unbiasedness by enumeration: E[estimator] = ∇L_N^{(α)}', () => {
@@ -128,18 +190,21 @@ describe('exact unbiasedness by enumeration: E[estimator] = ∇L_N^{(α)}', () =
 
 describe('negative control: OVIS~ (test-only, helpers/vi-score-estimators.ts)', () => {
   const cases = models.flatMap((m) => [2, 3].map((N) => ({ m, N })));
-  it.each(cases.map((k) => [`${k.m.name}, N = ${k.N}`, k] as const))('%s: γ = 1 is biased by ≫ TOL; γ = 0 equals VIMCO-★', (_, { m, N }) => {
-    const truth = exactBound(m, N, 0);
-    const biased = expectation(m, ovisTilde(1), N, {});
-    const bias = maxAbsDiff(neg(biased.dPhi), truth.dPhi);
-    expect(bias).toBeGreaterThan(1e-2);
-    // θ-gradient and value do not involve the control variate.
-    expect(maxAbsDiff(neg(biased.dTheta), truth.dTheta)).toBeLessThan(TOL);
-    const ovis0 = expectation(m, ovisTilde(0), N, {});
-    const star = expectation(m, vimcoStar, N, {});
-    expect(maxAbsDiff(ovis0.dPhi, star.dPhi)).toBeLessThan(TOL);
-    expect(maxAbsDiff(neg(ovis0.dPhi), truth.dPhi)).toBeLessThan(TOL);
-  });
+  it.each(cases.map((k) => [`${k.m.name}, N = ${k.N}`, k] as const))(
+    '%s: γ = 1 is biased by ≫ TOL; γ = 0 equals VIMCO-★',
+    (_, { m, N }) => {
+      const truth = exactBound(m, N, 0);
+      const biased = expectation(m, ovisTilde(1), N, {});
+      const bias = maxAbsDiff(neg(biased.dPhi), truth.dPhi);
+      expect(bias).toBeGreaterThan(1e-2);
+      // θ-gradient and value do not involve the control variate.
+      expect(maxAbsDiff(neg(biased.dTheta), truth.dTheta)).toBeLessThan(TOL);
+      const ovis0 = expectation(m, ovisTilde(0), N, {});
+      const star = expectation(m, vimcoStar, N, {});
+      expect(maxAbsDiff(ovis0.dPhi, star.dPhi)).toBeLessThan(TOL);
+      expect(maxAbsDiff(neg(ovis0.dPhi), truth.dPhi)).toBeLessThan(TOL);
+    },
+  );
 
   it('OVIS~(γ = 0) and VIMCO-★ give the same gradient on every fixed draw (docs/estimator-math.md §4.3)', () => {
     const { theta } = categoricalParams();
@@ -150,7 +215,8 @@ describe('negative control: OVIS~ (test-only, helpers/vi-score-estimators.ts)', 
         (draws, phiV) => {
           const phi = tensor(phiV);
           const opts = { problem: categoricalProblem, samples: draws.length, fixedDraws: tensor(draws) };
-          const g = (est: Estimator<any>) => grad((ph: Tensor) => est(key(0), theta, ph, undefined, opts).loss)(phi).dataSync();
+          const g = (est: Estimator<any>) =>
+            grad((ph: Tensor) => est(key(0), theta, ph, undefined, opts).loss)(phi).dataSync();
           expect(maxAbsDiff(g(ovisTilde(0)), g(vimcoStar))).toBeLessThan(1e-5);
         },
       ),
@@ -167,65 +233,88 @@ function familyC64(lw: number[], alpha: number, beta: number, mean: 'arithmetic'
   const N = lw.length;
   return lw.map((_, i) => {
     const rest = lw.filter((__, j) => j !== i).map((v) => Math.exp(k * v)); // w̃_j
-    const m = mean === 'arithmetic' ? rest.reduce((s, v) => s + v, 0) / (N - 1) : Math.exp(rest.reduce((s, v) => s + Math.log(v), 0) / (N - 1));
+    const m =
+      mean === 'arithmetic'
+        ? rest.reduce((s, v) => s + v, 0) / (N - 1)
+        : Math.exp(rest.reduce((s, v) => s + Math.log(v), 0) / (N - 1));
     return Math.log((rest.reduce((s, v) => s + v, 0) + beta * m) / N) / k;
   });
 }
 
-describe('per-sample gradients on fixed draws equal Σ_i (L̂_α − c_i − W_i) s_φ(z_i) and Σ_i W_i ∇θ ℓp (categorical, ' +
-  'float64 references)', () => {
-  const cvArb = fc.oneof(
-    fc.constant({ cv: 'none' as const, beta: 0, mean: 'arithmetic' as const }),
-    fc.constant({ cv: 'vimco-geometric' as const, beta: 1, mean: 'geometric' as const }),
-    fc.constant({ cv: 'vimco-arithmetic' as const, beta: 1, mean: 'arithmetic' as const }),
-    fc.record({ beta: fc.double({ min: 0, max: 3, noNaN: true }), mean: fc.constantFrom('arithmetic' as const, 'geometric' as const) }).map((o) => ({ cv: o, beta: o.beta, mean: o.mean })),
-  );
-  it('iwScoreFunction, any α ∈ [0, 1), any member of the family', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 6 }),
-        fc.array(fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround), { minLength: 4, maxLength: 4 }),
-        fc.array(fc.double({ min: -4, max: 1, noNaN: true }).map(Math.fround), { minLength: 4, maxLength: 4 }),
-        fc.constantFrom(0, 0.3, 0.5, 0.9),
-        cvArb,
-        (draws, phiV, thetaV, alpha, { cv, beta, mean }) => {
-          const N = draws.length;
-          const lq = logSoftmax64(phiV);
-          const qp = lq.map(Math.exp);
-          const lw = draws.map((z) => thetaV[z] - lq[z]);
-          const lhat = vrLme64(lw, alpha);
-          const wAlpha = lw.map((v) => Math.exp((1 - alpha) * v));
-          const W = wAlpha.map((v) => v / wAlpha.reduce((s, u) => s + u, 0));
-          const c = cv === 'none' ? lw.map(() => 0) : familyC64(lw, alpha, beta, mean);
-          const wantPhi = [0, 0, 0, 0];
-          const wantTheta = [0, 0, 0, 0];
-          draws.forEach((z, i) => {
-            const d = lhat - c[i] - W[i];
-            for (let j = 0; j < 4; j++) wantPhi[j] += d * ((z === j ? 1 : 0) - qp[j]); // s_φ = e_z − q
-            wantTheta[z] += W[i];
-          });
-          const opts = { problem: categoricalProblem, samples: N, fixedDraws: tensor(draws), alpha, controlVariate: cv };
-          let bound = NaN;
-          const [gt, gp] = grad((th: Tensor, ph: Tensor) => {
-            const r = iwScoreFunction(key(0), th, ph, undefined, opts);
-            bound = r.bound;
-            return r.loss;
-          }, [0, 1])(tensor(thetaV), tensor(phiV));
-          const scale = 1 + Math.max(...lw.map(Math.abs));
-          expect(Math.abs(bound - lhat)).toBeLessThan(2e-5 * scale);
-          expect(maxAbsDiff(neg(gp.dataSync()), wantPhi)).toBeLessThan(5e-5 * scale);
-          expect(maxAbsDiff(neg(gt.dataSync()), wantTheta)).toBeLessThan(5e-5);
-        },
-      ),
-      { numRuns: 150, seed: 42 },
+describe(
+  'per-sample gradients on fixed draws equal Σ_i (L̂_α − c_i − W_i) s_φ(z_i) and Σ_i W_i ∇θ ℓp (categorical, ' +
+    'float64 references)',
+  () => {
+    const cvArb = fc.oneof(
+      fc.constant({ cv: 'none' as const, beta: 0, mean: 'arithmetic' as const }),
+      fc.constant({ cv: 'vimco-geometric' as const, beta: 1, mean: 'geometric' as const }),
+      fc.constant({ cv: 'vimco-arithmetic' as const, beta: 1, mean: 'arithmetic' as const }),
+      fc
+        .record({
+          beta: fc.double({ min: 0, max: 3, noNaN: true }),
+          mean: fc.constantFrom('arithmetic' as const, 'geometric' as const),
+        })
+        .map((o) => ({ cv: o, beta: o.beta, mean: o.mean })),
     );
-  });
-});
+    it('iwScoreFunction, any α ∈ [0, 1), any member of the family', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 2, maxLength: 6 }),
+          fc.array(fc.double({ min: -2, max: 2, noNaN: true }).map(Math.fround), { minLength: 4, maxLength: 4 }),
+          fc.array(fc.double({ min: -4, max: 1, noNaN: true }).map(Math.fround), { minLength: 4, maxLength: 4 }),
+          fc.constantFrom(0, 0.3, 0.5, 0.9),
+          cvArb,
+          (draws, phiV, thetaV, alpha, { cv, beta, mean }) => {
+            const N = draws.length;
+            const lq = logSoftmax64(phiV);
+            const qp = lq.map(Math.exp);
+            const lw = draws.map((z) => thetaV[z] - lq[z]);
+            const lhat = vrLme64(lw, alpha);
+            const wAlpha = lw.map((v) => Math.exp((1 - alpha) * v));
+            const W = wAlpha.map((v) => v / wAlpha.reduce((s, u) => s + u, 0));
+            const c = cv === 'none' ? lw.map(() => 0) : familyC64(lw, alpha, beta, mean);
+            const wantPhi = [0, 0, 0, 0];
+            const wantTheta = [0, 0, 0, 0];
+            draws.forEach((z, i) => {
+              const d = lhat - c[i] - W[i];
+              for (let j = 0; j < 4; j++) wantPhi[j] += d * ((z === j ? 1 : 0) - qp[j]); // s_φ = e_z − q
+              wantTheta[z] += W[i];
+            });
+            const opts = {
+              problem: categoricalProblem,
+              samples: N,
+              fixedDraws: tensor(draws),
+              alpha,
+              controlVariate: cv,
+            };
+            let bound = NaN;
+            const [gt, gp] = grad(
+              (th: Tensor, ph: Tensor) => {
+                const r = iwScoreFunction(key(0), th, ph, undefined, opts);
+                bound = r.bound;
+                return r.loss;
+              },
+              [0, 1],
+            )(tensor(thetaV), tensor(phiV));
+            const scale = 1 + Math.max(...lw.map(Math.abs));
+            expect(Math.abs(bound - lhat)).toBeLessThan(2e-5 * scale);
+            expect(maxAbsDiff(neg(gp.dataSync()), wantPhi)).toBeLessThan(5e-5 * scale);
+            expect(maxAbsDiff(neg(gt.dataSync()), wantTheta)).toBeLessThan(5e-5);
+          },
+        ),
+        { numRuns: 150, seed: 42 },
+      );
+    });
+  },
+);
 
 // ---- structure of the control variates (docs/estimator-math.md §4.2) ----------------------
 
 describe('control-variate structure', () => {
-  const lwArb = fc.array(fc.double({ min: -30, max: 30, noNaN: true }).map(Math.fround), { minLength: 2, maxLength: 8 });
+  const lwArb = fc.array(fc.double({ min: -30, max: 30, noNaN: true }).map(Math.fround), {
+    minLength: 2,
+    maxLength: 8,
+  });
   const cvs = [
     { alpha: 0, controlVariate: 'vimco-geometric' as const },
     { alpha: 0, controlVariate: 'vimco-arithmetic' as const },
@@ -236,17 +325,22 @@ describe('control-variate structure', () => {
 
   it('c_i does not change when lw_i alone is perturbed (VIMCO geo/arith, VIMCO-★, family; OVIS~ γ = 0)', () => {
     fc.assert(
-      fc.property(lwArb, fc.nat(), fc.double({ min: -20, max: 20, noNaN: true }).map(Math.fround), (lw, iRaw, delta) => {
-        const i = iRaw % lw.length;
-        const lw2 = lw.slice();
-        lw2[i] = Math.fround(lw[i] + delta);
-        for (const o of cvs) {
-          const c1 = iwLearningSignal(tensor(lw), o).c.dataSync();
-          const c2 = iwLearningSignal(tensor(lw2), o).c.dataSync();
-          expect(c2[i], JSON.stringify(o)).toBe(c1[i]); // bit-identical: c_i never reads lw_i
-        }
-        expect(ovisC64(lw2, 0)[i]).toBeCloseTo(ovisC64(lw, 0)[i], 10);
-      }),
+      fc.property(
+        lwArb,
+        fc.nat(),
+        fc.double({ min: -20, max: 20, noNaN: true }).map(Math.fround),
+        (lw, iRaw, delta) => {
+          const i = iRaw % lw.length;
+          const lw2 = lw.slice();
+          lw2[i] = Math.fround(lw[i] + delta);
+          for (const o of cvs) {
+            const c1 = iwLearningSignal(tensor(lw), o).c.dataSync();
+            const c2 = iwLearningSignal(tensor(lw2), o).c.dataSync();
+            expect(c2[i], JSON.stringify(o)).toBe(c1[i]); // bit-identical: c_i never reads lw_i
+          }
+          expect(ovisC64(lw2, 0)[i]).toBeCloseTo(ovisC64(lw, 0)[i], 10);
+        },
+      ),
       { numRuns: 200, seed: 3 },
     );
   });
@@ -259,28 +353,35 @@ describe('control-variate structure', () => {
 
   it('the library c_i match plain float64 references (VIMCO geo/arith, VIMCO-★)', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -10, max: 10, noNaN: true }).map(Math.fround), { minLength: 2, maxLength: 8 }), (lw) => {
-        const get = (cv: 'vimco-geometric' | 'vimco-arithmetic' | 'vimco-star') => Array.from(iwLearningSignal(tensor(lw), { controlVariate: cv }).c.dataSync());
-        expect(maxAbsDiff(get('vimco-geometric'), vimcoC64(lw, 'geometric'))).toBeLessThan(2e-6 * 11);
-        expect(maxAbsDiff(get('vimco-arithmetic'), vimcoC64(lw, 'arithmetic'))).toBeLessThan(2e-6 * 11);
-        expect(maxAbsDiff(get('vimco-star'), vimcoStarC64(lw))).toBeLessThan(2e-6 * 11);
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -10, max: 10, noNaN: true }).map(Math.fround), { minLength: 2, maxLength: 8 }),
+        (lw) => {
+          const get = (cv: 'vimco-geometric' | 'vimco-arithmetic' | 'vimco-star') =>
+            Array.from(iwLearningSignal(tensor(lw), { controlVariate: cv }).c.dataSync());
+          expect(maxAbsDiff(get('vimco-geometric'), vimcoC64(lw, 'geometric'))).toBeLessThan(2e-6 * 11);
+          expect(maxAbsDiff(get('vimco-arithmetic'), vimcoC64(lw, 'arithmetic'))).toBeLessThan(2e-6 * 11);
+          expect(maxAbsDiff(get('vimco-star'), vimcoStarC64(lw))).toBeLessThan(2e-6 * 11);
+        },
+      ),
       { numRuns: 100, seed: 5 },
     );
   });
 
   it('VIMCO-★ signal = −log(1 − W_i) − W_i ≥ 0', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -8, max: 8, noNaN: true }).map(Math.fround), { minLength: 2, maxLength: 8 }), (lw) => {
-        const s = iwLearningSignal(tensor(lw), { controlVariate: 'vimco-star' }).signal.dataSync();
-        const lse = Math.max(...lw) + Math.log(lw.reduce((a, v) => a + Math.exp(v - Math.max(...lw)), 0));
-        lw.forEach((v, i) => {
-          const W = Math.exp(v - lse);
-          const want = -Math.log1p(-W) - W; // fine in float64 while W is not within ~1e-12 of 1
-          expect(s[i]).toBeGreaterThanOrEqual(0);
-          expect(Math.abs(s[i] - want)).toBeLessThan(1e-6 * (1 + want));
-        });
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -8, max: 8, noNaN: true }).map(Math.fround), { minLength: 2, maxLength: 8 }),
+        (lw) => {
+          const s = iwLearningSignal(tensor(lw), { controlVariate: 'vimco-star' }).signal.dataSync();
+          const lse = Math.max(...lw) + Math.log(lw.reduce((a, v) => a + Math.exp(v - Math.max(...lw)), 0));
+          lw.forEach((v, i) => {
+            const W = Math.exp(v - lse);
+            const want = -Math.log1p(-W) - W; // fine in float64 while W is not within ~1e-12 of 1
+            expect(s[i]).toBeGreaterThanOrEqual(0);
+            expect(Math.abs(s[i] - want)).toBeLessThan(1e-6 * (1 + want));
+          });
+        },
+      ),
       { numRuns: 200, seed: 11 },
     );
   });
@@ -297,7 +398,14 @@ describe('control-variate structure', () => {
     // The other samples have W ≈ 0 and signal ≈ W²/2 ≈ 0.
     for (let i = 1; i < 4; i++) expect(Math.abs(s[i])).toBeLessThan(1e-12);
     // And the estimator's gradient is finite.
-    const r = grad((ph: Tensor) => vimcoStar(key(0), tensor([40, 0, 0, -5]), ph, undefined, { problem: categoricalProblem, samples: 4, fixedDraws: tensor([0, 1, 2, 3]) }).loss)(tensor([0, 0, 0, 0]));
+    const r = grad(
+      (ph: Tensor) =>
+        vimcoStar(key(0), tensor([40, 0, 0, -5]), ph, undefined, {
+          problem: categoricalProblem,
+          samples: 4,
+          fixedDraws: tensor([0, 1, 2, 3]),
+        }).loss,
+    )(tensor([0, 0, 0, 0]));
     expect(Array.from(r.dataSync()).every(Number.isFinite)).toBe(true);
   });
 });
@@ -324,7 +432,17 @@ describe('local latents (per data point), datasetSize scaling and diagnostics', 
     ['vrIwaeScore', vrIwaeScore, { alpha: 0.2 }],
   ] as const)('%s: batched loss and gradients = sum over data points run one at a time', (_, est, opts) => {
     const run = (ph: Tensor, z: number[][] | number[], extra: object = {}): any =>
-      valueAndGrad((th: Tensor, p: Tensor) => (est as Estimator<any>)(key(0), th, p, undefined, { problem: categoricalProblem, samples: 4, fixedDraws: tensor(z), ...opts, ...extra }).loss, [0, 1])(theta, ph);
+      valueAndGrad(
+        (th: Tensor, p: Tensor) =>
+          (est as Estimator<any>)(key(0), th, p, undefined, {
+            problem: categoricalProblem,
+            samples: 4,
+            fixedDraws: tensor(z),
+            ...opts,
+            ...extra,
+          }).loss,
+        [0, 1],
+      )(theta, ph);
     const [lossB, [gtB, gpB]] = run(phiB, draws);
     let lossSum = 0;
     const gt = [0, 0, 0, 0];
@@ -340,11 +458,20 @@ describe('local latents (per data point), datasetSize scaling and diagnostics', 
     // datasetSize = 30 with B = 3 scales loss and gradients by 10.
     const [lossS, [gtS]] = run(phiB, draws, { problem: { ...categoricalProblem, datasetSize: 30 } });
     expect(Math.abs(lossS.item() - 10 * lossB.item())).toBeLessThan(1e-4);
-    expect(maxAbsDiff(gtS.dataSync(), Array.from(gtB.dataSync(), (v: number) => 10 * v))).toBeLessThan(1e-4);
+    expect(
+      maxAbsDiff(
+        gtS.dataSync(),
+        Array.from(gtB.dataSync(), (v: number) => 10 * v),
+      ),
+    ).toBeLessThan(1e-4);
   });
 
   it('diagnostics: ess per data point in [1, N], learning signal [N, B], info metadata', () => {
-    const r = vimcoStar(key(0), theta, phiB, undefined, { problem: categoricalProblem, samples: 4, fixedDraws: tensor(draws) });
+    const r = vimcoStar(key(0), theta, phiB, undefined, {
+      problem: categoricalProblem,
+      samples: 4,
+      fixedDraws: tensor(draws),
+    });
     const ess = r.diagnostics.ess!;
     expect(ess.shape).toEqual([3]);
     for (const v of ess.dataSync()) {
@@ -352,7 +479,16 @@ describe('local latents (per data point), datasetSize scaling and diagnostics', 
       expect(v).toBeLessThanOrEqual(4 + 1e-6);
     }
     // Data point 1 has draws [1, 2, 0, 3]... distinct lw → ESS < N; equal draws would give N.
-    const same = vimcoStar(key(0), theta, phiB, undefined, { problem: categoricalProblem, samples: 4, fixedDraws: tensor([[2, 2, 2], [2, 2, 2], [2, 2, 2], [2, 2, 2]]) });
+    const same = vimcoStar(key(0), theta, phiB, undefined, {
+      problem: categoricalProblem,
+      samples: 4,
+      fixedDraws: tensor([
+        [2, 2, 2],
+        [2, 2, 2],
+        [2, 2, 2],
+        [2, 2, 2],
+      ]),
+    });
     for (const v of same.diagnostics.ess!.dataSync()) expect(v).toBeCloseTo(4, 5);
     expect((r.diagnostics.learningSignal as Tensor).shape).toEqual([4, 3]);
     expect(r.perDataPoint.shape).toEqual([3]);
@@ -372,7 +508,9 @@ describe('local latents (per data point), datasetSize scaling and diagnostics', 
     const b = vimcoStar(key(2), theta, phi, undefined, { problem: categoricalProblem, samples: 8 });
     const c = vimcoStar(key(1), theta, phi, undefined, { problem: categoricalProblem, samples: 8 });
     expect(a.bound).toBe(c.bound);
-    expect(Array.from((a.diagnostics.learningSignal as Tensor).dataSync())).not.toEqual(Array.from((b.diagnostics.learningSignal as Tensor).dataSync()));
+    expect(Array.from((a.diagnostics.learningSignal as Tensor).dataSync())).not.toEqual(
+      Array.from((b.diagnostics.learningSignal as Tensor).dataSync()),
+    );
   });
 });
 
@@ -385,19 +523,47 @@ describe('validation (SieveError with a clear message)', () => {
   const cases: [string, () => unknown, RegExp][] = [
     ['vimco N = 1', call(vimco, { samples: 1 }), /^vimco: samples must be an integer >= 2, got 1 \(leave-one-out/],
     ['vimcoStar N = 1', call(vimcoStar, { samples: 1 }), /^vimcoStar: samples must be an integer >= 2/],
-    ['family with a control variate, N = 1', call(iwScoreFunction, { samples: 1, controlVariate: 'vimco-star' }), /^iwScoreFunction: samples must be an integer >= 2/],
+    [
+      'family with a control variate, N = 1',
+      call(iwScoreFunction, { samples: 1, controlVariate: 'vimco-star' }),
+      /^iwScoreFunction: samples must be an integer >= 2/,
+    ],
     ['alpha = 1', call(vimcoStar, { alpha: 1 }), /^vimcoStar: alpha must be a number in \[0, 1\)/],
-    ['alpha < 0', call(iwScoreFunction, { alpha: -0.1, controlVariate: 'none' }), /alpha must be a number in \[0, 1\) \(0 is IWAE; α → 1 approaches the ELBO\), got -0.1/],
+    [
+      'alpha < 0',
+      call(iwScoreFunction, { alpha: -0.1, controlVariate: 'none' }),
+      /alpha must be a number in \[0, 1\) \(0 is IWAE; α → 1 approaches the ELBO\), got -0.1/,
+    ],
     ['alpha NaN', call(vrIwaeScore, { alpha: NaN }), /^vrIwaeScore: alpha must be a number in \[0, 1\) .*got NaN/],
     ['vrIwaeScore without alpha', call(vrIwaeScore, {}), /^vrIwaeScore: options.alpha is required/],
     ['beta < 0', call(vimcoStar, { beta: -1 }), /^vimcoStar: beta must be a finite number >= 0, got -1/],
-    ['beta in the family < 0', call(iwScoreFunction, { controlVariate: { beta: -2, mean: 'arithmetic' } }), /beta must be a finite number >= 0, got -2/],
-    ['bad mean', call(iwScoreFunction, { controlVariate: { beta: 1, mean: 'harmonic' } }), /controlVariate.mean must be 'arithmetic' or 'geometric', got harmonic/],
-    ['unknown control variate', call(iwScoreFunction, { controlVariate: 'vimco' }), /controlVariate must be 'none', 'vimco-geometric'.*got 'vimco'/],
+    [
+      'beta in the family < 0',
+      call(iwScoreFunction, { controlVariate: { beta: -2, mean: 'arithmetic' } }),
+      /beta must be a finite number >= 0, got -2/,
+    ],
+    [
+      'bad mean',
+      call(iwScoreFunction, { controlVariate: { beta: 1, mean: 'harmonic' } }),
+      /controlVariate.mean must be 'arithmetic' or 'geometric', got harmonic/,
+    ],
+    [
+      'unknown control variate',
+      call(iwScoreFunction, { controlVariate: 'vimco' }),
+      /controlVariate must be 'none', 'vimco-geometric'.*got 'vimco'/,
+    ],
     ['missing control variate', call(iwScoreFunction, {}), /^iwScoreFunction: options.controlVariate is required/],
     ['vimco with alpha', call(vimco, { alpha: 0.5 }), /^vimco: VIMCO is the IWAE \(α = 0\) estimator/],
-    ['bad variant', call(vimco, { variant: 'harmonic' }), /^vimco: variant must be 'geometric' or 'arithmetic', got harmonic/],
-    ['fixedDraws of the wrong shape', call(vimcoStar, { fixedDraws: tensor([0, 1]) }), /^vimcoStar: fixedDraws of shape \[2\] do not match \[samples, \.\.\.batch, \.\.\.event\] = \[3\]/],
+    [
+      'bad variant',
+      call(vimco, { variant: 'harmonic' }),
+      /^vimco: variant must be 'geometric' or 'arithmetic', got harmonic/,
+    ],
+    [
+      'fixedDraws of the wrong shape',
+      call(vimcoStar, { fixedDraws: tensor([0, 1]) }),
+      /^vimcoStar: fixedDraws of shape \[2\] do not match \[samples, \.\.\.batch, \.\.\.event\] = \[3\]/,
+    ],
     ['no options', () => (vimcoStar as any)(key(0), theta, phi, undefined), /^vimcoStar: options must be an object/],
   ];
   it.each(cases)('%s', (_, f, re) => {
@@ -407,9 +573,18 @@ describe('validation (SieveError with a clear message)', () => {
 
   it('refuses infinite learning signals (fewer than 2 samples with positive weight) but not when none is needed', () => {
     const th = tensor([0, -Infinity, -Infinity, -Infinity]); // only z = 0 is possible
-    const run = (est: Estimator<any>, draws: number[], opts: object = {}) => () =>
-      est(key(0), th, phi, undefined, { problem: categoricalProblem, samples: draws.length, fixedDraws: tensor(draws), ...opts });
-    expect(run(vimcoStar, [0, 1, 2])).toThrow(/^vimcoStar: data point 0: the learning signal of sample 0 is Infinity \(1 of 3 log weights are finite; the leave-one-out control variate needs at least 2 samples with positive weight/);
+    const run =
+      (est: Estimator<any>, draws: number[], opts: object = {}) =>
+      () =>
+        est(key(0), th, phi, undefined, {
+          problem: categoricalProblem,
+          samples: draws.length,
+          fixedDraws: tensor(draws),
+          ...opts,
+        });
+    expect(run(vimcoStar, [0, 1, 2])).toThrow(
+      /^vimcoStar: data point 0: the learning signal of sample 0 is Infinity \(1 of 3 log weights are finite; the leave-one-out control variate needs at least 2 samples with positive weight/,
+    );
     // No draw with positive weight at all: refused by the shared log-weight check (logweights.ts) first.
     const noWeight = /^vrIwaeScore: data point 0: all 2 log weights are −Infinity \(the model gives zero density/;
     expect(run(vrIwaeScore, [1, 2], { alpha: 0 })).toThrow(noWeight);

@@ -36,7 +36,9 @@ function gradients(est: Estimator<any>, N: number, M: number, seed: number): Flo
   const out = new Float64Array(M);
   for (let c = 0; c < M / CHUNK; c++) {
     const phi = { m: tensor(new Array(CHUNK).fill(0.7)) };
-    const [, g] = valueAndGrad((ph: { m: Tensor }) => est(random.foldIn(key(seed), c), { mu0: tensor(0) }, ph, 1, { problem, samples: N }).loss)(phi);
+    const [, g] = valueAndGrad(
+      (ph: { m: Tensor }) => est(random.foldIn(key(seed), c), { mu0: tensor(0) }, ph, 1, { problem, samples: N }).loss,
+    )(phi);
     g.m.dataSync().forEach((v: number, i: number) => (out[c * CHUNK + i] = -v));
   }
   return out;
@@ -68,12 +70,17 @@ describe('SNR scaling of the IWAE φ-gradient (slow)', () => {
         const s = meanSe(gradients(est, N, Ms[i], 1000 + N));
         snr.push(Math.abs(s.mean) / s.sd);
         const se = Math.sqrt(2 * s.se ** 2 + ROUNDING[i] ** 2);
-        expect(Math.abs(s.mean - EXPECTED_MEAN[i]) / se, `${name} N = ${N}: mean ${s.mean} (SE ${s.se})`).toBeLessThanOrEqual(5);
+        expect(
+          Math.abs(s.mean - EXPECTED_MEAN[i]) / se,
+          `${name} N = ${N}: mean ${s.mean} (SE ${s.se})`,
+        ).toBeLessThanOrEqual(5);
       });
       const b = slope(NS.map(Math.log), snr.map(Math.log));
       const secs = (performance.now() - t0) / 1000;
-      console.log(`${name}: SNR ${NS.map((N, i) => `N=${N}: ${snr[i].toPrecision(3)}`).join(', ')}; slope ` +
-        `${b.toFixed(3)} (${secs.toFixed(1)} s, M = ${Ms.join('/')})`);
+      console.log(
+        `${name}: SNR ${NS.map((N, i) => `N=${N}: ${snr[i].toPrecision(3)}`).join(', ')}; slope ` +
+          `${b.toFixed(3)} (${secs.toFixed(1)} s, M = ${Ms.join('/')})`,
+      );
       expect(b).toBeGreaterThanOrEqual(lo);
       expect(b).toBeLessThanOrEqual(hi);
     }, 600_000);

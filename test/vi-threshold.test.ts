@@ -17,12 +17,34 @@ import { key, split } from '../src/random/key.js';
 import { tensor } from '../src/tensor/creation.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { sampleR } from '../src/vi/rejection-sampler.js';
-import { adaptThreshold, initialThreshold, putThresholds, quantileSchedule, quantileThreshold, takeThresholds, thresholdGradient } from '../src/vi/threshold.js';
-import { CAT, catExact, gaussExact, gaussLogp64, gaussPhi, gaussProblem, logSoftmax64, tuples } from './helpers/vi-rejection-models.js';
+import {
+  adaptThreshold,
+  initialThreshold,
+  putThresholds,
+  quantileSchedule,
+  quantileThreshold,
+  takeThresholds,
+  thresholdGradient,
+} from '../src/vi/threshold.js';
+import {
+  CAT,
+  catExact,
+  gaussExact,
+  gaussLogp64,
+  gaussPhi,
+  gaussProblem,
+  logSoftmax64,
+  tuples,
+} from './helpers/vi-rejection-models.js';
 import { expectAllClose, expectWithinSe } from './helpers/vi-rejection-stats.js';
 
 describe('g_T is unbiased (exact enumeration of first-round proposals)', () => {
-  for (const [S, T, eps, target] of [[2, 0, 0, 0.33], [3, -1, 0, 0.1], [2, 1, 0.1, 0.5], [3, 0.5, 0.1, 0.33]] as const) {
+  for (const [S, T, eps, target] of [
+    [2, 0, 0, 0.33],
+    [3, -1, 0, 0.1],
+    [2, 1, 0.1, 0.5],
+    [3, 0.5, 0.1, 0.33],
+  ] as const) {
     it(`S = ${S}, T = ${T}, ε = ${eps}, Z_tgt = ${target}: E[g_T] = (Z_R − Z_tgt) · dZ_R/dT`, () => {
       const q = logSoftmax64(CAT.phi).map(Math.exp);
       const ex = catExact(CAT.theta, CAT.phi, T, eps);
@@ -31,7 +53,10 @@ describe('g_T is unbiased (exact enumeration of first-round proposals)', () => {
       let egNoLoo = 0;
       for (const t of tuples(4, S)) {
         const w = t.reduce((p, i) => p * q[i], 1);
-        const first = tensor(t.map((i) => logA[i]), [S, 1]);
+        const first = tensor(
+          t.map((i) => logA[i]),
+          [S, 1],
+        );
         eg += w * thresholdGradient(first, target, eps)[0];
         // Non-LOO variant (mean including a_s itself): biased.
         const a = t.map((i) => Math.exp(logA[i]));
@@ -67,7 +92,12 @@ describe('target-acceptance adaptation drives Z_R(T) to Z_tgt (conjugate Gaussia
       const sums = new Float64Array(chains);
       for (let t = 0; t < updates; t++) {
         // One sampler round (maxProposals = S) gives the S first-round proposals of every chain.
-        const res = sampleR(keys[t], undefined, phi, undefined, { problem: gaussProblem, samples: S, threshold: T, maxProposals: S });
+        const res = sampleR(keys[t], undefined, phi, undefined, {
+          problem: gaussProblem,
+          samples: S,
+          threshold: T,
+          maxProposals: S,
+        });
         const step = adaptThreshold(T, res.firstLogA, { target, lr: 1, momentum, state });
         T = step.threshold;
         state = step.state;
@@ -94,7 +124,12 @@ describe('target-acceptance adaptation drives Z_R(T) to Z_tgt (conjugate Gaussia
     const s1 = adaptThreshold(1.5, first.reshape([2]), { target: 0.33, momentum: 0.5 });
     expect(typeof s1.threshold).toBe('number');
     expect(s1.threshold as number).toBeCloseTo(1.5 - 0.5 * g, 12);
-    const s2 = adaptThreshold(s1.threshold, first.reshape([2]), { target: 0.33, momentum: 0.5, state: s1.state, lr: (t) => 1 / (t + 1) });
+    const s2 = adaptThreshold(s1.threshold, first.reshape([2]), {
+      target: 0.33,
+      momentum: 0.5,
+      state: s1.state,
+      lr: (t) => 1 / (t + 1),
+    });
     expect(s2.threshold as number).toBeCloseTo((s1.threshold as number) - 0.5 * (0.5 * (0.5 * g) + 0.5 * g), 12);
     expect(s2.state.count).toBe(2);
     const s3 = adaptThreshold(tensor([1.5]), first, { target: 0.33 });
@@ -121,11 +156,19 @@ describe('quantile threshold (eq. 8, Algorithm 2) and initial threshold', () => 
     return acc;
   }
 
-  for (const [m, s, gamma] of [[0, 1, 0.9], [0.7, 2 / 3, 0.95], [1, 0.5, 0.5]] as const) {
+  for (const [m, s, gamma] of [
+    [0, 1, 0.9],
+    [0.7, 2 / 3, 0.95],
+    [1, 0.5, 0.5],
+  ] as const) {
     it(`q = N(${m}, ${s}²), γ = ${gamma}: P_q(−lw ≤ T_γ) = γ within 5 binomial SE; a ≥ ½ for a fraction ≈ γ`, () => {
       const N = 4000;
       const B = 3;
-      const T = quantileThreshold(key(7), undefined, gaussPhi(m, s, B), undefined, { problem: gaussProblem, gamma, samples: N });
+      const T = quantileThreshold(key(7), undefined, gaussPhi(m, s, B), undefined, {
+        problem: gaussProblem,
+        gamma,
+        samples: N,
+      });
       expect(T.shape).toEqual([B]);
       const se = Math.sqrt((gamma * (1 - gamma)) / N);
       for (const t of T.dataSync()) {
@@ -156,8 +199,14 @@ describe('quantile threshold (eq. 8, Algorithm 2) and initial threshold', () => 
 
   it('initialThreshold ≈ −ELBO (q = prior: 1.918939; q = N(0.7, (2/3)²): 1.558848), 5 SE', () => {
     const N = 5000;
-    for (const [m, s, negElbo] of [[0, 1, 1.918939], [0.7, 2 / 3, 1.558848]] as const) {
-      const T = initialThreshold(key(11), undefined, gaussPhi(m, s, 1), undefined, { problem: gaussProblem, samples: N }).item();
+    for (const [m, s, negElbo] of [
+      [0, 1, 1.918939],
+      [0.7, 2 / 3, 1.558848],
+    ] as const) {
+      const T = initialThreshold(key(11), undefined, gaussPhi(m, s, 1), undefined, {
+        problem: gaussProblem,
+        samples: N,
+      }).item();
       // SE from the spread of −lw under q, estimated by quadrature-free MC of the same draws' size.
       const draws = gaussExact(m, s, Infinity, 0, 0, 4001);
       let m2 = 0;

@@ -23,13 +23,31 @@ import { key, split } from '../src/random/key.js';
 import { arange, scalar, tensor } from '../src/tensor/creation.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { sgd } from '../src/vi/optimizers.js';
-import { acceptanceLogRatio64, covarianceCoefficients, logAcceptance, logAcceptance64, sampleR } from '../src/vi/rejection-sampler.js';
+import {
+  acceptanceLogRatio64,
+  covarianceCoefficients,
+  logAcceptance,
+  logAcceptance64,
+  sampleR,
+} from '../src/vi/rejection-sampler.js';
 import { leaveOneOutMean } from '../src/vi/logweights.js';
 import { exactRElboDiscrete, exactRElboFromLogDensities } from '../src/vi/r-elbo-exact.js';
 import { vrs } from '../src/vi/vrs.js';
 import {
-  CAT, POISSON, catExact, catExactGrad, catProblem, catSupport, logSoftmax64, objectiveGrad, poissonExact, poissonProblem,
-  publishedVrsLoss, sfLooLoss, tuples, type PublishedVariant,
+  CAT,
+  POISSON,
+  catExact,
+  catExactGrad,
+  catProblem,
+  catSupport,
+  logSoftmax64,
+  objectiveGrad,
+  poissonExact,
+  poissonProblem,
+  publishedVrsLoss,
+  sfLooLoss,
+  tuples,
+  type PublishedVariant,
 } from './helpers/vi-rejection-models.js';
 import { expectAllClose } from './helpers/vi-rejection-stats.js';
 
@@ -49,7 +67,11 @@ describe('exact R-ELBO by enumeration: the categorical reference table', () => {
 
   for (const row of CAT.table) {
     it(`T = ${row.T}: R-ELBO, Z_R, r, dR/dφ, dR/dθ (Problem path to 1e-5, float64 path to the printed precision)`, () => {
-      const ex = exactRElboDiscrete(theta0, phi0, undefined, { problem: catProblem, support: catSupport, threshold: row.T });
+      const ex = exactRElboDiscrete(theta0, phi0, undefined, {
+        problem: catProblem,
+        support: catSupport,
+        threshold: row.T,
+      });
       const p = ex.perDataPoint[0];
       expect(Math.abs(p.rElbo - row.rElbo)).toBeLessThan(1e-5);
       expect(Math.abs(p.Z - row.Z)).toBeLessThan(1e-5);
@@ -68,7 +90,11 @@ describe('exact R-ELBO by enumeration: the categorical reference table', () => {
 
   it('T = −10: R-ELBO = log p(x), Z_R = 5.3e-5, r = posterior, dR/dφ ≈ 0, dR/dθ ≈ posterior', () => {
     const row = CAT.tableMinus10;
-    const ex = exactRElboDiscrete(theta0, phi0, undefined, { problem: catProblem, support: catSupport, threshold: row.T });
+    const ex = exactRElboDiscrete(theta0, phi0, undefined, {
+      problem: catProblem,
+      support: catSupport,
+      threshold: row.T,
+    });
     const p = ex.perDataPoint[0];
     expect(Math.abs(p.rElbo - row.rElbo)).toBeLessThan(1e-5);
     expect(Math.abs(p.Z - row.Z)).toBeLessThan(0.05e-5);
@@ -79,7 +105,11 @@ describe('exact R-ELBO by enumeration: the categorical reference table', () => {
 });
 
 /** E over all S-tuples of accepted samples (probability Π r(z_s)) of the objective gradient of lossFn(z). */
-function exactExpectationOverTuples(S: number, r: ArrayLike<number>, lossFn: (z: Tensor) => (th: Tensor, ph: Tensor) => Tensor): number[] {
+function exactExpectationOverTuples(
+  S: number,
+  r: ArrayLike<number>,
+  lossFn: (z: Tensor) => (th: Tensor, ph: Tensor) => Tensor,
+): number[] {
   const acc = new Array(8).fill(0);
   for (const t of tuples(4, S)) {
     let w = 1;
@@ -92,16 +122,31 @@ function exactExpectationOverTuples(S: number, r: ArrayLike<number>, lossFn: (z:
 
 describe('VRS covariance estimator: exact expectation over accepted samples (fixedDraws)', () => {
   const cases: { S: number; T: number; eps: number }[] = [
-    { S: 2, T: 2, eps: 0 }, { S: 3, T: 2, eps: 0 },
-    { S: 2, T: 0, eps: 0 }, { S: 3, T: 0, eps: 0 },
-    { S: 2, T: -2, eps: 0 }, { S: 3, T: -2, eps: 0 },
-    { S: 2, T: 0, eps: 0.1 }, { S: 3, T: -1, eps: 0.3 },
+    { S: 2, T: 2, eps: 0 },
+    { S: 3, T: 2, eps: 0 },
+    { S: 2, T: 0, eps: 0 },
+    { S: 3, T: 0, eps: 0 },
+    { S: 2, T: -2, eps: 0 },
+    { S: 3, T: -2, eps: 0 },
+    { S: 2, T: 0, eps: 0.1 },
+    { S: 3, T: -1, eps: 0.3 },
   ];
   for (const { S, T, eps } of cases) {
     it(`S = ${S}, T = ${T}, ε = ${eps}: E[ĝ_φ, ĝ_θ] = exact dR/dφ, dR/dθ`, () => {
       const ex = catExactGrad(CAT.theta, CAT.phi, T, eps);
-      const e = exactExpectationOverTuples(S, ex.res.r, (z) => (th, ph) =>
-        vrs(key(0), th, ph, undefined, { problem: catProblem, samples: S, threshold: T, acceptanceFloor: eps, fixedDraws: z, normalizerSamples: 1 }).loss);
+      const e = exactExpectationOverTuples(
+        S,
+        ex.res.r,
+        (z) => (th, ph) =>
+          vrs(key(0), th, ph, undefined, {
+            problem: catProblem,
+            samples: S,
+            threshold: T,
+            acceptanceFloor: eps,
+            fixedDraws: z,
+            normalizerSamples: 1,
+          }).loss,
+      );
       expectAllClose(e.slice(0, 4), ex.dPhi, 5e-6, 'E[ĝ_φ]');
       expectAllClose(e.slice(4), ex.dTheta, 5e-6, 'E[ĝ_θ]');
     });
@@ -113,7 +158,11 @@ describe('VRS covariance estimator: exact expectation over accepted samples (fix
       const ex = catExactGrad(CAT.theta, CAT.phi, T);
       const exact = [...ex.dPhi, ...ex.dTheta];
       for (const v of variants) {
-        const e = exactExpectationOverTuples(2, ex.res.r, (z) => (th, ph) => publishedVrsLoss(v, catProblem, th, ph, z, T));
+        const e = exactExpectationOverTuples(
+          2,
+          ex.res.r,
+          (z) => (th, ph) => publishedVrsLoss(v, catProblem, th, ph, z, T),
+        );
         const worst = Math.max(...e.map((x, j) => Math.abs(x - exact[j])));
         expect(worst, `${v} at T = ${T}`).toBeGreaterThan(1e-2);
       }
@@ -126,13 +175,33 @@ describe('VRS covariance estimator: exact expectation over accepted samples (fix
       logJoint: catProblem.logJoint,
       guide: (phi: Tensor) => catProblem.guide(phi.reshape([1, 4]).broadcastTo([B, 4]), undefined),
     };
-    const z = tensor([[0, 3], [2, 1], [1, 1]]); // [S = 3, B = 2]
+    const z = tensor([
+      [0, 3],
+      [2, 1],
+      [1, 1],
+    ]); // [S = 3, B = 2]
     const T = tensor([2, -2]);
-    const batched = objectiveGrad((th, ph) => vrs(key(5), th, ph, undefined, { problem, samples: 3, threshold: T, fixedDraws: z, normalizerSamples: 1 }).loss, theta0, phi0);
+    const batched = objectiveGrad(
+      (th, ph) =>
+        vrs(key(5), th, ph, undefined, { problem, samples: 3, threshold: T, fixedDraws: z, normalizerSamples: 1 }).loss,
+      theta0,
+      phi0,
+    );
     const sum = { dPhi: [0, 0, 0, 0], dTheta: [0, 0, 0, 0] };
     [2, -2].forEach((Tb, b) => {
       const zb = tensor((z.toArray() as number[][]).map((row) => row[b]));
-      const g = objectiveGrad((th, ph) => vrs(key(5), th, ph, undefined, { problem: catProblem, samples: 3, threshold: Tb, fixedDraws: zb, normalizerSamples: 1 }).loss, theta0, phi0);
+      const g = objectiveGrad(
+        (th, ph) =>
+          vrs(key(5), th, ph, undefined, {
+            problem: catProblem,
+            samples: 3,
+            threshold: Tb,
+            fixedDraws: zb,
+            normalizerSamples: 1,
+          }).loss,
+        theta0,
+        phi0,
+      );
       g.dPhi.forEach((v, j) => (sum.dPhi[j] += v));
       g.dTheta.forEach((v, j) => (sum.dTheta[j] += v));
     });
@@ -143,29 +212,54 @@ describe('VRS covariance estimator: exact expectation over accepted samples (fix
   it('minibatch scaling: loss and bound scale by datasetSize / B', () => {
     const z = tensor([0, 2, 1]);
     const base = vrs(key(1), theta0, phi0, undefined, { problem: catProblem, samples: 3, threshold: 0, fixedDraws: z });
-    const scaled = vrs(key(1), theta0, phi0, undefined, { problem: { ...catProblem, datasetSize: 7 }, samples: 3, threshold: 0, fixedDraws: z });
+    const scaled = vrs(key(1), theta0, phi0, undefined, {
+      problem: { ...catProblem, datasetSize: 7 },
+      samples: 3,
+      threshold: 0,
+      fixedDraws: z,
+    });
     expect(scaled.loss.item()).toBeCloseTo(7 * base.loss.item(), 5);
     expect(scaled.bound).toBeCloseTo(7 * base.bound, 5);
   });
 
   it('refuses S < 2, a bad floor and a NaN threshold', () => {
-    expect(() => vrs(key(0), theta0, phi0, undefined, { problem: catProblem, samples: 1, threshold: 0 })).toThrow(/samples/);
-    expect(() => vrs(key(0), theta0, phi0, undefined, { problem: catProblem, samples: 2, threshold: 0, acceptanceFloor: 1 })).toThrow(/acceptanceFloor/);
-    expect(() => vrs(key(0), theta0, phi0, undefined, { problem: catProblem, samples: 2, threshold: NaN })).toThrow(/threshold/);
+    expect(() => vrs(key(0), theta0, phi0, undefined, { problem: catProblem, samples: 1, threshold: 0 })).toThrow(
+      /samples/,
+    );
+    expect(() =>
+      vrs(key(0), theta0, phi0, undefined, { problem: catProblem, samples: 2, threshold: 0, acceptanceFloor: 1 }),
+    ).toThrow(/acceptanceFloor/);
+    expect(() => vrs(key(0), theta0, phi0, undefined, { problem: catProblem, samples: 2, threshold: NaN })).toThrow(
+      /threshold/,
+    );
     expect(vrs.info).toEqual({ name: 'vrs', drawsFrom: 'r', reparameterized: false, minSamples: 2 });
   });
 });
 
 describe('VRS at T = +∞ is the score-function ELBO with leave-one-out baseline', () => {
   it('on fixed draws: same gradient and value', () => {
-    for (const zs of [[0, 1], [3, 3, 2], [1, 0, 2, 3]]) {
+    for (const zs of [
+      [0, 1],
+      [3, 3, 2],
+      [1, 0, 2, 3],
+    ]) {
       const z = tensor(zs);
       const S = zs.length;
-      const a = objectiveGrad((th, ph) => vrs(key(0), th, ph, undefined, { problem: catProblem, samples: S, threshold: Infinity, fixedDraws: z }).loss, theta0, phi0);
+      const a = objectiveGrad(
+        (th, ph) =>
+          vrs(key(0), th, ph, undefined, { problem: catProblem, samples: S, threshold: Infinity, fixedDraws: z }).loss,
+        theta0,
+        phi0,
+      );
       const b = objectiveGrad((th, ph) => sfLooLoss(catProblem, th, ph, z), theta0, phi0);
       expectAllClose(a.dPhi, b.dPhi, 1e-6, 'dφ');
       expectAllClose(a.dTheta, b.dTheta, 1e-6, 'dθ');
-      const out = vrs(key(0), theta0, phi0, undefined, { problem: catProblem, samples: S, threshold: Infinity, fixedDraws: z });
+      const out = vrs(key(0), theta0, phi0, undefined, {
+        problem: catProblem,
+        samples: S,
+        threshold: Infinity,
+        fixedDraws: z,
+      });
       const lq = logSoftmax64(CAT.phi);
       const meanLw = zs.reduce((s, i) => s + CAT.theta[i] - lq[i], 0) / S;
       expect(out.bound).toBeCloseTo(meanLw, 5);
@@ -180,7 +274,11 @@ describe('VRS at T = +∞ is the score-function ELBO with leave-one-out baseline
     expect(out.diagnostics.proposals).toBe(S);
     expect((out.diagnostics.acceptanceRate as Tensor).item()).toBe(1);
     const draws = sampleR(k, theta0, phi0, undefined, { problem: catProblem, samples: S, threshold: Infinity }).value;
-    const a = objectiveGrad((th, ph) => vrs(k, th, ph, undefined, { problem: catProblem, samples: S, threshold: Infinity }).loss, theta0, phi0);
+    const a = objectiveGrad(
+      (th, ph) => vrs(k, th, ph, undefined, { problem: catProblem, samples: S, threshold: Infinity }).loss,
+      theta0,
+      phi0,
+    );
     const b = objectiveGrad((th, ph) => sfLooLoss(catProblem, th, ph, draws), theta0, phi0);
     expectAllClose(a.dPhi, b.dPhi, 1e-6, 'dφ');
     expectAllClose(a.dTheta, b.dTheta, 1e-6, 'dθ');
@@ -254,7 +352,7 @@ describe('R-ELBO limits and identities', () => {
   it('the covariance estimator (1/(S−1)) Σ (A_s − Ā) B_s equals its leave-one-out form (1/S) Σ (A_s − Ā_{−s}) B_s', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 7 }), fc.integer({ min: 0, max: 1000 }), (S, seed) => {
-        const rnd = (i: number) => Math.sin(seed * 12.9898 + i * 78.233) * 43758.5453 % 1;
+        const rnd = (i: number) => (Math.sin(seed * 12.9898 + i * 78.233) * 43758.5453) % 1;
         const A = Array.from({ length: S }, (_, i) => 10 * rnd(i));
         const Bv = Array.from({ length: S }, (_, i) => 3 * rnd(100 + i));
         const c = covarianceCoefficients(A, new Array(S).fill(1), S, 1);
@@ -301,11 +399,15 @@ describe('truncated Poisson', () => {
       expect(Math.abs(ex.elbo - row.elbo)).toBeLessThanOrEqual(5e-4);
       expect(Math.abs(ex.logEvidence - POISSON.logMass)).toBeLessThanOrEqual(5e-7);
       const viaProblem = exactRElboDiscrete(undefined, scalar(Math.log(row.rate)), undefined, {
-        problem: poissonProblem, support: arange(POISSON.support), threshold: POISSON.T,
+        problem: poissonProblem,
+        support: arange(POISSON.support),
+        threshold: POISSON.T,
       });
       const p = viaProblem.perDataPoint[0];
       expect(Math.abs(p.rElbo - row.rElbo)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(row.rElbo)));
-      expect(Math.abs((viaProblem.dPhi as Tensor).item() - row.dPhi)).toBeLessThanOrEqual(1e-4 * Math.max(1, Math.abs(row.dPhi)));
+      expect(Math.abs((viaProblem.dPhi as Tensor).item() - row.dPhi)).toBeLessThanOrEqual(
+        1e-4 * Math.max(1, Math.abs(row.dPhi)),
+      );
     });
   }
 
@@ -326,7 +428,10 @@ describe('truncated Poisson', () => {
       let phi = scalar(start);
       let state = opt.init(phi);
       const keys = split(key(2024), steps);
-      const g = grad((p: Tensor, k: ReturnType<typeof key>) => vrs(k, undefined, p, undefined, { problem: poissonProblem, samples: 5, threshold: POISSON.T }).loss);
+      const g = grad(
+        (p: Tensor, k: ReturnType<typeof key>) =>
+          vrs(k, undefined, p, undefined, { problem: poissonProblem, samples: 5, threshold: POISSON.T }).loss,
+      );
       for (let t = 0; t < steps; t++) [phi, state] = opt.step(phi, g(phi, keys[t]), state);
       const d0 = Math.abs(start - target);
       const d1 = Math.abs(phi.item() - target);

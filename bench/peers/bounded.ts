@@ -88,7 +88,11 @@ export function shift(a: Bounded, c: number): Bounded {
 
 /** Cap the bound at a size the result can never exceed (e.g. an Adam step is at most lr). */
 export function capBound(a: Bounded, cap: number): Bounded {
-  return new Bounded(a.shape, a.v, a.e.map((x) => Math.min(x, cap)));
+  return new Bounded(
+    a.shape,
+    a.v,
+    a.e.map((x) => Math.min(x, cap)),
+  );
 }
 
 export interface ElementaryFunction {
@@ -168,7 +172,11 @@ export function sumRows(a: Bounded): Bounded {
     }
   }
   const g = gamma(rows - 1);
-  return new Bounded([cols], v, e.map((x, c) => x + g * abs[c]));
+  return new Bounded(
+    [cols],
+    v,
+    e.map((x, c) => x + g * abs[c]),
+  );
 }
 
 /** Row sums of a [rows, cols] matrix: [rows]. */

@@ -23,14 +23,22 @@ export interface Sizes {
 
 /** The issue's sizes. */
 export const FULL_SIZES: Sizes = {
-  matmul: 512, batch: 100, mlp: [784, 200, 200, 784], vae: { pixels: 784, hidden: 400, latent: 20 },
-  elements: 1_000_000, chainOps: 1000,
+  matmul: 512,
+  batch: 100,
+  mlp: [784, 200, 200, 784],
+  vae: { pixels: 784, hidden: 400, latent: 20 },
+  elements: 1_000_000,
+  chainOps: 1000,
 };
 
 /** Small enough for a unit test: the gate runs in milliseconds, the same code paths are taken. */
 export const TINY_SIZES: Sizes = {
-  matmul: 24, batch: 5, mlp: [12, 7, 6, 12], vae: { pixels: 12, hidden: 7, latent: 3 },
-  elements: 2000, chainOps: 40,
+  matmul: 24,
+  batch: 5,
+  mlp: [12, 7, 6, 12],
+  vae: { pixels: 12, hidden: 7, latent: 3 },
+  elements: 2000,
+  chainOps: 40,
 };
 
 export const MATMUL_VARIANTS = ['NN', 'NT', 'TN'] as const;
@@ -40,7 +48,12 @@ export type UnaryOp = (typeof UNARY_OPS)[number];
 
 export type CaseId = `matmul ${MatmulVariant}` | 'mlp' | 'vae' | UnaryOp | 'fma' | 'chain';
 export const CASE_IDS: readonly CaseId[] = [
-  ...MATMUL_VARIANTS.map((v) => `matmul ${v}` as const), 'mlp', 'vae', ...UNARY_OPS, 'fma', 'chain',
+  ...MATMUL_VARIANTS.map((v) => `matmul ${v}` as const),
+  'mlp',
+  'vae',
+  ...UNARY_OPS,
+  'fma',
+  'chain',
 ];
 
 /** The chain's constants, as float32 (what every library actually multiplies and adds). */
@@ -64,8 +77,16 @@ export function mlpShapes(s: Sizes): Shapes {
 export function vaeShapes(s: Sizes): Shapes {
   const { pixels: D, hidden: H, latent: Z } = s.vae;
   return {
-    V1: [D, H], e1: [H], Vmu: [H, Z], emu: [Z], Vsig: [H, Z], esig: [Z],
-    W1: [Z, H], b1: [H], W2: [H, D], b2: [D],
+    V1: [D, H],
+    e1: [H],
+    Vmu: [H, Z],
+    emu: [Z],
+    Vsig: [H, Z],
+    esig: [Z],
+    W1: [Z, H],
+    b1: [H],
+    W2: [H, D],
+    b2: [D],
   };
 }
 
@@ -111,7 +132,12 @@ function initParams(shapes: Shapes, seed: number): Params {
   let s = seed;
   for (const [name, shape] of Object.entries(shapes)) {
     const limit = shape.length === 2 ? Math.sqrt(6 / (shape[0] + shape[1])) : 0.1;
-    params[name] = uniform(shape.reduce((p, d) => p * d, 1), s++, -limit, limit);
+    params[name] = uniform(
+      shape.reduce((p, d) => p * d, 1),
+      s++,
+      -limit,
+      limit,
+    );
   }
   return params;
 }
@@ -126,7 +152,9 @@ export function makeInputs(sizes: Sizes): Inputs {
     x: uniform(sizes.elements, 3, -10, 10),
     positive: uniform(sizes.elements, 4, 0.01, 10),
     fma: {
-      a: uniform(sizes.elements, 5, -1, 1), b: uniform(sizes.elements, 6, -1, 1), c: uniform(sizes.elements, 7, -1, 1),
+      a: uniform(sizes.elements, 5, -1, 1),
+      b: uniform(sizes.elements, 6, -1, 1),
+      c: uniform(sizes.elements, 7, -1, 1),
     },
     mlpX: bernoulli(B * sizes.mlp[0], 8, 0.3),
     mlpParams: initParams(mlpShapes(sizes), 100),
@@ -172,10 +200,15 @@ export function caseLabel(id: CaseId, sizes: Sizes): string {
   const v = sizes.vae;
   const e = sizes.elements >= 1e6 ? `${sizes.elements / 1e6}M` : String(sizes.elements);
   switch (id) {
-    case 'mlp': return `MLP ${m} tanh, value+grad, batch ${sizes.batch}`;
-    case 'vae': return `VAE ${v.pixels}-${v.hidden}-${v.latent} ELBO+Adam, batch ${sizes.batch}`;
-    case 'fma': return `a·b + c, ${e}`;
-    case 'chain': return `scalar chain ${sizes.chainOps} ops, value+grad`;
-    default: return id.startsWith('matmul') ? `${id} ${n}×${n}` : `${id}, ${e}`;
+    case 'mlp':
+      return `MLP ${m} tanh, value+grad, batch ${sizes.batch}`;
+    case 'vae':
+      return `VAE ${v.pixels}-${v.hidden}-${v.latent} ELBO+Adam, batch ${sizes.batch}`;
+    case 'fma':
+      return `a·b + c, ${e}`;
+    case 'chain':
+      return `scalar chain ${sizes.chainOps} ops, value+grad`;
+    default:
+      return id.startsWith('matmul') ? `${id} ${n}×${n}` : `${id}, ${e}`;
   }
 }

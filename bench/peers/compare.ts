@@ -104,15 +104,24 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
 
   // Memory on the fastest Sieve backend that ran: it is the one a long training run would use.
   let memory: Comparison['memory'];
-  const vaeRate = (i: number): number => rate('vae', results[i].results.find((r) => r.id === 'vae')) ?? 0;
+  const vaeRate = (i: number): number =>
+    rate(
+      'vae',
+      results[i].results.find((r) => r.id === 'vae'),
+    ) ?? 0;
   const sieveRuns = ids.map((id, i) => [id, i] as const).filter(([id]) => SIEVE_IDS.includes(id));
   if (sieveRuns.length > 0 && options.memorySteps > 0) {
     const [bestId] = sieveRuns.reduce((best, run) => (vaeRate(run[1]) > vaeRate(best[1]) ? run : best));
     const backend = bestId === 'sieve-js' ? 'js' : 'wasm';
     log(`\nmemory: ${options.memorySteps} VAE steps on Sieve's ${backend} backend, ${THREADS[bestId]} threads`);
     try {
-      const args = ['memory', backend, String(options.memorySteps), String(options.memorySeconds),
-        String(THREADS[bestId])];
+      const args = [
+        'memory',
+        backend,
+        String(options.memorySteps),
+        String(options.memorySeconds),
+        String(THREADS[bestId]),
+      ];
       memory = (await runChild(args, ['--expose-gc'], options.memorySeconds + 600)) as Comparison['memory'];
     } catch (e) {
       failures.push(`memory: ${(e as Error).message}`);
@@ -137,7 +146,9 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const rates = markdownTable(
     ['case', 'unit', ...results.map((r) => r.name)],
     CASE_IDS.map((id) => [
-      caseLabel(id, FULL_SIZES), caseWork(id, FULL_SIZES).unit, ...results.map((_, i) => cell(id, find(i, id))),
+      caseLabel(id, FULL_SIZES),
+      caseWork(id, FULL_SIZES).unit,
+      ...results.map((_, i) => cell(id, find(i, id))),
     ]),
   );
   // Each peer against Sieve's best configuration on as many threads as the peer, named in the cell.
@@ -158,17 +169,27 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
 
 /** The issue's targets for the fast backend, each judged on this run. */
 function targets(
-  ids: readonly LibraryId[], results: readonly LibraryResult[],
-  bestSieve: (id: CaseId, threads?: number) => [number, string] | undefined, memory: Comparison['memory'],
+  ids: readonly LibraryId[],
+  results: readonly LibraryResult[],
+  bestSieve: (id: CaseId, threads?: number) => [number, string] | undefined,
+  memory: Comparison['memory'],
 ): string[] {
   const peer = (id: LibraryId, c: CaseId): number | undefined => {
     const i = ids.indexOf(id);
-    return i < 0 ? undefined : rate(c, results[i].results.find((r) => r.id === c));
+    return i < 0
+      ? undefined
+      : rate(
+          c,
+          results[i].results.find((r) => r.id === c),
+        );
   };
   const lines: string[] = [];
   // Sieve on as many threads as the peer, unless the target says otherwise (`sieveThreads`).
   const judge = (
-    what: string, c: CaseId, peerId: LibraryId | undefined, needed: number,
+    what: string,
+    c: CaseId,
+    peerId: LibraryId | undefined,
+    needed: number,
     sieveThreads = peerId === undefined ? Infinity : THREADS[peerId],
   ): void => {
     const s = bestSieve(c, sieveThreads);
@@ -202,8 +223,10 @@ function targets(
     const judged = memory.flat ? 'met' : 'NOT met';
     const verdict = memory.flat === undefined ? `no verdict under ${MIN_JUDGED_STEPS} steps` : judged;
     const slopeKb = (memory.slopePer1000 / 1024).toFixed(1);
-    lines.push(`memory flat over ${TARGET_STEPS} VAE steps (${memory.backend}${partial}): heap ${mb(h.start)} → ` +
-      `max ${mb(h.max)} → ${mb(h.end)} MB, slope ${slopeKb} KB per 1000 steps: ${verdict}`);
+    lines.push(
+      `memory flat over ${TARGET_STEPS} VAE steps (${memory.backend}${partial}): heap ${mb(h.start)} → ` +
+        `max ${mb(h.max)} → ${mb(h.end)} MB, slope ${slopeKb} KB per 1000 steps: ${verdict}`,
+    );
   }
   return lines;
 }

@@ -41,8 +41,13 @@ export function gate(result: ArrayLike<number>, ref: Bounded): GateResult {
   }
   const i = Math.max(worst.index, 0);
   return {
-    ok: violations === 0, worstRatio: worst.ratio, worstIndex: worst.index, value: result[i], exact: ref.v[i],
-    bound: ref.e[i], violations,
+    ok: violations === 0,
+    worstRatio: worst.ratio,
+    worstIndex: worst.index,
+    value: result[i],
+    exact: ref.v[i],
+    bound: ref.e[i],
+    violations,
   };
 }
 

@@ -8,8 +8,18 @@
  */
 import { blockUntilReady, init, jit, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import {
-  ADAM, CHAIN_SCALE, CHAIN_SHIFT, CHAIN_X0, mlpShapes, vaeShapes, type CaseId, type Inputs, type Library, type Params,
-  type Prepared, type Shapes,
+  ADAM,
+  CHAIN_SCALE,
+  CHAIN_SHIFT,
+  CHAIN_X0,
+  mlpShapes,
+  vaeShapes,
+  type CaseId,
+  type Inputs,
+  type Library,
+  type Params,
+  type Prepared,
+  type Shapes,
 } from './cases.js';
 
 type JArray = np.Array;
@@ -86,7 +96,10 @@ class VaeTrainer {
   private count = 0;
 
   constructor(
-    private readonly step: AdamStep, inputs: Inputs, private readonly x: JArray, private readonly eps: JArray,
+    private readonly step: AdamStep,
+    inputs: Inputs,
+    private readonly x: JArray,
+    private readonly eps: JArray,
   ) {
     this.p = arrays(inputs.vaeParams, vaeShapes(inputs.sizes));
     this.m = tree.map((a: JArray) => np.zerosLike(a.ref), this.p) as JParams;
@@ -98,8 +111,12 @@ class VaeTrainer {
     const { lr, b1, b2 } = ADAM;
     const t = ++this.count;
     const stepSize = np.array((lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t));
-    const [loss, p, m, v] = this.step(this.p, this.m, this.v, this.x.ref, this.eps.ref, stepSize) as
-      [JArray, JParams, JParams, JParams];
+    const [loss, p, m, v] = this.step(this.p, this.m, this.v, this.x.ref, this.eps.ref, stepSize) as [
+      JArray,
+      JParams,
+      JParams,
+      JParams,
+    ];
     [this.p, this.m, this.v] = [p, m, v];
     return loss;
   }

@@ -24,5 +24,10 @@ export const SIEVE_IDS: readonly LibraryId[] = ['sieve-js', 'sieve-wasm', 'sieve
  * Node 20: its worker pool needs the Web Worker API, which Node 20 lacks.
  */
 export const THREADS: Record<LibraryId, number> = {
-  'sieve-js': 1, 'sieve-wasm': 1, 'sieve-wasm-2': 2, 'tfjs-1': 1, 'tfjs-2': 2, 'jax-js': 1,
+  'sieve-js': 1,
+  'sieve-wasm': 1,
+  'sieve-wasm-2': 2,
+  'tfjs-1': 1,
+  'tfjs-2': 2,
+  'jax-js': 1,
 };

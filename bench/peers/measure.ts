@@ -24,8 +24,12 @@ export interface LibraryResult {
 
 /** Gate only (the unit test), or gate and time (the benchmark) when `sampling` is given. */
 export async function measureLibrary(
-  library: Library, sizes: Sizes, sampling?: SampleOptions, log: (line: string) => void = () => {},
-  cases: readonly CaseId[] = CASE_IDS, references: References = {},
+  library: Library,
+  sizes: Sizes,
+  sampling?: SampleOptions,
+  log: (line: string) => void = () => {},
+  cases: readonly CaseId[] = CASE_IDS,
+  references: References = {},
 ): Promise<LibraryResult> {
   const inputs: Inputs = makeInputs(sizes);
   const results: CaseResult[] = [];

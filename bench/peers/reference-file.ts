@@ -18,10 +18,12 @@ export type References = Partial<Record<CaseId, Bounded>>;
 /** Compute the expensive references and write them; returns the file and a function removing it. */
 export function writeReferences(sizes: Sizes): { file: string; remove: () => void } {
   const inputs = makeInputs(sizes);
-  const plain = Object.fromEntries(EXPENSIVE.map((id) => {
-    const r = reference(id, inputs);
-    return [id, { shape: r.shape, v: r.v, e: r.e }];
-  }));
+  const plain = Object.fromEntries(
+    EXPENSIVE.map((id) => {
+      const r = reference(id, inputs);
+      return [id, { shape: r.shape, v: r.v, e: r.e }];
+    }),
+  );
   const dir = mkdtempSync(path.join(os.tmpdir(), 'sieve-bench-'));
   const file = path.join(dir, 'references.bin');
   writeFileSync(file, v8.serialize(plain));

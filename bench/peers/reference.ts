@@ -4,11 +4,35 @@
  * layer), so the reference shares no code with any library under test.
  */
 import {
-  add, addRow, apply, Bounded, capBound, concat, exact, FUNCTIONS, matmul, mul, scale, shift, sub, sumAll,
-  sumRows, div, U,
+  add,
+  addRow,
+  apply,
+  Bounded,
+  capBound,
+  concat,
+  exact,
+  FUNCTIONS,
+  matmul,
+  mul,
+  scale,
+  shift,
+  sub,
+  sumAll,
+  sumRows,
+  div,
+  U,
 } from './bounded.js';
 import {
-  ADAM, CHAIN_SCALE, CHAIN_SHIFT, CHAIN_X0, mlpShapes, vaeShapes, type CaseId, type Inputs, type Params, type Shapes,
+  ADAM,
+  CHAIN_SCALE,
+  CHAIN_SHIFT,
+  CHAIN_X0,
+  mlpShapes,
+  vaeShapes,
+  type CaseId,
+  type Inputs,
+  type Params,
+  type Shapes,
 } from './cases.js';
 
 function exactParams(params: Params, shapes: Shapes): Record<string, Bounded> {
@@ -40,9 +64,12 @@ export function mlpReference(inputs: Inputs): Bounded {
   const dPre1 = mul(matmul(dPre2, p.W2, false, true), tanhSlope(h1));
   return concat([
     loss,
-    matmul(x, dPre1, true), sumRows(dPre1),
-    matmul(h1, dPre2, true), sumRows(dPre2),
-    matmul(h2, dLogits, true), sumRows(dLogits),
+    matmul(x, dPre1, true),
+    sumRows(dPre1),
+    matmul(h1, dPre2, true),
+    sumRows(dPre2),
+    matmul(h2, dLogits, true),
+    sumRows(dLogits),
   ]);
 }
 
@@ -73,11 +100,16 @@ function vaeLossAndGrad(inputs: Inputs, p: Record<string, Bounded>): { loss: Bou
   const dh = add(matmul(dz, p.Vmu, false, true), matmul(dLogSigma, p.Vsig, false, true));
   const dPreE = mul(dh, tanhSlope(h));
   const grads = {
-    V1: matmul(x, dPreE, true), e1: sumRows(dPreE),
-    Vmu: matmul(h, dz, true), emu: sumRows(dz),
-    Vsig: matmul(h, dLogSigma, true), esig: sumRows(dLogSigma),
-    W1: matmul(z, dPreD, true), b1: sumRows(dPreD),
-    W2: matmul(hd, dLogits, true), b2: sumRows(dLogits),
+    V1: matmul(x, dPreE, true),
+    e1: sumRows(dPreE),
+    Vmu: matmul(h, dz, true),
+    emu: sumRows(dz),
+    Vsig: matmul(h, dLogSigma, true),
+    esig: sumRows(dLogSigma),
+    W1: matmul(z, dPreD, true),
+    b1: sumRows(dPreD),
+    W2: matmul(hd, dLogits, true),
+    b2: sumRows(dLogits),
   };
   return { loss, grads };
 }
@@ -130,17 +162,25 @@ export function reference(id: CaseId, inputs: Inputs): Bounded {
   const b = (): Bounded => exact(inputs.b, [n, n]);
   const len = inputs.sizes.elements;
   switch (id) {
-    case 'matmul NN': return matmul(a(), b());
-    case 'matmul NT': return matmul(a(), b(), false, true);
-    case 'matmul TN': return matmul(a(), b(), true, false);
-    case 'mlp': return mlpReference(inputs);
-    case 'vae': return vaeReference(inputs);
-    case 'chain': return chainReference(inputs.sizes.chainOps);
+    case 'matmul NN':
+      return matmul(a(), b());
+    case 'matmul NT':
+      return matmul(a(), b(), false, true);
+    case 'matmul TN':
+      return matmul(a(), b(), true, false);
+    case 'mlp':
+      return mlpReference(inputs);
+    case 'vae':
+      return vaeReference(inputs);
+    case 'chain':
+      return chainReference(inputs.sizes.chainOps);
     case 'fma': {
       const { a: fa, b: fb, c: fc } = inputs.fma;
       return add(mul(exact(fa, [len]), exact(fb, [len])), exact(fc, [len]));
     }
-    case 'log': return apply(FUNCTIONS.log, exact(inputs.positive, [len]));
-    default: return apply(FUNCTIONS[id], exact(inputs.x, [len]));
+    case 'log':
+      return apply(FUNCTIONS.log, exact(inputs.positive, [len]));
+    default:
+      return apply(FUNCTIONS[id], exact(inputs.x, [len]));
   }
 }

@@ -3,12 +3,30 @@
  * threads), through the public API only: tensor methods, `valueAndGrad` and `adam`.
  */
 import {
-  bernoulliLogLik, initWasmBackend, jsBackend, matmulT, scalar, setBackend, setThreadCount, Tensor, valueAndGrad,
+  bernoulliLogLik,
+  initWasmBackend,
+  jsBackend,
+  matmulT,
+  scalar,
+  setBackend,
+  setThreadCount,
+  Tensor,
+  valueAndGrad,
 } from '../../src/index.js';
 import { VaeTrainer, type VaeParams } from '../vae.js';
 import {
-  CHAIN_SCALE, CHAIN_SHIFT, CHAIN_X0, ADAM, mlpShapes, vaeShapes, type CaseId, type Inputs, type Library,
-  type Params, type Prepared, type Shapes,
+  CHAIN_SCALE,
+  CHAIN_SHIFT,
+  CHAIN_X0,
+  ADAM,
+  mlpShapes,
+  vaeShapes,
+  type CaseId,
+  type Inputs,
+  type Library,
+  type Params,
+  type Prepared,
+  type Shapes,
 } from './cases.js';
 
 export type SieveBackendName = 'js' | 'wasm';

@@ -10,8 +10,18 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import {
-  ADAM, CHAIN_SCALE, CHAIN_SHIFT, CHAIN_X0, mlpShapes, vaeShapes, type CaseId, type Inputs, type Library, type Prepared,
-  type Params, type Shapes,
+  ADAM,
+  CHAIN_SCALE,
+  CHAIN_SHIFT,
+  CHAIN_X0,
+  mlpShapes,
+  vaeShapes,
+  type CaseId,
+  type Inputs,
+  type Library,
+  type Prepared,
+  type Params,
+  type Shapes,
 } from './cases.js';
 import { claimCpus, installWorkerShim } from './tfjs-worker-shim.js';
 
@@ -74,8 +84,10 @@ function vaeLoss(tf: Tf, x: Tensor, eps: Tensor, [V1, e1, Vmu, emu, Vsig, esig, 
   const z = tf.add(mu, tf.mul(tf.exp(logSigma), eps));
   const logits = tf.add(tf.matMul(tf.tanh(tf.add(tf.matMul(z, W1), b1)), W2), b2);
   const logLik = tf.sum(tf.sub(tf.mul(x, logits), tf.softplus(logits)));
-  const elbo = tf.add(tf.add(tf.sub(logLik, tf.mul(tf.sum(tf.square(z)), 0.5)), tf.mul(tf.sum(tf.square(eps)), 0.5)),
-    tf.sum(logSigma));
+  const elbo = tf.add(
+    tf.add(tf.sub(logLik, tf.mul(tf.sum(tf.square(z)), 0.5)), tf.mul(tf.sum(tf.square(eps)), 0.5)),
+    tf.sum(logSigma),
+  );
   return tf.div(tf.neg(elbo), x.shape[0]) as TF.Scalar;
 }
 
@@ -87,7 +99,12 @@ class VaeTrainer {
   private count = 0;
   private readonly valueAndGrads;
 
-  constructor(private readonly tf: Tf, inputs: Inputs, private readonly x: Tensor, private readonly eps: Tensor) {
+  constructor(
+    private readonly tf: Tf,
+    inputs: Inputs,
+    private readonly x: Tensor,
+    private readonly eps: Tensor,
+  ) {
     this.params = variables(tf, inputs.vaeParams, vaeShapes(inputs.sizes));
     this.m = this.params.map((p) => tf.zerosLike(p));
     this.v = this.params.map((p) => tf.zerosLike(p));
@@ -193,10 +210,11 @@ function prepare(tf: Tf, id: CaseId, inputs: Inputs): Prepared {
         return y as TF.Scalar;
       };
       const vg = tf.valueAndGrad(chain);
-      const call = (): Tensor[] => tf.tidy(() => {
-        const { value, grad } = vg(x);
-        return [value, grad];
-      });
+      const call = (): Tensor[] =>
+        tf.tidy(() => {
+          const { value, grad } = vg(x);
+          return [value, grad];
+        });
       return {
         check: async () => flattenAndDispose(call()),
         run: () => tf.dispose(call()),

@@ -21,9 +21,11 @@ const require = createRequire(import.meta.url);
 const wasmOut = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'wasm-out');
 
 export function installWorkerShim(): void {
-  const workerScript = (require(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
-    wasmWorkerContents: string;
-  }).wasmWorkerContents.replace(/\n/g, '\\n');
+  const workerScript = (
+    require(path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+      wasmWorkerContents: string;
+    }
+  ).wasmWorkerContents.replace(/\n/g, '\\n');
   const mainScript = path.join(wasmOut, 'tfjs-backend-wasm-threaded-simd.js');
 
   class BlobUrlWorker extends NodeWorker {

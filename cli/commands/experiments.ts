@@ -24,14 +24,36 @@ export const DEFAULT_SEED = 1;
 export function experimentsSpec(experiments: readonly Experiment[]): CommandSpec {
   return {
     name: 'experiments',
-    summary: 'run the seed papers\' reproductions and write an HTML report (npm start = sieve experiments --quick)',
-    positionals: { name: 'names', description: 'experiments to run (default: all, in order)', noun: 'experiment', choices: () => experiments.map((e) => e.name) },
+    summary: "run the seed papers' reproductions and write an HTML report (npm start = sieve experiments --quick)",
+    positionals: {
+      name: 'names',
+      description: 'experiments to run (default: all, in order)',
+      noun: 'experiment',
+      choices: () => experiments.map((e) => e.name),
+    },
     options: [
-      { name: 'quick', type: 'boolean', description: 'the quick versions: all of them in about three minutes on 2 cores (default)' },
-      { name: 'full', type: 'boolean', description: 'the longer versions, closer to the papers\' settings' },
+      {
+        name: 'quick',
+        type: 'boolean',
+        description: 'the quick versions: all of them in about three minutes on 2 cores (default)',
+      },
+      { name: 'full', type: 'boolean', description: "the longer versions, closer to the papers' settings" },
       { name: 'tiny', type: 'boolean', description: 'seconds-long smoke versions (what the test suite runs)' },
-      { name: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, description: 'random seed; the same seed gives the same numbers', defaultText: String(DEFAULT_SEED) },
-      { name: 'out', type: 'string', metavar: 'DIR', description: 'report directory', defaultText: 'reports/experiments-<mode>-<date>' },
+      {
+        name: 'seed',
+        type: 'integer',
+        min: 0,
+        max: 2 ** 32 - 1,
+        description: 'random seed; the same seed gives the same numbers',
+        defaultText: String(DEFAULT_SEED),
+      },
+      {
+        name: 'out',
+        type: 'string',
+        metavar: 'DIR',
+        description: 'report directory',
+        defaultText: 'reports/experiments-<mode>-<date>',
+      },
     ],
   };
 }
@@ -39,12 +61,15 @@ export function experimentsSpec(experiments: readonly Experiment[]): CommandSpec
 export function experimentsHelp(experiments: readonly Experiment[]): string {
   const spec = experimentsSpec(experiments);
   const width = Math.max(12, ...experiments.map((e) => e.name.length + 2));
-  const list = experiments.length === 0 ? '  (none registered yet)' : experiments.map((e) => `  ${e.name.padEnd(width)}${e.description}`).join('\n');
+  const list =
+    experiments.length === 0
+      ? '  (none registered yet)'
+      : experiments.map((e) => `  ${e.name.padEnd(width)}${e.description}`).join('\n');
   return [
     'Usage: sieve experiments [names...] [--quick | --full | --tiny] [--seed N] [--out DIR]',
     '',
     "Run the seed papers' reproductions (all of them, or the ones named) and write an HTML report.",
-    'Prints a summary table per experiment and writes <out>/index.html (plots, tables, the papers\'',
+    "Prints a summary table per experiment and writes <out>/index.html (plots, tables, the papers'",
     'numbers beside ours) and <out>/results.json. Ctrl-C stops early and still writes the report.',
     '',
     'Experiments:',
@@ -83,7 +108,12 @@ export function workerRunner(stop: SharedArrayBuffer): ExperimentRunner {
   };
 }
 
-export async function runExperiments(argv: readonly string[], io: CliIo, experiments: readonly Experiment[], runnerChoice: 'in-process' | 'worker' = 'in-process'): Promise<number> {
+export async function runExperiments(
+  argv: readonly string[],
+  io: CliIo,
+  experiments: readonly Experiment[],
+  runnerChoice: 'in-process' | 'worker' = 'in-process',
+): Promise<number> {
   const spec = experimentsSpec(experiments);
   const args = parseCommandArgs(argv, spec);
   if (args.help) {
@@ -95,7 +125,10 @@ export async function runExperiments(argv: readonly string[], io: CliIo, experim
   const wanted = new Set(args.positionals);
   const selected = wanted.size === 0 ? experiments.slice() : experiments.filter((e) => wanted.has(e.name));
   const startedAt = io.date();
-  const runName = args.options.out !== undefined ? path.basename(path.resolve(io.cwd, args.options.out as string)) : `experiments-${mode}-${timestamp(startedAt)}`;
+  const runName =
+    args.options.out !== undefined
+      ? path.basename(path.resolve(io.cwd, args.options.out as string))
+      : `experiments-${mode}-${timestamp(startedAt)}`;
   const outDir = path.resolve(io.cwd, (args.options.out as string | undefined) ?? path.join('reports', runName));
   const lock = claimOutDir(outDir);
   try {
@@ -115,7 +148,10 @@ interface RunPlan {
 }
 
 async function runSelected(
-  argv: readonly string[], io: CliIo, plan: RunPlan, runnerChoice: 'in-process' | 'worker',
+  argv: readonly string[],
+  io: CliIo,
+  plan: RunPlan,
+  runnerChoice: 'in-process' | 'worker',
 ): Promise<number> {
   const { selected, mode, seed, runName, outDir, startedAt } = plan;
   const progress = new ProgressRenderer(io.stderr, { now: () => io.now() });
@@ -128,9 +164,13 @@ async function runSelected(
   const skipped: string[] = [];
   let interrupted = false;
   try {
-    if (selected.length === 0) progress.log('No experiments are registered yet (experiments/index.ts); writing an empty report.');
-    else progress.log(`sieve experiments: ${selected.length} experiment${selected.length > 1 ? 's' : ''} (${mode}, ` +
-      `seed ${seed}); report: ${path.join(outDir, 'index.html')}`);
+    if (selected.length === 0)
+      progress.log('No experiments are registered yet (experiments/index.ts); writing an empty report.');
+    else
+      progress.log(
+        `sieve experiments: ${selected.length} experiment${selected.length > 1 ? 's' : ''} (${mode}, ` +
+          `seed ${seed}); report: ${path.join(outDir, 'index.html')}`,
+      );
     for (const [i, exp] of selected.entries()) {
       if (interrupts.stopped()) {
         skipped.push(exp.name);
@@ -155,7 +195,9 @@ async function runSelected(
         progress.close();
         const message = e instanceof Error ? e.message : String(e);
         failures.push({ name: exp.name, title: exp.title, message });
-        progress.log(`sieve: experiment '${exp.name}' failed after ${formatDuration((io.now() - e0) / 1000)}: ${message}`);
+        progress.log(
+          `sieve: experiment '${exp.name}' failed after ${formatDuration((io.now() - e0) / 1000)}: ${message}`,
+        );
       }
     }
     if (interrupts.stopped()) interrupted = true;
@@ -163,17 +205,31 @@ async function runSelected(
     interrupts.dispose();
   }
   const record = makeRecord({
-    command: 'experiments', argv: ['experiments', ...argv], runName, mode, seed, startedAt, seconds: (io.now() - t0) / 1000,
-    interrupted, stopSignal: interrupts.signal(), experiments: results, failures, skipped,
+    command: 'experiments',
+    argv: ['experiments', ...argv],
+    runName,
+    mode,
+    seed,
+    startedAt,
+    seconds: (io.now() - t0) / 1000,
+    interrupted,
+    stopSignal: interrupts.signal(),
+    experiments: results,
+    failures,
+    skipped,
     settings: { experiments: selected.map((e) => e.name).join(', ') || '(none)' },
   });
   const paths = writeReport(outDir, record);
-  io.stdout.write(`\n${interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`);
+  io.stdout.write(
+    `\n${interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`,
+  );
   const signal = interrupts.signal() ?? 'SIGINT';
   if (skipped.length > 0) io.stdout.write(`Skipped after ${signalName(signal)}: ${skipped.join(', ')}\n`);
   if (failures.length > 0) {
-    io.stderr.write(`sieve: ${failures.length} experiment${failures.length > 1 ? 's' : ''} failed: ` +
-      `${failures.map((f) => f.name).join(', ')}\n`);
+    io.stderr.write(
+      `sieve: ${failures.length} experiment${failures.length > 1 ? 's' : ''} failed: ` +
+        `${failures.map((f) => f.name).join(', ')}\n`,
+    );
     return EXIT_FAILURE;
   }
   return interrupted ? exitCodeFor(signal) : EXIT_OK;

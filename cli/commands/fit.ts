@@ -13,15 +13,36 @@ import { treeFlatten } from '../../src/autodiff/index.js';
 import { foldIn, key } from '../../src/random/key.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import {
-  adam, initialTrainState, NonFiniteGradientError, trainAsync, type Problem, type StepRecord as TrainStepRecord,
+  adam,
+  initialTrainState,
+  NonFiniteGradientError,
+  trainAsync,
+  type Problem,
+  type StepRecord as TrainStepRecord,
   type ThresholdPolicy,
-  type ThresholdState, type TrainParams, type TrainState,
+  type ThresholdState,
+  type TrainParams,
+  type TrainState,
 } from '../../src/vi/index.js';
-import { formatOptionsHelp, parseCommandArgs, UsageError, validList, type CommandSpec, type OptionValue } from '../args.js';
+import {
+  formatOptionsHelp,
+  parseCommandArgs,
+  UsageError,
+  validList,
+  type CommandSpec,
+  type OptionValue,
+} from '../args.js';
 import { ESTIMATORS, findEstimator, type EstimatorEntry, type EstimatorOptionName } from '../estimators.js';
 import { formatNumber } from '../format.js';
 import {
-  exitCodeFor, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, signalName, timestamp, type CliIo, type StopSignal,
+  exitCodeFor,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  signalName,
+  timestamp,
+  type CliIo,
+  type StopSignal,
 } from '../io.js';
 import { ProgressRenderer } from '../progress.js';
 import { writeReport } from '../report/index.js';
@@ -31,7 +52,17 @@ import { formatExperimentSummary } from '../terminal-table.js';
 import { loadParamsFile, loadParamsWithMetadata, saveParamsFile } from '../../src/io/index.js';
 import { raiseStopFlag, runInWorker } from '../worker-protocol.js';
 
-export const FIT_DEFAULTS = { steps: 1000, lr: 0.01, samples: 8, gamma: 0.9, refresh: 100, targetAccept: 0.33, acceptanceFloor: 0, maxProposals: 10_000, seed: 1 } as const;
+export const FIT_DEFAULTS = {
+  steps: 1000,
+  lr: 0.01,
+  samples: 8,
+  gamma: 0.9,
+  refresh: 100,
+  targetAccept: 0.33,
+  acceptanceFloor: 0,
+  maxProposals: 10_000,
+  seed: 1,
+} as const;
 /** Draws per data point used to set a threshold (quantile or initial). */
 const THRESHOLD_SAMPLES = 128;
 /** Step size of the target-acceptance rule for T. */
@@ -42,42 +73,152 @@ const THRESHOLD_LR = 1;
  */
 const RESTART_OUTSIDE = { below: 0.005, above: 0.995 };
 
-const appliesTo = (opt: EstimatorOptionName): string => ESTIMATORS.filter((e) => e.options.includes(opt)).map((e) => e.name).join(', ');
+const appliesTo = (opt: EstimatorOptionName): string =>
+  ESTIMATORS.filter((e) => e.options.includes(opt))
+    .map((e) => e.name)
+    .join(', ');
 
 export function fitSpec(models: readonly ModelSpec[]): CommandSpec {
   return {
     name: 'fit',
     summary: 'train one model with one estimator and report the bound over time',
     options: [
-      { name: 'model', type: 'choice', noun: 'model', choices: () => models.map((m) => m.name), description: 'the model to fit (required)' },
-      { name: 'estimator', type: 'choice', noun: 'estimator', choices: () => ESTIMATORS.map((e) => e.name), description: 'the gradient estimator', defaultText: 'elbo for continuous latents, elbo-sf for discrete' },
-      { name: 'steps', type: 'integer', min: 1, max: 10_000_000, description: 'optimization steps', defaultText: String(FIT_DEFAULTS.steps) },
-      { name: 'lr', type: 'number', min: 0, minExclusive: true, max: 10, description: 'Adam learning rate', defaultText: String(FIT_DEFAULTS.lr) },
-      { name: 'samples', type: 'integer', min: 1, max: 100_000, description: 'samples per data point (S or N); vimco, vimco-star, vrs, rvrs need >= 2', defaultText: String(FIT_DEFAULTS.samples) },
-      { name: 'batch-size', type: 'integer', min: 1, description: 'minibatch size for models with local latents', defaultText: "the model's" },
-      { name: 'alpha', type: 'number', min: 0, max: 1, maxExclusive: true, description: `VR-IWAE alpha (${appliesTo('alpha')})`, defaultText: '0.5 for vr-iwae, 0 for vimco-star' },
-      { name: 'threshold', type: 'number', description: `fixed threshold T (${appliesTo('threshold')}); replaces --gamma / --target-accept`, metavar: 'T' },
-      { name: 'gamma', type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true, description: 'vrs: T is the gamma-quantile of log q - log p under q', defaultText: String(FIT_DEFAULTS.gamma) },
-      { name: 'refresh', type: 'integer', min: 1, description: 'vrs: recompute the quantile threshold every N steps', defaultText: String(FIT_DEFAULTS.refresh) },
-      { name: 'target-accept', type: 'number', min: 0, max: 1, minExclusive: true, maxExclusive: true, description: 'rvrs: adapt T so the acceptance rate approaches this', defaultText: String(FIT_DEFAULTS.targetAccept) },
-      { name: 'acceptance-floor', type: 'number', min: 0, max: 1, maxExclusive: true, description: `acceptance floor epsilon (${appliesTo('acceptance-floor')})`, defaultText: '0' },
       {
-        name: 'max-proposals', type: 'integer', min: 1, max: MAX_PROPOSALS_LIMIT,
-        defaultText: String(FIT_DEFAULTS.maxProposals),
-        description: `cap on proposals per data point, at least --samples (${appliesTo('max-proposals')}); `
-          + 'a step that hits it runs cap / samples sampler rounds (seconds at the maximum)',
+        name: 'model',
+        type: 'choice',
+        noun: 'model',
+        choices: () => models.map((m) => m.name),
+        description: 'the model to fit (required)',
       },
-      { name: 'seed', type: 'integer', min: 0, max: 2 ** 32 - 1, description: 'random seed (data and training); same seed, same numbers', defaultText: String(FIT_DEFAULTS.seed) },
+      {
+        name: 'estimator',
+        type: 'choice',
+        noun: 'estimator',
+        choices: () => ESTIMATORS.map((e) => e.name),
+        description: 'the gradient estimator',
+        defaultText: 'elbo for continuous latents, elbo-sf for discrete',
+      },
+      {
+        name: 'steps',
+        type: 'integer',
+        min: 1,
+        max: 10_000_000,
+        description: 'optimization steps',
+        defaultText: String(FIT_DEFAULTS.steps),
+      },
+      {
+        name: 'lr',
+        type: 'number',
+        min: 0,
+        minExclusive: true,
+        max: 10,
+        description: 'Adam learning rate',
+        defaultText: String(FIT_DEFAULTS.lr),
+      },
+      {
+        name: 'samples',
+        type: 'integer',
+        min: 1,
+        max: 100_000,
+        description: 'samples per data point (S or N); vimco, vimco-star, vrs, rvrs need >= 2',
+        defaultText: String(FIT_DEFAULTS.samples),
+      },
+      {
+        name: 'batch-size',
+        type: 'integer',
+        min: 1,
+        description: 'minibatch size for models with local latents',
+        defaultText: "the model's",
+      },
+      {
+        name: 'alpha',
+        type: 'number',
+        min: 0,
+        max: 1,
+        maxExclusive: true,
+        description: `VR-IWAE alpha (${appliesTo('alpha')})`,
+        defaultText: '0.5 for vr-iwae, 0 for vimco-star',
+      },
+      {
+        name: 'threshold',
+        type: 'number',
+        description: `fixed threshold T (${appliesTo('threshold')}); replaces --gamma / --target-accept`,
+        metavar: 'T',
+      },
+      {
+        name: 'gamma',
+        type: 'number',
+        min: 0,
+        max: 1,
+        minExclusive: true,
+        maxExclusive: true,
+        description: 'vrs: T is the gamma-quantile of log q - log p under q',
+        defaultText: String(FIT_DEFAULTS.gamma),
+      },
+      {
+        name: 'refresh',
+        type: 'integer',
+        min: 1,
+        description: 'vrs: recompute the quantile threshold every N steps',
+        defaultText: String(FIT_DEFAULTS.refresh),
+      },
+      {
+        name: 'target-accept',
+        type: 'number',
+        min: 0,
+        max: 1,
+        minExclusive: true,
+        maxExclusive: true,
+        description: 'rvrs: adapt T so the acceptance rate approaches this',
+        defaultText: String(FIT_DEFAULTS.targetAccept),
+      },
+      {
+        name: 'acceptance-floor',
+        type: 'number',
+        min: 0,
+        max: 1,
+        maxExclusive: true,
+        description: `acceptance floor epsilon (${appliesTo('acceptance-floor')})`,
+        defaultText: '0',
+      },
+      {
+        name: 'max-proposals',
+        type: 'integer',
+        min: 1,
+        max: MAX_PROPOSALS_LIMIT,
+        defaultText: String(FIT_DEFAULTS.maxProposals),
+        description:
+          `cap on proposals per data point, at least --samples (${appliesTo('max-proposals')}); ` +
+          'a step that hits it runs cap / samples sampler rounds (seconds at the maximum)',
+      },
+      {
+        name: 'seed',
+        type: 'integer',
+        min: 0,
+        max: 2 ** 32 - 1,
+        description: 'random seed (data and training); same seed, same numbers',
+        defaultText: String(FIT_DEFAULTS.seed),
+      },
       { name: 'tiny', type: 'boolean', description: 'build the model at its tiny (test) size' },
       { name: 'quick', type: 'boolean', description: 'build the model at its quick size (default)' },
       { name: 'full', type: 'boolean', description: 'build the model at its full size' },
-      { name: 'out', type: 'string', metavar: 'DIR', description: 'report directory', defaultText: 'reports/fit-<model>-<estimator>-<date>' },
       {
-        name: 'save-params', type: 'string', metavar: 'FILE',
+        name: 'out',
+        type: 'string',
+        metavar: 'DIR',
+        description: 'report directory',
+        defaultText: 'reports/fit-<model>-<estimator>-<date>',
+      },
+      {
+        name: 'save-params',
+        type: 'string',
+        metavar: 'FILE',
         description: 'write the parameters and optimizer state here at the end (and when interrupted), atomically',
       },
       {
-        name: 'resume', type: 'string', metavar: 'FILE',
+        name: 'resume',
+        type: 'string',
+        metavar: 'FILE',
         description: 'continue from a --save-params file up to --steps in all (same numbers as one uninterrupted run)',
       },
     ],
@@ -95,10 +236,15 @@ export function fitHelp(models: readonly ModelSpec[]): string {
     'bound as it trains, and write a report with a plot of the bound against step.',
     '',
     'Models:',
-    models.length === 0 ? '  (none registered yet)' : models.map((m) => `  ${m.name.padEnd(mw)}[${m.latent}] ${m.description}`).join('\n'),
+    models.length === 0
+      ? '  (none registered yet)'
+      : models.map((m) => `  ${m.name.padEnd(mw)}[${m.latent}] ${m.description}`).join('\n'),
     '',
     'Estimators (pathwise ones need continuous latents):',
-    ESTIMATORS.map((e) => `  ${e.name.padEnd(ew)}${e.pathwise ? '[pathwise] ' : '[score]    '}${e.description}${e.options.length > 0 ? `; options: ${e.options.map((o) => `--${o}`).join(' ')}` : ''}`).join('\n'),
+    ESTIMATORS.map(
+      (e) =>
+        `  ${e.name.padEnd(ew)}${e.pathwise ? '[pathwise] ' : '[score]    '}${e.description}${e.options.length > 0 ? `; options: ${e.options.map((o) => `--${o}`).join(' ')}` : ''}`,
+    ).join('\n'),
     '',
     'Options:',
     formatOptionsHelp(spec.options),
@@ -131,7 +277,10 @@ export interface FitSettings {
 }
 
 /** Check the options against the model and estimator; everything wrong is a UsageError. */
-export function resolveFitSettings(options: Record<string, OptionValue>, models: readonly ModelSpec[]): { settings: FitSettings; entry: EstimatorEntry; spec: ModelSpec } {
+export function resolveFitSettings(
+  options: Record<string, OptionValue>,
+  models: readonly ModelSpec[],
+): { settings: FitSettings; entry: EstimatorEntry; spec: ModelSpec } {
   const modelName = options.model as string | undefined;
   if (modelName === undefined) throw new UsageError(`missing --model ${validList(models.map((m) => m.name))}`);
   const spec = models.find((m) => m.name === modelName)!;
@@ -139,19 +288,35 @@ export function resolveFitSettings(options: Record<string, OptionValue>, models:
   const entry = findEstimator(estName)!;
   if (entry.pathwise && spec.latent === 'discrete') {
     const ok = ESTIMATORS.filter((e) => !e.pathwise).map((e) => e.name);
-    throw new UsageError(`estimator '${entry.name}' needs continuous latents (pathwise gradients), but model '${spec.name}' has discrete latents (valid for it: ${ok.join(', ')})`);
+    throw new UsageError(
+      `estimator '${entry.name}' needs continuous latents (pathwise gradients), but model '${spec.name}' has discrete latents (valid for it: ${ok.join(', ')})`,
+    );
   }
-  const optionNames: EstimatorOptionName[] = ['alpha', 'threshold', 'gamma', 'refresh', 'target-accept', 'acceptance-floor', 'max-proposals'];
+  const optionNames: EstimatorOptionName[] = [
+    'alpha',
+    'threshold',
+    'gamma',
+    'refresh',
+    'target-accept',
+    'acceptance-floor',
+    'max-proposals',
+  ];
   for (const o of optionNames) {
     if (options[o] !== undefined && !entry.options.includes(o)) {
       throw new UsageError(`--${o} does not apply to estimator '${entry.name}' (it applies to: ${appliesTo(o)})`);
     }
   }
-  if (options.threshold !== undefined && (options.gamma !== undefined || options.refresh !== undefined || options['target-accept'] !== undefined)) {
-    throw new UsageError(`--threshold fixes T; it cannot be combined with ${options.gamma !== undefined ? '--gamma' : options.refresh !== undefined ? '--refresh' : '--target-accept'}`);
+  if (
+    options.threshold !== undefined &&
+    (options.gamma !== undefined || options.refresh !== undefined || options['target-accept'] !== undefined)
+  ) {
+    throw new UsageError(
+      `--threshold fixes T; it cannot be combined with ${options.gamma !== undefined ? '--gamma' : options.refresh !== undefined ? '--refresh' : '--target-accept'}`,
+    );
   }
   const samples = (options.samples as number | undefined) ?? Math.max(FIT_DEFAULTS.samples, entry.minSamples);
-  if (samples < entry.minSamples) throw new UsageError(`--samples must be >= ${entry.minSamples} for estimator '${entry.name}', got ${samples}`);
+  if (samples < entry.minSamples)
+    throw new UsageError(`--samples must be >= ${entry.minSamples} for estimator '${entry.name}', got ${samples}`);
   const settings: FitSettings = {
     model: spec.name,
     estimator: entry.name,
@@ -164,13 +329,16 @@ export function resolveFitSettings(options: Record<string, OptionValue>, models:
   if (options['batch-size'] !== undefined) settings.batchSize = options['batch-size'] as number;
   if (options['save-params'] !== undefined) settings.saveParams = options['save-params'] as string;
   if (options.resume !== undefined) settings.resume = options.resume as string;
-  if (entry.options.includes('alpha')) settings.alpha = (options.alpha as number | undefined) ?? entry.defaultAlpha ?? 0;
+  if (entry.options.includes('alpha'))
+    settings.alpha = (options.alpha as number | undefined) ?? entry.defaultAlpha ?? 0;
   if (entry.threshold !== undefined) {
     settings.acceptanceFloor = (options['acceptance-floor'] as number | undefined) ?? FIT_DEFAULTS.acceptanceFloor;
     settings.maxProposals = (options['max-proposals'] as number | undefined) ?? FIT_DEFAULTS.maxProposals;
     if (settings.maxProposals < samples) {
-      throw new UsageError(`--max-proposals must be >= --samples (${samples}): `
-        + `each data point needs ${samples} accepted proposals, got ${settings.maxProposals}`);
+      throw new UsageError(
+        `--max-proposals must be >= --samples (${samples}): ` +
+          `each data point needs ${samples} accepted proposals, got ${settings.maxProposals}`,
+      );
     }
     if (options.threshold !== undefined) settings.threshold = options.threshold as number;
     else if (entry.threshold === 'quantile') {
@@ -270,22 +438,31 @@ export async function readFitResumePoint(file: string, settings: FitSettings): P
     return `cannot resume: ${e instanceof Error ? e.message : String(e)}`;
   }
   if (metadata.kind !== FIT_STATE_KIND || typeof metadata.loop !== 'object' || metadata.loop === null) {
-    return `cannot resume from ${file}: it holds parameters but no training state `
-      + '(not written by sieve fit --save-params)';
+    return (
+      `cannot resume from ${file}: it holds parameters but no training state ` +
+      '(not written by sieve fit --save-params)'
+    );
   }
   const m = metadata as unknown as FitStateMetadata;
   const mustMatch = [
-    ['model', '--model'], ['estimator', '--estimator'], ['seed', '--seed'], ['mode', '--tiny/--quick/--full'],
+    ['model', '--model'],
+    ['estimator', '--estimator'],
+    ['seed', '--seed'],
+    ['mode', '--tiny/--quick/--full'],
   ] as const;
   for (const [name, flag] of mustMatch) {
     if (m[name] !== settings[name]) {
-      return `cannot resume from ${file}: it was saved with ${flag} ${String(m[name])}, `
-        + `this run has ${String(settings[name])}`;
+      return (
+        `cannot resume from ${file}: it was saved with ${flag} ${String(m[name])}, ` +
+        `this run has ${String(settings[name])}`
+      );
     }
   }
   if (m.loop.step >= settings.steps) {
-    return `cannot resume from ${file}: it has already done ${m.loop.step} steps and --steps is ${settings.steps} `
-      + '(--steps counts all steps, including the resumed ones)';
+    return (
+      `cannot resume from ${file}: it has already done ${m.loop.step} steps and --steps is ${settings.steps} ` +
+      '(--steps counts all steps, including the resumed ones)'
+    );
   }
   return { metadata: m };
 }
@@ -295,8 +472,8 @@ function loopStateOf(s: TrainState<TrainParams, unknown>): LoopState {
   const adapt = s.threshold.adapt;
   return {
     step: s.step,
-    threshold: T === undefined ? null
-      : typeof T === 'number' ? T : { shape: [...T.shape], values: Array.from(T.dataSync()) },
+    threshold:
+      T === undefined ? null : typeof T === 'number' ? T : { shape: [...T.shape], values: Array.from(T.dataSync()) },
     adapt: adapt === undefined ? null : { velocity: Array.from(adapt.velocity), count: adapt.count },
     reinit: s.threshold.restartPending,
     reinits: s.threshold.restarts,
@@ -307,12 +484,12 @@ function loopStateOf(s: TrainState<TrainParams, unknown>): LoopState {
 /** The threshold state saved in a --resume file (a fixed --threshold always wins). */
 function thresholdStateOf(loop: LoopState, policy: ThresholdPolicy | undefined): ThresholdState {
   const thr = loop.threshold;
-  const saved = thr === null ? undefined
-    : typeof thr === 'number' ? thr : Tensor.fromData(new Float32Array(thr.values), thr.shape);
+  const saved =
+    thr === null ? undefined : typeof thr === 'number' ? thr : Tensor.fromData(new Float32Array(thr.values), thr.shape);
   return {
     threshold: policy?.kind === 'fixed' ? policy.threshold : saved,
-    adapt: loop.adapt === null ? undefined
-      : { velocity: Float64Array.from(loop.adapt.velocity), count: loop.adapt.count },
+    adapt:
+      loop.adapt === null ? undefined : { velocity: Float64Array.from(loop.adapt.velocity), count: loop.adapt.count },
     restartPending: loop.reinit,
     restarts: loop.reinits,
   };
@@ -324,31 +501,50 @@ function thresholdStateOf(loop: LoopState, policy: ThresholdPolicy | undefined):
  * is shared by all data points (the batch mean), because the next batch holds other points.
  */
 function thresholdPolicyOf(
-  entry: EstimatorEntry, settings: FitSettings, minibatch: boolean,
+  entry: EstimatorEntry,
+  settings: FitSettings,
+  minibatch: boolean,
 ): ThresholdPolicy | undefined {
   if (entry.threshold === undefined) return undefined;
   if (settings.threshold !== undefined) return { kind: 'fixed', threshold: settings.threshold };
   const shared = minibatch ? 'shared' : 'per-point';
   if (entry.threshold === 'quantile') {
     return {
-      kind: 'quantile', gamma: settings.gamma!, samples: THRESHOLD_SAMPLES, every: settings.refresh!, minibatch: shared,
+      kind: 'quantile',
+      gamma: settings.gamma!,
+      samples: THRESHOLD_SAMPLES,
+      every: settings.refresh!,
+      minibatch: shared,
     };
   }
   return {
-    kind: 'adaptive', target: settings.targetAccept!, samples: THRESHOLD_SAMPLES, lr: THRESHOLD_LR,
-    acceptanceFloor: settings.acceptanceFloor, minibatch: shared, restart: RESTART_OUTSIDE,
+    kind: 'adaptive',
+    target: settings.targetAccept!,
+    samples: THRESHOLD_SAMPLES,
+    lr: THRESHOLD_LR,
+    acceptanceFloor: settings.acceptanceFloor,
+    minibatch: shared,
+    restart: RESTART_OUTSIDE,
   };
 }
 
 /** The estimator's options from the settings (the driver adds problem and threshold). */
-function estimatorOptionsOf(entry: EstimatorEntry, settings: FitSettings): {
-  samples: number; alpha?: number; acceptanceFloor?: number; maxProposals?: number; baseline?: number;
+function estimatorOptionsOf(
+  entry: EstimatorEntry,
+  settings: FitSettings,
+): {
+  samples: number;
+  alpha?: number;
+  acceptanceFloor?: number;
+  maxProposals?: number;
+  baseline?: number;
 } {
   return {
     samples: settings.samples,
     ...(settings.alpha !== undefined ? { alpha: settings.alpha } : {}),
     ...(entry.threshold !== undefined
-      ? { acceptanceFloor: settings.acceptanceFloor, maxProposals: settings.maxProposals } : {}),
+      ? { acceptanceFloor: settings.acceptanceFloor, maxProposals: settings.maxProposals }
+      : {}),
     // elbo-sf with one sample: a moving-average baseline, threaded by the driver.
     ...(settings.samples === 1 && entry.name === 'elbo-sf' ? { baseline: 0 } : {}),
   };
@@ -389,7 +585,11 @@ function stoppable(problem: Problem, stop: () => StopSignal | undefined): Proble
 
 /** The training loop; returns the result as a one-experiment ExperimentResult. */
 export async function trainFit(
-  model: FitModel, entry: EstimatorEntry, settings: FitSettings, io: Pick<CliIo, 'now'>, progress: FitProgress,
+  model: FitModel,
+  entry: EstimatorEntry,
+  settings: FitSettings,
+  io: Pick<CliIo, 'now'>,
+  progress: FitProgress,
   stop: () => StopSignal | undefined,
 ): Promise<FitOutcome> {
   const t0 = io.now();
@@ -415,8 +615,9 @@ export async function trainFit(
         const bytes = await fs.readFile(settings.resume);
         loaded = loadParamsWithMetadata(bytes, { like: { params, optimizer: state } }).tree;
       } catch (e) {
-        rejected = `cannot resume from ${settings.resume}: ${e instanceof Error ? e.message : String(e)} `
-          + `(model '${model.name}' at this size)`;
+        rejected =
+          `cannot resume from ${settings.resume}: ${e instanceof Error ? e.message : String(e)} ` +
+          `(model '${model.name}' at this size)`;
       }
     }
     if (rejected !== undefined || loaded === undefined) {
@@ -432,11 +633,17 @@ export async function trainFit(
 
   const threshold = thresholdPolicyOf(entry, settings, minibatch);
   const options = estimatorOptionsOf(entry, settings);
-  const resumeState: TrainState<Params, typeof state> | undefined = resumed === undefined ? undefined : {
-    step: start, params, optimizerState: state, skipped: 0,
-    threshold: thresholdStateOf(resumed, threshold),
-    baseline: resumed.baseline ?? options.baseline,
-  };
+  const resumeState: TrainState<Params, typeof state> | undefined =
+    resumed === undefined
+      ? undefined
+      : {
+          step: start,
+          params,
+          optimizerState: state,
+          skipped: 0,
+          threshold: thresholdStateOf(resumed, threshold),
+          baseline: resumed.baseline ?? options.baseline,
+        };
   const records: StepRecord[] = [];
   let smooth: number | undefined;
   let error: string | undefined;
@@ -451,9 +658,18 @@ export async function trainFit(
     resumeState ?? initialTrainState({ params, optimizer: opt, threshold, options });
   try {
     await trainAsync({
-      estimator: entry.fn, problem, options, params, optimizer: opt, steps: settings.steps, key: trainKey, threshold,
+      estimator: entry.fn,
+      problem,
+      options,
+      params,
+      optimizer: opt,
+      steps: settings.steps,
+      key: trainKey,
+      threshold,
       batch: (batchKey, t) => model.batch(batchKey, t),
-      resume: resumeState, keepRecords: false, now: () => io.now(),
+      resume: resumeState,
+      keepRecords: false,
+      now: () => io.now(),
       shouldStop: () => {
         interrupted = stop() !== undefined;
         return interrupted || exhaustion.hopeless;
@@ -463,9 +679,11 @@ export async function trainFit(
         const ex = stepExhaustion(step.diagnostics);
         if (ex !== undefined && ex.exhausted > 0 && exhaustion.firstStep === undefined) {
           const points = `${ex.exhausted} of ${ex.points} data point${ex.points === 1 ? '' : 's'}`;
-          progress.log(`  step ${step.step}: ${points} hit --max-proposals ${settings.maxProposals} `
-            + `before ${settings.samples} `
-            + 'acceptances (masked when fewer than 2 were accepted; a fully masked step has a NaN bound)');
+          progress.log(
+            `  step ${step.step}: ${points} hit --max-proposals ${settings.maxProposals} ` +
+              `before ${settings.samples} ` +
+              'acceptances (masked when fewer than 2 were accepted; a fully masked step has a NaN bound)',
+          );
         }
         exhaustion.record(step.step, ex);
         if (Number.isFinite(step.bound)) smooth = smooth === undefined ? step.bound : 0.95 * smooth + 0.05 * step.bound;
@@ -483,14 +701,17 @@ export async function trainFit(
   } catch (e) {
     if (e instanceof StopRequested) interrupted = true;
     else if (e instanceof NonFiniteGradientError) {
-      error = `step ${e.step}: gradient leaf ${e.leaf} has a non-finite value ${e.value} at index ${e.index}; `
-        + "check the loss and the estimator's diagnostics for this step";
+      error =
+        `step ${e.step}: gradient leaf ${e.leaf} has a non-finite value ${e.value} at index ${e.index}; ` +
+        "check the loss and the estimator's diagnostics for this step";
     } else error = `step ${snapshot.step}: ${e instanceof Error ? e.message : String(e)}`;
   }
   task.finish();
   if (!interrupted && error === undefined && (exhaustion.hopeless || exhaustion.everyStep(records.length))) {
     exhaustedWhy = exhaustionFailure(exhaustion, records.length, {
-      maxProposals: settings.maxProposals!, samples: settings.samples, threshold: settings.threshold,
+      maxProposals: settings.maxProposals!,
+      samples: settings.samples,
+      threshold: settings.threshold,
     });
   }
   const stopSignal = interrupted ? stop() : undefined;
@@ -498,8 +719,13 @@ export async function trainFit(
   if (settings.saveParams !== undefined) {
     const s = snapshot;
     const metadata: FitStateMetadata = {
-      kind: FIT_STATE_KIND, model: settings.model, estimator: settings.estimator, mode: settings.mode,
-      seed: settings.seed, lr: settings.lr, samples: settings.samples,
+      kind: FIT_STATE_KIND,
+      model: settings.model,
+      estimator: settings.estimator,
+      mode: settings.mode,
+      seed: settings.seed,
+      lr: settings.lr,
+      samples: settings.samples,
       loop: loopStateOf(s),
     };
     try {
@@ -524,18 +750,26 @@ export async function trainFit(
   const result = buildFitResult(settings, entry, model, records, evaluation, end, (io.now() - t0) / 1000);
   const reinits = snapshot.threshold.restarts;
   if (reinits > 0) {
-    result.comments.push(`The threshold T was restarted from -ELBO ${reinits} time${reinits > 1 ? 's' : ''} because `
-      + `the acceptance rate saturated (above ${RESTART_OUTSIDE.above} or below ${RESTART_OUTSIDE.below}), `
-      + 'where the target-acceptance rule has no gradient.');
+    result.comments.push(
+      `The threshold T was restarted from -ELBO ${reinits} time${reinits > 1 ? 's' : ''} because ` +
+        `the acceptance rate saturated (above ${RESTART_OUTSIDE.above} or below ${RESTART_OUTSIDE.below}), ` +
+        'where the target-acceptance rule has no gradient.',
+    );
     result.metrics.thresholdRestarts = reinits;
   }
   if (start > 0) {
-    result.comments.push(`Resumed from ${settings.resume} at step ${start}: the plots and tables cover steps `
-      + `${start + 1} to ${start + records.length} (shown as 1 to ${records.length}).`);
+    result.comments.push(
+      `Resumed from ${settings.resume} at step ${start}: the plots and tables cover steps ` +
+        `${start + 1} to ${start + records.length} (shown as 1 to ${records.length}).`,
+    );
     result.metrics.resumedAtStep = start;
   }
   return {
-    result, interrupted, ...(stopSignal !== undefined ? { stopSignal } : {}), error, exhausted: exhaustedWhy,
+    result,
+    interrupted,
+    ...(stopSignal !== undefined ? { stopSignal } : {}),
+    error,
+    exhausted: exhaustedWhy,
     ...(saveError !== undefined ? { saveError } : {}),
   };
 }
@@ -545,10 +779,16 @@ function exhaustedPointsOf(records: readonly StepRecord[]): number {
 }
 
 /** Chunk means and standard errors of a per-step quantity. */
-function chunked(records: readonly StepRecord[], pick: (r: StepRecord) => number | undefined, chunks: number): { x: number[]; y: number[]; band: number[] } {
+function chunked(
+  records: readonly StepRecord[],
+  pick: (r: StepRecord) => number | undefined,
+  chunks: number,
+): { x: number[]; y: number[]; band: number[] } {
   const n = records.length;
   const size = Math.max(1, Math.ceil(n / chunks));
-  const x: number[] = [], y: number[] = [], band: number[] = [];
+  const x: number[] = [],
+    y: number[] = [],
+    band: number[] = [];
   for (let i0 = 0; i0 < n; i0 += size) {
     const vals: number[] = [];
     for (let i = i0; i < Math.min(n, i0 + size); i++) {
@@ -570,34 +810,76 @@ function chunked(records: readonly StepRecord[], pick: (r: StepRecord) => number
 }
 
 export function buildFitResult(
-  settings: FitSettings, entry: EstimatorEntry, model: Pick<FitModel, 'name' | 'latent'>,
-  records: readonly StepRecord[], evaluation: Record<string, number>,
-  end: { stopSignal?: StopSignal; error?: string; exhausted?: string }, seconds: number,
+  settings: FitSettings,
+  entry: EstimatorEntry,
+  model: Pick<FitModel, 'name' | 'latent'>,
+  records: readonly StepRecord[],
+  evaluation: Record<string, number>,
+  end: { stopSignal?: StopSignal; error?: string; exhausted?: string },
+  seconds: number,
 ): ExperimentResult {
   const done = records.length;
   const interrupted = end.stopSignal !== undefined;
   const error = end.error;
   const exhaustedSteps = records.filter((r) => (r.exhausted ?? 0) > 0).length;
   const bound = chunked(records, (r) => r.bound, 200);
-  const boundSeries = [{ name: `${settings.estimator} bound (mean over ${Math.max(1, Math.ceil(done / 200))} steps)`, ...bound }];
+  const boundSeries = [
+    { name: `${settings.estimator} bound (mean over ${Math.max(1, Math.ceil(done / 200))} steps)`, ...bound },
+  ];
   if (Number.isFinite(evaluation.logEvidence) && bound.x.length > 0) {
-    boundSeries.push({ name: 'log p(x) (exact)', x: [bound.x[0], bound.x[bound.x.length - 1]], y: [evaluation.logEvidence, evaluation.logEvidence], band: [0, 0] });
+    boundSeries.push({
+      name: 'log p(x) (exact)',
+      x: [bound.x[0], bound.x[bound.x.length - 1]],
+      y: [evaluation.logEvidence, evaluation.logEvidence],
+      band: [0, 0],
+    });
   }
-  const plots: Plot[] = [{
-    id: 'bound', title: `Training bound: ${settings.model} with ${settings.estimator}`, xLabel: 'step', yLabel: 'bound estimate (nats)',
-    series: boundSeries,
-    caption: `Monte Carlo estimate of the ${entry.name} objective at each step, averaged over blocks of steps (shaded: ± one standard error within a block). Higher is better.`,
-  }];
+  const plots: Plot[] = [
+    {
+      id: 'bound',
+      title: `Training bound: ${settings.model} with ${settings.estimator}`,
+      xLabel: 'step',
+      yLabel: 'bound estimate (nats)',
+      series: boundSeries,
+      caption: `Monte Carlo estimate of the ${entry.name} objective at each step, averaged over blocks of steps (shaded: ± one standard error within a block). Higher is better.`,
+    },
+  ];
   const hasAcc = records.some((r) => r.acceptance !== undefined);
   if (hasAcc) {
     const acc = chunked(records, (r) => r.acceptance, 200);
     const series = [{ name: 'acceptance rate', ...acc }];
-    if (settings.targetAccept !== undefined && acc.x.length > 0) series.push({ name: `target ${settings.targetAccept}`, x: [acc.x[0], acc.x[acc.x.length - 1]], y: [settings.targetAccept, settings.targetAccept], band: [0, 0] });
-    plots.push({ id: 'acceptance', title: 'Acceptance rate of the rejection sampler', xLabel: 'step', yLabel: 'mean acceptance probability', series, caption: 'Mean acceptance probability Z_R over proposals, per block of steps. Lower acceptance means a tighter bound but more proposals per accepted sample.' });
+    if (settings.targetAccept !== undefined && acc.x.length > 0)
+      series.push({
+        name: `target ${settings.targetAccept}`,
+        x: [acc.x[0], acc.x[acc.x.length - 1]],
+        y: [settings.targetAccept, settings.targetAccept],
+        band: [0, 0],
+      });
+    plots.push({
+      id: 'acceptance',
+      title: 'Acceptance rate of the rejection sampler',
+      xLabel: 'step',
+      yLabel: 'mean acceptance probability',
+      series,
+      caption:
+        'Mean acceptance probability Z_R over proposals, per block of steps. Lower acceptance means a tighter bound but more proposals per accepted sample.',
+    });
   }
   if (records.some((r) => r.threshold !== undefined && Number.isFinite(r.threshold))) {
     const thr = chunked(records, (r) => r.threshold, 200);
-    plots.push({ id: 'threshold', title: 'Threshold T', xLabel: 'step', yLabel: 'T (mean over data points)', series: [{ name: 'T', x: thr.x, y: thr.y }], caption: settings.threshold !== undefined ? 'Fixed threshold.' : entry.threshold === 'quantile' ? `The gamma = ${settings.gamma} quantile of log q - log p, refreshed every ${settings.refresh} steps.` : `Adapted each step so the acceptance rate approaches ${settings.targetAccept}.` });
+    plots.push({
+      id: 'threshold',
+      title: 'Threshold T',
+      xLabel: 'step',
+      yLabel: 'T (mean over data points)',
+      series: [{ name: 'T', x: thr.x, y: thr.y }],
+      caption:
+        settings.threshold !== undefined
+          ? 'Fixed threshold.'
+          : entry.threshold === 'quantile'
+            ? `The gamma = ${settings.gamma} quantile of log q - log p, refreshed every ${settings.refresh} steps.`
+            : `Adapted each step so the acceptance rate approaches ${settings.targetAccept}.`,
+    });
   }
   const rowsTable = chunked(records, (r) => r.bound, 10);
   const accTable = chunked(records, (r) => r.acceptance, 10);
@@ -617,7 +899,12 @@ export function buildFitResult(
     return row;
   });
   const tables: Table[] = [{ title: 'Bound over training (block means)', columns, rows }];
-  if (Object.keys(evaluation).length > 0) tables.push({ title: 'Evaluation of the fitted parameters', columns: ['quantity', 'value'], rows: Object.entries(evaluation) });
+  if (Object.keys(evaluation).length > 0)
+    tables.push({
+      title: 'Evaluation of the fitted parameters',
+      columns: ['quantity', 'value'],
+      rows: Object.entries(evaluation),
+    });
   const lastTenth = records.slice(Math.floor(done * 0.9));
   const finals = lastTenth.map((r) => r.bound).filter(Number.isFinite);
   const finalBound = finals.length > 0 ? finals.reduce((a, b) => a + b, 0) / finals.length : NaN;
@@ -629,13 +916,17 @@ export function buildFitResult(
   if (end.exhausted !== undefined) comments.push(`Training stopped: ${end.exhausted}.`);
   if (exhaustedSteps > 0) {
     const points = exhaustedPointsOf(records);
-    comments.push(`The rejection sampler hit its proposal cap (${settings.maxProposals} per data point) in `
-      + `${exhaustedSteps} of ${done} steps (${points} data-point draws in all). Exhausted data points with fewer than `
-      + "2 accepted samples are left out of their step's bound, so those steps' bounds are biased, and NaN when every "
-      + 'data point was left out.');
+    comments.push(
+      `The rejection sampler hit its proposal cap (${settings.maxProposals} per data point) in ` +
+        `${exhaustedSteps} of ${done} steps (${points} data-point draws in all). Exhausted data points with fewer than ` +
+        "2 accepted samples are left out of their step's bound, so those steps' bounds are biased, and NaN when every " +
+        'data point was left out.',
+    );
   }
   if (Number.isFinite(evaluation.logEvidence) && Number.isFinite(finalBound)) {
-    comments.push(`Final bound ${formatNumber(finalBound)} vs exact log p(x) ${formatNumber(evaluation.logEvidence)}: gap ${formatNumber(evaluation.logEvidence - finalBound)} nats.`);
+    comments.push(
+      `Final bound ${formatNumber(finalBound)} vs exact log p(x) ${formatNumber(evaluation.logEvidence)}: gap ${formatNumber(evaluation.logEvidence - finalBound)} nats.`,
+    );
   }
   const settingsRecord: Record<string, number | string | boolean> = {};
   for (const [k, v] of Object.entries(settings)) if (v !== undefined) settingsRecord[k] = v as number | string;
@@ -648,7 +939,9 @@ export function buildFitResult(
     references: [],
     comments,
     metrics: {
-      stepsDone: done, finalBound, ...evaluation,
+      stepsDone: done,
+      finalBound,
+      ...evaluation,
       ...(entry.threshold !== undefined ? { exhaustedSteps, exhaustedPoints: exhaustedPointsOf(records) } : {}),
     },
     settings: settingsRecord,
@@ -658,7 +951,10 @@ export function buildFitResult(
 }
 
 export async function runFit(
-  argv: readonly string[], io: CliIo, models: readonly ModelSpec[], runner: 'in-process' | 'worker' = 'in-process',
+  argv: readonly string[],
+  io: CliIo,
+  models: readonly ModelSpec[],
+  runner: 'in-process' | 'worker' = 'in-process',
 ): Promise<number> {
   const args = parseCommandArgs(argv, fitSpec(models));
   if (args.help) {
@@ -684,9 +980,10 @@ export async function runFit(
     }
   }
   const startedAt = io.date();
-  const runName = args.options.out !== undefined
-    ? path.basename(path.resolve(io.cwd, args.options.out as string))
-    : `fit-${settings.model}-${settings.estimator}-${timestamp(startedAt)}`;
+  const runName =
+    args.options.out !== undefined
+      ? path.basename(path.resolve(io.cwd, args.options.out as string))
+      : `fit-${settings.model}-${settings.estimator}-${timestamp(startedAt)}`;
   const outDir = path.resolve(io.cwd, (args.options.out as string | undefined) ?? path.join('reports', runName));
   // Before building the model (MNIST models load data): a bad --out fails in a second.
   const lock = claimOutDir(outDir);
@@ -734,7 +1031,10 @@ export interface FitWorkerInput {
 }
 
 async function fitAndReport(
-  argv: readonly string[], io: CliIo, plan: FitPlan, runner: 'in-process' | 'worker',
+  argv: readonly string[],
+  io: CliIo,
+  plan: FitPlan,
+  runner: 'in-process' | 'worker',
 ): Promise<number> {
   const { settings, entry, spec } = plan;
   const progress = new ProgressRenderer(io.stderr, { now: () => io.now() });
@@ -757,7 +1057,9 @@ async function fitAndReport(
   const interrupts = handleInterrupts(io, progress, (signal) => raiseStopFlag(stopFlag, signal));
   let outcome: FitOutcome;
   try {
-    progress.log(`sieve fit: ${settings.model} with ${settings.estimator}, ${settings.steps} steps, lr ${settings.lr}, ${settings.samples} samples, seed ${settings.seed}`);
+    progress.log(
+      `sieve fit: ${settings.model} with ${settings.estimator}, ${settings.steps} steps, lr ${settings.lr}, ${settings.samples} samples, seed ${settings.seed}`,
+    );
     if (model !== undefined) outcome = await trainFit(model, entry, settings, io, progress, () => interrupts.signal());
     else {
       const input: FitWorkerInput = { settings, stop: stopFlag };
@@ -787,11 +1089,22 @@ function reportFit(argv: readonly string[], io: CliIo, plan: FitPlan, outcome: F
   const { result } = outcome;
   io.stdout.write(`\n${formatExperimentSummary(result, { width: io.stdout.columns ?? 100 })}\n`);
   const record = makeRecord({
-    command: 'fit', argv: ['fit', ...argv], runName, mode: settings.mode, seed: settings.seed, startedAt, seconds,
-    interrupted: outcome.interrupted, stopSignal: outcome.stopSignal, settings: result.settings, experiments: [result],
+    command: 'fit',
+    argv: ['fit', ...argv],
+    runName,
+    mode: settings.mode,
+    seed: settings.seed,
+    startedAt,
+    seconds,
+    interrupted: outcome.interrupted,
+    stopSignal: outcome.stopSignal,
+    settings: result.settings,
+    experiments: [result],
   });
   const paths = writeReport(outDir, record);
-  io.stdout.write(`\n${outcome.interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`);
+  io.stdout.write(
+    `\n${outcome.interrupted ? 'Interrupted; partial report' : 'Report'}: ${paths.html}\nResults: ${paths.json}\n`,
+  );
   if (outcome.saveError !== undefined) {
     io.stderr.write(`sieve: ${outcome.saveError}\n`);
     return EXIT_FAILURE;

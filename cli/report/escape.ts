@@ -10,6 +10,8 @@ export function escapeHtml(text: string): string {
 
 /** A string usable as an id / class fragment: letters, digits, '-' and '_' only. */
 export function safeId(text: string): string {
-  const s = String(text).replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = String(text)
+    .replace(/[^A-Za-z0-9_-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return s === '' ? 'x' : s;
 }

@@ -67,7 +67,14 @@ export function renderTable(t: Table, cls = 'data'): string {
 }
 
 function keyValueTable(title: string, rec: Record<string, string | number | boolean>, cls = 'kv'): string {
-  return renderTable({ title, columns: ['name', 'value'], rows: Object.entries(rec).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]) }, cls);
+  return renderTable(
+    {
+      title,
+      columns: ['name', 'value'],
+      rows: Object.entries(rec).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]),
+    },
+    cls,
+  );
 }
 
 /** The warning for results whose rejection sampler hit its proposal cap (metrics.exhaustedSteps > 0). */
@@ -75,9 +82,11 @@ function exhaustionWarning(r: ExperimentResult): string | undefined {
   const steps = r.metrics.exhaustedSteps;
   if (!(typeof steps === 'number' && steps > 0)) return undefined;
   const count = `${esc(String(steps))} step${steps === 1 ? '' : 's'}`;
-  return `<p class="warning">The rejection sampler hit its proposal cap in ${count}: `
-    + 'those steps used fewer accepted samples than asked for (biased), and a step where no data point had 2 accepted '
-    + 'samples has a NaN bound. See the notes below.</p>';
+  return (
+    `<p class="warning">The rejection sampler hit its proposal cap in ${count}: ` +
+    'those steps used fewer accepted samples than asked for (biased), and a step where no data point had 2 accepted ' +
+    'samples has a NaN bound. See the notes below.</p>'
+  );
 }
 
 function experimentSection(r: ExperimentResult, index: number, stoppedBy: string): string {
@@ -85,11 +94,15 @@ function experimentSection(r: ExperimentResult, index: number, stoppedBy: string
   const out: string[] = [];
   out.push(`<section class="experiment" id="${id}">`);
   out.push(`<h2>${index + 1}. ${esc(r.title)}</h2>`);
-  out.push(`<p class="muted"><code>${esc(r.name)}</code> · ` +
-    `${esc(formatDuration(r.seconds))}${r.interrupted ? ' · interrupted' : ''}</p>`);
+  out.push(
+    `<p class="muted"><code>${esc(r.name)}</code> · ` +
+      `${esc(formatDuration(r.seconds))}${r.interrupted ? ' · interrupted' : ''}</p>`,
+  );
   if (r.interrupted) {
-    out.push(`<p class="warning">Stopped early with ${esc(stoppedBy)}: the numbers below are what had been computed `
-      + 'by then, not the finished experiment.</p>');
+    out.push(
+      `<p class="warning">Stopped early with ${esc(stoppedBy)}: the numbers below are what had been computed ` +
+        'by then, not the finished experiment.</p>',
+    );
   }
   const exhausted = exhaustionWarning(r);
   if (exhausted !== undefined) out.push(exhausted);
@@ -129,7 +142,8 @@ function experimentSection(r: ExperimentResult, index: number, stoppedBy: string
   if (hasMetrics || hasSettings) {
     out.push('<details><summary>Settings and key numbers</summary><div class="side">');
     if (hasSettings) out.push(`<div class="col">${keyValueTable('Settings used', r.settings)}</div>`);
-    if (hasMetrics) out.push(`<div class="col">${keyValueTable('Key numbers (also in results.json)', r.metrics)}</div>`);
+    if (hasMetrics)
+      out.push(`<div class="col">${keyValueTable('Key numbers (also in results.json)', r.metrics)}</div>`);
     out.push('</div></details>');
   }
   out.push('</section>');
@@ -149,7 +163,9 @@ export function renderReportHtml(record: RunRecord): string {
     duration: formatDuration(run.seconds),
     status: run.interrupted
       ? `interrupted (${stoppedBy}): partial results`
-      : record.failures.length > 0 ? `${record.failures.length} experiment(s) failed` : 'complete',
+      : record.failures.length > 0
+        ? `${record.failures.length} experiment(s) failed`
+        : 'complete',
     machine: `${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.platform} (${m.arch})`,
     'Node.js': m.node,
     Sieve: run.sieveVersion,
@@ -167,15 +183,21 @@ export function renderReportHtml(record: RunRecord): string {
   out.push('<body>');
   out.push('<header>');
   out.push(`<h1>Sieve report <span class="run">${esc(run.runName)}</span></h1>`);
-  out.push('<p class="muted">Variational inference with rejection sampling, reproduced at small scale. Every plot ' +
-    'and number on this page was computed by this run; the same command and seed give the same numbers.</p>');
+  out.push(
+    '<p class="muted">Variational inference with rejection sampling, reproduced at small scale. Every plot ' +
+      'and number on this page was computed by this run; the same command and seed give the same numbers.</p>',
+  );
   out.push(keyValueTable('Run', meta, 'meta'));
   if (run.interrupted) {
-    out.push(`<p class="warning">This run was stopped with ${stoppedBy}. Finished experiments are complete; the one `
-      + 'running at the time shows partial results; later ones were skipped.</p>');
+    out.push(
+      `<p class="warning">This run was stopped with ${stoppedBy}. Finished experiments are complete; the one ` +
+        'running at the time shows partial results; later ones were skipped.</p>',
+    );
   }
   if (record.experiments.length > 1) {
-    out.push(`<nav><ol>${record.experiments.map((r) => `<li><a href="#exp-${safeId(r.name)}">${esc(r.title)}</a>${r.interrupted ? ' (partial)' : ''}</li>`).join('')}</ol></nav>`);
+    out.push(
+      `<nav><ol>${record.experiments.map((r) => `<li><a href="#exp-${safeId(r.name)}">${esc(r.title)}</a>${r.interrupted ? ' (partial)' : ''}</li>`).join('')}</ol></nav>`,
+    );
   }
   out.push('</header>');
   out.push('<main>');
@@ -183,7 +205,10 @@ export function renderReportHtml(record: RunRecord): string {
   record.experiments.forEach((r, i) => out.push(experimentSection(r, i, stoppedBy)));
   if (record.failures.length > 0) {
     out.push('<section class="experiment failures"><h2>Failed experiments</h2>');
-    for (const f of record.failures) out.push(`<p class="error"><strong>${esc(f.title)}</strong> (<code>${esc(f.name)}</code>): ${esc(f.message)}</p>`);
+    for (const f of record.failures)
+      out.push(
+        `<p class="error"><strong>${esc(f.title)}</strong> (<code>${esc(f.name)}</code>): ${esc(f.message)}</p>`,
+      );
     out.push('</section>');
   }
   if (record.skipped.length > 0) {
@@ -191,9 +216,11 @@ export function renderReportHtml(record: RunRecord): string {
     out.push(`<p class="muted">Skipped after ${stoppedBy}: ${names}.</p>`);
   }
   out.push('</main>');
-  out.push(`<footer>Generated by Sieve ${esc(run.sieveVersion)} on ${esc(run.startedAt)}. This page is ` +
-    'self-contained: no scripts, no network requests; the machine-readable numbers are in results.json next to ' +
-    'it.</footer>');
+  out.push(
+    `<footer>Generated by Sieve ${esc(run.sieveVersion)} on ${esc(run.startedAt)}. This page is ` +
+      'self-contained: no scripts, no network requests; the machine-readable numbers are in results.json next to ' +
+      'it.</footer>',
+  );
   out.push('</body>');
   out.push('</html>');
   return `${out.join('\n')}\n`;

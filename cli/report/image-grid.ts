@@ -74,8 +74,9 @@ export function renderImageGrid(grid: ImageGrid, pixelsPerCell = 4): string {
     return `<img src="${url}" width="${w}" height="${h}" style="image-rendering: pixelated" alt="">`;
   };
   const head = `<tr><th></th>${grid.columnLabels.map((l) => `<th>${esc(l)}</th>`).join('')}</tr>`;
-  const rows = grid.images.map((row, i) =>
-    `<tr><th>${esc(grid.rowLabels[i] ?? '')}</th>${row.map((v) => `<td>${img(v)}</td>`).join('')}</tr>`);
+  const rows = grid.images.map(
+    (row, i) => `<tr><th>${esc(grid.rowLabels[i] ?? '')}</th>${row.map((v) => `<td>${img(v)}</td>`).join('')}</tr>`,
+  );
   return [
     `<figure class="images" id="images-${safeId(grid.id)}">`,
     `<h4>${esc(grid.title)}</h4>`,

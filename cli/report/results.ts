@@ -87,13 +87,33 @@ export function parseResults(text: string): RunRecord {
     throw new Error(`results.json is not valid JSON: ${(e as Error).message}`);
   }
   const r = data as Partial<RunRecord> | null;
-  if (r === null || typeof r !== 'object' || r.format !== RESULTS_FORMAT) throw new Error(`not a Sieve results file (format should be '${RESULTS_FORMAT}')`);
-  if (r.version !== RESULTS_VERSION) throw new Error(`unsupported results version ${String(r.version)} (this Sieve reads ${RESULTS_VERSION})`);
-  if (typeof r.run !== 'object' || r.run === null || !Array.isArray(r.experiments) || !Array.isArray(r.failures) || !Array.isArray(r.skipped)) {
+  if (r === null || typeof r !== 'object' || r.format !== RESULTS_FORMAT)
+    throw new Error(`not a Sieve results file (format should be '${RESULTS_FORMAT}')`);
+  if (r.version !== RESULTS_VERSION)
+    throw new Error(`unsupported results version ${String(r.version)} (this Sieve reads ${RESULTS_VERSION})`);
+  if (
+    typeof r.run !== 'object' ||
+    r.run === null ||
+    !Array.isArray(r.experiments) ||
+    !Array.isArray(r.failures) ||
+    !Array.isArray(r.skipped)
+  ) {
     throw new Error('results file is missing run, experiments, failures or skipped');
   }
   for (const e of r.experiments) {
-    for (const f of ['name', 'title', 'summary', 'plots', 'tables', 'references', 'comments', 'metrics', 'settings', 'interrupted', 'seconds'] as const) {
+    for (const f of [
+      'name',
+      'title',
+      'summary',
+      'plots',
+      'tables',
+      'references',
+      'comments',
+      'metrics',
+      'settings',
+      'interrupted',
+      'seconds',
+    ] as const) {
       if (!(f in e)) throw new Error(`experiment result ${String((e as { name?: unknown }).name)} has no '${f}'`);
     }
   }

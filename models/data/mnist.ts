@@ -68,10 +68,23 @@ interface MnistDigit {
 /** Read the package's per-digit raw arrays: grey levels (N × 784) and labels, in package order. */
 function readPackage(mod: unknown): { grey: Float32Array; labels: Uint8Array } {
   const m = mod as { default?: unknown } | null;
-  const digits = (m !== null && typeof m === 'object' && 'default' in m && m.default !== undefined ? m.default : mod) as unknown;
-  const ok = Array.isArray(digits) && digits.length === 10 &&
-    digits.every((d) => d !== null && typeof d === 'object' && (d as MnistDigit).raw !== undefined && typeof (d as MnistDigit).raw.length === 'number');
-  if (!ok) throw mnistMissingError(new Error('the installed `mnist` package does not export the ten digit arrays expected (mnist@1.x)'));
+  const digits = (
+    m !== null && typeof m === 'object' && 'default' in m && m.default !== undefined ? m.default : mod
+  ) as unknown;
+  const ok =
+    Array.isArray(digits) &&
+    digits.length === 10 &&
+    digits.every(
+      (d) =>
+        d !== null &&
+        typeof d === 'object' &&
+        (d as MnistDigit).raw !== undefined &&
+        typeof (d as MnistDigit).raw.length === 'number',
+    );
+  if (!ok)
+    throw mnistMissingError(
+      new Error('the installed `mnist` package does not export the ten digit arrays expected (mnist@1.x)'),
+    );
   const list = digits as MnistDigit[];
   let n = 0;
   for (const d of list) n += Math.floor(d.raw.length / MNIST_PIXELS);
@@ -105,7 +118,9 @@ export function seededPermutation(k: PRNGKey, n: number): Uint32Array {
 export function prepareMnist(grey: Float32Array, labels: Uint8Array, seed: number): MnistData {
   const n = labels.length;
   if (n < MNIST_TRAIN_SIZE + MNIST_TEST_SIZE) {
-    throw mnistMissingError(new Error(`the installed \`mnist\` package has ${n} digits, fewer than ${MNIST_TRAIN_SIZE + MNIST_TEST_SIZE}`));
+    throw mnistMissingError(
+      new Error(`the installed \`mnist\` package has ${n} digits, fewer than ${MNIST_TRAIN_SIZE + MNIST_TEST_SIZE}`),
+    );
   }
   const root = key(seed);
   const perm = seededPermutation(foldIn(root, 1), n);
@@ -124,8 +139,14 @@ export function prepareMnist(grey: Float32Array, labels: Uint8Array, seed: numbe
   const tr = take(0, MNIST_TRAIN_SIZE);
   const te = take(MNIST_TRAIN_SIZE, MNIST_TEST_SIZE);
   return {
-    train: tr.images, test: te.images, trainLabels: tr.lab, testLabels: te.lab,
-    nTrain: MNIST_TRAIN_SIZE, nTest: MNIST_TEST_SIZE, pixels: MNIST_PIXELS, seed,
+    train: tr.images,
+    test: te.images,
+    trainLabels: tr.lab,
+    testLabels: te.lab,
+    nTrain: MNIST_TRAIN_SIZE,
+    nTest: MNIST_TEST_SIZE,
+    pixels: MNIST_PIXELS,
+    seed,
   };
 }
 
@@ -148,7 +169,8 @@ async function importPackage(importer: () => Promise<unknown>): Promise<{ grey: 
 /** Load (once per process and seed) the binarized 8,000/2,000 MNIST split. */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<MnistData> {
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new SieveError('loadMnist', `seed must be a non-negative integer, got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new SieveError('loadMnist', `seed must be a non-negative integer, got ${String(seed)}`);
   if (options.importer !== undefined) {
     const { grey, labels } = await importPackage(options.importer);
     return prepareMnist(grey, labels, seed);

@@ -54,7 +54,9 @@ export function definePrimitiveIn<P, V>(space: ValueSpace<V>, rules: PrimitiveRu
 
 /** A primitive with no derivative (comparisons, sign, integer-valued ops) on the values of `space`. */
 export function defineNonDifferentiableIn<P, V>(
-  space: ValueSpace<V>, name: string, impl: Primitive<P, V>['impl'],
+  space: ValueSpace<V>,
+  name: string,
+  impl: Primitive<P, V>['impl'],
 ): Primitive<P, V> {
   return {
     name,
@@ -72,7 +74,8 @@ export function bind<P, V>(prim: Primitive<P, V>, inputs: readonly V[], params: 
   if (level < 0) return observed(prim, -1, inputs, prim.impl(inputs, params));
   checkLevelOpen(level, prim.name); // a tracer of a finished transform must not be computed with
   if (!prim.differentiable) {
-    return observed(prim, -1, inputs, prim.impl(inputs.map((x) => primalOf(space, x)), params));
+    const values = inputs.map((x) => primalOf(space, x));
+    return observed(prim, -1, inputs, prim.impl(values, params));
   }
 
   const n = inputs.length;

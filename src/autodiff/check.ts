@@ -189,7 +189,8 @@ function outputLeaves(out: PyTree, what: string): Tensor[] {
   for (const t of leaves) {
     const data = t.dataSync();
     for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i])) fail('checkGrads', `${what} is not finite (${data[i]} in an output of shape ${shapeToString(t.shape)})`);
+      if (!Number.isFinite(data[i]))
+        fail('checkGrads', `${what} is not finite (${data[i]} in an output of shape ${shapeToString(t.shape)})`);
     }
   }
   return leaves;
@@ -237,7 +238,13 @@ function perturb(leaves: readonly Tensor[], v: readonly Tensor[], eps: number): 
 }
 
 /** <u, f(x₊) − f(x₋)> in float64, and the round-off scale Σ|u|·(|f(x₊)| + |f(x₋)|). */
-function finiteDifference(f: Fn, flat: FlatArgs, pert: Perturbation, u: readonly Tensor[], fn: string): { fd: number; scale: number } {
+function finiteDifference(
+  f: Fn,
+  flat: FlatArgs,
+  pert: Perturbation,
+  u: readonly Tensor[],
+  fn: string,
+): { fd: number; scale: number } {
   const fp = outputLeaves(f(...flat.rebuild(pert.plus)), `${fn} at x + eps·v`);
   const fm = outputLeaves(f(...flat.rebuild(pert.minus)), `${fn} at x - eps·v`);
   let fd = 0;
@@ -258,8 +265,15 @@ function describeArgs(args: readonly PyTree[]): string {
   const describe = (x: unknown): string => {
     if (x instanceof Tensor) return shapeToString(x.shape);
     if (Array.isArray(x)) return `(${x.map(describe).join(', ')})`;
-    if (x !== null && typeof x === 'object' && (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null)) {
-      return `{${Object.keys(x).sort().map((k) => `${k}: ${describe((x as Record<string, unknown>)[k])}`).join(', ')}}`;
+    if (
+      x !== null &&
+      typeof x === 'object' &&
+      (Object.getPrototypeOf(x) === Object.prototype || Object.getPrototypeOf(x) === null)
+    ) {
+      return `{${Object.keys(x)
+        .sort()
+        .map((k) => `${k}: ${describe((x as Record<string, unknown>)[k])}`)
+        .join(', ')}}`;
     }
     return typeof x;
   };
@@ -270,8 +284,18 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? Number(v.toPrecision(6)).toString() : String(v);
 }
 
-function checkPrimal(got: readonly Tensor[], expected: readonly Tensor[], mode: CheckMode, fn: string, rtol: number): void {
-  if (got.length !== expected.length) fail('checkGrads', `${fn} returned ${got.length} tensors under ${mode === 'rev' ? 'vjp' : 'jvp'} but ${expected.length} when called directly`);
+function checkPrimal(
+  got: readonly Tensor[],
+  expected: readonly Tensor[],
+  mode: CheckMode,
+  fn: string,
+  rtol: number,
+): void {
+  if (got.length !== expected.length)
+    fail(
+      'checkGrads',
+      `${fn} returned ${got.length} tensors under ${mode === 'rev' ? 'vjp' : 'jvp'} but ${expected.length} when called directly`,
+    );
   got.forEach((g, k) => {
     const a = g.dataSync();
     const b = expected[k].dataSync();
@@ -282,7 +306,10 @@ function checkPrimal(got: readonly Tensor[], expected: readonly Tensor[], mode: 
       scale = Math.max(scale, Math.abs(b[i]));
     }
     if (a.length !== b.length || worst > rtol * scale + 1e-30) {
-      fail('checkGrads', `the primal output of ${mode === 'rev' ? 'vjp' : 'jvp'}(${fn}) differs from ${fn}(x) by ${fmt(worst)} (output ${k})`);
+      fail(
+        'checkGrads',
+        `the primal output of ${mode === 'rev' ? 'vjp' : 'jvp'}(${fn}) differs from ${fn}(x) by ${fmt(worst)} (output ${k})`,
+      );
     }
   });
 }
@@ -294,7 +321,11 @@ function checkPrimal(got: readonly Tensor[], expected: readonly Tensor[], mode: 
  * against float64-accumulated central finite differences, in reverse and/or forward mode, up to
  * `order`. Throws a SieveError describing the worst failing check; returns a report otherwise.
  */
-export function checkGrads(f: (...args: any[]) => PyTree, args: readonly PyTree[], options: CheckGradsOptions = {}): CheckGradsReport {
+export function checkGrads(
+  f: (...args: any[]) => PyTree,
+  args: readonly PyTree[],
+  options: CheckGradsOptions = {},
+): CheckGradsReport {
   const order = options.order ?? 1;
   const modes = options.modes ?? (['rev', 'fwd'] as const);
   const eps = options.eps ?? DEFAULT_EPS;
@@ -303,10 +334,12 @@ export function checkGrads(f: (...args: any[]) => PyTree, args: readonly PyTree[
   if (typeof f !== 'function') fail('checkGrads', 'f must be a function');
   if (!Array.isArray(args)) fail('checkGrads', 'args must be an array of the arguments of f');
   if (!Number.isInteger(order) || order < 1) fail('checkGrads', `order must be a positive integer, got ${order}`);
-  if (modes.length === 0 || modes.some((m) => m !== 'rev' && m !== 'fwd')) fail('checkGrads', `modes must be a non-empty list of 'rev' and 'fwd', got [${modes.join(', ')}]`);
+  if (modes.length === 0 || modes.some((m) => m !== 'rev' && m !== 'fwd'))
+    fail('checkGrads', `modes must be a non-empty list of 'rev' and 'fwd', got [${modes.join(', ')}]`);
   if (!(eps > 0) || !Number.isFinite(eps)) fail('checkGrads', `eps must be a positive number, got ${eps}`);
   if (!(rtol >= 0) || !Number.isFinite(rtol)) fail('checkGrads', `rtol must be a non-negative number, got ${rtol}`);
-  if (options.atol !== undefined && !(options.atol >= 0)) fail('checkGrads', `atol must be a non-negative number, got ${options.atol}`);
+  if (options.atol !== undefined && !(options.atol >= 0))
+    fail('checkGrads', `atol must be a non-negative number, got ${options.atol}`);
   if (!Number.isInteger(seed)) fail('checkGrads', `seed must be an integer, got ${seed}`);
 
   const flat = flattenArgs(args);
@@ -323,7 +356,18 @@ export function checkGrads(f: (...args: any[]) => PyTree, args: readonly PyTree[
     const denominator = Math.max(magnitude, rtol > 0 ? atol / rtol : 0);
     const relError = absError === 0 ? 0 : denominator > 0 ? absError / denominator : Infinity;
     const passed = Number.isFinite(absError) && absError <= tolerance;
-    checks.push({ mode, order: ord, fn, finiteDifference, autodiff, absError, relError: Number.isNaN(relError) ? Infinity : relError, tolerance, atol, passed });
+    checks.push({
+      mode,
+      order: ord,
+      fn,
+      finiteDifference,
+      autodiff,
+      absError,
+      relError: Number.isNaN(relError) ? Infinity : relError,
+      tolerance,
+      atol,
+      passed,
+    });
   };
 
   const run = (g: Fn, ord: number, fn: string): void => {
@@ -348,7 +392,9 @@ export function checkGrads(f: (...args: any[]) => PyTree, args: readonly PyTree[
       } else {
         // d as a float32 tangent: exact when x₊ and x₋ are within a factor 2 (Sterbenz), and
         // otherwise off by one rounding (2⁻²⁴ relative), far below any tolerance.
-        const tangents = flat.rebuild(pert.d.map((dk, k) => Tensor.fromData(Float32Array.from(dk), flat.leaves[k].shape)));
+        const tangents = flat.rebuild(
+          pert.d.map((dk, k) => Tensor.fromData(Float32Array.from(dk), flat.leaves[k].shape)),
+        );
         const [out, tangentOut] = jvp(g, args, tangents);
         const outs = treeFlatten(out)[0];
         checkPrimal(outs, value, mode, fn, rtol);

@@ -29,9 +29,7 @@ export interface GraphTrace {
 }
 
 /** Run f(...args) with the core observed; returns f's output, the raw events and the printout. */
-export function traceGraph<F extends (...args: never[]) => unknown>(
-  f: F,
-): (...args: Parameters<F>) => GraphTrace {
+export function traceGraph<F extends (...args: never[]) => unknown>(f: F): (...args: Parameters<F>) => GraphTrace {
   return (...args) => {
     // printGraph traces tensor programs: every value the core reports here is a Tensor.
     const events: CoreEvent<Tensor>[] = [];
@@ -48,9 +46,7 @@ export function traceGraph<F extends (...args: never[]) => unknown>(
 }
 
 /** traceGraph(f)(...args).text: the printout of what the core did while f ran. */
-export function printGraph<F extends (...args: never[]) => unknown>(
-  f: F,
-): (...args: Parameters<F>) => string {
+export function printGraph<F extends (...args: never[]) => unknown>(f: F): (...args: Parameters<F>) => string {
   return (...args) => traceGraph(f)(...args).text;
 }
 
@@ -90,7 +86,8 @@ function render(args: readonly PyTree[], events: readonly CoreEvent<Tensor>[], o
   // Levels are numbered within this printout (grad#1, jvp#2, ...) so that it reads the same whatever
   // ran before in the process.
   const localLevel = new Map<number, string>();
-  for (const e of events) if (e.kind === 'open') localLevel.set(e.level, `${transformOf(e.level)}#${localLevel.size + 1}`);
+  for (const e of events)
+    if (e.kind === 'open') localLevel.set(e.level, `${transformOf(e.level)}#${localLevel.size + 1}`);
   const describeLevel = (level: number): string => localLevel.get(level) ?? `${transformOf(level)} (opened outside)`;
 
   const names = new Names();
@@ -141,14 +138,18 @@ function render(args: readonly PyTree[], events: readonly CoreEvent<Tensor>[], o
         break;
       case 'visit': {
         const what = e.node.prim === null ? 'an input: its gradient' : `made by ${e.node.prim.name}`;
-        line(`visit ${names.ofNode(e.node)} (${what}) with cotangent ${names.operand(e.cotangent)} : ${typeOf(e.cotangent)}`);
+        line(
+          `visit ${names.ofNode(e.node)} (${what}) with cotangent ${names.operand(e.cotangent)} : ${typeOf(e.cotangent)}`,
+        );
         break;
       }
       case 'op': {
         const entry = printed.get(e);
         if (entry === undefined) break; // a box around a value already printed
         const traced = entry.levels.length === 0 ? '' : `   [${entry.levels.join(', ')}]`;
-        line(`%${entry.id} = ${e.name} ${e.inputs.map((x) => names.operand(x)).join(' ')} : ${typeOf(e.output)}${traced}`);
+        line(
+          `%${entry.id} = ${e.name} ${e.inputs.map((x) => names.operand(x)).join(' ')} : ${typeOf(e.output)}${traced}`,
+        );
         break;
       }
     }

@@ -19,7 +19,8 @@ import { treeFlatten, treeMap, treeUnflatten, type PyTree, type TreeDef } from '
 
 /** Box every tensor leaf of each argument for reverse mode at `level`; returns the new args and leaf nodes. */
 function boxReverse(
-  args: readonly PyTree[], level: number,
+  args: readonly PyTree[],
+  level: number,
 ): { boxed: PyTree[]; leaves: Tensor[][]; nodes: ReverseBox<Tensor>[][]; defs: TreeDef[] } {
   const boxed: PyTree[] = [];
   const leavesPerArg: Tensor[][] = [];
@@ -43,15 +44,22 @@ function boxForward(primals: readonly PyTree[], tangents: readonly PyTree[], lev
   return primals.map((p, a) => {
     const [leaves, def] = treeFlatten(p);
     const [tl] = treeFlatten(tangents[a]);
-    if (tl.length !== leaves.length) fail('jvp', `tangent ${a} has ${tl.length} tensors but primal ${a} has ${leaves.length}`);
-    return treeUnflatten(def, leaves.map((x, i) => {
-      if (!shapesEqual(x.shape, tl[i].shape)) {
-        fail('jvp', `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`);
-      }
-      const input = Tensor._traced(new ForwardBox(level, x, tl[i]));
-      if (observing()) report({ kind: 'input', level, value: input });
-      return input;
-    }));
+    if (tl.length !== leaves.length)
+      fail('jvp', `tangent ${a} has ${tl.length} tensors but primal ${a} has ${leaves.length}`);
+    return treeUnflatten(
+      def,
+      leaves.map((x, i) => {
+        if (!shapesEqual(x.shape, tl[i].shape)) {
+          fail(
+            'jvp',
+            `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`,
+          );
+        }
+        const input = Tensor._traced(new ForwardBox(level, x, tl[i]));
+        if (observing()) report({ kind: 'input', level, value: input });
+        return input;
+      }),
+    );
   });
 }
 
@@ -91,7 +99,8 @@ export type GradientOf<F extends AnyFn, N extends Argnums> = N extends number
  * per argument (same structure as each argument). Like `jax.vjp`.
  */
 export function vjp<F extends AnyFn>(
-  f: F, ...primals: Parameters<F>
+  f: F,
+  ...primals: Parameters<F>
 ): [ReturnType<F>, (cotangent: ReturnType<F>) => Parameters<F>] {
   const [out, pullback] = vjpWithAux('vjp', callable(f), primals, false);
   return [out as ReturnType<F>, pullback as (cotangent: ReturnType<F>) => Parameters<F>];
@@ -121,14 +130,21 @@ function vjpWithAux(
     out = (out as [PyTree, PyTree])[0];
   }
   const [outLeaves, outDef] = treeFlatten(out);
-  const primalOut = treeUnflatten(outDef, outLeaves.map((x) => primalAt(x, level)));
+  const primalOut = treeUnflatten(
+    outDef,
+    outLeaves.map((x) => primalAt(x, level)),
+  );
   const pullback = (cotangent: PyTree): PyTree[] => {
     const [cts, ctDef] = treeFlatten(cotangent);
-    if (cts.length !== outLeaves.length) fail('vjp', `cotangent has ${cts.length} tensors but the output has ${outLeaves.length}`);
+    if (cts.length !== outLeaves.length)
+      fail('vjp', `cotangent has ${cts.length} tensors but the output has ${outLeaves.length}`);
     const seeds = new Map<ReverseBox<Tensor>, Tensor>();
     outLeaves.forEach((y, i) => {
       if (!shapesEqual(cts[i].shape, y.shape)) {
-        fail('vjp', `cotangent ${i} has shape ${shapeToString(cts[i].shape)} but the output has shape ${shapeToString(y.shape)}`);
+        fail(
+          'vjp',
+          `cotangent ${i} has shape ${shapeToString(cts[i].shape)} but the output has shape ${shapeToString(y.shape)}`,
+        );
       }
       const b = y._box;
       if (b === null || b.level !== level) return; // this output does not depend on the inputs
@@ -138,7 +154,12 @@ function vjpWithAux(
     });
     void ctDef;
     const totals = backward(tensorValues, seeds);
-    return defs.map((def, a) => treeUnflatten(def, nodes[a].map((n, i) => totals.get(n) ?? zeros(leaves[a][i].shape))));
+    return defs.map((def, a) =>
+      treeUnflatten(
+        def,
+        nodes[a].map((n, i) => totals.get(n) ?? zeros(leaves[a][i].shape)),
+      ),
+    );
   };
   return [primalOut, pullback, aux];
 }
@@ -151,7 +172,8 @@ export interface GradOptions {
 function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
   const list = typeof argnums === 'number' ? [argnums] : argnums.slice();
   for (const a of list) {
-    if (!Number.isInteger(a) || a < 0 || a >= nargs) fail(op, `argnums ${a} is out of range for ${nargs} argument${nargs === 1 ? '' : 's'}`);
+    if (!Number.isInteger(a) || a < 0 || a >= nargs)
+      fail(op, `argnums ${a} is out of range for ${nargs} argument${nargs === 1 ? '' : 's'}`);
   }
   return list;
 }
@@ -166,28 +188,40 @@ function checkArgnums(op: string, argnums: Argnums, nargs: number): number[] {
  * f returns [that tensor, aux] and the value is [value, aux].
  */
 export function valueAndGrad<F extends ScalarAuxFn, const N extends Argnums>(
-  f: F, argnums: N, options: GradOptions & { hasAux: true },
+  f: F,
+  argnums: N,
+  options: GradOptions & { hasAux: true },
 ): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, N>];
 export function valueAndGrad<F extends ScalarFn>(f: F): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, 0>];
 export function valueAndGrad<F extends ScalarFn, const N extends Argnums>(
-  f: F, argnums: N, options?: GradOptions & { hasAux?: false },
+  f: F,
+  argnums: N,
+  options?: GradOptions & { hasAux?: false },
 ): (...args: Parameters<F>) => [ReturnType<F>, GradientOf<F, N>];
 export function valueAndGrad(
-  f: (...args: PyTree[]) => unknown, argnums: Argnums = 0, options: GradOptions = {},
+  f: (...args: PyTree[]) => unknown,
+  argnums: Argnums = 0,
+  options: GradOptions = {},
 ): (...args: PyTree[]) => [unknown, unknown] {
   return valueAndGradAs('valueAndGrad', f, argnums, options);
 }
 
 /** valueAndGrad, with the name of the transform the user called (for errors about leaked tracers). */
 function valueAndGradAs(
-  transform: TransformName, f: (...args: PyTree[]) => unknown, argnums: Argnums, options: GradOptions,
+  transform: TransformName,
+  f: (...args: PyTree[]) => unknown,
+  argnums: Argnums,
+  options: GradOptions,
 ): (...args: PyTree[]) => [unknown, unknown] {
   return (...args) => {
     const which = checkArgnums('valueAndGrad', argnums, args.length);
     for (const a of which) {
       // Plain numbers are constants in a pytree; differentiating with respect to one is a mistake.
       if (treeFlatten(args[a])[0].length === 0) {
-        fail('grad', `argument ${a} contains no tensors to differentiate (got ${typeof args[a]}); wrap numbers with tensor() or scalar()`);
+        fail(
+          'grad',
+          `argument ${a} contains no tensors to differentiate (got ${typeof args[a]}); wrap numbers with tensor() or scalar()`,
+        );
       }
     }
     const inner = (...diffArgs: PyTree[]): PyTree => {
@@ -196,14 +230,21 @@ function valueAndGradAs(
       const result = f(...full);
       let value: unknown = result;
       if (options.hasAux) {
-        if (!Array.isArray(result) || result.length !== 2) fail('valueAndGrad', 'with hasAux, f must return [value, aux]');
+        if (!Array.isArray(result) || result.length !== 2)
+          fail('valueAndGrad', 'with hasAux, f must return [value, aux]');
         value = result[0];
       }
       if (!(value instanceof Tensor)) fail('grad', `f must return a Tensor, got ${typeof value}`);
-      if (value.size !== 1) fail('grad', `f must return a scalar (one-element) tensor, got shape ${shapeToString(value.shape)}`);
+      if (value.size !== 1)
+        fail('grad', `f must return a scalar (one-element) tensor, got shape ${shapeToString(value.shape)}`);
       return result;
     };
-    const [value, pullback, aux] = vjpWithAux(transform, inner, which.map((a) => args[a]), options.hasAux === true);
+    const [value, pullback, aux] = vjpWithAux(
+      transform,
+      inner,
+      which.map((a) => args[a]),
+      options.hasAux === true,
+    );
     const grads = pullback(Tensor.fromData(Float32Array.of(1), (value as Tensor).shape));
     const g = typeof argnums === 'number' ? grads[0] : grads;
     return options.hasAux ? [[value, aux], g] : [value, g];
@@ -215,14 +256,20 @@ function valueAndGradAs(
  * With `hasAux`, f returns [value, aux] and the function returns [gradient, aux].
  */
 export function grad<F extends ScalarAuxFn, const N extends Argnums>(
-  f: F, argnums: N, options: GradOptions & { hasAux: true },
+  f: F,
+  argnums: N,
+  options: GradOptions & { hasAux: true },
 ): (...args: Parameters<F>) => [GradientOf<F, N>, ReturnType<F>[1]];
 export function grad<F extends ScalarFn>(f: F): (...args: Parameters<F>) => GradientOf<F, 0>;
 export function grad<F extends ScalarFn, const N extends Argnums>(
-  f: F, argnums: N, options?: GradOptions & { hasAux?: false },
+  f: F,
+  argnums: N,
+  options?: GradOptions & { hasAux?: false },
 ): (...args: Parameters<F>) => GradientOf<F, N>;
 export function grad(
-  f: (...args: PyTree[]) => unknown, argnums: Argnums = 0, options: GradOptions = {},
+  f: (...args: PyTree[]) => unknown,
+  argnums: Argnums = 0,
+  options: GradOptions = {},
 ): (...args: PyTree[]) => unknown {
   const vg = valueAndGradAs('grad', f, argnums, options);
   return (...args) => {
@@ -236,7 +283,9 @@ export function grad(
  * tangents are arrays of pytrees with the same leaves (same count, order and shapes). Like `jax.jvp`.
  */
 export function jvp<F extends AnyFn>(
-  f: F, primals: Readonly<Parameters<F>>, tangents: Readonly<Parameters<F>>,
+  f: F,
+  primals: Readonly<Parameters<F>>,
+  tangents: Readonly<Parameters<F>>,
 ): [ReturnType<F>, ReturnType<F>] {
   if (primals.length !== tangents.length) fail('jvp', `got ${primals.length} primals but ${tangents.length} tangents`);
   // The tangents are computed while f runs; afterwards the level is closed and they are only read.
@@ -244,11 +293,17 @@ export function jvp<F extends AnyFn>(
     return [level, callable(f)(...boxForward(primals, tangents, level))];
   });
   const [outLeaves, outDef] = treeFlatten(out);
-  const primalOut = treeUnflatten(outDef, outLeaves.map((y) => primalAt(y, level)));
-  const tangentOut = treeUnflatten(outDef, outLeaves.map((y) => {
-    const b = y._box;
-    return b !== null && b.level === level ? (b as ForwardBox<Tensor>).tangent : zeros(y.shape);
-  }));
+  const primalOut = treeUnflatten(
+    outDef,
+    outLeaves.map((y) => primalAt(y, level)),
+  );
+  const tangentOut = treeUnflatten(
+    outDef,
+    outLeaves.map((y) => {
+      const b = y._box;
+      return b !== null && b.level === level ? (b as ForwardBox<Tensor>).tangent : zeros(y.shape);
+    }),
+  );
   return [primalOut as ReturnType<F>, tangentOut as ReturnType<F>];
 }
 

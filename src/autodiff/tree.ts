@@ -70,9 +70,12 @@ export function treeUnflatten(def: TreeDef, leaves: readonly unknown[]): any {
 /** Number of tensor leaves described by `def`. */
 export function treeLeafCount(def: TreeDef): number {
   switch (def.kind) {
-    case 'leaf': return 1;
-    case 'const': return 0;
-    default: return def.children.reduce((s, c) => s + treeLeafCount(c), 0);
+    case 'leaf':
+      return 1;
+    case 'const':
+      return 0;
+    default:
+      return def.children.reduce((s, c) => s + treeLeafCount(c), 0);
   }
 }
 
@@ -96,7 +99,10 @@ export function treeMap(f: (...leaves: Tensor[]) => Tensor, tree: PyTree, ...res
     if (!sameStructure(def, d)) fail('treeMap', `tree ${k + 2} does not have the structure of the first tree`);
     return l;
   });
-  return treeUnflatten(def, leaves.map((leaf, i) => f(leaf, ...others.map((o) => o[i]))));
+  return treeUnflatten(
+    def,
+    leaves.map((leaf, i) => f(leaf, ...others.map((o) => o[i]))),
+  );
 }
 
 /** True if the two trees have the same structure (constants are not compared). */

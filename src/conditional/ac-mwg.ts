@@ -60,14 +60,22 @@ export interface AcMwgOptions {
  * A start from complete vectors [B, K, D] (VAE samples or the last warm-up imputations): they form
  * the history, all available, and z ~ q(z | x̃) — or the given latents, e.g. exact posterior draws.
  */
-export function acMwgInit(key: PRNGKey, task: ImputationTask, imputations: Tensor, latents?: Tensor):
-  { state: AcMwgState; decoderEvaluations: number } {
+export function acMwgInit(
+  key: PRNGKey,
+  task: ImputationTask,
+  imputations: Tensor,
+  latents?: Tensor,
+): { state: AcMwgState; decoderEvaluations: number } {
   const z = latents ?? encode(task, imputations).sample(key);
   const decoded = decode(task, z);
   const [B, K] = imputations.shape;
   const history = { rows: [Float32Array.from(imputations.dataSync())], length: 1 };
   const state = {
-    latents: z, imputations, decoded, logTarget: collapsedLogTarget(task, z, decoded), history,
+    latents: z,
+    imputations,
+    decoded,
+    logTarget: collapsedLogTarget(task, z, decoded),
+    history,
     available: new Int32Array(B * K).fill(1),
   };
   return { state, decoderEvaluations: B * K };
@@ -98,7 +106,11 @@ export function acMwgLogProposal(task: ImputationTask, q: Distribution, z: Tenso
  * chains' current imputations, which the collapsed target never sees.
  */
 export function acMwgLogAcceptance(
-  task: ImputationTask, xHat: Tensor, current: Tensor, proposed: Tensor, epsilon: number,
+  task: ImputationTask,
+  xHat: Tensor,
+  current: Tensor,
+  proposed: Tensor,
+  epsilon: number,
   cached: { encoded?: Distribution; currentLogTarget?: Float64Array; proposedLogTarget?: Float64Array } = {},
 ): Float64Array {
   const q = cached.encoded ?? encode(task, xHat);
@@ -130,7 +142,10 @@ export interface AcMwgStepResult {
 
 /** One AC-MWG iteration for every chain (steps a–e of docs/estimator-math.md §7.4). */
 export function acMwgStep(
-  key: PRNGKey, task: ImputationTask, state: AcMwgState, options: AcMwgOptions = {},
+  key: PRNGKey,
+  task: ImputationTask,
+  state: AcMwgState,
+  options: AcMwgOptions = {},
 ): AcMwgStepResult {
   const epsilon = checkInRange('acMwg', 'epsilon', options.epsilon ?? 0.05, 0, 1);
   const shape = state.imputations.shape.slice();
@@ -145,8 +160,11 @@ export function acMwgStep(
   // c–d. The Metropolis–Hastings test on the collapsed target.
   const decodedProposed = decode(task, proposed);
   const proposedLogTarget = collapsedLogTarget(task, proposed, decodedProposed);
-  const logAcceptance = acMwgLogAcceptance(task, xHat, state.latents, proposed, epsilon,
-    { encoded, currentLogTarget: state.logTarget, proposedLogTarget });
+  const logAcceptance = acMwgLogAcceptance(task, xHat, state.latents, proposed, epsilon, {
+    encoded,
+    currentLogTarget: state.logTarget,
+    proposedLogTarget,
+  });
   const accepted = metropolisAccept(ku, logAcceptance);
   const latents = selectChains(accepted, proposed, state.latents);
   const decoded = selectDistributions(accepted, decodedProposed, state.decoded);
@@ -159,7 +177,9 @@ export function acMwgStep(
   if (options.unsafeImmediateAvailability === true) available.fill(history.length);
   return {
     state: { latents, imputations, decoded, logTarget, history, available },
-    accepted, logAcceptance, decoderEvaluations: B * K,
+    accepted,
+    logAcceptance,
+    decoderEvaluations: B * K,
   };
 }
 
@@ -169,4 +189,3 @@ function append(history: ImputationHistory, imputations: Tensor): ImputationHist
   rows.push(Float32Array.from(imputations.dataSync()));
   return { rows, length: history.length + 1 };
 }
-

@@ -97,8 +97,12 @@ interface MetropolisState {
 const METHODS: readonly ConditionalMethod[] = ['pseudo-gibbs', 'mwg', 'ac-mwg', 'lair'];
 
 /** Warm-up runs of pseudo-Gibbs or LAIR from VAE samples: the last imputations and the decoder evaluations spent. */
-function warmStart(key: PRNGKey, task: ImputationTask, chains: number, o: ConditionalSampleOptions):
-  { imputations: Tensor; decoderEvaluations: number; warmupIterations: number } {
+function warmStart(
+  key: PRNGKey,
+  task: ImputationTask,
+  chains: number,
+  o: ConditionalSampleOptions,
+): { imputations: Tensor; decoderEvaluations: number; warmupIterations: number } {
   const [k0, kw] = split(key, 2);
   const init = initialImputations(k0, task, chains);
   let imputations = init.imputations;
@@ -115,7 +119,8 @@ function warmStart(key: PRNGKey, task: ImputationTask, chains: number, o: Condit
   for (let t = 0; t < n; t++) {
     const kt = foldIn(kw, t);
     const r: { state: { imputations: Tensor; latents: Tensor | null }; decoderEvaluations: number } =
-      w.method === 'lair' ? lairStep(kt, task, { imputations, latents }, lair)
+      w.method === 'lair'
+        ? lairStep(kt, task, { imputations, latents }, lair)
         : pseudoGibbsStep(kt, task, { imputations, latents }, clip);
     ({ imputations, latents } = r.state);
     spent += r.decoderEvaluations;
@@ -127,8 +132,14 @@ function warmStart(key: PRNGKey, task: ImputationTask, chains: number, o: Condit
  * Samples of the missing entries of x [B, D] (mask [B, D]: 1 observed, 0 missing) from
  * p(x_m | x_o) under a trained VAE, by pseudo-Gibbs, MWG, AC-MWG or LAIR.
  */
-export function conditionalSample<P>(key: PRNGKey, vae: ConditionalVae<P>, params: P, x: Tensor, mask: Tensor,
-  options: ConditionalSampleOptions): ConditionalSampleResult {
+export function conditionalSample<P>(
+  key: PRNGKey,
+  vae: ConditionalVae<P>,
+  params: P,
+  x: Tensor,
+  mask: Tensor,
+  options: ConditionalSampleOptions,
+): ConditionalSampleResult {
   const op = 'conditionalSample';
   const o = options;
   if (o === null || typeof o !== 'object' || !METHODS.includes(o.method)) {
@@ -153,15 +164,19 @@ export function conditionalSample<P>(key: PRNGKey, vae: ConditionalVae<P>, param
     latents.add(z);
   };
   const diagnostics: ConditionalDiagnostics = {
-    iterations: T, warmupIterations: start.warmupIterations, decoderEvaluations: 0,
+    iterations: T,
+    warmupIterations: start.warmupIterations,
+    decoderEvaluations: 0,
   };
   const B = task.batch;
   let final: ConditionalSampleResult['final'];
 
   if (o.method === 'mwg' || o.method === 'ac-mwg') {
     const accepts = new Float64Array(B * K);
-    const chain = <S extends MetropolisState>(init: { state: S; decoderEvaluations: number },
-      step: (k: PRNGKey, s: S) => { state: S; accepted: Uint8Array; decoderEvaluations: number }): void => {
+    const chain = <S extends MetropolisState>(
+      init: { state: S; decoderEvaluations: number },
+      step: (k: PRNGKey, s: S) => { state: S; accepted: Uint8Array; decoderEvaluations: number },
+    ): void => {
       let state = init.state;
       spent += init.decoderEvaluations;
       for (let t = 0; t < T; t++) {
@@ -174,7 +189,10 @@ export function conditionalSample<P>(key: PRNGKey, vae: ConditionalVae<P>, param
     };
     if (o.method === 'mwg') chain(mwgInit(kInit, task, start.imputations), (k, s) => mwgStep(k, task, s));
     else chain(acMwgInit(kInit, task, start.imputations), (k, s) => acMwgStep(k, task, s, { epsilon: o.epsilon }));
-    diagnostics.acceptanceRate = Tensor.fromData(Float32Array.from(accepts, (a) => a / T), [B, K]);
+    diagnostics.acceptanceRate = Tensor.fromData(
+      Float32Array.from(accepts, (a) => a / T),
+      [B, K],
+    );
   } else if (o.method === 'pseudo-gibbs') {
     const clip = clipBounds(task, o.clip ?? false);
     let state = { imputations: start.imputations, latents: null as Tensor | null };

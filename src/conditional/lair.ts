@@ -59,8 +59,13 @@ export function collapsedLogTarget(task: ImputationTask, z: Tensor, decoded = de
 }
 
 /** The stratified draw: I latents from each encoder component, then I·R from the prior, [B, (K+R)·I, ...latent]. */
-export function lairProposals(key: PRNGKey, task: ImputationTask, imputations: Tensor, priorComponents: number,
-  samplesPerComponent: number): Tensor {
+export function lairProposals(
+  key: PRNGKey,
+  task: ImputationTask,
+  imputations: Tensor,
+  priorComponents: number,
+  samplesPerComponent: number,
+): Tensor {
   const [B, K] = imputations.shape;
   const I = samplesPerComponent;
   const E = task.latentShape;
@@ -78,7 +83,10 @@ export function lairProposals(key: PRNGKey, task: ImputationTask, imputations: T
  * encoder components at the particles [B, K, D] and the prior with weight R, minus log(K + R).
  */
 export function lairLogProposal(
-  task: ImputationTask, imputations: Tensor, z: Tensor, priorComponents: number,
+  task: ImputationTask,
+  imputations: Tensor,
+  z: Tensor,
+  priorComponents: number,
 ): Float64Array {
   const [B, K, D] = imputations.shape;
   const N = z.shape[1];
@@ -104,8 +112,13 @@ export function lairLogProposal(
 }
 
 /** LAIR's log-weights log p(x_o | z) + log p(z) − log q_t(z) for z [B, N, ...latent] under the particles' mixture. */
-export function lairLogWeights(task: ImputationTask, imputations: Tensor, z: Tensor, priorComponents: number,
-  decoded = decode(task, z)): Float64Array {
+export function lairLogWeights(
+  task: ImputationTask,
+  imputations: Tensor,
+  z: Tensor,
+  priorComponents: number,
+  decoded = decode(task, z),
+): Float64Array {
   const target = collapsedLogTarget(task, z, decoded);
   const proposal = lairLogProposal(task, imputations, z, priorComponents);
   return target.map((t, i) => t - proposal[i]);
@@ -122,7 +135,10 @@ export function lairSettings(options: LairOptions = {}): Required<LairOptions> {
 
 /** One LAIR iteration for every data point (steps 1–5 above). */
 export function lairStep(
-  key: PRNGKey, task: ImputationTask, state: LairState, options: LairOptions = {},
+  key: PRNGKey,
+  task: ImputationTask,
+  state: LairState,
+  options: LairOptions = {},
 ): LairStepResult {
   const { priorComponents: R, samplesPerComponent: I, resampling } = lairSettings(options);
   const [B, K] = state.imputations.shape;
@@ -155,8 +171,14 @@ export interface FinalResample {
  * The final output (`resample_final_imps`): M latents resampled from a pool of proposals
  * [B, P, ...latent] with their log-weights [B·P] (all iterations together), then decoded.
  */
-export function lairFinalResample(key: PRNGKey, task: ImputationTask, proposals: Tensor, logWeights: ArrayLike<number>,
-  samples: number, resampling: ResamplingMethod = 'multinomial'): FinalResample {
+export function lairFinalResample(
+  key: PRNGKey,
+  task: ImputationTask,
+  proposals: Tensor,
+  logWeights: ArrayLike<number>,
+  samples: number,
+  resampling: ResamplingMethod = 'multinomial',
+): FinalResample {
   checkInteger('lairFinalResample', 'samples', samples, 1);
   const [B, P] = proposals.shape;
   const [kr, kx] = split(key, 2);

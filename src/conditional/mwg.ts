@@ -29,7 +29,9 @@ export interface MwgState {
 
 /** A start: the given complete vectors [B, K, D] and z ~ q(z | x̃) for each chain. */
 export function mwgInit(
-  key: PRNGKey, task: ImputationTask, imputations: Tensor,
+  key: PRNGKey,
+  task: ImputationTask,
+  imputations: Tensor,
 ): { state: MwgState; decoderEvaluations: number } {
   const latents = encode(task, imputations).sample(key);
   const decoded = decode(task, latents);
@@ -48,8 +50,13 @@ function fullLogTarget(task: ImputationTask, decoded: Distribution, z: Tensor, x
  * [B, K, ...latent], given the complete vectors x̃ [B, K, D] (the proposal is q(· | x̃)). The encoder
  * output at x̃ and the decoder outputs at the two latents may be passed in to save evaluations.
  */
-export function mwgLogAcceptance(task: ImputationTask, imputations: Tensor, current: Tensor, proposed: Tensor,
-  cached: { encoded?: Distribution; current?: Distribution; proposed?: Distribution } = {}): Float64Array {
+export function mwgLogAcceptance(
+  task: ImputationTask,
+  imputations: Tensor,
+  current: Tensor,
+  proposed: Tensor,
+  cached: { encoded?: Distribution; current?: Distribution; proposed?: Distribution } = {},
+): Float64Array {
   const q = cached.encoded ?? encode(task, imputations);
   const cur = fullLogTarget(task, cached.current ?? decode(task, current), current, imputations);
   const prop = fullLogTarget(task, cached.proposed ?? decode(task, proposed), proposed, imputations);
@@ -82,8 +89,11 @@ export function mwgStep(key: PRNGKey, task: ImputationTask, state: MwgState): Mw
   const encoded = encode(task, state.imputations);
   const proposed = encoded.sample(kq);
   const decodedProposed = decode(task, proposed);
-  const logAcceptance = mwgLogAcceptance(task, state.imputations, state.latents, proposed,
-    { encoded, current: state.decoded, proposed: decodedProposed });
+  const logAcceptance = mwgLogAcceptance(task, state.imputations, state.latents, proposed, {
+    encoded,
+    current: state.decoded,
+    proposed: decodedProposed,
+  });
   const accepted = metropolisAccept(ku, logAcceptance);
   const latents = selectChains(accepted, proposed, state.latents);
   const decoded = selectDistributions(accepted, decodedProposed, state.decoded);

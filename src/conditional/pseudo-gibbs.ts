@@ -43,8 +43,10 @@ export function clipBounds(task: ImputationTask, clip: ClipOption): ClipBounds |
     return { lo, hi };
   }
   if (clip === null || typeof clip !== 'object' || clip.min?.length !== D || clip.max?.length !== D) {
-    fail('pseudoGibbs', `clip must be false, 'batch' or { min, max } with ${D} values each, ` +
-      `got ${JSON.stringify(clip)}`);
+    fail(
+      'pseudoGibbs',
+      `clip must be false, 'batch' or { min, max } with ${D} values each, ` + `got ${JSON.stringify(clip)}`,
+    );
   }
   const lo = Float64Array.from(clip.min);
   const hi = Float64Array.from(clip.max);
@@ -73,8 +75,12 @@ export interface PseudoGibbsStepResult {
 }
 
 /** One pseudo-Gibbs iteration for every chain: z ~ q(z | x̃), then the missing entries ~ p(x_m | z). */
-export function pseudoGibbsStep(key: PRNGKey, task: ImputationTask, state: PseudoGibbsState,
-  clip: ClipBounds | null = null): PseudoGibbsStepResult {
+export function pseudoGibbsStep(
+  key: PRNGKey,
+  task: ImputationTask,
+  state: PseudoGibbsState,
+  clip: ClipBounds | null = null,
+): PseudoGibbsStepResult {
   const [kz, kx] = split(key, 2);
   const z = encode(task, state.imputations).sample(kz);
   const drawn = decode(task, z).sample(kx);

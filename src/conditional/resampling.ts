@@ -18,8 +18,11 @@ export function normalizedWeights(logW: ArrayLike<number>, row: number, n: numbe
     max = Math.max(max, v);
   }
   if (!(max > -Infinity && max < Infinity)) {
-    fail('resample', `log-weights of data point ${row} must have a finite maximum, got ${max} ` +
-      '(every proposal has zero weight, or a weight is +inf or NaN)');
+    fail(
+      'resample',
+      `log-weights of data point ${row} must have a finite maximum, got ${max} ` +
+        '(every proposal has zero weight, or a weight is +inf or NaN)',
+    );
   }
   const w = new Float64Array(n);
   let total = 0;
@@ -63,8 +66,14 @@ function searchCdf(cdf: Float64Array, u: number): number {
  * For each of `rows` rows of n log-weights, m indices drawn with probabilities softmax(row):
  * independently (multinomial) or with one shared uniform offset (systematic). Returns [rows · m].
  */
-export function resampleIndices(key: PRNGKey, logW: ArrayLike<number>, rows: number, n: number, m: number,
-  method: ResamplingMethod): Int32Array {
+export function resampleIndices(
+  key: PRNGKey,
+  logW: ArrayLike<number>,
+  rows: number,
+  n: number,
+  m: number,
+  method: ResamplingMethod,
+): Int32Array {
   if (method !== 'multinomial' && method !== 'systematic') {
     fail('resample', `method must be 'multinomial' or 'systematic', got ${String(method)}`);
   }

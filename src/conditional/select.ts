@@ -61,8 +61,11 @@ export function gatherDistribution<T extends Distribution>(dist: T, index: Int32
   const pick = (p: Tensor): Tensor => {
     if (p.ndim < rank || p.shape[1] === 1) return p;
     if (p.shape[1] !== N || (p.shape[0] !== B && p.shape[0] !== 1)) {
-      fail('gatherDistribution', `cannot align parameter of shape ${shapeToString(p.shape)} with batch shape ` +
-        `${shapeToString(dist.batchShape)} of ${dist.name}`);
+      fail(
+        'gatherDistribution',
+        `cannot align parameter of shape ${shapeToString(p.shape)} with batch shape ` +
+          `${shapeToString(dist.batchShape)} of ${dist.name}`,
+      );
     }
     return gatherRows(p.broadcastTo([B, N, ...p.shape.slice(2)]), index, m);
   };

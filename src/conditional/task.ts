@@ -21,8 +21,13 @@ function describe(x: unknown): string {
  */
 export function imputationTask<P>(vae: ConditionalVae<P>, params: P, x: Tensor, mask: Tensor): ImputationTask<P> {
   const op = 'imputationTask';
-  if (vae === null || typeof vae !== 'object' || typeof vae.prior !== 'function' || typeof vae.decoder !== 'function' ||
-    typeof vae.encoder !== 'function') {
+  if (
+    vae === null ||
+    typeof vae !== 'object' ||
+    typeof vae.prior !== 'function' ||
+    typeof vae.decoder !== 'function' ||
+    typeof vae.encoder !== 'function'
+  ) {
     fail(op, 'vae must be a ConditionalVae { prior(params), decoder(params, z), encoder(params, x, mask) }');
   }
   if (!(x instanceof Tensor) || x.ndim !== 2) fail(op, `x must be a Tensor of shape [B, D], got ${describe(x)}`);
@@ -48,8 +53,14 @@ export function imputationTask<P>(vae: ConditionalVae<P>, params: P, x: Tensor, 
   }
   const latentShape = prior.eventShape.slice();
   return {
-    vae, params, x: Tensor.fromData(clean, [B, D]), mask: Tensor.fromData(Float32Array.from(m), [B, D]),
-    batch: B, dims: D, latentShape, latentSize: shapeSize(latentShape),
+    vae,
+    params,
+    x: Tensor.fromData(clean, [B, D]),
+    mask: Tensor.fromData(Float32Array.from(m), [B, D]),
+    batch: B,
+    dims: D,
+    latentShape,
+    latentSize: shapeSize(latentShape),
   };
 }
 
@@ -57,8 +68,10 @@ export function imputationTask<P>(vae: ConditionalVae<P>, params: P, x: Tensor, 
 export function latentLead(task: ImputationTask, z: Tensor): number[] {
   const r = task.latentShape.length;
   if (z.ndim < r || !shapesEqual(z.shape.slice(z.ndim - r), task.latentShape)) {
-    fail('conditional', `latents of shape ${shapeToString(z.shape)} must end with the latent shape ` +
-      shapeToString(task.latentShape));
+    fail(
+      'conditional',
+      `latents of shape ${shapeToString(z.shape)} must end with the latent shape ` + shapeToString(task.latentShape),
+    );
   }
   return z.shape.slice(0, z.ndim - r);
 }
@@ -69,9 +82,12 @@ export function decode(task: ImputationTask, z: Tensor): Distribution {
   const dist = task.vae.decoder(task.params, z);
   const want: Shape = [...lead, task.dims];
   if (dist.eventShape.length !== 0 || !shapesEqual(dist.batchShape, want)) {
-    fail('decoder', `for latents of shape ${shapeToString(z.shape)} the decoder must return a distribution of ` +
-      'batch shape ' +
-      `${shapeToString(want)} and event shape [] (one factor per dimension), got ${dist.toString()}`);
+    fail(
+      'decoder',
+      `for latents of shape ${shapeToString(z.shape)} the decoder must return a distribution of ` +
+        'batch shape ' +
+        `${shapeToString(want)} and event shape [] (one factor per dimension), got ${dist.toString()}`,
+    );
   }
   return dist;
 }
@@ -82,9 +98,12 @@ export function encode(task: ImputationTask, xFull: Tensor): Distribution {
   const mask = task.mask.reshape([task.batch, ...lead.slice(1).map(() => 1), task.dims]).broadcastTo(xFull.shape);
   const dist = task.vae.encoder(task.params, xFull, mask);
   if (!shapesEqual(dist.batchShape, lead) || !shapesEqual(dist.eventShape, task.latentShape)) {
-    fail('encoder', `for inputs of shape ${shapeToString(xFull.shape)} the encoder must return a distribution of ` +
-      'batch shape ' +
-      `${shapeToString(lead)} and event shape ${shapeToString(task.latentShape)}, got ${dist.toString()}`);
+    fail(
+      'encoder',
+      `for inputs of shape ${shapeToString(xFull.shape)} the encoder must return a distribution of ` +
+        'batch shape ' +
+        `${shapeToString(lead)} and event shape ${shapeToString(task.latentShape)}, got ${dist.toString()}`,
+    );
   }
   return dist;
 }

@@ -24,7 +24,9 @@ export function readLogitsOrProbs(dist: string, p: unknown): { kind: 'logits' | 
   const hasL = o.logits !== undefined;
   const hasP = o.probs !== undefined;
   if (hasL === hasP) fail(dist, `pass exactly one of logits and probs, got ${hasL ? 'both' : 'neither'}`);
-  return hasL ? { kind: 'logits', value: param(dist, 'logits', o.logits) } : { kind: 'probs', value: param(dist, 'probs', o.probs) };
+  return hasL
+    ? { kind: 'logits', value: param(dist, 'logits', o.logits) }
+    : { kind: 'probs', value: param(dist, 'probs', o.probs) };
 }
 
 export class Bernoulli extends Distribution {
@@ -64,7 +66,9 @@ export class Bernoulli extends Distribution {
   }
 
   _withParams(p: { [name: string]: PyTree }, validate: boolean): Bernoulli {
-    return new Bernoulli((this.kind === 'logits' ? { logits: p.logits } : { probs: p.probs }) as LogitsOrProbs, { validate });
+    return new Bernoulli((this.kind === 'logits' ? { logits: p.logits } : { probs: p.probs }) as LogitsOrProbs, {
+      validate,
+    });
   }
 
   protected override _sample(key: PRNGKey, shape: Shape): Tensor {
@@ -102,4 +106,3 @@ export class Bernoulli extends Distribution {
     return mul(p, sub(1, p));
   }
 }
-

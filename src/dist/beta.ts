@@ -9,7 +9,23 @@
  * so that a draw within 1e-8 of 1 does not round to exactly 1, where the density is 0 or infinite.
  */
 import type { PyTree } from '../autodiff/tree.js';
-import { add, clip, digamma, div, ge, le, lgamma, mul, reparamLogGamma, sigmoid, split, square, squeeze, stack, sub } from '../tensor/ops/index.js';
+import {
+  add,
+  clip,
+  digamma,
+  div,
+  ge,
+  le,
+  lgamma,
+  mul,
+  reparamLogGamma,
+  sigmoid,
+  split,
+  square,
+  squeeze,
+  stack,
+  sub,
+} from '../tensor/ops/index.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { split as splitKey, type PRNGKey } from '../random/key.js';
@@ -64,7 +80,10 @@ export class Beta extends Distribution {
   /** Noise: [..., 2] holding log X (X ~ Gamma(α)) and log Y (Y ~ Gamma(β)). */
   protected override _noise(key: PRNGKey, shape: Shape): Tensor {
     const [k1, k2] = splitKey(key);
-    return stack([logStandardGamma(k1, this.concentration1, shape), logStandardGamma(k2, this.concentration0, shape)], -1);
+    return stack(
+      [logStandardGamma(k1, this.concentration1, shape), logStandardGamma(k2, this.concentration0, shape)],
+      -1,
+    );
   }
 
   protected override _fromNoise(noise: Tensor): Tensor {

@@ -9,19 +9,43 @@ import { fail } from '../errors.js';
 import type { PyTree } from '../autodiff/tree.js';
 import { arange, eye } from '../tensor/creation.js';
 import {
-  div, eq, exp, log, logSoftmax, mul, neg, oneHot, reshape, square, sub, sum, where,
+  div,
+  eq,
+  exp,
+  log,
+  logSoftmax,
+  mul,
+  neg,
+  oneHot,
+  reshape,
+  square,
+  sub,
+  sum,
+  where,
 } from '../tensor/ops/index.js';
 import { shapeToString, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { categorical } from '../random/discrete.js';
 import type { PRNGKey } from '../random/key.js';
-import { checkSimplexRows, checkValues, formatIndex, integerInterval, oneHot as oneHotConstraint, req, type Constraint } from './constraints.js';
+import {
+  checkSimplexRows,
+  checkValues,
+  formatIndex,
+  integerInterval,
+  oneHot as oneHotConstraint,
+  req,
+  type Constraint,
+} from './constraints.js';
 import { Distribution, type DistributionOptions } from './distribution.js';
 import { readLogitsOrProbs, type LogitsOrProbs } from './bernoulli.js';
 import { plogp, safeLog } from './util.js';
 
 /** Shared parameter handling of the two categorical families. */
-function readCategoricalParams(dist: string, p: LogitsOrProbs, validate: boolean): { kind: 'logits' | 'probs'; value: Tensor } {
+function readCategoricalParams(
+  dist: string,
+  p: LogitsOrProbs,
+  validate: boolean,
+): { kind: 'logits' | 'probs'; value: Tensor } {
   const r = readLogitsOrProbs(dist, p);
   if (r.value.ndim < 1 || r.value.shape[r.value.ndim - 1] < 1) {
     fail(dist, `${r.kind} must have shape [..., K] with K >= 1 categories, got ${shapeToString(r.value.shape)}`);
@@ -91,7 +115,9 @@ export class Categorical extends Distribution {
   }
 
   _withParams(p: { [name: string]: PyTree }, validate: boolean): Categorical {
-    return new Categorical((this.kind === 'logits' ? { logits: p.logits } : { probs: p.probs }) as LogitsOrProbs, { validate });
+    return new Categorical((this.kind === 'logits' ? { logits: p.logits } : { probs: p.probs }) as LogitsOrProbs, {
+      validate,
+    });
   }
 
   protected override _sample(key: PRNGKey, shape: Shape): Tensor {
@@ -138,7 +164,12 @@ export class OneHotCategorical extends Distribution {
 
   constructor(p: LogitsOrProbs, options: DistributionOptions = {}) {
     const probe = readLogitsOrProbs('OneHotCategorical', p).value;
-    super('OneHotCategorical', probe.ndim >= 1 ? probe.shape.slice(0, -1) : [], probe.ndim >= 1 ? probe.shape.slice(-1) : [], options);
+    super(
+      'OneHotCategorical',
+      probe.ndim >= 1 ? probe.shape.slice(0, -1) : [],
+      probe.ndim >= 1 ? probe.shape.slice(-1) : [],
+      options,
+    );
     const r = readCategoricalParams('OneHotCategorical', p, this.validate);
     this.kind = r.kind;
     this.value = r.value;
@@ -166,12 +197,17 @@ export class OneHotCategorical extends Distribution {
   }
 
   _withParams(p: { [name: string]: PyTree }, validate: boolean): OneHotCategorical {
-    return new OneHotCategorical((this.kind === 'logits' ? { logits: p.logits } : { probs: p.probs }) as LogitsOrProbs, { validate });
+    return new OneHotCategorical(
+      (this.kind === 'logits' ? { logits: p.logits } : { probs: p.probs }) as LogitsOrProbs,
+      { validate },
+    );
   }
 
   /** The equivalent Categorical (same parameters). */
   toCategorical(): Categorical {
-    return new Categorical((this.kind === 'logits' ? { logits: this.value } : { probs: this.value }) as LogitsOrProbs, { validate: false });
+    return new Categorical((this.kind === 'logits' ? { logits: this.value } : { probs: this.value }) as LogitsOrProbs, {
+      validate: false,
+    });
   }
 
   protected override _sample(key: PRNGKey, shape: Shape): Tensor {
@@ -206,4 +242,3 @@ export class OneHotCategorical extends Distribution {
     return mul(p, sub(1, p));
   }
 }
-

@@ -30,7 +30,11 @@ export class Constraint {
   /** 1 where the value (an event of `eventRank` trailing axes) is in the set, else 0. No gradient. */
   check(x: TensorLike): Tensor {
     const t = asTensor(x).primal();
-    if (t.ndim < this.eventRank) fail('Constraint.check', `${this.name} needs values with at least ${this.eventRank} dimension(s), got shape [${t.shape.join(',')}]`);
+    if (t.ndim < this.eventRank)
+      fail(
+        'Constraint.check',
+        `${this.name} needs values with at least ${this.eventRank} dimension(s), got shape [${t.shape.join(',')}]`,
+      );
     return this.test(t);
   }
 
@@ -50,11 +54,15 @@ export const positive = new Constraint('positive', 0, false, (x) => gt(x, 0));
 export const nonNegative = new Constraint('non-negative', 0, false, (x) => ge(x, 0));
 export const unitInterval = new Constraint('unit interval [0, 1]', 0, false, (x) => and(ge(x, 0), le(x, 1)));
 export const boolean = new Constraint('boolean {0, 1}', 0, true, (x) => and(isInteger(x), and(ge(x, 0), le(x, 1))));
-export const nonNegativeInteger = new Constraint('non-negative integer', 0, true, (x) => and(isInteger(x), and(ge(x, 0), isFinite(x))));
+export const nonNegativeInteger = new Constraint('non-negative integer', 0, true, (x) =>
+  and(isInteger(x), and(ge(x, 0), isFinite(x))),
+);
 
 /** Integers lo, lo+1, ..., hi. */
 export function integerInterval(lo: number, hi: number): Constraint {
-  return new Constraint(`integer interval [${lo}, ${hi}]`, 0, true, (x) => and(isInteger(x), and(ge(x, lo), le(x, hi))));
+  return new Constraint(`integer interval [${lo}, ${hi}]`, 0, true, (x) =>
+    and(isInteger(x), and(ge(x, lo), le(x, hi))),
+  );
 }
 
 /** The closed interval [low, high] (bounds may be tensors that broadcast with the value). */
@@ -79,11 +87,16 @@ export const oneHot = new Constraint('one-hot vector', 1, true, (x) =>
 export function independent(base: Constraint, n: number): Constraint {
   if (n === 0) return base;
   const axes = Array.from({ length: n }, (_, i) => -1 - i);
-  return new Constraint(`${base.name} (${n} more event dimension${n === 1 ? '' : 's'})`, base.eventRank + n, base.discrete, (x) => {
-    const c = base.check(x);
-    const count = axes.reduce((p, a) => p * c.shape[c.ndim + a], 1);
-    return eq(sum(c, axes), count); // all n trailing axes pass
-  });
+  return new Constraint(
+    `${base.name} (${n} more event dimension${n === 1 ? '' : 's'})`,
+    base.eventRank + n,
+    base.discrete,
+    (x) => {
+      const c = base.check(x);
+      const count = axes.reduce((p, a) => p * c.shape[c.ndim + a], 1);
+      return eq(sum(c, axes), count); // all n trailing axes pass
+    },
+  );
 }
 
 /** A constraint whose membership test is supplied by the user (for unnormalized densities). */
@@ -93,8 +106,19 @@ export function custom(name: string, eventRank: number, discrete: boolean, test:
 
 /** All constraints, for `import { constraints } from 'sieve-vi'`. */
 export const constraints = {
-  real, realVector, positive, nonNegative, unitInterval, boolean, nonNegativeInteger,
-  integerInterval, interval, simplex, oneHot, independent, custom,
+  real,
+  realVector,
+  positive,
+  nonNegative,
+  unitInterval,
+  boolean,
+  nonNegativeInteger,
+  integerInterval,
+  interval,
+  simplex,
+  oneHot,
+  independent,
+  custom,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -114,7 +138,9 @@ export function formatValue(v: number): string {
 export function formatIndex(flat: number, shape: Shape): string {
   if (shape.length === 0) return '';
   if (shape.length === 1) return ` at index ${flat}`;
-  return ` at index [${stridesOf(shape).map((s, d) => Math.floor(flat / s) % shape[d]).join(',')}]`;
+  return ` at index [${stridesOf(shape)
+    .map((s, d) => Math.floor(flat / s) % shape[d])
+    .join(',')}]`;
 }
 
 /** Returns null if v is acceptable, else what it must be ("must be > 0"). */
@@ -122,7 +148,8 @@ export type Requirement = (v: number) => string | null;
 
 export const req = {
   finite: ((v) => (Number.isFinite(v) ? null : 'must be finite')) as Requirement,
-  positive: ((v) => (v > 0 && v !== Infinity ? null : v === Infinity ? 'must be finite' : 'must be > 0')) as Requirement,
+  positive: ((v) =>
+    v > 0 && v !== Infinity ? null : v === Infinity ? 'must be finite' : 'must be > 0') as Requirement,
   probability: ((v) => (v >= 0 && v <= 1 ? null : 'must be in [0, 1]')) as Requirement,
   /** Logits may be -Infinity (probability 0) but not NaN or +Infinity. */
   logit: ((v) => (Number.isNaN(v) || v === Infinity ? 'must not be NaN or +Infinity' : null)) as Requirement,
@@ -162,8 +189,14 @@ export function checkLowerCholesky(dist: string, name: string, t: Tensor): void 
     const r = Math.floor(i / n) % n;
     const c = i % n;
     const v = data[i];
-    if (c > r && v !== 0) fail(dist, `${name} must be lower-triangular, got ${formatValue(v)} above the diagonal${formatIndex(i, t.shape)}`);
-    if (c === r && !(v > 0 && v !== Infinity)) fail(dist, `${name} must have a positive finite diagonal, got ${formatValue(v)}${formatIndex(i, t.shape)}`);
-    if (c < r && !Number.isFinite(v)) fail(dist, `${name} must be finite, got ${formatValue(v)}${formatIndex(i, t.shape)}`);
+    if (c > r && v !== 0)
+      fail(
+        dist,
+        `${name} must be lower-triangular, got ${formatValue(v)} above the diagonal${formatIndex(i, t.shape)}`,
+      );
+    if (c === r && !(v > 0 && v !== Infinity))
+      fail(dist, `${name} must have a positive finite diagonal, got ${formatValue(v)}${formatIndex(i, t.shape)}`);
+    if (c < r && !Number.isFinite(v))
+      fail(dist, `${name} must be finite, got ${formatValue(v)}${formatIndex(i, t.shape)}`);
   }
 }

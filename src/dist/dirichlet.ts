@@ -9,7 +9,21 @@
  */
 import { fail } from '../errors.js';
 import type { PyTree } from '../autodiff/tree.js';
-import { add, clip, digamma, div, expandDims, lgamma, mul, reparamLogGamma, softmax, square, sub, sum, where } from '../tensor/ops/index.js';
+import {
+  add,
+  clip,
+  digamma,
+  div,
+  expandDims,
+  lgamma,
+  mul,
+  reparamLogGamma,
+  softmax,
+  square,
+  sub,
+  sum,
+  where,
+} from '../tensor/ops/index.js';
 import { shapeToString, type Shape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import type { PRNGKey } from '../random/key.js';

@@ -121,7 +121,8 @@ export abstract class Distribution {
 
   private checkSampleArgs(op: string, key: PRNGKey, sampleShape: Shape): number[] {
     checkKey(op, key);
-    if (!Array.isArray(sampleShape)) fail(op, `sampleShape must be an array of non-negative integers, got ${String(sampleShape)}`);
+    if (!Array.isArray(sampleShape))
+      fail(op, `sampleShape must be an array of non-negative integers, got ${String(sampleShape)}`);
     checkShape(op, sampleShape);
     return this.shape(sampleShape);
   }
@@ -180,7 +181,10 @@ export abstract class Distribution {
     if (!(noise instanceof Tensor)) fail(op, `noise must be a Tensor, got ${noise === null ? 'null' : typeof noise}`);
     const suffix = this.noiseShapeSuffix;
     if (noise.ndim < suffix.length || !shapesEqual(noise.shape.slice(noise.ndim - suffix.length), suffix)) {
-      fail(op, `noise of shape ${shapeToString(noise.shape)} must end with ${shapeToString(suffix)} (batch shape ++ event shape${suffix.length > this.batchShape.length + this.eventRank ? ' ++ noise axes' : ''})`);
+      fail(
+        op,
+        `noise of shape ${shapeToString(noise.shape)} must end with ${shapeToString(suffix)} (batch shape ++ event shape${suffix.length > this.batchShape.length + this.eventRank ? ' ++ noise axes' : ''})`,
+      );
     }
   }
 
@@ -206,14 +210,20 @@ export abstract class Distribution {
     const x = asTensor(value);
     const er = this.eventRank;
     if (x.ndim < er || !shapesEqual(x.shape.slice(x.ndim - er), this.eventShape)) {
-      fail(op, `value of shape ${shapeToString(x.shape)} must end with the event shape ${shapeToString(this.eventShape)}`);
+      fail(
+        op,
+        `value of shape ${shapeToString(x.shape)} must end with the event shape ${shapeToString(this.eventShape)}`,
+      );
     }
     const lead = x.shape.slice(0, x.ndim - er);
     let out: number[];
     try {
       out = broadcastShapes(op, lead, this.batchShape);
     } catch {
-      return fail(op, `value of shape ${shapeToString(x.shape)} does not broadcast with the batch shape ${shapeToString(this.batchShape)} (event shape ${shapeToString(this.eventShape)})`);
+      return fail(
+        op,
+        `value of shape ${shapeToString(x.shape)} does not broadcast with the batch shape ${shapeToString(this.batchShape)} (event shape ${shapeToString(this.eventShape)})`,
+      );
     }
     return toShape(this._logProb(x), out);
   }
@@ -229,7 +239,10 @@ export abstract class Distribution {
   }
 
   protected _entropy(): Tensor {
-    return fail(`${this.name}.entropy`, 'not available in closed form (estimate it by Monte Carlo: -mean(logProb(sample(key, [n]))))');
+    return fail(
+      `${this.name}.entropy`,
+      'not available in closed form (estimate it by Monte Carlo: -mean(logProb(sample(key, [n]))))',
+    );
   }
 
   /** Mean, shape batchShape ++ eventShape. */
@@ -276,7 +289,8 @@ export abstract class Distribution {
    */
   expand(batchShape: Shape): Distribution {
     const op = `${this.name}.expand`;
-    if (!Array.isArray(batchShape)) fail(op, `batchShape must be an array of non-negative integers, got ${String(batchShape)}`);
+    if (!Array.isArray(batchShape))
+      fail(op, `batchShape must be an array of non-negative integers, got ${String(batchShape)}`);
     checkShape(op, batchShape);
     let b: number[] | null = null;
     try {
@@ -343,11 +357,15 @@ export class Independent extends Distribution {
     const n = reinterpretedBatchNdims;
     const b = base.batchShape;
     if (!Number.isInteger(n) || n < 0 || n > b.length) {
-      fail('Independent', `reinterpretedBatchNdims must be an integer in [0, ${b.length}] for a base of batch shape `
-        + `${shapeToString(b)}, got ${n}`);
+      fail(
+        'Independent',
+        `reinterpretedBatchNdims must be an integer in [0, ${b.length}] for a base of batch shape ` +
+          `${shapeToString(b)}, got ${n}`,
+      );
     }
-    super('Independent', b.slice(0, b.length - n), [...b.slice(b.length - n), ...base.eventShape],
-      { validate: options.validate ?? base.validate });
+    super('Independent', b.slice(0, b.length - n), [...b.slice(b.length - n), ...base.eventShape], {
+      validate: options.validate ?? base.validate,
+    });
     this.base = base;
     this.reinterpretedBatchNdims = n;
   }
@@ -361,8 +379,10 @@ export class Independent extends Distribution {
   }
 
   protected override get rsampleHint(): string {
-    return `${this.base.name} (inside Independent) has no reparameterized sampler; draw with sample() and use a `
-      + 'score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)';
+    return (
+      `${this.base.name} (inside Independent) has no reparameterized sampler; draw with sample() and use a ` +
+      'score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)'
+    );
   }
 
   get params(): { [name: string]: PyTree } {
@@ -424,5 +444,8 @@ export class Independent extends Distribution {
 export function param(dist: string, name: string, value: unknown): Tensor {
   if (value instanceof Tensor) return value;
   if (typeof value === 'number') return asTensor(value);
-  return fail(dist, `${name} must be a Tensor or a number, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  return fail(
+    dist,
+    `${name} must be a Tensor or a number, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+  );
 }

@@ -9,7 +9,20 @@
  */
 import type { PyTree } from '../autodiff/tree.js';
 import { stopGradient } from '../autodiff/custom.js';
-import { add, digamma, div, exp, ge, lgamma, log, maximum, mul, reparamLogGamma, square, sub } from '../tensor/ops/index.js';
+import {
+  add,
+  digamma,
+  div,
+  exp,
+  ge,
+  lgamma,
+  log,
+  maximum,
+  mul,
+  reparamLogGamma,
+  square,
+  sub,
+} from '../tensor/ops/index.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import type { PRNGKey } from '../random/key.js';
@@ -74,9 +87,7 @@ export class Gamma extends Distribution {
   protected _logProb(x: Tensor): Tensor {
     const a = this.concentration;
     const b = this.rate;
-    return masked(ge(x, 0), x, 1, (xs) =>
-      sub(add(sub(mul(a, log(b)), lgamma(a)), xlogy(sub(a, 1), xs)), mul(b, xs)),
-    );
+    return masked(ge(x, 0), x, 1, (xs) => sub(add(sub(mul(a, log(b)), lgamma(a)), xlogy(sub(a, 1), xs)), mul(b, xs)));
   }
 
   protected override _entropy(): Tensor {

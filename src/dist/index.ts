@@ -3,7 +3,11 @@
  * score-function sampling, batch and event shapes, and a KL registry. See docs/distributions.md.
  */
 export {
-  Distribution, setDefaultValidation, getDefaultValidation, type DistributionOptions, type NoisySample,
+  Distribution,
+  setDefaultValidation,
+  getDefaultValidation,
+  type DistributionOptions,
+  type NoisySample,
 } from './distribution.js';
 export { Constraint, constraints } from './constraints.js';
 export { Normal } from './normal.js';

@@ -11,7 +11,21 @@
  */
 import { fail } from '../errors.js';
 import {
-  add, digamma, div, exp, gt, le, lgamma, log, mul, square, sub, sum, where, ge, logSigmoid,
+  add,
+  digamma,
+  div,
+  exp,
+  gt,
+  le,
+  lgamma,
+  log,
+  mul,
+  square,
+  sub,
+  sum,
+  where,
+  ge,
+  logSigmoid,
 } from '../tensor/ops/index.js';
 import { broadcastShapes, shapesEqual, shapeToString } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -36,7 +50,11 @@ type KLFn = (p: Distribution, q: Distribution) => Tensor;
 const registry = new Map<Function, Map<Function, KLFn>>();
 
 /** Register the closed form of KL(p || q) for p of class P and q of class Q (replacing any previous one). */
-export function registerKL<P extends Distribution, Q extends Distribution>(P: DistClass<P>, Q: DistClass<Q>, fn: (p: P, q: Q) => Tensor): void {
+export function registerKL<P extends Distribution, Q extends Distribution>(
+  P: DistClass<P>,
+  Q: DistClass<Q>,
+  fn: (p: P, q: Q) => Tensor,
+): void {
   if (typeof P !== 'function' || typeof Q !== 'function') fail('registerKL', 'P and Q must be distribution classes');
   if (typeof fn !== 'function') fail('registerKL', `fn must be a function (p, q) => Tensor, got ${typeof fn}`);
   let inner = registry.get(P);
@@ -80,20 +98,32 @@ function lookup(p: Distribution, q: Distribution): KLFn | undefined {
  */
 export function kl(p: Distribution, q: Distribution): Tensor {
   if (!(p instanceof Distribution) || !(q instanceof Distribution)) {
-    fail('kl', `both arguments must be distributions, got ${p instanceof Distribution ? p.name : typeof p} and ${q instanceof Distribution ? q.name : typeof q}`);
+    fail(
+      'kl',
+      `both arguments must be distributions, got ${p instanceof Distribution ? p.name : typeof p} and ${q instanceof Distribution ? q.name : typeof q}`,
+    );
   }
   const fn = lookup(p, q);
   if (fn === undefined) {
-    fail('kl', `no closed form registered for KL(${p.name} || ${q.name}); register one with registerKL(${p.constructor.name}, ${q.constructor.name}, fn) or estimate it by Monte Carlo`);
+    fail(
+      'kl',
+      `no closed form registered for KL(${p.name} || ${q.name}); register one with registerKL(${p.constructor.name}, ${q.constructor.name}, fn) or estimate it by Monte Carlo`,
+    );
   }
   if (!shapesEqual(p.eventShape, q.eventShape)) {
-    fail('kl', `event shapes differ: KL(${p.name} || ${q.name}) with ${shapeToString(p.eventShape)} and ${shapeToString(q.eventShape)}`);
+    fail(
+      'kl',
+      `event shapes differ: KL(${p.name} || ${q.name}) with ${shapeToString(p.eventShape)} and ${shapeToString(q.eventShape)}`,
+    );
   }
   let batch: number[];
   try {
     batch = broadcastShapes('kl', p.batchShape, q.batchShape);
   } catch {
-    return fail('kl', `batch shapes ${shapeToString(p.batchShape)} and ${shapeToString(q.batchShape)} of KL(${p.name} || ${q.name}) cannot be broadcast`);
+    return fail(
+      'kl',
+      `batch shapes ${shapeToString(p.batchShape)} and ${shapeToString(q.batchShape)} of KL(${p.name} || ${q.name}) cannot be broadcast`,
+    );
   }
   return toShape(fn(p, q), batch);
 }
@@ -131,7 +161,9 @@ registerKL(Exponential, Exponential, (p, q) => {
 registerKL(Bernoulli, Bernoulli, (p, q) => {
   const stack2 = (d: Bernoulli): [Tensor, Tensor] => {
     const prm = d.params as { logits?: Tensor; probs?: Tensor };
-    return prm.logits !== undefined ? [logSigmoid(prm.logits), logSigmoid(prm.logits.neg())] : [d.logProb(1), d.logProb(0)];
+    return prm.logits !== undefined
+      ? [logSigmoid(prm.logits), logSigmoid(prm.logits.neg())]
+      : [d.logProb(1), d.logProb(0)];
   };
   const [p1, p0] = stack2(p);
   const [q1, q0] = stack2(q);
@@ -143,7 +175,8 @@ registerKL(Bernoulli, Bernoulli, (p, q) => {
 });
 
 registerKL(Categorical, Categorical, (p, q) => {
-  if (p.numCategories !== q.numCategories) fail('kl', `Categorical distributions have ${p.numCategories} and ${q.numCategories} categories`);
+  if (p.numCategories !== q.numCategories)
+    fail('kl', `Categorical distributions have ${p.numCategories} and ${q.numCategories} categories`);
   return discreteKL(p.logits, q.logits);
 });
 
@@ -183,14 +216,25 @@ registerKL(Dirichlet, Dirichlet, (p, q) => {
   const aq = q.concentration;
   const a0 = sum(ap, -1, true);
   // log B(αq) - log B(αp) + Σ (αp - αq)(ψ(αp) - ψ(α0p))
-  return add(sub(logMultivariateBeta(aq), logMultivariateBeta(ap)), sum(mul(sub(ap, aq), sub(digamma(ap), digamma(a0))), -1));
+  return add(
+    sub(logMultivariateBeta(aq), logMultivariateBeta(ap)),
+    sum(mul(sub(ap, aq), sub(digamma(ap), digamma(a0))), -1),
+  );
 });
 
 registerKL(Independent, Independent, (p, q) => {
   if (p.reinterpretedBatchNdims !== q.reinterpretedBatchNdims) {
-    fail('kl', `Independent distributions reinterpret ${p.reinterpretedBatchNdims} and ${q.reinterpretedBatchNdims} batch axes; KL needs the same number`);
+    fail(
+      'kl',
+      `Independent distributions reinterpret ${p.reinterpretedBatchNdims} and ${q.reinterpretedBatchNdims} batch axes; KL needs the same number`,
+    );
   }
   const n = p.reinterpretedBatchNdims;
   const base = kl(p.base, q.base);
-  return n === 0 ? base : sum(base, Array.from({ length: n }, (_, i) => -1 - i));
+  return n === 0
+    ? base
+    : sum(
+        base,
+        Array.from({ length: n }, (_, i) => -1 - i),
+      );
 });

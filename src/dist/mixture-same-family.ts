@@ -24,18 +24,30 @@ const NAME = 'MixtureSameFamily';
 
 /** Check the mixing and component distributions; return the mixture's batch shape. */
 function mixtureBatchShape(mixing: unknown, components: unknown): number[] {
-  if (!(mixing instanceof Categorical)) fail(NAME, `mixing must be a Categorical, got ${mixing instanceof Distribution ? mixing.name : mixing === null ? 'null' : typeof mixing}`);
-  if (!(components instanceof Distribution)) fail(NAME, `components must be a Distribution, got ${components === null ? 'null' : typeof components}`);
+  if (!(mixing instanceof Categorical))
+    fail(
+      NAME,
+      `mixing must be a Categorical, got ${mixing instanceof Distribution ? mixing.name : mixing === null ? 'null' : typeof mixing}`,
+    );
+  if (!(components instanceof Distribution))
+    fail(NAME, `components must be a Distribution, got ${components === null ? 'null' : typeof components}`);
   const cb = components.batchShape;
-  if (cb.length < 1) fail(NAME, `components must have at least one batch axis (the components), got batch shape ${shapeToString(cb)}`);
+  if (cb.length < 1)
+    fail(NAME, `components must have at least one batch axis (the components), got batch shape ${shapeToString(cb)}`);
   const k = cb[cb.length - 1];
   if (mixing.numCategories !== k) {
-    fail(NAME, `mixing has ${mixing.numCategories} categories but components has ${k} (last axis of its batch shape ${shapeToString(cb)})`);
+    fail(
+      NAME,
+      `mixing has ${mixing.numCategories} categories but components has ${k} (last axis of its batch shape ${shapeToString(cb)})`,
+    );
   }
   try {
     return broadcastShapes(NAME, mixing.batchShape, cb.slice(0, -1));
   } catch {
-    return fail(NAME, `mixing batch shape ${shapeToString(mixing.batchShape)} does not broadcast with the components' batch shape ${shapeToString(cb.slice(0, -1))} (without the component axis)`);
+    return fail(
+      NAME,
+      `mixing batch shape ${shapeToString(mixing.batchShape)} does not broadcast with the components' batch shape ${shapeToString(cb.slice(0, -1))} (without the component axis)`,
+    );
   }
 }
 
@@ -44,7 +56,9 @@ export class MixtureSameFamily extends Distribution {
   readonly components: Distribution;
 
   constructor(mixing: Categorical, components: Distribution, options: DistributionOptions = {}) {
-    super(NAME, mixtureBatchShape(mixing, components), components.eventShape, { validate: options.validate ?? (mixing.validate && components.validate) });
+    super(NAME, mixtureBatchShape(mixing, components), components.eventShape, {
+      validate: options.validate ?? (mixing.validate && components.validate),
+    });
     this.mixing = mixing;
     this.components = components;
   }
@@ -73,7 +87,11 @@ export class MixtureSameFamily extends Distribution {
   }
 
   protected override _expand(batchShape: Shape): Distribution {
-    return new MixtureSameFamily(this.mixing.expand(batchShape) as Categorical, this.components.expand([...batchShape, this.numComponents]), { validate: false });
+    return new MixtureSameFamily(
+      this.mixing.expand(batchShape) as Categorical,
+      this.components.expand([...batchShape, this.numComponents]),
+      { validate: false },
+    );
   }
 
   /** Mixing weights as [..., K, 1, ..., 1] (one 1 per event axis), to weight per-component values. */

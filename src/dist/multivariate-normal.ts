@@ -11,14 +11,36 @@
 import { fail, SieveError } from '../errors.js';
 import type { PyTree } from '../autodiff/tree.js';
 import {
-  add, cholesky, diagonal, expandDims, isFinite, log, matmul, matrixTranspose, min, mul, square, squeeze, sub, sum,
-  triangularSolve, where,
+  add,
+  cholesky,
+  diagonal,
+  expandDims,
+  isFinite,
+  log,
+  matmul,
+  matrixTranspose,
+  min,
+  mul,
+  square,
+  squeeze,
+  sub,
+  sum,
+  triangularSolve,
+  where,
 } from '../tensor/ops/index.js';
 import { broadcastShapes, shapeToString, type Shape } from '../tensor/shape.js';
 import type { Tensor, TensorLike } from '../tensor/tensor.js';
 import { normal } from '../random/continuous.js';
 import type { PRNGKey } from '../random/key.js';
-import { checkLowerCholesky, checkValues, formatIndex, formatValue, realVector, req, type Constraint } from './constraints.js';
+import {
+  checkLowerCholesky,
+  checkValues,
+  formatIndex,
+  formatValue,
+  realVector,
+  req,
+  type Constraint,
+} from './constraints.js';
 import { Distribution, getDefaultValidation, param, type DistributionOptions } from './distribution.js';
 import { HALF_LOG_2PI } from './normal.js';
 
@@ -31,12 +53,18 @@ function batchOf(loc: Tensor, scaleTril: Tensor): number[] {
   }
   const d = loc.shape[loc.ndim - 1];
   if (scaleTril.shape[scaleTril.ndim - 1] !== d) {
-    fail(NAME, `loc has dimension ${d} but scaleTril is ${scaleTril.shape[scaleTril.ndim - 1]}×${scaleTril.shape[scaleTril.ndim - 1]} (shapes ${shapeToString(loc.shape)} and ${shapeToString(scaleTril.shape)})`);
+    fail(
+      NAME,
+      `loc has dimension ${d} but scaleTril is ${scaleTril.shape[scaleTril.ndim - 1]}×${scaleTril.shape[scaleTril.ndim - 1]} (shapes ${shapeToString(loc.shape)} and ${shapeToString(scaleTril.shape)})`,
+    );
   }
   try {
     return broadcastShapes(NAME, loc.shape.slice(0, -1), scaleTril.shape.slice(0, -2));
   } catch {
-    return fail(NAME, `batch shapes of loc ${shapeToString(loc.shape)} and scaleTril ${shapeToString(scaleTril.shape)} cannot be broadcast together`);
+    return fail(
+      NAME,
+      `batch shapes of loc ${shapeToString(loc.shape)} and scaleTril ${shapeToString(scaleTril.shape)} cannot be broadcast together`,
+    );
   }
 }
 
@@ -65,7 +93,11 @@ export class MultivariateNormal extends Distribution {
    * The MultivariateNormal with covariance `covariance` [..., d, d] (symmetric positive
    * definite), through its Cholesky factor; gradients flow to the covariance.
    */
-  static fromCovariance(loc: TensorLike, covariance: TensorLike, options: DistributionOptions = {}): MultivariateNormal {
+  static fromCovariance(
+    loc: TensorLike,
+    covariance: TensorLike,
+    options: DistributionOptions = {},
+  ): MultivariateNormal {
     const c = param(NAME, 'covariance', covariance);
     if (c.ndim < 2 || c.shape[c.ndim - 1] !== c.shape[c.ndim - 2]) {
       fail(NAME, `covariance must have shape [..., d, d], got ${shapeToString(c.shape)}`);
@@ -83,7 +115,10 @@ export class MultivariateNormal extends Distribution {
         const k = i % n;
         const j = base + k * n + r;
         if (Math.abs(data[i] - data[j]) > 1e-6 * scale) {
-          fail(NAME, `covariance must be symmetric, got ${formatValue(data[i])}${formatIndex(i, c.shape)} but ${formatValue(data[j])}${formatIndex(j, c.shape)}`);
+          fail(
+            NAME,
+            `covariance must be symmetric, got ${formatValue(data[i])}${formatIndex(i, c.shape)} but ${formatValue(data[j])}${formatIndex(j, c.shape)}`,
+          );
         }
       }
     }
@@ -91,7 +126,8 @@ export class MultivariateNormal extends Distribution {
     try {
       l = cholesky(c);
     } catch (e) {
-      if (e instanceof SieveError && e.op === 'cholesky') fail(NAME, `covariance ${e.message.replace(/^cholesky: matrix /, '')}`);
+      if (e instanceof SieveError && e.op === 'cholesky')
+        fail(NAME, `covariance ${e.message.replace(/^cholesky: matrix /, '')}`);
       throw e;
     }
     return new MultivariateNormal(loc, l, { validate });

@@ -31,7 +31,11 @@ export class Uniform extends Distribution {
       const l = toShape(lo.primal(), batch).dataSync();
       const h = toShape(hi.primal(), batch).dataSync();
       for (let i = 0; i < l.length; i++) {
-        if (!(l[i] < h[i])) fail('Uniform', `low must be < high, got low ${formatValue(l[i])} and high ${formatValue(h[i])}${formatIndex(i, batch)}`);
+        if (!(l[i] < h[i]))
+          fail(
+            'Uniform',
+            `low must be < high, got low ${formatValue(l[i])} and high ${formatValue(h[i])}${formatIndex(i, batch)}`,
+          );
       }
     }
   }

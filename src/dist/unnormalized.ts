@@ -44,7 +44,8 @@ export class UnnormalizedDensity<P extends PyTree = PyTree> extends Distribution
 
   constructor(logDensity: (x: Tensor, params: P) => Tensor, params: P, options: UnnormalizedOptions = {}) {
     const name = options.name ?? 'UnnormalizedDensity';
-    if (typeof logDensity !== 'function') fail(name, `logDensity must be a function (x, params) => Tensor, got ${typeof logDensity}`);
+    if (typeof logDensity !== 'function')
+      fail(name, `logDensity must be a function (x, params) => Tensor, got ${typeof logDensity}`);
     const batchShape = options.batchShape ?? [];
     const eventShape = options.eventShape ?? [];
     checkShape(name, batchShape);

@@ -42,7 +42,13 @@ export function xlogy(c: TensorLike, x: TensorLike): Tensor {
  * f evaluated only where `mask` holds: elsewhere x is replaced by `safe` before calling f (so no
  * NaN or Infinity appears in f or its gradient) and the result is `outside` (default -Infinity).
  */
-export function masked(mask: Tensor, x: Tensor, safe: TensorLike, f: (xs: Tensor) => Tensor, outside = -Infinity): Tensor {
+export function masked(
+  mask: Tensor,
+  x: Tensor,
+  safe: TensorLike,
+  f: (xs: Tensor) => Tensor,
+  outside = -Infinity,
+): Tensor {
   const xs = where(mask, x, safe);
   return where(mask, f(xs), outside);
 }
@@ -55,7 +61,10 @@ export function broadcastParamShapes(dist: string, named: Record<string, Shape>)
     try {
       shape = broadcastShapes(dist, shape, named[n]);
     } catch {
-      fail(dist, `parameter shapes cannot be broadcast together: ${names.map((m) => `${m} ${shapeToString(named[m])}`).join(', ')}`);
+      fail(
+        dist,
+        `parameter shapes cannot be broadcast together: ${names.map((m) => `${m} ${shapeToString(named[m])}`).join(', ')}`,
+      );
     }
   }
   return shape;

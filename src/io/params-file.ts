@@ -6,7 +6,11 @@
  */
 import { fail } from '../errors.js';
 import {
-  loadParamsWithMetadata, saveParams, type LoadedParams, type LoadParamsOptions, type SaveParamsOptions,
+  loadParamsWithMetadata,
+  saveParams,
+  type LoadedParams,
+  type LoadParamsOptions,
+  type SaveParamsOptions,
 } from './params-format.js';
 
 let counter = 0;

@@ -111,11 +111,18 @@ export function saveParams(input: unknown, options: SaveParamsOptions = {}): Uin
       return { value: node };
     }
     if (typeof node === 'string' || typeof node === 'boolean' || node === null) return { value: node };
-    const kind = node === undefined ? 'undefined'
-      : typeof node === 'object' ? `an instance of ${node.constructor?.name}` : typeof node;
-    return fail(op, `cannot store ${kind} at ${pathString(path)}: a parameter tree holds tensors, arrays, ` +
-      'plain objects, ' +
-      'numbers, strings, booleans and null');
+    const kind =
+      node === undefined
+        ? 'undefined'
+        : typeof node === 'object'
+          ? `an instance of ${node.constructor?.name}`
+          : typeof node;
+    return fail(
+      op,
+      `cannot store ${kind} at ${pathString(path)}: a parameter tree holds tensors, arrays, ` +
+        'plain objects, ' +
+        'numbers, strings, booleans and null',
+    );
   };
   const tree = walk(input, []);
   const data = new Uint8Array(offset);
@@ -149,7 +156,8 @@ export interface LoadedParams<T = any> {
 
 /** Read the bytes of `saveParams` (a Uint8Array or an ArrayBuffer): the tree and its metadata. */
 export function loadParamsWithMetadata<T = any>(
-  bytes: Uint8Array | ArrayBuffer, options: LoadParamsOptions = {},
+  bytes: Uint8Array | ArrayBuffer,
+  options: LoadParamsOptions = {},
 ): LoadedParams<T> {
   const op = 'loadParams';
   const b = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
@@ -159,8 +167,11 @@ export function loadParamsWithMetadata<T = any>(
   if (b.length < PREAMBLE) fail(op, `truncated file: ${b.length} bytes, but the fixed preamble alone has ${PREAMBLE}`);
   const magic = new TextDecoder().decode(b.subarray(0, 8));
   if (magic !== PARAMS_MAGIC) {
-    fail(op, `not a Sieve parameter file: it starts with ${JSON.stringify(magic)}, ` +
-      `expected ${JSON.stringify(PARAMS_MAGIC)}`);
+    fail(
+      op,
+      `not a Sieve parameter file: it starts with ${JSON.stringify(magic)}, ` +
+        `expected ${JSON.stringify(PARAMS_MAGIC)}`,
+    );
   }
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const version = view.getUint32(8, true);
@@ -170,8 +181,11 @@ export function loadParamsWithMetadata<T = any>(
   const headerBytes = view.getUint32(12, true);
   const dataStart = PREAMBLE + Math.ceil(headerBytes / 4) * 4;
   if (b.length < PREAMBLE + headerBytes) {
-    fail(op, `truncated file: the header needs ${headerBytes} bytes after the preamble, ` +
-      `only ${b.length - PREAMBLE} are there`);
+    fail(
+      op,
+      `truncated file: the header needs ${headerBytes} bytes after the preamble, ` +
+        `only ${b.length - PREAMBLE} are there`,
+    );
   }
   let header: Header;
   try {
@@ -183,8 +197,11 @@ export function loadParamsWithMetadata<T = any>(
   checkHeader(header);
   const available = b.length - dataStart;
   if (available < header.dataBytes) {
-    fail(op, `truncated data: the header describes ${header.dataBytes} bytes of tensor data, ` +
-      `only ${Math.max(available, 0)} are there`);
+    fail(
+      op,
+      `truncated data: the header describes ${header.dataBytes} bytes of tensor data, ` +
+        `only ${Math.max(available, 0)} are there`,
+    );
   }
   if (available > header.dataBytes) fail(op, `${available - header.dataBytes} unexpected bytes after the tensor data`);
   const data = b.slice(dataStart, dataStart + header.dataBytes);
@@ -212,8 +229,13 @@ function isNonNegativeInteger(v: unknown): v is number {
 /** The header must describe float32 leaves whose shapes, lengths and offsets agree and tile the data section. */
 function checkHeader(h: Header): void {
   const op = 'loadParams';
-  if (h === null || typeof h !== 'object' || !Array.isArray(h.leaves) || h.tree === undefined ||
-    !isNonNegativeInteger(h.dataBytes)) {
+  if (
+    h === null ||
+    typeof h !== 'object' ||
+    !Array.isArray(h.leaves) ||
+    h.tree === undefined ||
+    !isNonNegativeInteger(h.dataBytes)
+  ) {
     fail(op, 'the header lacks its tree, leaves or dataBytes');
   }
   let expected = 0;
@@ -226,8 +248,11 @@ function checkHeader(h: Header): void {
     }
     const size = l.shape.reduce((a, s) => a * s, 1);
     if (l.length !== size) {
-      fail(op, `shape mismatch in leaf ${i}: shape ${JSON.stringify(l.shape)} has ${size} values, ` +
-        `the header says ${l.length}`);
+      fail(
+        op,
+        `shape mismatch in leaf ${i}: shape ${JSON.stringify(l.shape)} has ${size} values, ` +
+          `the header says ${l.length}`,
+      );
     }
     if (l.offset !== expected) {
       fail(op, `leaf ${i} starts at byte ${l.offset}, expected ${expected} (leaves are stored back to back)`);

@@ -24,7 +24,7 @@ function nextFloat32(f: number, up: boolean): number {
   if (f === 0) return up ? 2 ** -149 : -(2 ** -149); // smallest subnormal
   f32[0] = f;
   // For a positive float the bit pattern grows with the value; for a negative one it shrinks.
-  i32[0] += (f > 0) === up ? 1 : -1;
+  i32[0] += f > 0 === up ? 1 : -1;
   return f32[0];
 }
 
@@ -63,7 +63,8 @@ export function uniformFromBits(words: Uint32Array, low: number, high: number): 
  * r cos(2 pi u2), r sin(2 pi u2) with r = sqrt(-2 log u1). With an odd n the last sine is unused.
  */
 export function normalFromBits(words: Uint32Array, n: number, loc: number, scale: number): Float32Array {
-  if (words.length < 4 * Math.ceil(n / 2)) fail('normal', `need ${4 * Math.ceil(n / 2)} random words, got ${words.length}`);
+  if (words.length < 4 * Math.ceil(n / 2))
+    fail('normal', `need ${4 * Math.ceil(n / 2)} random words, got ${words.length}`);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i += 2) {
     const w = 2 * i; // four words per pair of outputs

@@ -39,7 +39,12 @@ export function bernoulli(key: PRNGKey, p: Tensor | number, shape?: Shape): Tens
  * the first k whose cumulative weight exceeds u * total. Categories of weight 0 are never chosen
  * (their cumulative weight equals the previous one), and u * total < total, so some k is found.
  */
-export function categoricalFromBits(words: Uint32Array, cdf: Float64Array, numCategories: number, row: Uint32Array): Float32Array {
+export function categoricalFromBits(
+  words: Uint32Array,
+  cdf: Float64Array,
+  numCategories: number,
+  row: Uint32Array,
+): Float32Array {
   const K = numCategories;
   const out = new Float32Array(row.length);
   for (let i = 0; i < row.length; i++) {

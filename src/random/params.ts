@@ -75,7 +75,10 @@ export function readParam(op: string, name: string, value: unknown, req: Require
     return { name, values: [value], shape: [] };
   }
   if (!(value instanceof Tensor)) {
-    fail(op, `${name} must be a number or a Tensor, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+    fail(
+      op,
+      `${name} must be a number or a Tensor, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   const values = value.dataSync();
   for (let i = 0; i < values.length; i++) {

@@ -44,8 +44,11 @@ function storageFor(op: string, shape: Shape): Float32Array {
   checkShape(op, shape);
   const n = shapeSize(shape);
   if (n > MAX_TENSOR_ELEMENTS) {
-    fail(op, `shape ${shapeToString(shape)} has ${n} elements, ` +
-      `more than the largest tensor (${MAX_TENSOR_ELEMENTS} elements, 8 GiB of float32)`);
+    fail(
+      op,
+      `shape ${shapeToString(shape)} has ${n} elements, ` +
+        `more than the largest tensor (${MAX_TENSOR_ELEMENTS} elements, 8 GiB of float32)`,
+    );
   }
   try {
     return getBackend().allocate(n);
@@ -57,7 +60,13 @@ function storageFor(op: string, shape: Shape): Float32Array {
 }
 
 function flattenInto(
-  op: string, value: NestedArray, shape: Shape, dim: number, out: Float32Array, pos: { i: number }, index: number[],
+  op: string,
+  value: NestedArray,
+  shape: Shape,
+  dim: number,
+  out: Float32Array,
+  pos: { i: number },
+  index: number[],
 ): void {
   if (dim === shape.length) {
     if (Array.isArray(value)) fail(op, `ragged nested array: expected a number at depth ${dim}, got an array`);
@@ -68,7 +77,10 @@ function flattenInto(
     return;
   }
   if (!Array.isArray(value) || value.length !== shape[dim]) {
-    fail(op, `ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(value) ? value.length : typeof value}`);
+    fail(
+      op,
+      `ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(value) ? value.length : typeof value}`,
+    );
   }
   for (let k = 0; k < value.length; k++) {
     index.push(k);
@@ -87,7 +99,10 @@ export function tensor(value: NestedArray | Float32Array | ArrayLike<number>, sh
     return shape === undefined ? scalar(value) : tensor([value], shape);
   }
   if (value === null || typeof value !== 'object') {
-    fail(op, `expected a number, nested arrays of numbers or a typed array, got ${value === null ? 'null' : typeof value}`);
+    fail(
+      op,
+      `expected a number, nested arrays of numbers or a typed array, got ${value === null ? 'null' : typeof value}`,
+    );
   }
   if (Array.isArray(value) && (shape === undefined || (value.length > 0 && Array.isArray(value[0])))) {
     const inferred = inferShape(op, value as NestedArray);
@@ -180,7 +195,8 @@ export function arange(start: number, stop?: number, step = 1): Tensor {
     start = 0;
   }
   if (step === 0 || !Number.isFinite(step)) fail('arange', `step must be a finite non-zero number, got ${step}`);
-  if (!Number.isFinite(start) || !Number.isFinite(stop)) fail('arange', `start and stop must be finite, got ${start}, ${stop}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop))
+    fail('arange', `start and stop must be finite, got ${start}, ${stop}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const data = storageFor('arange', [n]);
   for (let i = 0; i < n; i++) data[i] = start + i * step;

@@ -94,7 +94,8 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) fail('item', `tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, expected 1`);
+    if (this.size !== 1)
+      fail('item', `tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, expected 1`);
     return this.dataSync()[0];
   }
 
@@ -105,7 +106,10 @@ export class Tensor {
       if (a.length > 0 && typeof a[0] !== 'number') {
         return `[${a.map((r) => body(r, indent + 1)).join(',\n' + ' '.repeat(indent + 1))}]`;
       }
-      const items = a.length > 12 ? [...a.slice(0, 6).map((v) => body(v, 0)), '...', ...a.slice(-6).map((v) => body(v, 0))] : a.map((v) => body(v, 0));
+      const items =
+        a.length > 12
+          ? [...a.slice(0, 6).map((v) => body(v, 0)), '...', ...a.slice(-6).map((v) => body(v, 0))]
+          : a.map((v) => body(v, 0));
       return `[${items.join(', ')}]`;
     };
     const traced = this.isTraced ? ', traced' : '';
@@ -113,55 +117,152 @@ export class Tensor {
   }
 
   // ---- method aliases for the ops (see src/tensor/ops for documentation) ----
-  add(other: TensorLike): Tensor { return ops.add(this, other); }
-  sub(other: TensorLike): Tensor { return ops.sub(this, other); }
-  mul(other: TensorLike): Tensor { return ops.mul(this, other); }
-  div(other: TensorLike): Tensor { return ops.div(this, other); }
-  pow(other: TensorLike): Tensor { return ops.pow(this, other); }
-  maximum(other: TensorLike): Tensor { return ops.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return ops.minimum(this, other); }
-  lt(other: TensorLike): Tensor { return ops.lt(this, other); }
-  le(other: TensorLike): Tensor { return ops.le(this, other); }
-  gt(other: TensorLike): Tensor { return ops.gt(this, other); }
-  ge(other: TensorLike): Tensor { return ops.ge(this, other); }
-  eq(other: TensorLike): Tensor { return ops.eq(this, other); }
-  ne(other: TensorLike): Tensor { return ops.ne(this, other); }
-  neg(): Tensor { return ops.neg(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  log1p(): Tensor { return ops.log1p(this); }
-  expm1(): Tensor { return ops.expm1(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  square(): Tensor { return ops.square(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  sin(): Tensor { return ops.sin(this); }
-  cos(): Tensor { return ops.cos(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  logSigmoid(): Tensor { return ops.logSigmoid(this); }
-  softplus(): Tensor { return ops.softplus(this); }
-  relu(): Tensor { return ops.relu(this); }
-  lgamma(): Tensor { return ops.lgamma(this); }
-  digamma(): Tensor { return ops.digamma(this); }
-  clip(lo: TensorLike, hi: TensorLike): Tensor { return ops.clip(this, lo, hi); }
-  sum(axis?: Axis, keepdims = false): Tensor { return ops.sum(this, axis, keepdims); }
-  mean(axis?: Axis, keepdims = false): Tensor { return ops.mean(this, axis, keepdims); }
-  max(axis?: Axis, keepdims = false): Tensor { return ops.max(this, axis, keepdims); }
-  min(axis?: Axis, keepdims = false): Tensor { return ops.min(this, axis, keepdims); }
-  logsumexp(axis?: Axis, keepdims = false): Tensor { return ops.logsumexp(this, axis, keepdims); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
-  cumsum(axis = -1, reverse = false): Tensor { return ops.cumsum(this, axis, reverse); }
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  reshape(shape: Shape): Tensor { return ops.reshape(this, shape); }
-  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
+  add(other: TensorLike): Tensor {
+    return ops.add(this, other);
+  }
+  sub(other: TensorLike): Tensor {
+    return ops.sub(this, other);
+  }
+  mul(other: TensorLike): Tensor {
+    return ops.mul(this, other);
+  }
+  div(other: TensorLike): Tensor {
+    return ops.div(this, other);
+  }
+  pow(other: TensorLike): Tensor {
+    return ops.pow(this, other);
+  }
+  maximum(other: TensorLike): Tensor {
+    return ops.maximum(this, other);
+  }
+  minimum(other: TensorLike): Tensor {
+    return ops.minimum(this, other);
+  }
+  lt(other: TensorLike): Tensor {
+    return ops.lt(this, other);
+  }
+  le(other: TensorLike): Tensor {
+    return ops.le(this, other);
+  }
+  gt(other: TensorLike): Tensor {
+    return ops.gt(this, other);
+  }
+  ge(other: TensorLike): Tensor {
+    return ops.ge(this, other);
+  }
+  eq(other: TensorLike): Tensor {
+    return ops.eq(this, other);
+  }
+  ne(other: TensorLike): Tensor {
+    return ops.ne(this, other);
+  }
+  neg(): Tensor {
+    return ops.neg(this);
+  }
+  exp(): Tensor {
+    return ops.exp(this);
+  }
+  log(): Tensor {
+    return ops.log(this);
+  }
+  log1p(): Tensor {
+    return ops.log1p(this);
+  }
+  expm1(): Tensor {
+    return ops.expm1(this);
+  }
+  sqrt(): Tensor {
+    return ops.sqrt(this);
+  }
+  square(): Tensor {
+    return ops.square(this);
+  }
+  abs(): Tensor {
+    return ops.abs(this);
+  }
+  sign(): Tensor {
+    return ops.sign(this);
+  }
+  sin(): Tensor {
+    return ops.sin(this);
+  }
+  cos(): Tensor {
+    return ops.cos(this);
+  }
+  tanh(): Tensor {
+    return ops.tanh(this);
+  }
+  sigmoid(): Tensor {
+    return ops.sigmoid(this);
+  }
+  logSigmoid(): Tensor {
+    return ops.logSigmoid(this);
+  }
+  softplus(): Tensor {
+    return ops.softplus(this);
+  }
+  relu(): Tensor {
+    return ops.relu(this);
+  }
+  lgamma(): Tensor {
+    return ops.lgamma(this);
+  }
+  digamma(): Tensor {
+    return ops.digamma(this);
+  }
+  clip(lo: TensorLike, hi: TensorLike): Tensor {
+    return ops.clip(this, lo, hi);
+  }
+  sum(axis?: Axis, keepdims = false): Tensor {
+    return ops.sum(this, axis, keepdims);
+  }
+  mean(axis?: Axis, keepdims = false): Tensor {
+    return ops.mean(this, axis, keepdims);
+  }
+  max(axis?: Axis, keepdims = false): Tensor {
+    return ops.max(this, axis, keepdims);
+  }
+  min(axis?: Axis, keepdims = false): Tensor {
+    return ops.min(this, axis, keepdims);
+  }
+  logsumexp(axis?: Axis, keepdims = false): Tensor {
+    return ops.logsumexp(this, axis, keepdims);
+  }
+  softmax(axis = -1): Tensor {
+    return ops.softmax(this, axis);
+  }
+  logSoftmax(axis = -1): Tensor {
+    return ops.logSoftmax(this, axis);
+  }
+  cumsum(axis = -1, reverse = false): Tensor {
+    return ops.cumsum(this, axis, reverse);
+  }
+  matmul(other: Tensor): Tensor {
+    return ops.matmul(this, other);
+  }
+  reshape(shape: Shape): Tensor {
+    return ops.reshape(this, shape);
+  }
+  transpose(perm?: readonly number[]): Tensor {
+    return ops.transpose(this, perm);
+  }
   /** Transpose of the last two axes (a matrix transpose for 2-D tensors). */
-  get T(): Tensor { return ops.matrixTranspose(this); }
-  expandDims(axis: number): Tensor { return ops.expandDims(this, axis); }
-  squeeze(axis?: Axis): Tensor { return ops.squeeze(this, axis); }
-  broadcastTo(shape: Shape): Tensor { return ops.broadcastTo(this, shape); }
-  slice(starts: readonly (number | null)[], ends?: readonly (number | null)[]): Tensor { return ops.slice(this, starts, ends); }
-  take(indices: ops.IndexLike, axis = 0): Tensor { return ops.take(this, indices, axis); }
+  get T(): Tensor {
+    return ops.matrixTranspose(this);
+  }
+  expandDims(axis: number): Tensor {
+    return ops.expandDims(this, axis);
+  }
+  squeeze(axis?: Axis): Tensor {
+    return ops.squeeze(this, axis);
+  }
+  broadcastTo(shape: Shape): Tensor {
+    return ops.broadcastTo(this, shape);
+  }
+  slice(starts: readonly (number | null)[], ends?: readonly (number | null)[]): Tensor {
+    return ops.slice(this, starts, ends);
+  }
+  take(indices: ops.IndexLike, axis = 0): Tensor {
+    return ops.take(this, indices, axis);
+  }
 }
-

@@ -130,25 +130,39 @@ function coordinateName(j: number, layout: Layout): string {
 // ---- running the estimator --------------------------------------------------------------------
 
 function checkEstimator(op: string, estimator: unknown): asserts estimator is Estimator<any> {
-  if (typeof estimator !== 'function') fail(op, `estimator must be an estimator function, got ${estimator === null ? 'null' : typeof estimator}`);
+  if (typeof estimator !== 'function')
+    fail(op, `estimator must be an estimator function, got ${estimator === null ? 'null' : typeof estimator}`);
   const info = (estimator as { info?: { drawsFrom?: unknown } }).info;
-  if (info === undefined || info === null || typeof info !== 'object' || (info.drawsFrom !== 'q' && info.drawsFrom !== 'r')) {
-    fail(op, "estimator has no valid `info` metadata ({ name, drawsFrom: 'q' | 'r', reparameterized, minSamples }); wrap it with withInfo(f, info)");
+  if (
+    info === undefined ||
+    info === null ||
+    typeof info !== 'object' ||
+    (info.drawsFrom !== 'q' && info.drawsFrom !== 'r')
+  ) {
+    fail(
+      op,
+      "estimator has no valid `info` metadata ({ name, drawsFrom: 'q' | 'r', reparameterized, minSamples }); wrap it with withInfo(f, info)",
+    );
   }
 }
 
 function checkArgs(op: string, args: unknown, needsKey: boolean): void {
-  if (args === null || typeof args !== 'object') fail(op, `the second argument must be an object { ${needsKey ? 'key, ' : ''}theta, phi, x, options, ... }`);
+  if (args === null || typeof args !== 'object')
+    fail(op, `the second argument must be an object { ${needsKey ? 'key, ' : ''}theta, phi, x, options, ... }`);
   const a = args as Partial<CheckArgs> & { key?: unknown };
-  if (a.options === null || typeof a.options !== 'object') fail(op, 'options (the estimator\'s options, with { problem, samples }) is required');
+  if (a.options === null || typeof a.options !== 'object')
+    fail(op, "options (the estimator's options, with { problem, samples }) is required");
   const p = a.options.problem as Problem | undefined;
   if (p === null || typeof p !== 'object' || typeof p.logJoint !== 'function' || typeof p.guide !== 'function') {
     fail(op, 'options.problem must be { logJoint(theta, z, x), guide(phi, x) }');
   }
   if (a.options.fixedDraws !== undefined) {
-    fail(op, needsKey
-      ? 'options.fixedDraws must not be set: every draw would be identical (remove it to draw independent estimates)'
-      : 'options.fixedDraws must not be set: exactExpectation supplies every tuple of draws itself');
+    fail(
+      op,
+      needsKey
+        ? 'options.fixedDraws must not be set: every draw would be identical (remove it to draw independent estimates)'
+        : 'options.fixedDraws must not be set: exactExpectation supplies every tuple of draws itself',
+    );
   }
 }
 
@@ -248,14 +262,18 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
   checkArgs(op, args, false);
   const info = estimator.info;
   if (info.reparameterized) {
-    fail(op, `${info.name} is reparameterized: its fixedDraws are noise, not latent values, so enumerating a discrete support does not apply (use checkUnbiased with a reference gradient instead)`);
+    fail(
+      op,
+      `${info.name} is reparameterized: its fixedDraws are noise, not latent values, so enumerating a discrete support does not apply (use checkUnbiased with a reference gradient instead)`,
+    );
   }
   const { options, theta, phi, x } = args;
   const k0 = args.key ?? makeKey(0);
   const N = options.samples;
   if (!Number.isInteger(N) || N < 1) fail(op, `options.samples must be a positive integer, got ${String(N)}`);
   const maxTuples = args.maxTuples ?? 200_000;
-  if (!Number.isInteger(maxTuples) || maxTuples < 1) fail(op, `maxTuples must be a positive integer, got ${String(maxTuples)}`);
+  if (!Number.isInteger(maxTuples) || maxTuples < 1)
+    fail(op, `maxTuples must be a positive integer, got ${String(maxTuples)}`);
 
   const q = options.problem.guide(phi, x);
   const batchShape = q.batchShape.slice();
@@ -263,28 +281,43 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
   const B = shapeSize(batchShape);
   const E = shapeSize(eventShape);
   const support = args.support;
-  if (!(support instanceof Tensor)) fail(op, `support must be a Tensor of shape [K, ...eventShape], got ${support === null ? 'null' : typeof support}`);
-  if (support.ndim !== 1 + eventShape.length || !shapesEqual(support.shape.slice(1), eventShape) || support.shape[0] < 1) {
-    fail(op, `support of shape ${shapeToString(support.shape)} must be [K, ...eventShape] with K >= 1 and eventShape ${shapeToString(eventShape)} (the guide is ${q.toString()})`);
+  if (!(support instanceof Tensor))
+    fail(op, `support must be a Tensor of shape [K, ...eventShape], got ${support === null ? 'null' : typeof support}`);
+  if (
+    support.ndim !== 1 + eventShape.length ||
+    !shapesEqual(support.shape.slice(1), eventShape) ||
+    support.shape[0] < 1
+  ) {
+    fail(
+      op,
+      `support of shape ${shapeToString(support.shape)} must be [K, ...eventShape] with K >= 1 and eventShape ${shapeToString(eventShape)} (the guide is ${q.toString()})`,
+    );
   }
   const K = support.shape[0];
   const tuples = K ** N;
   const evaluationsNeeded = B * tuples + (B > 1 ? 1 : 0);
   if (evaluationsNeeded > maxTuples) {
-    fail(op, `enumeration needs ${evaluationsNeeded.toLocaleString('en-US')} estimator evaluations (${K}^${N} tuples of draws` +
-      `${B > 1 ? ` for each of ${B} data points` : ''}), more than maxTuples = ${maxTuples.toLocaleString('en-US')}; use fewer samples, a smaller support or batch, or raise maxTuples`);
+    fail(
+      op,
+      `enumeration needs ${evaluationsNeeded.toLocaleString('en-US')} estimator evaluations (${K}^${N} tuples of draws` +
+        `${B > 1 ? ` for each of ${B} data points` : ''}), more than maxTuples = ${maxTuples.toLocaleString('en-US')}; use fewer samples, a smaller support or batch, or raise maxTuples`,
+    );
   }
 
   // Every support point for every data point: [K, ...batch, ...event].
   const sData = support.dataSync();
   const expanded = new Float32Array(K * B * E);
-  for (let k = 0; k < K; k++) for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) expanded[(k * B + b) * E + e] = sData[k * E + e];
+  for (let k = 0; k < K; k++)
+    for (let b = 0; b < B; b++) for (let e = 0; e < E; e++) expanded[(k * B + b) * E + e] = sData[k * E + e];
   const zAll = Tensor.fromData(expanded, [K, ...batchShape, ...eventShape]);
   const qd = q.detach();
   const lq = stopGradient(qd.logProb(zAll)).dataSync(); // [K, B]
   const lpT = options.problem.logJoint(stopGradient(theta), zAll, x);
   if (!shapesEqual(lpT.shape, [K, ...batchShape])) {
-    fail(op, `problem.logJoint returned shape ${shapeToString(lpT.shape)} for the ${K} support points; expected [K, ...guide batch shape] = ${shapeToString([K, ...batchShape])}`);
+    fail(
+      op,
+      `problem.logJoint returned shape ${shapeToString(lpT.shape)} for the ${K} support points; expected [K, ...guide batch shape] = ${shapeToString([K, ...batchShape])}`,
+    );
   }
   const lp = lpT.primal().dataSync();
 
@@ -297,7 +330,10 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
     let mass = 0;
     for (let k = 0; k < K; k++) mass += Math.exp(lq[k * B + b]);
     if (!(Math.abs(mass - 1) <= 1e-4)) {
-      fail(op, `the support carries ${mass.toPrecision(6)} of q's probability${B > 1 ? ` for data point ${b}` : ''}, not 1: list every latent value exactly once (shape [K, ...eventShape])`);
+      fail(
+        op,
+        `the support carries ${mass.toPrecision(6)} of q's probability${B > 1 ? ` for data point ${b}` : ''}, not 1: list every latent value exactly once (shape [K, ...eventShape])`,
+      );
     }
     const lz = new Float64Array(K);
     for (let k = 0; k < K; k++) {
@@ -309,7 +345,8 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
     let s = 0;
     for (let k = 0; k < K; k++) s += Math.exp(lz[k] - m);
     const lse = m + Math.log(s);
-    if (!Number.isFinite(lse)) fail(op, `the draws have no probability${B > 1 ? ` for data point ${b}` : ''} (log normalizer ${lse})`);
+    if (!Number.isFinite(lse))
+      fail(op, `the draws have no probability${B > 1 ? ` for data point ${b}` : ''} (log normalizer ${lse})`);
     for (let k = 0; k < K; k++) logP[k * B + b] = lz[k] - lse;
     if (logNormalizer !== undefined) logNormalizer[b] = lse;
   }
@@ -327,7 +364,8 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
         best = k;
       }
     }
-    if (best < 0) fail(op, `no support point has positive probability and finite log joint${B > 1 ? ` for data point ${b}` : ''}`);
+    if (best < 0)
+      fail(op, `no support point has positive probability and finite log joint${B > 1 ? ` for data point ${b}` : ''}`);
     for (let i = 0; i < N; i++) for (let e = 0; e < E; e++) base[(i * B + b) * E + e] = sData[best * E + e];
   }
   const drawShape = [N, ...batchShape, ...eventShape];
@@ -338,12 +376,16 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
   // by chance.)
   const g0 = ev.evaluate(k0, Tensor.fromData(base.slice(), drawShape));
   let evaluations = 1;
-  const differs = (a: number, b: number) => !(Math.abs(a - b) <= 1e-6 * (1 + Math.abs(a))) && !(Number.isNaN(a) && Number.isNaN(b));
+  const differs = (a: number, b: number) =>
+    !(Math.abs(a - b) <= 1e-6 * (1 + Math.abs(a))) && !(Number.isNaN(a) && Number.isNaN(b));
   for (let p = 0; p < PROBE_KEYS; p++) {
     const g1 = ev.evaluate(foldIn(k0, 0x5eed + p), Tensor.fromData(base.slice(), drawShape));
     evaluations++;
     if (differs(g0.loss, g1.loss) || g0.flat.some((v, j) => differs(v, g1.flat[j]))) {
-      fail(op, `${info.name}'s loss or gradient changes with the key although fixedDraws are given: it ignores options.fixedDraws or draws something else, so its expectation cannot be enumerated`);
+      fail(
+        op,
+        `${info.name}'s loss or gradient changes with the key although fixedDraws are given: it ignores options.fixedDraws or draws something else, so its expectation cannot be enumerated`,
+      );
     }
   }
 
@@ -377,12 +419,28 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
       accBound += w * g.bound;
     }
   }
-  return { grad: unflatten(acc, layout), loss: accLoss, bound: accBound, tuples, evaluations, drawsFrom: info.drawsFrom, logNormalizer };
+  return {
+    grad: unflatten(acc, layout),
+    loss: accLoss,
+    bound: accBound,
+    tuples,
+    evaluations,
+    drawsFrom: info.drawsFrom,
+    logNormalizer,
+  };
 }
 
-function readThreshold(op: string, options: CheckArgs['options'], batchShape: number[]): { values: Float64Array; floor: number } {
+function readThreshold(
+  op: string,
+  options: CheckArgs['options'],
+  batchShape: number[],
+): { values: Float64Array; floor: number } {
   const threshold = options.threshold as number | Tensor | undefined;
-  if (threshold === undefined) fail(op, "the estimator draws from r (info.drawsFrom === 'r') but options.threshold is missing: r ∝ q·a needs T (and optionally acceptanceFloor)");
+  if (threshold === undefined)
+    fail(
+      op,
+      "the estimator draws from r (info.drawsFrom === 'r') but options.threshold is missing: r ∝ q·a needs T (and optionally acceptanceFloor)",
+    );
   const floor = checkFloor(op, options.acceptanceFloor as number | undefined);
   return { values: thresholdPerPoint(op, threshold, batchShape).values, floor };
 }
@@ -408,7 +466,8 @@ function sampleGradients(op: string, estimator: Estimator<any>, args: MonteCarlo
   checkEstimator(op, estimator);
   checkArgs(op, args, true);
   const n = args.draws;
-  if (!Number.isInteger(n) || n < 2) fail(op, `draws must be an integer >= 2 (a few hundred or more for a reliable check), got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 2)
+    fail(op, `draws must be an integer >= 2 (a few hundred or more for a reliable check), got ${String(n)}`);
   if (args.key === undefined) fail(op, 'key (a PRNGKey) is required');
   const keys = split(args.key, n);
   const ev = makeEvaluator(op, estimator, args);
@@ -440,19 +499,33 @@ export function normalQuantile(p: number): number {
     if (p === 1) return Infinity;
     fail('normalQuantile', `p must be in [0, 1], got ${p}`);
   }
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+    2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const lo = 0.02425;
   if (p < lo) {
     const u = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * u + c[1]) * u + c[2]) * u + c[3]) * u + c[4]) * u + c[5]) / ((((d[0] * u + d[1]) * u + d[2]) * u + d[3]) * u + 1);
+    return (
+      (((((c[0] * u + c[1]) * u + c[2]) * u + c[3]) * u + c[4]) * u + c[5]) /
+      ((((d[0] * u + d[1]) * u + d[2]) * u + d[3]) * u + 1)
+    );
   }
   if (p > 1 - lo) return -normalQuantile(1 - p);
   const u = p - 0.5;
   const r = u * u;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * u) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * u) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 export interface CheckUnbiasedOptions extends MonteCarloOptions {
@@ -500,13 +573,25 @@ export interface CheckUnbiasedResult {
  * is small compared with the standard error: more draws detect smaller biases. A coordinate with
  * zero sample variance is compared exactly (to 1e-5 relative): z = 0 if equal, else ±Infinity.
  */
-export function checkUnbiased(estimator: Estimator<any>, reference: GradPair, args: CheckUnbiasedOptions): CheckUnbiasedResult {
+export function checkUnbiased(
+  estimator: Estimator<any>,
+  reference: GradPair,
+  args: CheckUnbiasedOptions,
+): CheckUnbiasedResult {
   const op = 'checkUnbiased';
-  if (reference === null || typeof reference !== 'object' || (reference.theta === undefined && reference.phi === undefined)) {
-    fail(op, 'reference must be { theta?, phi? } with at least one part: gradients of the loss shaped like the estimator\'s (e.g. exactExpectation(...).grad)');
+  if (
+    reference === null ||
+    typeof reference !== 'object' ||
+    (reference.theta === undefined && reference.phi === undefined)
+  ) {
+    fail(
+      op,
+      "reference must be { theta?, phi? } with at least one part: gradients of the loss shaped like the estimator's (e.g. exactExpectation(...).grad)",
+    );
   }
   const rate = args?.falseAlarmRate ?? 1e-3;
-  if (typeof rate !== 'number' || !(rate > 0 && rate < 1)) fail(op, `falseAlarmRate must be a number in (0, 1), got ${String(rate)}`);
+  if (typeof rate !== 'number' || !(rate > 0 && rate < 1))
+    fail(op, `falseAlarmRate must be a number in (0, 1), got ${String(rate)}`);
   // Check the reference against theta / phi (the gradient has their structure) before sampling.
   checkArgs(op, args, true);
   const checked: Part[] = [];
@@ -514,11 +599,19 @@ export function checkUnbiased(estimator: Estimator<any>, reference: GradPair, ar
   for (const p of ['theta', 'phi'] as Part[]) {
     if (reference[p] === undefined) continue;
     const [argLeaves, argDef] = treeFlatten(args[p]);
-    if (argLeaves.length === 0) fail(op, `reference.${p} is given but ${p} holds no tensors, so the estimator has no ${p} gradient`);
+    if (argLeaves.length === 0)
+      fail(op, `reference.${p} is given but ${p} holds no tensors, so the estimator has no ${p} gradient`);
     const [leaves, def] = treeFlatten(reference[p]);
     const same = JSON.stringify(stripConst(def)) === JSON.stringify(stripConst(argDef));
-    if (!same || leaves.length !== argLeaves.length || leaves.some((l, i) => !shapesEqual(l.shape, argLeaves[i].shape))) {
-      fail(op, `reference.${p} must have the structure and shapes of the ${p} gradient: leaves ${argLeaves.map((l) => shapeToString(l.shape)).join(', ')}; got ${leaves.map((l) => shapeToString(l.shape)).join(', ') || 'no tensors'}`);
+    if (
+      !same ||
+      leaves.length !== argLeaves.length ||
+      leaves.some((l, i) => !shapesEqual(l.shape, argLeaves[i].shape))
+    ) {
+      fail(
+        op,
+        `reference.${p} must have the structure and shapes of the ${p} gradient: leaves ${argLeaves.map((l) => shapeToString(l.shape)).join(', ')}; got ${leaves.map((l) => shapeToString(l.shape)).join(', ') || 'no tensors'}`,
+      );
     }
     refLeaves[p] = leaves;
     checked.push(p);
@@ -545,7 +638,13 @@ export function checkUnbiased(estimator: Estimator<any>, reference: GradPair, ar
       se[j] = mo.sd[j] / Math.sqrt(mo.draws);
       const diff = mo.mean[j] - ref[j];
       if (se[j] > 0) z[j] = diff / se[j];
-      else z[j] = Math.abs(diff) <= 1e-5 * Math.max(1, Math.abs(ref[j])) ? 0 : diff > 0 || Number.isNaN(diff) ? Infinity : -Infinity;
+      else
+        z[j] =
+          Math.abs(diff) <= 1e-5 * Math.max(1, Math.abs(ref[j]))
+            ? 0
+            : diff > 0 || Number.isNaN(diff)
+              ? Infinity
+              : -Infinity;
       if (Number.isNaN(z[j])) z[j] = Infinity;
       m++;
       if (Math.abs(z[j]) > maxAbsZ || worst < 0) {
@@ -613,5 +712,10 @@ export function gradientSnr(estimator: Estimator<any>, args: MonteCarloOptions):
     if (s > 0) return Math.abs(mu) / s;
     return mu === 0 ? 0 : Infinity;
   });
-  return { snr: unflatten(snr, mo.layout), mean: unflatten(mo.mean, mo.layout), std: unflatten(mo.sd, mo.layout), draws: mo.draws };
+  return {
+    snr: unflatten(snr, mo.layout),
+    mean: unflatten(mo.mean, mo.layout),
+    std: unflatten(mo.sd, mo.layout),
+    draws: mo.draws,
+  };
 }

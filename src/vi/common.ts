@@ -20,7 +20,11 @@ export const DEFAULT_MAX_DRAW_ELEMENTS = 2 ** 28;
 
 /** A byte count for messages: 8 GiB, 48 MiB, 12 B. */
 export function formatBytes(bytes: number): string {
-  const units: [string, number][] = [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
+  const units: [string, number][] = [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ];
   for (const [unit, size] of units) {
     if (bytes >= size) return `${Number((bytes / size).toPrecision(3))} ${unit}`;
   }
@@ -39,28 +43,48 @@ export function drawElementLimit(op: string, limit: number | undefined): number 
  * [samples, ...batch, ...event] fit in the draw limit (see DEFAULT_MAX_DRAW_ELEMENTS).
  */
 export function checkSampleCount(
-  op: string, samples: number, min: number, q?: Distribution, maxDrawElements?: number,
+  op: string,
+  samples: number,
+  min: number,
+  q?: Distribution,
+  maxDrawElements?: number,
 ): void {
   if (!Number.isInteger(samples) || samples < min) {
-    fail(op, `samples must be an integer >= ${min}, got ${samples}${min >= 2 ? ' (leave-one-out constructions need at least 2)' : ''}`);
+    fail(
+      op,
+      `samples must be an integer >= ${min}, got ${samples}${min >= 2 ? ' (leave-one-out constructions need at least 2)' : ''}`,
+    );
   }
   if (q === undefined) return;
   const limit = drawElementLimit(op, maxDrawElements);
   const shape = q.shape([samples]);
   const size = shapeSize(shape);
   if (size > limit) {
-    fail(op, `samples = ${samples} would draw ${size} float32 values (${formatBytes(4 * size)}) ` +
-      `of shape ${shapeToString(shape)}, more than the limit of ${limit} (${formatBytes(4 * limit)}); ` +
-      'use fewer samples or a smaller batch, or raise options.maxDrawElements');
+    fail(
+      op,
+      `samples = ${samples} would draw ${size} float32 values (${formatBytes(4 * size)}) ` +
+        `of shape ${shapeToString(shape)}, more than the limit of ${limit} (${formatBytes(4 * limit)}); ` +
+        'use fewer samples or a smaller batch, or raise options.maxDrawElements',
+    );
   }
 }
 
 /** log p_θ(x, z), checked to have shape [S, ...q.batchShape]. */
-export function logJointOf(op: string, problem: Problem, theta: unknown, z: Tensor, x: unknown, q: Distribution): Tensor {
+export function logJointOf(
+  op: string,
+  problem: Problem,
+  theta: unknown,
+  z: Tensor,
+  x: unknown,
+  q: Distribution,
+): Tensor {
   const lp = problem.logJoint(theta, z, x);
   const expected = [z.shape[0], ...q.batchShape];
   if (!shapesEqual(lp.shape, expected)) {
-    fail(op, `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected [samples, ...guide batch shape] = ${shapeToString(expected)}`);
+    fail(
+      op,
+      `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected [samples, ...guide batch shape] = ${shapeToString(expected)}`,
+    );
   }
   return lp;
 }
@@ -69,7 +93,10 @@ export function logJointOf(op: string, problem: Problem, theta: unknown, z: Tens
 export function checkDraws(op: string, z: Tensor, samples: number, q: Distribution): void {
   const expected = q.shape([samples]);
   if (!shapesEqual(z.shape, expected)) {
-    fail(op, `fixedDraws of shape ${shapeToString(z.shape)} do not match [samples, ...batch, ...event] = ${shapeToString(expected)}`);
+    fail(
+      op,
+      `fixedDraws of shape ${shapeToString(z.shape)} do not match [samples, ...batch, ...event] = ${shapeToString(expected)}`,
+    );
   }
 }
 
@@ -77,14 +104,27 @@ export function checkDraws(op: string, z: Tensor, samples: number, q: Distributi
  * Pathwise draws for a reparameterized estimator: q.rsample, or q.fromNoise(fixedDraws) when
  * fixed noise is given (its leading axis must be the sample axis).
  */
-export function pathwiseDraws(op: string, key: PRNGKey, q: Distribution, samples: number, fixedNoise: Tensor | undefined): Tensor {
+export function pathwiseDraws(
+  op: string,
+  key: PRNGKey,
+  q: Distribution,
+  samples: number,
+  fixedNoise: Tensor | undefined,
+): Tensor {
   if (fixedNoise === undefined) return q.rsample(key, [samples]);
-  if (fixedNoise.shape[0] !== samples) fail(op, `fixedDraws (noise) of shape ${shapeToString(fixedNoise.shape)} must have ${samples} samples on axis 0`);
+  if (fixedNoise.shape[0] !== samples)
+    fail(op, `fixedDraws (noise) of shape ${shapeToString(fixedNoise.shape)} must have ${samples} samples on axis 0`);
   return q.fromNoise(fixedNoise);
 }
 
 /** Score-function draws: q.sample, or the given fixed samples (constants either way). */
-export function scoreDraws(op: string, key: PRNGKey, q: Distribution, samples: number, fixed: Tensor | undefined): Tensor {
+export function scoreDraws(
+  op: string,
+  key: PRNGKey,
+  q: Distribution,
+  samples: number,
+  fixed: Tensor | undefined,
+): Tensor {
   if (fixed === undefined) return q.sample(key, [samples]);
   checkDraws(op, fixed, samples, q);
   return stopGradient(fixed);
@@ -109,7 +149,13 @@ export function dataScale(op: string, problem: Problem, q: Distribution): number
  * The scalar loss from per-data-point surrogates (shape: batch): −scale · Σ_b surrogate_b.
  * Also returns the matching bound from per-data-point values.
  */
-export function finish(op: string, problem: Problem, q: Distribution, surrogate: Tensor, values: Tensor): { loss: Tensor; bound: number; perDataPoint: Tensor } {
+export function finish(
+  op: string,
+  problem: Problem,
+  q: Distribution,
+  surrogate: Tensor,
+  values: Tensor,
+): { loss: Tensor; bound: number; perDataPoint: Tensor } {
   const scale = dataScale(op, problem, q);
   const perDataPoint = stopGradient(values);
   let total = 0;

@@ -24,20 +24,36 @@ export interface ElboOptions extends CommonOptions {
 }
 
 /** @internal Check the options object and build the guide, refusing anything that is not a Distribution. */
-export function guideOf(op: string, options: { problem?: Problem } | undefined, phi: unknown, x: unknown): Distribution {
-  if (options === null || typeof options !== 'object') fail(op, 'options must be an object with at least { problem, samples }');
+export function guideOf(
+  op: string,
+  options: { problem?: Problem } | undefined,
+  phi: unknown,
+  x: unknown,
+): Distribution {
+  if (options === null || typeof options !== 'object')
+    fail(op, 'options must be an object with at least { problem, samples }');
   const problem = options.problem;
-  if (problem === null || typeof problem !== 'object' || typeof problem.logJoint !== 'function' || typeof problem.guide !== 'function') {
+  if (
+    problem === null ||
+    typeof problem !== 'object' ||
+    typeof problem.logJoint !== 'function' ||
+    typeof problem.guide !== 'function'
+  ) {
     fail(op, 'options.problem must be { logJoint(theta, z, x), guide(phi, x), datasetSize? }');
   }
   const q = problem.guide(phi, x);
-  if (!(q instanceof Distribution)) fail(op, `problem.guide must return a Distribution, got ${q === null ? 'null' : typeof q}`);
+  if (!(q instanceof Distribution))
+    fail(op, `problem.guide must return a Distribution, got ${q === null ? 'null' : typeof q}`);
   return q;
 }
 
 /** @internal A reparameterized guide, or a SieveError pointing to the score-function estimators. */
 export function checkReparameterized(op: string, q: Distribution, alternative: string): void {
-  if (!q.hasRsample) fail(op, `needs a reparameterized guide (rsample), but ${q.name} has none; use ${alternative} (score function) instead`);
+  if (!q.hasRsample)
+    fail(
+      op,
+      `needs a reparameterized guide (rsample), but ${q.name} has none; use ${alternative} (score function) instead`,
+    );
 }
 
 /**
@@ -45,12 +61,22 @@ export function checkReparameterized(op: string, q: Distribution, alternative: s
  * [samples, ...q.noiseShapeSuffix] (one sample axis), so a mistake is reported here rather than as
  * a logJoint shape error.
  */
-export function reparamDraws(op: string, key: PRNGKey, q: Distribution, samples: number, fixedNoise: Tensor | undefined): Tensor {
+export function reparamDraws(
+  op: string,
+  key: PRNGKey,
+  q: Distribution,
+  samples: number,
+  fixedNoise: Tensor | undefined,
+): Tensor {
   if (fixedNoise !== undefined) {
-    if (!(fixedNoise instanceof Tensor)) fail(op, `fixedDraws must be a Tensor of noise, got ${fixedNoise === null ? 'null' : typeof fixedNoise}`);
+    if (!(fixedNoise instanceof Tensor))
+      fail(op, `fixedDraws must be a Tensor of noise, got ${fixedNoise === null ? 'null' : typeof fixedNoise}`);
     const want = [samples, ...q.noiseShapeSuffix];
     if (!shapesEqual(fixedNoise.shape, want)) {
-      fail(op, `fixedDraws (noise) of shape ${shapeToString(fixedNoise.shape)} must have shape [samples, ...batch, ...event] = ${shapeToString(want)}`);
+      fail(
+        op,
+        `fixedDraws (noise) of shape ${shapeToString(fixedNoise.shape)} must have shape [samples, ...batch, ...event] = ${shapeToString(want)}`,
+      );
     }
   }
   return pathwiseDraws(op, key, q, samples, fixedNoise);
@@ -69,7 +95,13 @@ export function fuseValue(surrogate: Tensor, value: Tensor): Tensor {
  *   value     = (1/S) Σ_s lw_s
  */
 export const elbo = withInfo(
-  function elbo(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboOptions): EstimatorResult<ElboDiagnostics> {
+  function elbo(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: ElboOptions,
+  ): EstimatorResult<ElboDiagnostics> {
     const op = 'elbo';
     const q = guideOf(op, options, phi, x);
     const { problem, samples } = options;
@@ -94,7 +126,13 @@ export const elbo = withInfo(
  * Unbiased; if q is the exact posterior every per-sample φ-gradient is exactly 0.
  */
 export const elboStl = withInfo(
-  function elboStl(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboOptions): EstimatorResult<ElboDiagnostics> {
+  function elboStl(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: ElboOptions,
+  ): EstimatorResult<ElboDiagnostics> {
     const op = 'elboStl';
     const q = guideOf(op, options, phi, x);
     const { problem, samples } = options;
@@ -129,10 +167,14 @@ function readBaseline(op: string, baseline: number | Tensor, batchShape: readonl
     if (!Number.isFinite(baseline)) fail(op, `baseline must be finite, got ${baseline}`);
     return out.fill(baseline);
   }
-  if (!(baseline instanceof Tensor)) fail(op, `baseline must be a number or a Tensor, got ${baseline === null ? 'null' : typeof baseline}`);
+  if (!(baseline instanceof Tensor))
+    fail(op, `baseline must be a number or a Tensor, got ${baseline === null ? 'null' : typeof baseline}`);
   if (baseline.size === 1 && baseline.ndim <= batchShape.length) return out.fill(baseline.dataSync()[0]);
   if (!shapesEqual(baseline.shape, batchShape)) {
-    fail(op, `baseline of shape ${shapeToString(baseline.shape)} must be a number or have the guide's batch shape ${shapeToString(batchShape)} (one per data point)`);
+    fail(
+      op,
+      `baseline of shape ${shapeToString(baseline.shape)} must be a number or have the guide's batch shape ${shapeToString(batchShape)} (one per data point)`,
+    );
   }
   const d = baseline.dataSync();
   for (let i = 0; i < B; i++) {
@@ -159,13 +201,20 @@ function readBaseline(op: string, baseline: number | Tensor, batchShape: readonl
  * data point).
  */
 export const elboScoreFunction = withInfo(
-  function elboScoreFunction(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: ElboScoreFunctionOptions): EstimatorResult<ElboDiagnostics> {
+  function elboScoreFunction(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: ElboScoreFunctionOptions,
+  ): EstimatorResult<ElboDiagnostics> {
     const op = 'elboScoreFunction';
     const q = guideOf(op, options, phi, x);
     const { problem, samples: S } = options;
     checkSampleCount(op, S, 1, q, options.maxDrawElements);
     const decay = options.baselineDecay ?? 0.9;
-    if (typeof decay !== 'number' || !(decay >= 0 && decay < 1)) fail(op, `baselineDecay must be a number in [0, 1), got ${String(decay)}`);
+    if (typeof decay !== 'number' || !(decay >= 0 && decay < 1))
+      fail(op, `baselineDecay must be a number in [0, 1), got ${String(decay)}`);
     const batchShape = q.batchShape.slice();
     const B = q.batchShape.reduce((a, b) => a * b, 1);
     const given = options.baseline === undefined ? undefined : readBaseline(op, options.baseline, batchShape, B);

@@ -112,7 +112,8 @@ function checkAlpha(op: string, alpha: unknown): number {
 }
 
 function checkBeta(op: string, beta: unknown): number {
-  if (typeof beta !== 'number' || !Number.isFinite(beta) || beta < 0) fail(op, `beta must be a finite number >= 0, got ${String(beta)}`);
+  if (typeof beta !== 'number' || !Number.isFinite(beta) || beta < 0)
+    fail(op, `beta must be a finite number >= 0, got ${String(beta)}`);
   return beta;
 }
 
@@ -121,14 +122,24 @@ function resolveCv(op: string, cv: unknown, alpha: number): ResolvedCv {
   if (cv === 'none') return { none: true, beta: 0, mean: 'arithmetic', label: 'none' };
   if (cv === 'vimco-geometric') return { none: false, beta: 1, mean: 'geometric', label: cv };
   if (cv === 'vimco-arithmetic') return { none: false, beta: 1, mean: 'arithmetic', label: cv };
-  if (cv === 'vimco-star') return { none: false, beta: alpha === 0 ? 0 : alpha, mean: 'arithmetic', label: alpha === 0 ? 'vimco-star' : 'vimco-star (provisional α > 0: β = α, arithmetic)' };
+  if (cv === 'vimco-star')
+    return {
+      none: false,
+      beta: alpha === 0 ? 0 : alpha,
+      mean: 'arithmetic',
+      label: alpha === 0 ? 'vimco-star' : 'vimco-star (provisional α > 0: β = α, arithmetic)',
+    };
   if (cv !== null && typeof cv === 'object' && !Array.isArray(cv)) {
     const o = cv as { beta?: unknown; mean?: unknown };
     const beta = checkBeta(op, o.beta);
-    if (o.mean !== 'arithmetic' && o.mean !== 'geometric') fail(op, `controlVariate.mean must be 'arithmetic' or 'geometric', got ${String(o.mean)}`);
+    if (o.mean !== 'arithmetic' && o.mean !== 'geometric')
+      fail(op, `controlVariate.mean must be 'arithmetic' or 'geometric', got ${String(o.mean)}`);
     return { none: false, beta, mean: o.mean, label: `beta=${beta}, ${o.mean}` };
   }
-  return fail(op, `controlVariate must be 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or { beta, mean: 'arithmetic' | 'geometric' }, got ${typeof cv === 'string' ? `'${cv}'` : String(cv)}`);
+  return fail(
+    op,
+    `controlVariate must be 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or { beta, mean: 'arithmetic' | 'geometric' }, got ${typeof cv === 'string' ? `'${cv}'` : String(cv)}`,
+  );
 }
 
 function logaddexp64(a: number, b: number): number {
@@ -221,10 +232,12 @@ function signal64(lw: ArrayLike<number>, N: number, B: number, alpha: number, cv
  *   beta   the β used (0 for 'none')
  */
 export function iwLearningSignal(
-  lw: Tensor, options: { alpha?: number; controlVariate: IwControlVariate },
+  lw: Tensor,
+  options: { alpha?: number; controlVariate: IwControlVariate },
 ): { value: Tensor; c: Tensor; signal: Tensor; weights: Tensor; beta: number } {
   const op = 'iwLearningSignal';
-  if (!(lw instanceof Tensor) || lw.ndim < 1) fail(op, 'lw must be a Tensor of shape [N, ...batch] (samples on axis 0)');
+  if (!(lw instanceof Tensor) || lw.ndim < 1)
+    fail(op, 'lw must be a Tensor of shape [N, ...batch] (samples on axis 0)');
   if (options === null || typeof options !== 'object') fail(op, 'options must be { alpha?, controlVariate }');
   const alpha = checkAlpha(op, options.alpha ?? 0);
   const cv = resolveCv(op, options.controlVariate, alpha);
@@ -243,7 +256,14 @@ export function iwLearningSignal(
 
 /** The shared estimator body: surrogate L̂_α(lw) + Σ_i sg(L̂_α − c_i) ℓq(z_i), fused with the value. */
 function iwScoreCore(
-  op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: CommonOptions & { problem: Problem }, alpha: number, cv: ResolvedCv,
+  op: string,
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  options: CommonOptions & { problem: Problem },
+  alpha: number,
+  cv: ResolvedCv,
 ): EstimatorResult<ImportanceDiagnostics> {
   const q = guideOf(op, options, phi, x);
   const { problem, samples: N } = options;
@@ -263,9 +283,14 @@ function iwScoreCore(
       const d = lwC.dataSync();
       let finite = 0;
       for (let i = 0; i < N; i++) if (Number.isFinite(d[i * B + b])) finite++;
-      fail(op, `data point ${b}: the learning signal of sample ${Math.floor(j / B)} is ${s.signal[j]} (${finite} of ${N} log weights are finite` +
-        (cv.none ? '; the bound estimate itself is not finite)' : '; the leave-one-out control variate needs at least 2 samples with positive weight per data point)') +
-        ': check the model for impossible latents or use more samples');
+      fail(
+        op,
+        `data point ${b}: the learning signal of sample ${Math.floor(j / B)} is ${s.signal[j]} (${finite} of ${N} log weights are finite` +
+          (cv.none
+            ? '; the bound estimate itself is not finite)'
+            : '; the leave-one-out control variate needs at least 2 samples with positive weight per data point)') +
+          ': check the model for impossible latents or use more samples',
+      );
     }
   }
   const coef = Tensor.fromData(Float32Array.from(s.local), lw.shape);
@@ -298,12 +323,21 @@ function checkOptions(op: string, options: unknown, what: string): void {
  * ess (1/Σ (W^{(α)})², per data point), alpha, controlVariate, beta, learningSignal (d_i, [N, ...batch]).
  */
 export const iwScoreFunction = withInfo(
-  function iwScoreFunction(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwScoreOptions): EstimatorResult<ImportanceDiagnostics> {
+  function iwScoreFunction(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: IwScoreOptions,
+  ): EstimatorResult<ImportanceDiagnostics> {
     const op = 'iwScoreFunction';
     checkOptions(op, options, 'problem, samples, controlVariate');
     const alpha = checkAlpha(op, options.alpha ?? 0);
     if (options.controlVariate === undefined) {
-      fail(op, "options.controlVariate is required: 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or { beta, mean }");
+      fail(
+        op,
+        "options.controlVariate is required: 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or { beta, mean }",
+      );
     }
     return iwScoreCore(op, key, theta, phi, x, options, alpha, resolveCv(op, options.controlVariate, alpha));
   },
@@ -317,15 +351,34 @@ export const iwScoreFunction = withInfo(
  * (~N^{−1/2}, docs/estimator-math.md §4.6); prefer `vimcoStar`.
  */
 export const vimco = withInfo(
-  function vimco(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VimcoOptions): EstimatorResult<ImportanceDiagnostics> {
+  function vimco(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: VimcoOptions,
+  ): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vimco';
     checkOptions(op, options, 'problem, samples');
     if ((options as { alpha?: unknown }).alpha !== undefined) {
-      fail(op, "VIMCO is the IWAE (α = 0) estimator; for α > 0 use vimcoStar or iwScoreFunction with controlVariate 'vimco-geometric'");
+      fail(
+        op,
+        "VIMCO is the IWAE (α = 0) estimator; for α > 0 use vimcoStar or iwScoreFunction with controlVariate 'vimco-geometric'",
+      );
     }
     const variant = options.variant ?? 'geometric';
-    if (variant !== 'geometric' && variant !== 'arithmetic') fail(op, `variant must be 'geometric' or 'arithmetic', got ${String(variant)}`);
-    return iwScoreCore(op, key, theta, phi, x, options, 0, resolveCv(op, variant === 'geometric' ? 'vimco-geometric' : 'vimco-arithmetic', 0));
+    if (variant !== 'geometric' && variant !== 'arithmetic')
+      fail(op, `variant must be 'geometric' or 'arithmetic', got ${String(variant)}`);
+    return iwScoreCore(
+      op,
+      key,
+      theta,
+      phi,
+      x,
+      options,
+      0,
+      resolveCv(op, variant === 'geometric' ? 'vimco-geometric' : 'vimco-arithmetic', 0),
+    );
   },
   { name: 'vimco', drawsFrom: 'q', reparameterized: false, minSamples: 2 },
 );
@@ -340,11 +393,18 @@ export const vimco = withInfo(
  * given (`beta`); all are unbiased. N ≥ 2.
  */
 export const vimcoStar = withInfo(
-  function vimcoStar(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VimcoStarOptions): EstimatorResult<ImportanceDiagnostics> {
+  function vimcoStar(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: VimcoStarOptions,
+  ): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vimcoStar';
     checkOptions(op, options, 'problem, samples');
     const alpha = checkAlpha(op, options.alpha ?? 0);
-    const cv: IwControlVariate = options.beta === undefined ? 'vimco-star' : { beta: checkBeta(op, options.beta), mean: 'arithmetic' };
+    const cv: IwControlVariate =
+      options.beta === undefined ? 'vimco-star' : { beta: checkBeta(op, options.beta), mean: 'arithmetic' };
     return iwScoreCore(op, key, theta, phi, x, options, alpha, resolveCv(op, cv, alpha));
   },
   { name: 'vimcoStar', drawsFrom: 'q', reparameterized: false, minSamples: 2 },
@@ -356,7 +416,13 @@ export const vimcoStar = withInfo(
  * score); a reference, or a baseline for comparisons. N ≥ 1 (N = 1: score-function ELBO without baseline).
  */
 export const vrIwaeScore = withInfo(
-  function vrIwaeScore(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrIwaeScoreOptions): EstimatorResult<ImportanceDiagnostics> {
+  function vrIwaeScore(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: VrIwaeScoreOptions,
+  ): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vrIwaeScore';
     checkOptions(op, options, 'problem, samples, alpha');
     if (options.alpha === undefined) fail(op, 'options.alpha is required (a number in [0, 1); 0 is IWAE)');

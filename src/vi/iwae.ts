@@ -33,12 +33,15 @@ export interface IwaeOptions extends CommonOptions {
  * W_i^{(α)} = softmax((1−α) lw)_i. All −∞ gives −∞.
  */
 export function vrLogMeanExp(lw: Tensor, alpha: number): Tensor {
-  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) fail('vrLogMeanExp', `alpha must be a number in [0, 1), got ${String(alpha)}`);
+  if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1))
+    fail('vrLogMeanExp', `alpha must be a number in [0, 1), got ${String(alpha)}`);
   if (alpha === 0) return logMeanExp(lw, 0);
   const c = 1 - alpha;
   const m = stopGradient(lw.max(0, true));
   const shift = where(isFinite(m), m, 0); // an infinite max (all −∞, or +∞) is not subtracted
-  return log1p(expm1(lw.sub(shift).mul(c)).mean(0)).div(c).add(shift.squeeze(0));
+  return log1p(expm1(lw.sub(shift).mul(c)).mean(0))
+    .div(c)
+    .add(shift.squeeze(0));
 }
 
 /** @internal Which φ-gradient an importance-weighted estimator uses. */
@@ -55,7 +58,14 @@ export type IwGradient = 'rep' | 'drep';
  * value = L̂_α(lw) = (1/(1−α)) LME((1−α) lw).
  */
 export function iwFamily(
-  op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions, alpha: number, gradient: IwGradient,
+  op: string,
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  options: IwaeOptions,
+  alpha: number,
+  gradient: IwGradient,
 ): EstimatorResult<ImportanceDiagnostics> {
   const q = guideOf(op, options, phi, x);
   const { problem, samples: N } = options;
@@ -78,7 +88,9 @@ export function iwFamily(
     const lwTheta = logJointOf(op, problem, theta, zc, x, q).sub(qd.logProb(zc)); // θ only
     checkLogWeights(op, lwTheta);
     const sTheta = vrLogMeanExp(lwTheta, alpha);
-    const w = stopGradient(lwTheta).mul(1 - alpha).softmax(0);
+    const w = stopGradient(lwTheta)
+      .mul(1 - alpha)
+      .softmax(0);
     const coef = alpha === 0 ? w.square() : w.mul(alpha).add(w.square().mul(1 - alpha)); // constants
     const lwPath = logJointOf(op, problem, stopGradient(theta), z, x, q).sub(qd.logProb(z)); // path only
     surrogate = sTheta.add(coef.mul(lwPath).sum(0));
@@ -86,7 +98,10 @@ export function iwFamily(
     lwValue = lwTheta.primal();
   }
   const out = finish(op, problem, q, fuseValue(surrogate, value), value);
-  return { ...out, diagnostics: { samples: N, ess: effectiveSampleSize(alpha === 0 ? lwValue : lwValue.mul(1 - alpha)) } };
+  return {
+    ...out,
+    diagnostics: { samples: N, ess: effectiveSampleSize(alpha === 0 ? lwValue : lwValue.mul(1 - alpha)) },
+  };
 }
 
 /**
@@ -98,7 +113,13 @@ export function iwFamily(
  * The φ-gradient's SNR decays like O(N^{−1/2}); prefer `iwaeDreg` for φ when N is large.
  */
 export const iwae = withInfo(
-  function iwae(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions): EstimatorResult<ImportanceDiagnostics> {
+  function iwae(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: IwaeOptions,
+  ): EstimatorResult<ImportanceDiagnostics> {
     return iwFamily('iwae', key, theta, phi, x, options, 0, 'rep');
   },
   { name: 'iwae', drawsFrom: 'q', reparameterized: true, minSamples: 1 },
@@ -115,7 +136,13 @@ export const iwae = withInfo(
  * O(N^{1/2}). Evaluates the log joint twice (once with detached z, once with detached θ).
  */
 export const iwaeDreg = withInfo(
-  function iwaeDreg(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: IwaeOptions): EstimatorResult<ImportanceDiagnostics> {
+  function iwaeDreg(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: IwaeOptions,
+  ): EstimatorResult<ImportanceDiagnostics> {
     return iwFamily('iwaeDreg', key, theta, phi, x, options, 0, 'drep');
   },
   { name: 'iwaeDreg', drawsFrom: 'q', reparameterized: true, minSamples: 1 },

@@ -59,17 +59,26 @@ export function checkLogWeights(op: string, lw: Tensor, options: LogWeightCheck 
   }
   const checked = accepted === undefined ? x.length : countAccepted(accepted);
   if (nan > 0) {
-    fail(op, `${nan} of ${checked} ${what} are NaN ${at(firstNan)}: ` +
-      'the model\'s logJoint or the guide\'s logProb returned NaN');
+    fail(
+      op,
+      `${nan} of ${checked} ${what} are NaN ${at(firstNan)}: ` +
+        "the model's logJoint or the guide's logProb returned NaN",
+    );
   }
   if (posInf > 0) {
-    fail(op, `${posInf} of ${checked} ${what} are +Infinity ${at(firstPosInf)}: ` +
-      'the guide gives zero density to a draw or the model density is unbounded there, so no weighted estimate exists');
+    fail(
+      op,
+      `${posInf} of ${checked} ${what} are +Infinity ${at(firstPosInf)}: ` +
+        'the guide gives zero density to a draw or the model density is unbounded there, so no weighted estimate exists',
+    );
   }
   if (accepted !== undefined) {
     if (negInf > 0) {
-      fail(op, `${negInf} of ${checked} ${what} are −Infinity at an accepted draw ${at(firstNegInf)}: ` +
-        'the R-ELBO term A = lw − log a is −∞ there (an acceptance floor accepts draws the model gives zero density)');
+      fail(
+        op,
+        `${negInf} of ${checked} ${what} are −Infinity at an accepted draw ${at(firstNegInf)}: ` +
+          'the R-ELBO term A = lw − log a is −∞ there (an acceptance floor accepts draws the model gives zero density)',
+      );
     }
     return;
   }
@@ -83,8 +92,11 @@ export function checkLogWeights(op: string, lw: Tensor, options: LogWeightCheck 
   }
   if (dead > 0) {
     const who = dead === 1 ? `data point ${firstDead}` : `${dead} data points (first: ${firstDead})`;
-    fail(op, `${who}: all ${n} log weights are −Infinity (the model gives zero density to every draw ` +
-      'from the guide), so there is no estimate and no gradient; start the guide inside the model\'s support');
+    fail(
+      op,
+      `${who}: all ${n} log weights are −Infinity (the model gives zero density to every draw ` +
+        "from the guide), so there is no estimate and no gradient; start the guide inside the model's support",
+    );
   }
 }
 

@@ -7,7 +7,12 @@
 import { fail } from '../errors.js';
 import { scalar, zerosLike } from '../tensor/creation.js';
 import {
-  treeFlatten, treeMap, treeStructureEqual, treeUnflatten, type PyTree, type TreeDef,
+  treeFlatten,
+  treeMap,
+  treeStructureEqual,
+  treeUnflatten,
+  type PyTree,
+  type TreeDef,
 } from '../autodiff/tree.js';
 import { getBackend } from '../tensor/backend/index.js';
 import type { AdamArrays, AdamHyper } from '../tensor/backend/backend.js';
@@ -52,9 +57,12 @@ function rateAt(op: string, lr: LearningRate, step: number): number {
 /** The path of every leaf of a tree, in treeFlatten's order: `encoder.w`, `layers[1]`, `<root>`. */
 function leafPaths(def: TreeDef, prefix = ''): string[] {
   switch (def.kind) {
-    case 'leaf': return [prefix === '' ? '<root>' : prefix];
-    case 'const': return [];
-    case 'array': return def.children.flatMap((c, i) => leafPaths(c, `${prefix}[${i}]`));
+    case 'leaf':
+      return [prefix === '' ? '<root>' : prefix];
+    case 'const':
+      return [];
+    case 'array':
+      return def.children.flatMap((c, i) => leafPaths(c, `${prefix}[${i}]`));
     default: {
       const keys = def.keys;
       return def.children.flatMap((c, i) => leafPaths(c, prefix === '' ? keys[i] : `${prefix}.${keys[i]}`));
@@ -74,14 +82,20 @@ function checkFinite(op: string, grads: PyTree): void {
     for (let j = 0; j < d.length; j++) {
       if (!Number.isFinite(d[j])) {
         paths ??= leafPaths(def);
-        fail(op, `gradient leaf ${paths[i]} has a non-finite value ${d[j]} at index ${j}; ` +
-          'check the loss (and the estimator\'s diagnostics) for this step');
+        fail(
+          op,
+          `gradient leaf ${paths[i]} has a non-finite value ${d[j]} at index ${j}; ` +
+            "check the loss (and the estimator's diagnostics) for this step",
+        );
       }
     }
   });
 }
 
-export interface SgdState { count: number; velocity: PyTree }
+export interface SgdState {
+  count: number;
+  velocity: PyTree;
+}
 
 /** Stochastic gradient descent, optionally with (heavy-ball) momentum: v ← μv + g; θ ← θ − lr·v. */
 export function sgd(options: { lr: LearningRate; momentum?: number }): Optimizer<SgdState> {
@@ -94,14 +108,19 @@ export function sgd(options: { lr: LearningRate; momentum?: number }): Optimizer
     step(params, grads, state) {
       checkFinite('sgd', grads);
       const lr = rateAt('sgd', options.lr, state.count);
-      const velocity = momentum === 0 ? grads : treeMap((v: Tensor, g: Tensor) => v.mul(momentum).add(g), state.velocity, grads);
+      const velocity =
+        momentum === 0 ? grads : treeMap((v: Tensor, g: Tensor) => v.mul(momentum).add(g), state.velocity, grads);
       const next = treeMap((p: Tensor, v: Tensor) => p.sub(v.mul(lr)), params, velocity);
       return [next, { count: state.count + 1, velocity }];
     },
   };
 }
 
-export interface AdamState { count: number; m: PyTree; v: PyTree }
+export interface AdamState {
+  count: number;
+  m: PyTree;
+  v: PyTree;
+}
 
 /** Adam (Kingma & Ba 2015) with bias correction. */
 export function adam(options: { lr: LearningRate; b1?: number; b2?: number; eps?: number }): Optimizer<AdamState> {
@@ -117,7 +136,11 @@ export function adam(options: { lr: LearningRate; b1?: number; b2?: number; eps?
     fail('adam', `eps must be a finite number > 0, got ${String(eps)}`);
   }
   return {
-    init: (params) => ({ count: 0, m: treeMap((p: Tensor) => zerosLike(p), params), v: treeMap((p: Tensor) => zerosLike(p), params) }),
+    init: (params) => ({
+      count: 0,
+      m: treeMap((p: Tensor) => zerosLike(p), params),
+      v: treeMap((p: Tensor) => zerosLike(p), params),
+    }),
     step(params, grads, state) {
       const t = state.count + 1;
       const lr = rateAt('adam', options.lr, state.count);
@@ -132,7 +155,10 @@ export function adam(options: { lr: LearningRate; b1?: number; b2?: number; eps?
       const v = treeMap((vi: Tensor, g: Tensor) => vi.mul(b2).add(g.mul(g).mul(1 - b2)), state.v, grads);
       const s = scalar(stepSize);
       const next = treeMap(
-        (p: Tensor, mi: Tensor, vi: Tensor) => p.sub(mi.mul(s).div(vi.sqrt().add(eps))), params, m, v,
+        (p: Tensor, mi: Tensor, vi: Tensor) => p.sub(mi.mul(s).div(vi.sqrt().add(eps))),
+        params,
+        m,
+        v,
       );
       return [next, { count: t, m, v }];
     },
@@ -145,7 +171,10 @@ export function adam(options: { lr: LearningRate; b1?: number; b2?: number; eps?
  * shapes: a traced leaf (an optimizer step inside a transform) or a broadcast gets null, and the ops.
  */
 function adamFused(
-  params: PyTree, grads: PyTree, state: AdamState, hyper: AdamHyper,
+  params: PyTree,
+  grads: PyTree,
+  state: AdamState,
+  hyper: AdamHyper,
 ): { params: PyTree; m: PyTree; v: PyTree; gradFinite: boolean } | null {
   const [ps, def] = treeFlatten(params);
   const trees = [grads, state.m, state.v].map((t) => treeFlatten(t)[0]);
@@ -156,11 +185,18 @@ function adamFused(
   if (!ps.every((p, i) => !p.isTraced && concrete(gs[i], p) && concrete(ms[i], p) && concrete(vs[i], p))) return null;
   const backend = getBackend();
   const out = ps.map((p, i) =>
-    backend.adamUpdate(p.dataSync(), gs[i].dataSync(), ms[i].dataSync(), vs[i].dataSync(), hyper));
+    backend.adamUpdate(p.dataSync(), gs[i].dataSync(), ms[i].dataSync(), vs[i].dataSync(), hyper),
+  );
   const tree = (pick: (o: AdamArrays) => Float32Array): PyTree =>
-    treeUnflatten(def, out.map((o, i) => Tensor.fromData(pick(o), ps[i].shape)));
+    treeUnflatten(
+      def,
+      out.map((o, i) => Tensor.fromData(pick(o), ps[i].shape)),
+    );
   return {
-    params: tree((o) => o.param), m: tree((o) => o.m), v: tree((o) => o.v), gradFinite: out.every((o) => o.gradFinite),
+    params: tree((o) => o.param),
+    m: tree((o) => o.m),
+    v: tree((o) => o.v),
+    gradFinite: out.every((o) => o.gradFinite),
   };
 }
 
@@ -171,4 +207,3 @@ function adamFused(
 export function stepDecay(lr0: number, drops: readonly number[], factor = 0.1): (step: number) => number {
   return (step) => lr0 * factor ** drops.filter((d) => step >= d).length;
 }
-

@@ -73,14 +73,19 @@ function lse(v: ArrayLike<number>): number {
  * (logMeasure omitted) or a quadrature grid (logMeasure_i = log of the quadrature weight). q's
  * mass on the points is renormalized to 1 (removes truncation error; a no-op for a full support).
  */
-export function exactRElboFromLogDensities(logp: ArrayLike<number>, logq: ArrayLike<number>, options: TiltOptions & { logMeasure?: ArrayLike<number> }): ExactRElbo {
+export function exactRElboFromLogDensities(
+  logp: ArrayLike<number>,
+  logq: ArrayLike<number>,
+  options: TiltOptions & { logMeasure?: ArrayLike<number> },
+): ExactRElbo {
   const op = 'exactRElbo';
   const n = logp.length;
   if (logq.length !== n) fail(op, `logp has ${n} points, logq ${logq.length}`);
   const T = options.threshold;
   const eps = options.acceptanceFloor ?? 0;
   if (!(eps >= 0 && eps < 1)) fail(op, `acceptanceFloor must be in [0, 1), got ${eps}`);
-  if (typeof T !== 'number' || Number.isNaN(T) || T === -Infinity) fail(op, `threshold must be a real number or +Infinity, got ${T}`);
+  if (typeof T !== 'number' || Number.isNaN(T) || T === -Infinity)
+    fail(op, `threshold must be a real number or +Infinity, got ${T}`);
   const lm = options.logMeasure;
   const logqm = new Float64Array(n);
   for (let i = 0; i < n; i++) logqm[i] = logq[i] + (lm === undefined ? 0 : lm[i]);
@@ -130,8 +135,20 @@ export function exactRElboFromLogDensities(logp: ArrayLike<number>, logq: ArrayL
     dT += r[i] * c * k[i];
   }
   return {
-    rElbo: EA + logZ, logZ, Z: Math.exp(logZ), elbo, logEvidence: lse(lpm), dT, dZdT,
-    r, q: qn, logA, A, phiCoef, thetaCoef, k,
+    rElbo: EA + logZ,
+    logZ,
+    Z: Math.exp(logZ),
+    elbo,
+    logEvidence: lse(lpm),
+    dT,
+    dZdT,
+    r,
+    q: qn,
+    logA,
+    A,
+    phiCoef,
+    thetaCoef,
+    k,
   };
 }
 
@@ -166,7 +183,12 @@ export interface ExactDiscreteResult {
  * Exact R-ELBO, Z_R, r and gradients by enumeration: log p and log q are evaluated (in float32, by
  * the Problem) at every state of the support, everything else is float64.
  */
-export function exactRElboDiscrete(theta: unknown, phi: unknown, x: unknown, options: ExactDiscreteOptions): ExactDiscreteResult {
+export function exactRElboDiscrete(
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  options: ExactDiscreteOptions,
+): ExactDiscreteResult {
   const op = 'exactRElboDiscrete';
   const { problem, support } = options;
   const K = support.shape[0];
@@ -179,7 +201,10 @@ export function exactRElboDiscrete(theta: unknown, phi: unknown, x: unknown, opt
       try {
         return broadcastTo(t, target);
       } catch {
-        return fail(op, `${what} has shape ${shapeToString(t.shape)}; expected [K, ...batch] = ${shapeToString(target)}`);
+        return fail(
+          op,
+          `${what} has shape ${shapeToString(t.shape)}; expected [K, ...batch] = ${shapeToString(target)}`,
+        );
       }
     };
     return { lp: fit(lp0, 'logJoint(theta, support, x)'), lq: fit(lq0, 'guide.logProb(support)') };
@@ -188,7 +213,10 @@ export function exactRElboDiscrete(theta: unknown, phi: unknown, x: unknown, opt
   const B = shapeSize(lp.shape.slice(1));
   const lpd = lp.dataSync();
   const lqd = lq.dataSync();
-  const Ts = typeof options.threshold === 'number' ? new Array<number>(B).fill(options.threshold) : Array.from(options.threshold);
+  const Ts =
+    typeof options.threshold === 'number'
+      ? new Array<number>(B).fill(options.threshold)
+      : Array.from(options.threshold);
   if (Ts.length !== B) fail(op, `threshold has ${Ts.length} values for ${B} data points`);
   const per: ExactRElbo[] = [];
   const phiCoef = new Float32Array(K * B);
@@ -218,7 +246,8 @@ export function exactRElboDiscrete(theta: unknown, phi: unknown, x: unknown, opt
   const hasTheta = treeFlatten(theta)[0].length > 0;
   const hasPhi = treeFlatten(phi)[0].length > 0;
   if (hasPhi) out.dPhi = valueAndGrad((ph: unknown) => weighted(evalBoth(stopGradient(theta), ph).lq, cPhi))(phi)[1];
-  if (hasTheta) out.dTheta = valueAndGrad((th: unknown) => weighted(evalBoth(th, stopGradient(phi)).lp, cTheta))(theta)[1];
+  if (hasTheta)
+    out.dTheta = valueAndGrad((th: unknown) => weighted(evalBoth(th, stopGradient(phi)).lp, cTheta))(theta)[1];
   return out;
 }
 

@@ -92,7 +92,8 @@ export function acceptanceLogRatio64(lw: number, threshold: number, floor = 0): 
 
 /** Constant threshold tensor with +Infinity entries replaced by 0, and the mask of those entries. */
 function splitInfinite(threshold: Tensor | number): { finite: Tensor | number; inf: Tensor | null; allInf: boolean } {
-  if (typeof threshold === 'number') return { finite: threshold === Infinity ? 0 : threshold, inf: null, allInf: threshold === Infinity };
+  if (typeof threshold === 'number')
+    return { finite: threshold === Infinity ? 0 : threshold, inf: null, allInf: threshold === Infinity };
   const d = threshold.dataSync();
   let any = false;
   let all = d.length > 0;
@@ -148,7 +149,8 @@ export function acceptanceRho64(lw: number, threshold: number, floor = 0): numbe
 /** Check ε ∈ [0, 1). */
 export function checkFloor(op: string, floor: number | undefined): number {
   const f = floor ?? 0;
-  if (typeof f !== 'number' || !(f >= 0 && f < 1)) fail(op, `acceptanceFloor must be a number in [0, 1), got ${String(floor)}`);
+  if (typeof f !== 'number' || !(f >= 0 && f < 1))
+    fail(op, `acceptanceFloor must be a number in [0, 1), got ${String(floor)}`);
   return f;
 }
 
@@ -157,14 +159,22 @@ export function checkFloor(op: string, floor: number | undefined): number {
  * recorded for each of the `batch` data points, fits in the draw limit (`maxDrawElements`).
  */
 export function checkMaxProposals(
-  op: string, maxProposals: number | undefined, samples: number, batch = 1, maxDrawElements?: number,
+  op: string,
+  maxProposals: number | undefined,
+  samples: number,
+  batch = 1,
+  maxDrawElements?: number,
 ): number {
   const m = maxProposals ?? DEFAULT_MAX_PROPOSALS;
-  if (!Number.isInteger(m) || m < samples) fail(op, `maxProposals must be an integer >= samples (${samples}), got ${String(maxProposals)}`);
+  if (!Number.isInteger(m) || m < samples)
+    fail(op, `maxProposals must be an integer >= samples (${samples}), got ${String(maxProposals)}`);
   const limit = drawElementLimit(op, maxDrawElements);
   if (m * batch > limit) {
-    fail(op, `maxProposals = ${m} for ${batch} data points would record up to ${m * batch} log-acceptance values, ` +
-      `more than the limit of ${limit}; lower maxProposals or raise options.maxDrawElements`);
+    fail(
+      op,
+      `maxProposals = ${m} for ${batch} data points would record up to ${m * batch} log-acceptance values, ` +
+        `more than the limit of ${limit}; lower maxProposals or raise options.maxDrawElements`,
+    );
   }
   return m;
 }
@@ -174,7 +184,11 @@ export function checkMaxProposals(
  * tensor of the guide's batch shape. T may be a number or a tensor broadcasting to the batch
  * shape; +Infinity is allowed (no rejection); NaN is refused, and so is −Infinity (a ≡ ε).
  */
-export function thresholdPerPoint(op: string, threshold: number | Tensor, batchShape: readonly number[]): { values: Float64Array; tensor: Tensor } {
+export function thresholdPerPoint(
+  op: string,
+  threshold: number | Tensor,
+  batchShape: readonly number[],
+): { values: Float64Array; tensor: Tensor } {
   let t: Tensor;
   if (typeof threshold === 'number') {
     t = Tensor.fromData(new Float32Array(shapeSize(batchShape)).fill(threshold), batchShape.slice());
@@ -182,15 +196,22 @@ export function thresholdPerPoint(op: string, threshold: number | Tensor, batchS
     try {
       t = broadcastTo(stopGradient(threshold), batchShape.slice());
     } catch {
-      return fail(op, `threshold of shape ${shapeToString(threshold.shape)} does not broadcast to the guide's batch shape ${shapeToString(batchShape)}`);
+      return fail(
+        op,
+        `threshold of shape ${shapeToString(threshold.shape)} does not broadcast to the guide's batch shape ${shapeToString(batchShape)}`,
+      );
     }
   } else {
-    return fail(op, `threshold must be a number or a Tensor (per data point), got ${threshold === null ? 'null' : typeof threshold}`);
+    return fail(
+      op,
+      `threshold must be a number or a Tensor (per data point), got ${threshold === null ? 'null' : typeof threshold}`,
+    );
   }
   const d = t.dataSync();
   const values = new Float64Array(d.length);
   for (let i = 0; i < d.length; i++) {
-    if (Number.isNaN(d[i]) || d[i] === -Infinity) fail(op, `threshold must be a real number or +Infinity, got ${d[i]} at data point ${i}`);
+    if (Number.isNaN(d[i]) || d[i] === -Infinity)
+      fail(op, `threshold must be a real number or +Infinity, got ${d[i]} at data point ${i}`);
     values[i] = d[i];
   }
   // Keep the user's number exactly when it is a number (a float32 tensor would round it).
@@ -249,7 +270,12 @@ export interface RejectionSampleResult {
  * log p(x, z) of shape [S, ...batch] for z of shape [S, ...batch, ...event]; its value is read
  * as a constant (pass parameters under stopGradient to avoid recording a graph).
  */
-export function rejectionSample(key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor, options: RejectionSampleOptions): RejectionSampleResult {
+export function rejectionSample(
+  key: PRNGKey,
+  q: Distribution,
+  logJoint: (z: Tensor) => Tensor,
+  options: RejectionSampleOptions,
+): RejectionSampleResult {
   return runRejectionSampler('rejectionSample', key, q, logJoint, options);
 }
 
@@ -261,7 +287,11 @@ export function rejectionSample(key: PRNGKey, q: Distribution, logJoint: (z: Ten
  * weights is refused, since no draw of it could ever be accepted.
  */
 export function runRejectionSampler(
-  op: string, key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor, options: RejectionSampleOptions,
+  op: string,
+  key: PRNGKey,
+  q: Distribution,
+  logJoint: (z: Tensor) => Tensor,
+  options: RejectionSampleOptions,
 ): RejectionSampleResult {
   const S = options.samples;
   checkSampleCount(op, S, 1, q, options.maxDrawElements);
@@ -344,7 +374,10 @@ export function runRejectionSampler(
       const lp = logJoint(z).primal();
       const expected = [S, ...batchShape];
       if (lp.shape.length !== expected.length || lp.shape.some((d, i) => d !== expected[i])) {
-        fail(op, `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected ${shapeToString(expected)}`);
+        fail(
+          op,
+          `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected ${shapeToString(expected)}`,
+        );
       }
       const lpd = lp.dataSync();
       const lqd = qd.logProb(z).primal().dataSync();
@@ -422,8 +455,11 @@ function refuseDeadPoints(op: string, exhausted: Uint8Array, sawFinite: Uint8Arr
   }
   if (dead === 0) return;
   const who = dead === 1 ? `data point ${first}` : `${dead} data points (first: ${first})`;
-  fail(op, `${who}: all ${proposals[first]} proposals have log weight −Infinity (the model gives zero ` +
-    'density to every draw from the guide), so none can be accepted; start the guide inside the model\'s support');
+  fail(
+    op,
+    `${who}: all ${proposals[first]} proposals have log weight −Infinity (the model gives zero ` +
+      "density to every draw from the guide), so none can be accepted; start the guide inside the model's support",
+  );
 }
 
 export interface SampleROptions extends RejectionSampleOptions {
@@ -434,7 +470,13 @@ export interface SampleROptions extends RejectionSampleOptions {
  * Draw S samples per data point from the resampled proposal r(z | x) ∝ q_φ(z | x) a_ε(z) of a
  * Problem (see rejectionSample for the details and the result).
  */
-export function sampleR(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: SampleROptions): RejectionSampleResult {
+export function sampleR(
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  options: SampleROptions,
+): RejectionSampleResult {
   const { problem } = options;
   const q = problem.guide(stopGradient(phi), x);
   const th = stopGradient(theta);
@@ -449,8 +491,19 @@ export function sampleR(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, 
  *   mean[s,b] = m_sb / n_b,   cov[s,b] = m_sb (A_sb − Ā_b) / (n_b − 1),
  * with n_b = Σ_s m_sb accepted samples. Data points with n_b < 2 are masked out (both zero).
  */
-export function covarianceCoefficients(A: ArrayLike<number>, mask: ArrayLike<number>, S: number, B: number): {
-  mean: Float32Array; cov: Float32Array; Abar: Float64Array; used: Uint8Array; usedCount: number; counts: Int32Array; ess: Float32Array;
+export function covarianceCoefficients(
+  A: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  S: number,
+  B: number,
+): {
+  mean: Float32Array;
+  cov: Float32Array;
+  Abar: Float64Array;
+  used: Uint8Array;
+  usedCount: number;
+  counts: Int32Array;
+  ess: Float32Array;
 } {
   const mean = new Float32Array(S * B);
   const cov = new Float32Array(S * B);
@@ -506,7 +559,12 @@ export function covarianceCoefficients(A: ArrayLike<number>, mask: ArrayLike<num
  * Masked points get NaN in perDataPoint. With no usable point the loss is 0 (zero gradient) and the bound NaN.
  */
 export function finishMasked(
-  scale: number, surrogate: Tensor, values: ArrayLike<number>, used: Uint8Array, usedCount: number, batchShape: readonly number[],
+  scale: number,
+  surrogate: Tensor,
+  values: ArrayLike<number>,
+  used: Uint8Array,
+  usedCount: number,
+  batchShape: readonly number[],
 ): { loss: Tensor; bound: number; perDataPoint: Tensor } {
   const B = used.length;
   const per = new Float32Array(B);

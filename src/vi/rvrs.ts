@@ -29,7 +29,14 @@ import { add, mul, sub, sum, where } from '../tensor/ops/index.js';
 import { checkSampleCount, dataScale, logJointOf, withInfo } from './common.js';
 import { checkLogWeights } from './logweights.js';
 import {
-  acceptanceRho, acceptanceRho64, checkFloor, covarianceCoefficients, finishMasked, logAcceptance, logAcceptance64, thresholdPerPoint,
+  acceptanceRho,
+  acceptanceRho64,
+  checkFloor,
+  covarianceCoefficients,
+  finishMasked,
+  logAcceptance,
+  logAcceptance64,
+  thresholdPerPoint,
 } from './rejection-sampler.js';
 import { acceptedDraws } from './vrs.js';
 import type { CommonOptions, EstimatorResult, Problem, RejectionDiagnostics } from './types.js';
@@ -64,21 +71,35 @@ interface CoreResult {
   diagnostics: RejectionDiagnostics;
 }
 
-function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, problem: Problem, options: Omit<RvrsOptions, 'problem'>): CoreResult {
+function rvrsCore(
+  op: string,
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  problem: Problem,
+  options: Omit<RvrsOptions, 'problem'>,
+): CoreResult {
   const S = options.samples;
   checkSampleCount(op, S, 2);
   const floor = checkFloor(op, options.acceptanceFloor);
   const mode = options.thetaGradient ?? 'exact';
   if (mode !== 'exact' && mode !== 'fast') fail(op, `thetaGradient must be 'exact' or 'fast', got ${String(mode)}`);
   const q = problem.guide(phi, x);
-  if (!q.hasRsample) fail(op, `RVRS needs a reparameterized guide (rsample); ${q.name} has none: use vrs (score function) instead`);
+  if (!q.hasRsample)
+    fail(op, `RVRS needs a reparameterized guide (rsample); ${q.name} has none: use vrs (score function) instead`);
   const qd = q.detach();
   const batchShape = q.batchShape.slice();
   const B = shapeSize(batchShape);
   const thetaSg = stopGradient(theta);
   const got = acceptedDraws(op, key, q, (z) => logJointOf(op, problem, thetaSg, z, x, q), {
-    samples: S, threshold: options.threshold, floor, maxProposals: options.maxProposals,
-    fixedDraws: options.fixedDraws, normalizerSamples: options.normalizerSamples, reparameterized: true,
+    samples: S,
+    threshold: options.threshold,
+    floor,
+    maxProposals: options.maxProposals,
+    fixedDraws: options.fixedDraws,
+    normalizerSamples: options.normalizerSamples,
+    reparameterized: true,
     maxDrawElements: options.maxDrawElements,
   });
   const Tv = thresholdPerPoint(op, options.threshold, batchShape).values;
@@ -104,10 +125,7 @@ function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unk
   const cMean = Tensor.fromData(c.mean, shape);
   const cCov = Tensor.fromData(c.cov, shape);
   const rhoSg = Tensor.fromData(rhoC, shape);
-  const sPhi = add(
-    mul(where(m, mul(rhoSg, sub(lwp, la)), 0), cMean),
-    mul(where(m, add(mul(rhoSg, la), rho), 0), cCov),
-  );
+  const sPhi = add(mul(where(m, mul(rhoSg, sub(lwp, la)), 0), cMean), mul(where(m, add(mul(rhoSg, la), rho), 0), cCov));
 
   // θ part: z and q detached.
   const zc = stopGradient(z);
@@ -123,7 +141,11 @@ function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unk
   for (let b = 0; b < B; b++) values[b] = c.Abar[b] + got.logZ[b];
   const logZ = Tensor.fromData(Float32Array.from(got.logZ), batchShape);
   return {
-    q, surrogate, values, used: c.used, usedCount: c.usedCount,
+    q,
+    surrogate,
+    values,
+    used: c.used,
+    usedCount: c.usedCount,
     diagnostics: {
       samples: S,
       ...got.diagnostics,
@@ -138,7 +160,11 @@ function rvrsCore(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unk
 
 export const rvrs = withInfo(
   function rvrs(
-    key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: RvrsOptions,
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: RvrsOptions,
   ): EstimatorResult<RejectionDiagnostics> {
     const op = 'rvrs';
     const { problem } = options;
@@ -193,7 +219,11 @@ export interface SemiRvrsOptions extends Omit<RvrsOptions, 'problem'> {
  * log a of every β draw along axis 0 (i.i.d. given β).
  */
 export function semiRvrs(
-  key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: SemiRvrsOptions,
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  options: SemiRvrsOptions,
 ): EstimatorResult<RejectionDiagnostics> {
   const op = 'semiRvrs';
   const { problem } = options;
@@ -211,12 +241,15 @@ export function semiRvrs(
   for (let g = 0; g < G; g++) {
     const qBeta = problem.globalGuide(phi);
     if (!qBeta.hasRsample) fail(op, `the global guide must be reparameterized; ${qBeta.name} has no rsample`);
-    if (qBeta.batchShape.length !== 0) fail(op, `the global guide must have batch shape [], got [${qBeta.batchShape.join(', ')}]`);
+    if (qBeta.batchShape.length !== 0)
+      fail(op, `the global guide must have batch shape [], got [${qBeta.batchShape.join(', ')}]`);
     const beta = qBeta.rsample(keys[2 * g], []);
     const globalTerm = problem.logPriorGlobal(theta, beta).sub(qBeta.logProb(beta));
-    if (globalTerm.size !== 1) fail(op, `logPriorGlobal must return a scalar, got shape [${globalTerm.shape.join(', ')}]`);
+    if (globalTerm.size !== 1)
+      fail(op, `logPriorGlobal must return a scalar, got shape [${globalTerm.shape.join(', ')}]`);
     const local: Problem = {
-      logJoint: (tb: { theta: unknown; beta: Tensor }, z: Tensor, xx: unknown) => problem.logJointLocal(tb.theta, tb.beta, z, xx),
+      logJoint: (tb: { theta: unknown; beta: Tensor }, z: Tensor, xx: unknown) =>
+        problem.logJointLocal(tb.theta, tb.beta, z, xx),
       guide: (pb: { phi: unknown; beta: Tensor }, xx: unknown) => problem.localGuide(pb.phi, pb.beta, xx),
       datasetSize: problem.datasetSize,
     };

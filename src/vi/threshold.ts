@@ -36,7 +36,15 @@ export interface QuantileThresholdOptions {
 }
 
 /** −lw = log q − log p for N draws from q: a [N, B] float64 matrix (row-major, flat) and the batch shape. */
-function negLogWeights(op: string, key: PRNGKey, theta: unknown, phi: unknown, x: unknown, problem: Problem, n: number): { v: Float32Array; B: number; batchShape: number[] } {
+function negLogWeights(
+  op: string,
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  problem: Problem,
+  n: number,
+): { v: Float32Array; B: number; batchShape: number[] } {
   const q = problem.guide(stopGradient(phi), x).detach();
   checkSampleCount(op, n, 1, q);
   const z = q.sample(key, [n]);
@@ -52,7 +60,13 @@ function negLogWeights(op: string, key: PRNGKey, theta: unknown, phi: unknown, x
  * guide's batch shape). Definition: the ⌈γ N⌉-th smallest of N draws (inverse empirical CDF), so
  * at least a fraction γ of the draws have −lw ≤ T, i.e. a = σ(lw + T) ≥ ½.
  */
-export function quantileThreshold(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: QuantileThresholdOptions): Tensor {
+export function quantileThreshold(
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  options: QuantileThresholdOptions,
+): Tensor {
   const op = 'quantileThreshold';
   const { gamma, samples: n } = options;
   if (typeof gamma !== 'number' || !(gamma > 0 && gamma < 1)) fail(op, `gamma must be in (0, 1), got ${String(gamma)}`);
@@ -73,7 +87,13 @@ export function quantileThreshold(key: PRNGKey, theta: unknown, phi: unknown, x:
  * T_0 = −(ELBO estimate) = mean of log q − log p over N draws from q, per data point
  * (docs/estimator-math.md §6.6).
  */
-export function initialThreshold(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: { problem: Problem; samples: number }): Tensor {
+export function initialThreshold(
+  key: PRNGKey,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  options: { problem: Problem; samples: number },
+): Tensor {
   const op = 'initialThreshold';
   checkSampleCount(op, options.samples, 1);
   const n = options.samples;
@@ -101,12 +121,19 @@ export interface QuantileScheduleState {
  */
 export function quantileSchedule(options: QuantileThresholdOptions & { every: number }) {
   const every = options.every;
-  if (!Number.isInteger(every) || every < 1) fail('quantileSchedule', `every must be an integer >= 1, got ${String(every)}`);
+  if (!Number.isInteger(every) || every < 1)
+    fail('quantileSchedule', `every must be an integer >= 1, got ${String(every)}`);
   return {
     init(): QuantileScheduleState {
       return { threshold: Infinity, step: 0 };
     },
-    update(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, state: QuantileScheduleState): QuantileScheduleState {
+    update(
+      key: PRNGKey,
+      theta: unknown,
+      phi: unknown,
+      x: unknown,
+      state: QuantileScheduleState,
+    ): QuantileScheduleState {
       const threshold = state.step % every === 0 ? quantileThreshold(key, theta, phi, x, options) : state.threshold;
       return { threshold, step: state.step + 1 };
     },
@@ -140,7 +167,10 @@ export interface AdaptThresholdOptions {
 export function thresholdGradient(firstLogA: Tensor, target: number, acceptanceFloor = 0): Float64Array {
   const op = 'thresholdGradient';
   if (!(firstLogA instanceof Tensor) || firstLogA.ndim < 1 || firstLogA.shape[0] < 2) {
-    fail(op, 'firstLogA must be a tensor [S, ...batch] with S >= 2 (the estimators report it as diagnostics.firstLogA)');
+    fail(
+      op,
+      'firstLogA must be a tensor [S, ...batch] with S >= 2 (the estimators report it as diagnostics.firstLogA)',
+    );
   }
   const eps = acceptanceFloor;
   const S = firstLogA.shape[0];
@@ -167,11 +197,14 @@ export function thresholdGradient(firstLogA: Tensor, target: number, acceptanceF
  * kind (a tensor of the batch shape when T is a tensor or the batch has more than one point).
  */
 export function adaptThreshold(
-  threshold: number | Tensor, firstLogA: Tensor, options: AdaptThresholdOptions,
+  threshold: number | Tensor,
+  firstLogA: Tensor,
+  options: AdaptThresholdOptions,
 ): { threshold: number | Tensor; state: AdaptThresholdState; gradient: Float64Array } {
   const op = 'adaptThreshold';
   const { target } = options;
-  if (typeof target !== 'number' || !(target > 0 && target < 1)) fail(op, `target must be in (0, 1), got ${String(target)}`);
+  if (typeof target !== 'number' || !(target > 0 && target < 1))
+    fail(op, `target must be in (0, 1), got ${String(target)}`);
   const momentum = options.momentum ?? 0;
   if (!(momentum >= 0 && momentum < 1)) fail(op, `momentum must be in [0, 1), got ${String(momentum)}`);
   const eps = options.acceptanceFloor ?? 0;
@@ -180,13 +213,15 @@ export function adaptThreshold(
   const B = g.length;
   const batchShape = firstLogA.shape.slice(1);
   const prev = options.state;
-  if (prev !== undefined && prev.velocity.length !== B) fail(op, `state has ${prev.velocity.length} data points, firstLogA has ${B}`);
+  if (prev !== undefined && prev.velocity.length !== B)
+    fail(op, `state has ${prev.velocity.length} data points, firstLogA has ${B}`);
   const count = prev?.count ?? 0;
   const lrOpt = options.lr ?? 1;
   const lr = typeof lrOpt === 'number' ? lrOpt : lrOpt(count);
   if (!Number.isFinite(lr) || lr < 0) fail(op, `lr must be a finite non-negative number, got ${lr} at update ${count}`);
   const velocity = new Float64Array(B);
-  for (let b = 0; b < B; b++) velocity[b] = momentum === 0 ? g[b] : momentum * (prev?.velocity[b] ?? 0) + (1 - momentum) * g[b];
+  for (let b = 0; b < B; b++)
+    velocity[b] = momentum === 0 ? g[b] : momentum * (prev?.velocity[b] ?? 0) + (1 - momentum) * g[b];
   let T: Float64Array;
   if (typeof threshold === 'number') T = new Float64Array(B).fill(threshold);
   else {
@@ -194,11 +229,13 @@ export function adaptThreshold(
     T = Float64Array.from(t);
   }
   for (let b = 0; b < B; b++) {
-    if (!Number.isFinite(T[b])) fail(op, `threshold must be finite to adapt (got ${T[b]} at data point ${b}); start from initialThreshold`);
+    if (!Number.isFinite(T[b]))
+      fail(op, `threshold must be finite to adapt (got ${T[b]} at data point ${b}); start from initialThreshold`);
     T[b] -= lr * velocity[b];
   }
   const state = { velocity, count: count + 1 };
-  if (typeof threshold === 'number' && B === 1 && batchShape.length === 0) return { threshold: T[0], state, gradient: g };
+  if (typeof threshold === 'number' && B === 1 && batchShape.length === 0)
+    return { threshold: T[0], state, gradient: g };
   return { threshold: Tensor.fromData(Float32Array.from(T), batchShape), state, gradient: g };
 }
 
@@ -207,7 +244,8 @@ export function takeThresholds(table: Tensor, indices: readonly number[]): Tenso
   const d = table.dataSync();
   const out = new Float32Array(indices.length);
   indices.forEach((i, j) => {
-    if (!Number.isInteger(i) || i < 0 || i >= d.length) fail('takeThresholds', `index ${i} out of range for ${d.length} data points`);
+    if (!Number.isInteger(i) || i < 0 || i >= d.length)
+      fail('takeThresholds', `index ${i} out of range for ${d.length} data points`);
     out[j] = d[i];
   });
   return Tensor.fromData(out, [indices.length]);
@@ -217,9 +255,11 @@ export function takeThresholds(table: Tensor, indices: readonly number[]): Tenso
 export function putThresholds(table: Tensor, indices: readonly number[], values: Tensor | number): Tensor {
   const out = table.dataSync().slice();
   const v = typeof values === 'number' ? null : values.dataSync();
-  if (v !== null && v.length !== indices.length) fail('putThresholds', `${v.length} values for ${indices.length} indices`);
+  if (v !== null && v.length !== indices.length)
+    fail('putThresholds', `${v.length} values for ${indices.length} indices`);
   indices.forEach((i, j) => {
-    if (!Number.isInteger(i) || i < 0 || i >= out.length) fail('putThresholds', `index ${i} out of range for ${out.length} data points`);
+    if (!Number.isInteger(i) || i < 0 || i >= out.length)
+      fail('putThresholds', `index ${i} out of range for ${out.length} data points`);
     out[i] = v === null ? (values as number) : v[j];
   });
   return Tensor.fromData(out, table.shape.slice());
@@ -300,9 +340,14 @@ export interface ThresholdState {
 }
 
 export function initialThresholdState(policy?: ThresholdPolicy): ThresholdState {
-  const threshold = policy?.kind === 'fixed' ? policy.threshold
-    : policy?.kind === 'adaptive' && policy.minibatch === 'centred' ? 0
-      : policy?.kind === 'adaptive' ? policy.initial : undefined;
+  const threshold =
+    policy?.kind === 'fixed'
+      ? policy.threshold
+      : policy?.kind === 'adaptive' && policy.minibatch === 'centred'
+        ? 0
+        : policy?.kind === 'adaptive'
+          ? policy.initial
+          : undefined;
   return { threshold, adapt: undefined, restartPending: false, restarts: 0 };
 }
 
@@ -323,11 +368,14 @@ function meanValue64(v: Float64Array): number {
 
 /** adaptThreshold's update for one shared number T, given the batch-mean gradient estimate g. */
 function moveSharedThreshold(
-  T: number, g: number, policy: AdaptiveThresholdPolicy, prev: AdaptThresholdState | undefined,
+  T: number,
+  g: number,
+  policy: AdaptiveThresholdPolicy,
+  prev: AdaptThresholdState | undefined,
 ): { threshold: number; adapt: AdaptThresholdState } {
   const momentum = policy.momentum ?? 0;
   const count = prev?.count ?? 0;
-  const lr = typeof policy.lr === 'function' ? policy.lr(count) : policy.lr ?? 1;
+  const lr = typeof policy.lr === 'function' ? policy.lr(count) : (policy.lr ?? 1);
   if (!Number.isFinite(lr) || lr < 0) {
     fail('thresholdAfterStep', `lr must be a finite non-negative number, got ${lr} at update ${count}`);
   }
@@ -366,8 +414,14 @@ function checkPolicy(op: string, policy: ThresholdPolicy): void {
  * step and restarts of the adaptive rule, and the centre of every 'centred' step.
  */
 export function thresholdForStep(
-  policy: ThresholdPolicy, state: ThresholdState, key: PRNGKey, step: number,
-  theta: unknown, phi: unknown, x: unknown, problem: Problem,
+  policy: ThresholdPolicy,
+  state: ThresholdState,
+  key: PRNGKey,
+  step: number,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  problem: Problem,
 ): { threshold: number | Tensor; state: ThresholdState } {
   checkPolicy('thresholdForStep', policy);
   if (policy.kind === 'fixed') return { threshold: policy.threshold, state: { ...state, threshold: policy.threshold } };
@@ -380,7 +434,7 @@ export function thresholdForStep(
   }
   const options = { problem, samples: policy.samples };
   if (policy.minibatch === 'centred') {
-    const delta = state.restartPending ? 0 : (state.threshold as number | undefined) ?? 0;
+    const delta = state.restartPending ? 0 : ((state.threshold as number | undefined) ?? 0);
     const restarts = state.restarts + (state.restartPending ? 1 : 0);
     const centre = initialThreshold(key, theta, phi, x, options);
     return { threshold: centre.add(delta), state: { ...state, threshold: delta, restartPending: false, restarts } };
@@ -398,7 +452,9 @@ export function thresholdForStep(
  * the batch mean of the per-point gradient estimates g_T.
  */
 export function thresholdAfterStep(
-  policy: ThresholdPolicy, state: ThresholdState, diagnostics: { firstLogA?: Tensor; acceptanceRate?: Tensor },
+  policy: ThresholdPolicy,
+  state: ThresholdState,
+  diagnostics: { firstLogA?: Tensor; acceptanceRate?: Tensor },
 ): ThresholdState {
   const op = 'thresholdAfterStep';
   if (policy.kind !== 'adaptive') return state;
@@ -414,7 +470,10 @@ export function thresholdAfterStep(
     next = { ...state, threshold: moved.threshold, adapt: moved.adapt };
   } else {
     const a = adaptThreshold(state.threshold, firstLogA, {
-      target: policy.target, lr: policy.lr, momentum: policy.momentum, acceptanceFloor: policy.acceptanceFloor,
+      target: policy.target,
+      lr: policy.lr,
+      momentum: policy.momentum,
+      acceptanceFloor: policy.acceptanceFloor,
       state: state.adapt,
     });
     next = { ...state, threshold: a.threshold, adapt: a.state };

@@ -91,8 +91,10 @@ export interface RejectionDiagnostics extends BaseDiagnostics {
  * Any estimator's diagnostics: the fields of every family, each optional. Code that works for every
  * estimator (the training driver, the CLI) reads these; an estimator's own result type is precise.
  */
-export type Diagnostics = BaseDiagnostics & Partial<ElboDiagnostics> & Partial<ImportanceDiagnostics>
-  & Partial<RejectionDiagnostics>;
+export type Diagnostics = BaseDiagnostics &
+  Partial<ElboDiagnostics> &
+  Partial<ImportanceDiagnostics> &
+  Partial<RejectionDiagnostics>;
 
 export interface EstimatorResult<D extends Diagnostics = Diagnostics> {
   loss: Tensor;

@@ -32,9 +32,16 @@ export interface VrIwaeOptions extends IwaeOptions {
 }
 
 export const vrIwae = withInfo(
-  function vrIwae(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrIwaeOptions): EstimatorResult<ImportanceDiagnostics> {
+  function vrIwae(
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: VrIwaeOptions,
+  ): EstimatorResult<ImportanceDiagnostics> {
     const op = 'vrIwae';
-    if (options === null || typeof options !== 'object') fail(op, 'options must be an object with at least { problem, samples, alpha }');
+    if (options === null || typeof options !== 'object')
+      fail(op, 'options must be an object with at least { problem, samples, alpha }');
     const { alpha } = options;
     if (typeof alpha !== 'number' || !(alpha >= 0 && alpha < 1)) {
       fail(op, `alpha must be a number in [0, 1) (0 is IWAE; α → 1 approaches the ELBO), got ${String(alpha)}`);
@@ -44,7 +51,8 @@ export const vrIwae = withInfo(
       const { gradient: _, ...rest } = options;
       return vrIwaeScore(key, theta, phi, x, rest);
     }
-    if (gradient !== 'rep' && gradient !== 'drep') fail(op, `gradient must be 'rep', 'drep' or 'score', got ${String(gradient)}`);
+    if (gradient !== 'rep' && gradient !== 'drep')
+      fail(op, `gradient must be 'rep', 'drep' or 'score', got ${String(gradient)}`);
     return iwFamily(op, key, theta, phi, x, options, alpha, gradient);
   },
   { name: 'vrIwae', drawsFrom: 'q', reparameterized: true, minSamples: 1 },

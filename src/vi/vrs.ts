@@ -42,7 +42,12 @@ import { add, mul, sum, where } from '../tensor/ops/index.js';
 import { checkDraws, checkSampleCount, dataScale, logJointOf, withInfo } from './common.js';
 import { checkLogWeights } from './logweights.js';
 import {
-  checkFloor, covarianceCoefficients, finishMasked, logAcceptance, logAcceptance64, runRejectionSampler,
+  checkFloor,
+  covarianceCoefficients,
+  finishMasked,
+  logAcceptance,
+  logAcceptance64,
+  runRejectionSampler,
   thresholdPerPoint,
 } from './rejection-sampler.js';
 import type { CommonOptions, EstimatorResult, Problem, RejectionDiagnostics } from './types.js';
@@ -71,13 +76,19 @@ export interface AcceptedDraws {
   maskData: Float32Array;
   logZ: Float64Array;
   /** What the sampler reports (everything of RejectionDiagnostics that does not need the estimate). */
-  diagnostics: Pick<RejectionDiagnostics, 'proposals' | 'exhausted' | 'threshold'>
-    & Partial<Pick<RejectionDiagnostics, 'proposalsPerPoint' | 'rounds' | 'firstLogA' | 'normalizerSamples'>>;
+  diagnostics: Pick<RejectionDiagnostics, 'proposals' | 'exhausted' | 'threshold'> &
+    Partial<Pick<RejectionDiagnostics, 'proposalsPerPoint' | 'rounds' | 'firstLogA' | 'normalizerSamples'>>;
 }
 
 /** log Ẑ_R per data point from n independent proposals from q (float64). */
 export function independentLogZ(
-  op: string, key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor, T: Float64Array, floor: number, n: number,
+  op: string,
+  key: PRNGKey,
+  q: Distribution,
+  logJoint: (z: Tensor) => Tensor,
+  T: Float64Array,
+  floor: number,
+  n: number,
 ): Float64Array {
   const B = T.length;
   const out = new Float64Array(B);
@@ -105,10 +116,19 @@ export function independentLogZ(
 
 /** Run the sampler (or take fixed draws) for an estimator; shared by vrs and rvrs. */
 export function acceptedDraws(
-  op: string, key: PRNGKey, q: Distribution, logJoint: (z: Tensor) => Tensor,
+  op: string,
+  key: PRNGKey,
+  q: Distribution,
+  logJoint: (z: Tensor) => Tensor,
   opts: {
-    samples: number; threshold: number | Tensor; floor: number; maxProposals?: number; fixedDraws?: Tensor;
-    normalizerSamples?: number; reparameterized: boolean; maxDrawElements?: number;
+    samples: number;
+    threshold: number | Tensor;
+    floor: number;
+    maxProposals?: number;
+    fixedDraws?: Tensor;
+    normalizerSamples?: number;
+    reparameterized: boolean;
+    maxDrawElements?: number;
   },
 ): AcceptedDraws {
   const S = opts.samples;
@@ -121,7 +141,10 @@ export function acceptedDraws(
     else {
       const expected = [S, ...q.noiseShapeSuffix];
       if (fixed.ndim !== expected.length || fixed.shape.some((d, i) => d !== expected[i])) {
-        fail(op, `fixedDraws (accepted noise) of shape ${shapeToString(fixed.shape)} do not match [samples, ...noise shape] = ${shapeToString(expected)}`);
+        fail(
+          op,
+          `fixedDraws (accepted noise) of shape ${shapeToString(fixed.shape)} do not match [samples, ...noise shape] = ${shapeToString(expected)}`,
+        );
       }
     }
     const n = opts.normalizerSamples ?? 100;
@@ -129,12 +152,19 @@ export function acceptedDraws(
     const maskData = new Float32Array(S * B).fill(1);
     const logZ = independentLogZ(op, key, q, logJoint, T.values, opts.floor, n);
     return {
-      draws: fixed, mask: Tensor.fromData(maskData, [S, ...batchShape]), maskData, logZ,
+      draws: fixed,
+      mask: Tensor.fromData(maskData, [S, ...batchShape]),
+      maskData,
+      logZ,
       diagnostics: { proposals: 0, exhausted: 0, threshold: T.tensor, normalizerSamples: n },
     };
   }
   const res = runRejectionSampler(op, key, q, logJoint, {
-    samples: S, threshold: opts.threshold, acceptanceFloor: opts.floor, maxProposals: opts.maxProposals, reparameterized: opts.reparameterized,
+    samples: S,
+    threshold: opts.threshold,
+    acceptanceFloor: opts.floor,
+    maxProposals: opts.maxProposals,
+    reparameterized: opts.reparameterized,
     maxDrawElements: opts.maxDrawElements,
   });
   return {
@@ -155,7 +185,11 @@ export function acceptedDraws(
 
 export const vrs = withInfo(
   function vrs(
-    key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: VrsOptions,
+    key: PRNGKey,
+    theta: unknown,
+    phi: unknown,
+    x: unknown,
+    options: VrsOptions,
   ): EstimatorResult<RejectionDiagnostics> {
     const op = 'vrs';
     const { problem, samples: S } = options;
@@ -167,8 +201,13 @@ export const vrs = withInfo(
     const B = shapeSize(batchShape);
     const thetaSg = stopGradient(theta);
     const got = acceptedDraws(op, key, q, (z) => logJointOf(op, problem, thetaSg, z, x, q), {
-      samples: S, threshold: options.threshold, floor, maxProposals: options.maxProposals,
-      fixedDraws: options.fixedDraws, normalizerSamples: options.normalizerSamples, reparameterized: false,
+      samples: S,
+      threshold: options.threshold,
+      floor,
+      maxProposals: options.maxProposals,
+      fixedDraws: options.fixedDraws,
+      normalizerSamples: options.normalizerSamples,
+      reparameterized: false,
       maxDrawElements: options.maxDrawElements,
     });
     const z = got.draws;

@@ -9,8 +9,18 @@
  * where the second u also covers rounding in computing |A||B| itself.
  */
 import {
-  disableGpu, enableGpu, getBackend, gpuStatus, jsBackend, key, random, setBackend, tensor, valueAndGrad,
-  type GpuStatus, type Tensor,
+  disableGpu,
+  enableGpu,
+  getBackend,
+  gpuStatus,
+  jsBackend,
+  key,
+  random,
+  setBackend,
+  tensor,
+  valueAndGrad,
+  type GpuStatus,
+  type Tensor,
 } from '../../src/index.js';
 
 const U = 2 ** -24;
@@ -47,10 +57,12 @@ export interface GpuCheckResults {
 }
 
 function outShapeOf(aShape: number[], bShape: number[]): number[] {
-  const batchA = aShape.slice(0, -2), batchB = bShape.slice(0, -2);
+  const batchA = aShape.slice(0, -2),
+    batchB = bShape.slice(0, -2);
   const rank = Math.max(batchA.length, batchB.length);
   const batch = Array.from({ length: rank }, (_, i) => {
-    const da = batchA[i - (rank - batchA.length)] ?? 1, db = batchB[i - (rank - batchB.length)] ?? 1;
+    const da = batchA[i - (rank - batchA.length)] ?? 1,
+      db = batchB[i - (rank - batchB.length)] ?? 1;
     return da === 1 ? db : da;
   });
   return [...batch, aShape[aShape.length - 2], bShape[bShape.length - 1]];
@@ -92,7 +104,8 @@ function runCase(c: MatmulCase, seed: number): MatmulCaseResult {
   const b = random.normal(kb, bStored).dataSync();
   const outShape = outShapeOf(c.aShape, c.bShape);
   const k = c.aShape[c.aShape.length - 1];
-  const absA = a.map(Math.abs), absB = b.map(Math.abs);
+  const absA = a.map(Math.abs),
+    absB = b.map(Math.abs);
   const before = gpuCount();
   const backend = getBackend();
   const gpu = backend.matmulTransposed(a, aStored, ta, b, bStored, tb, outShape);
@@ -120,8 +133,15 @@ function gradientCheck(): { worstRatio: number; gpuCalls: number } {
 }
 
 function nonFiniteCheck(): { equal: boolean; cpuCalls: number; gpuCalls: number } {
-  const a = tensor([[1, NaN, 2], [3, 4, Infinity]]).dataSync();
-  const b = tensor([[1, 2], [3, 4], [5, 6]]).dataSync();
+  const a = tensor([
+    [1, NaN, 2],
+    [3, 4, Infinity],
+  ]).dataSync();
+  const b = tensor([
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]).dataSync();
   const none = { gpu: 0, cpu: 0 }; // when the GPU path is off, counts are null
   const counts0 = { ...(gpuStatus().counts ?? none) };
   const got = getBackend().matmul(a, [2, 3], b, [3, 2], [2, 2]);

@@ -28,7 +28,7 @@ export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `browser tests: no Chromium at ${CHROMIUM_PATH}. Install Debian's package (apt-get install -y chromium; ` +
-      '.ci/run does this) or point SIEVE_CHROMIUM at a Chromium binary. These tests fail rather than skip.',
+        '.ci/run does this) or point SIEVE_CHROMIUM at a Chromium binary. These tests fail rather than skip.',
     );
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });

@@ -8,8 +8,28 @@
  */
 import * as sieve from '../../src/index.js';
 import {
-  Categorical, Normal, checkGrads, elbo, exp, grad, hvp, initialThreshold, iwaeDreg, jvp, key, quantileThreshold,
-  random, rvrs, setBackend, jsBackend, tensor, valueAndGrad, vimcoStar, vrs, type EstimatorResult, type Tensor,
+  Categorical,
+  Normal,
+  checkGrads,
+  elbo,
+  exp,
+  grad,
+  hvp,
+  initialThreshold,
+  iwaeDreg,
+  jvp,
+  key,
+  quantileThreshold,
+  random,
+  rvrs,
+  setBackend,
+  jsBackend,
+  tensor,
+  valueAndGrad,
+  vimcoStar,
+  vrs,
+  type EstimatorResult,
+  type Tensor,
 } from '../../src/index.js';
 
 export type BackendName = 'js' | 'wasm';
@@ -37,23 +57,40 @@ function flatten(value: unknown): JsonNumber[] {
   if (value instanceof sieve.Tensor) return Array.from(value.dataSync(), toJson);
   if (Array.isArray(value)) return value.flatMap(flatten);
   if (value !== null && typeof value === 'object') {
-    return Object.keys(value).sort().flatMap((k) => flatten((value as Record<string, unknown>)[k]));
+    return Object.keys(value)
+      .sort()
+      .flatMap((k) => flatten((value as Record<string, unknown>)[k]));
   }
   throw new Error(`cannot flatten ${String(value)}`);
 }
 
 /** The README quick tour (examples/quick-tour.ts), returning what it prints. */
 function quickTour(): Record<string, unknown> {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const y = x.mul(tensor([1, 0, -1])).sum(-1);
   const f = (w: Tensor) => w.tanh().square().sum();
   const gradF = grad(f)(tensor([0.5, -1]));
   const d2 = grad(grad((t: Tensor) => t.sin()))(tensor(1));
   const hv = hvp(f, tensor([0.5, -1]), tensor([1, 0]));
   const [, tangent] = jvp((t: Tensor) => t.exp(), [tensor(0)], [tensor(1)]);
-  const params = { w: tensor([[0.1, -0.2], [0.3, 0.4]]), b: tensor([0, 0]) };
+  const params = {
+    w: tensor([
+      [0.1, -0.2],
+      [0.3, 0.4],
+    ]),
+    b: tensor([0, 0]),
+  };
   const loss = (p: typeof params, inputs: Tensor) => inputs.matmul(p.w).add(p.b).logsumexp(-1).mean();
-  const [value, grads] = valueAndGrad(loss)(params, tensor([[1, 2], [3, 4]]));
+  const [value, grads] = valueAndGrad(loss)(
+    params,
+    tensor([
+      [1, 2],
+      [3, 4],
+    ]),
+  );
   const [k1, k2] = random.split(key(0));
   const noise = random.normal(k1, [3]);
   const coin = random.bernoulli(k2, 0.3, [5]);
@@ -83,33 +120,52 @@ function estimators(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
 
   const pathwise = (name: string, run: (p: typeof phi) => EstimatorResult) => {
-    const [[, bound], g] = valueAndGrad((p: typeof phi) => {
-      const r = run(p);
-      return [r.loss, r.bound];
-    }, 0, { hasAux: true })(phi);
+    const [[, bound], g] = valueAndGrad(
+      (p: typeof phi) => {
+        const r = run(p);
+        return [r.loss, r.bound];
+      },
+      0,
+      { hasAux: true },
+    )(phi);
     out[name] = { bound, grad: g };
   };
   pathwise('elbo', (p) => elbo(k, {}, p, x, { problem: gaussian, samples: 8 }));
   pathwise('iwaeDreg', (p) => iwaeDreg(k, {}, p, x, { problem: gaussian, samples: 16 }));
 
-  const [[, vimcoBound], gVimco] = valueAndGrad((l: Tensor) => {
-    const r = vimcoStar(k, theta, l, null, { problem: categorical, samples: 8 });
-    return [r.loss, r.bound];
-  }, 0, { hasAux: true })(logits);
+  const [[, vimcoBound], gVimco] = valueAndGrad(
+    (l: Tensor) => {
+      const r = vimcoStar(k, theta, l, null, { problem: categorical, samples: 8 });
+      return [r.loss, r.bound];
+    },
+    0,
+    { hasAux: true },
+  )(logits);
   out.vimcoStar = { bound: vimcoBound, grad: gVimco };
 
   const T = quantileThreshold(key(1), theta, logits, null, { problem: categorical, gamma: 0.9, samples: 100 });
-  const [[, vrsAux], gVrs] = valueAndGrad((l: Tensor) => {
-    const r = vrs(k, theta, l, null, { problem: categorical, samples: 5, threshold: T });
-    return [r.loss, { bound: r.bound, acceptance: r.diagnostics.acceptanceRate!, proposals: r.diagnostics.proposals! }];
-  }, 0, { hasAux: true })(logits);
+  const [[, vrsAux], gVrs] = valueAndGrad(
+    (l: Tensor) => {
+      const r = vrs(k, theta, l, null, { problem: categorical, samples: 5, threshold: T });
+      return [
+        r.loss,
+        { bound: r.bound, acceptance: r.diagnostics.acceptanceRate!, proposals: r.diagnostics.proposals! },
+      ];
+    },
+    0,
+    { hasAux: true },
+  )(logits);
   out.vrs = { threshold: T, aux: vrsAux, grad: gVrs };
 
   const T2 = initialThreshold(key(2), {}, phi, x, { problem: gaussian, samples: 200 });
-  const [[, rvrsBound], gRvrs] = valueAndGrad((p: typeof phi) => {
-    const r = rvrs(k, {}, p, x, { problem: gaussian, samples: 4, threshold: T2, acceptanceFloor: 1e-4 });
-    return [r.loss, r.bound];
-  }, 0, { hasAux: true })(phi);
+  const [[, rvrsBound], gRvrs] = valueAndGrad(
+    (p: typeof phi) => {
+      const r = rvrs(k, {}, p, x, { problem: gaussian, samples: 4, threshold: T2, acceptanceFloor: 1e-4 });
+      return [r.loss, r.bound];
+    },
+    0,
+    { hasAux: true },
+  )(phi);
   out.rvrs = { threshold: T2, bound: rvrsBound, grad: gRvrs };
   return out;
 }

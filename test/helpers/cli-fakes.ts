@@ -59,7 +59,10 @@ export function tmpDir(): string {
 }
 
 /** A fake stochastic experiment: a noisy "bound" over steps drawn from key(seed). */
-export function fakeExperiment(name: string, opts: { steps?: number; onStep?: (step: number) => void; fail?: boolean } = {}): Experiment {
+export function fakeExperiment(
+  name: string,
+  opts: { steps?: number; onStep?: (step: number) => void; fail?: boolean } = {},
+): Experiment {
   return {
     name,
     title: `Fake <${name}> & "friends"`,
@@ -92,11 +95,51 @@ export function fakeExperiment(name: string, opts: { steps?: number; onStep?: (s
         title: `Fake <${name}> & "friends"`,
         summary: 'A fake experiment.\n\nIts second paragraph has <b>markup</b> & ampersands that must be escaped.',
         plots: [
-          { id: 'bound', title: 'Bound <vs> step', xLabel: 'step', yLabel: 'bound & more', series: [{ name: 'ours <1>', x, y, band }, { name: 'paper "ref"', x: [1, steps], y: [-1, -1] }], caption: 'A caption with <tags> & stuff.' },
-          { id: 'log', title: 'Log-log', xLabel: 'samples', yLabel: 'SNR', xLog: true, yLog: true, series: [{ name: 'snr', x: [1, 10, 100, 1000], y: [0.5, 1.6, 5, NaN] }, { name: 'zero', x: [1, 10], y: [0, 1] }], caption: 'Log axes.' },
+          {
+            id: 'bound',
+            title: 'Bound <vs> step',
+            xLabel: 'step',
+            yLabel: 'bound & more',
+            series: [
+              { name: 'ours <1>', x, y, band },
+              { name: 'paper "ref"', x: [1, steps], y: [-1, -1] },
+            ],
+            caption: 'A caption with <tags> & stuff.',
+          },
+          {
+            id: 'log',
+            title: 'Log-log',
+            xLabel: 'samples',
+            yLabel: 'SNR',
+            xLog: true,
+            yLog: true,
+            series: [
+              { name: 'snr', x: [1, 10, 100, 1000], y: [0.5, 1.6, 5, NaN] },
+              { name: 'zero', x: [1, 10], y: [0, 1] },
+            ],
+            caption: 'Log axes.',
+          },
         ],
-        tables: [{ title: 'Results', columns: ['estimator', 'bound', 'note'], rows: [['RVRS', final, 'x < y & z'], ['ELBO', -3.25, '']] }],
-        references: [{ title: 'Paper Table 1', columns: ['estimator', 'bound'], rows: [['RVRS', -1.1], ['ELBO', -3.3]] }],
+        tables: [
+          {
+            title: 'Results',
+            columns: ['estimator', 'bound', 'note'],
+            rows: [
+              ['RVRS', final, 'x < y & z'],
+              ['ELBO', -3.25, ''],
+            ],
+          },
+        ],
+        references: [
+          {
+            title: 'Paper Table 1',
+            columns: ['estimator', 'bound'],
+            rows: [
+              ['RVRS', -1.1],
+              ['ELBO', -3.3],
+            ],
+          },
+        ],
         comments: ['We use 20 steps, not 10^6 <sic>.'],
         metrics: { finalBound: final, steps: x.length, nan: NaN, inf: -Infinity },
         settings: { steps, mode: ctx.mode, quick: ctx.mode === 'quick' },
@@ -125,7 +168,13 @@ export const fakeDiscreteModel: ModelSpec = {
         },
         guide: (phi: Tensor) => new Bernoulli({ logits: phi }).toEvent(1),
       },
-      theta: { W: tensor([[1.5, -1, 0.5], [-0.5, 2, -1.5]]), c: tensor([-0.5, 0.3]) },
+      theta: {
+        W: tensor([
+          [1.5, -1, 0.5],
+          [-0.5, 2, -1.5],
+        ]),
+        c: tensor([-0.5, 0.3]),
+      },
       phi: tensor([0.2, -0.4, 0.7]),
       batch: () => x,
     };

@@ -6,7 +6,22 @@
  * url(http...), @import).
  */
 
-const VOID = new Set(['meta', 'link', 'br', 'hr', 'img', 'input', 'col', 'area', 'base', 'wbr', 'source', 'track', 'embed', 'param']);
+const VOID = new Set([
+  'meta',
+  'link',
+  'br',
+  'hr',
+  'img',
+  'input',
+  'col',
+  'area',
+  'base',
+  'wbr',
+  'source',
+  'track',
+  'embed',
+  'param',
+]);
 const RAW_TEXT = new Set(['style', 'script']);
 const ENTITY = /^&(?:[A-Za-z][A-Za-z0-9]*|#[0-9]+|#x[0-9A-Fa-f]+);/;
 
@@ -34,9 +49,11 @@ function checkUrl(name: string, attr: string, value: string, html: string, i: nu
   if (attr === 'src' || attr === 'href' || attr === 'xlink:href' || attr === 'action' || attr === 'srcset') {
     // Inline PNG data (report image grids) is self-contained; every other scheme could reach out.
     const inlinePng = attr === 'src' && /^data:image\/png;base64,[A-Za-z0-9+/=]*$/.test(value);
-    if (!inlinePng && /^\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) throw new Error(`external ${attr}="${value}" on <${name}> at ${where(html, i)}`);
+    if (!inlinePng && /^\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(value))
+      throw new Error(`external ${attr}="${value}" on <${name}> at ${where(html, i)}`);
   }
-  if (/url\(\s*['"]?\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(value)) throw new Error(`external url() in ${attr} at ${where(html, i)}`);
+  if (/url\(\s*['"]?\s*(?:[a-z][a-z0-9+.-]*:|\/\/)/i.test(value))
+    throw new Error(`external url() in ${attr} at ${where(html, i)}`);
 }
 
 export function checkHtml(html: string): HtmlCheckResult {
@@ -90,17 +107,20 @@ export function checkHtml(html: string): HtmlCheckResult {
       const attr = a[1].toLowerCase();
       if (attrs.has(attr)) throw new Error(`duplicate attribute ${attr} in <${name}> at ${where(html, j)}`);
       const value = a[2] ?? '';
-      if (value.includes('<') || value.includes('>')) throw new Error(`unescaped '<' or '>' in attribute ${attr} at ${where(html, j)}`);
+      if (value.includes('<') || value.includes('>'))
+        throw new Error(`unescaped '<' or '>' in attribute ${attr} at ${where(html, j)}`);
       for (let k = value.indexOf('&'); k !== -1; k = value.indexOf('&', k + 1)) {
         if (!ENTITY.test(value.slice(k, k + 12))) throw new Error(`bare '&' in attribute ${attr} at ${where(html, j)}`);
       }
       checkUrl(name, attr, value, html, j);
       attrs.set(attr, value);
       j += a[0].length;
-      if (!/[\s>/]/.test(html[j] ?? '')) throw new Error(`attributes must be separated by spaces in <${name}> at ${where(html, j)}`);
+      if (!/[\s>/]/.test(html[j] ?? ''))
+        throw new Error(`attributes must be separated by spaces in <${name}> at ${where(html, j)}`);
     }
     if (name === 'script' && attrs.has('src')) throw new Error(`<script src> at ${where(html, i)}`);
-    if (name === 'link' || name === 'iframe' || name === 'object') throw new Error(`<${name}> is not allowed in a self-contained page at ${where(html, i)}`);
+    if (name === 'link' || name === 'iframe' || name === 'object')
+      throw new Error(`<${name}> is not allowed in a self-contained page at ${where(html, i)}`);
     counts.set(name, (counts.get(name) ?? 0) + 1);
     elements.push({ name, attrs });
     i = j;
@@ -110,7 +130,8 @@ export function checkHtml(html: string): HtmlCheckResult {
       if (end === -1) throw new Error(`unterminated <${name}> at ${where(html, i)}`);
       const body = html.slice(i, end);
       if (body.includes('<')) throw new Error(`'<' inside <${name}> at ${where(html, i)}`);
-      if (/@import|url\(\s*['"]?\s*(?:https?:|\/\/)/i.test(body)) throw new Error(`external resource in <${name}> at ${where(html, i)}`);
+      if (/@import|url\(\s*['"]?\s*(?:https?:|\/\/)/i.test(body))
+        throw new Error(`external resource in <${name}> at ${where(html, i)}`);
       i = end + name.length + 3;
       continue;
     }

@@ -21,7 +21,11 @@ export function childScript(): Promise<string> {
     const dir = mkdtempSync(path.join(tmpdir(), 'sieve-cli-child-'));
     writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
     const options = {
-      bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'error',
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
       // CommonJS dependencies bundled into ESM need a require().
       banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
     } as const;
@@ -73,10 +77,11 @@ export async function spawnCli(args: readonly string[]): Promise<CliChild> {
     child,
     stdout: () => text.stdout,
     stderr: () => text.stderr,
-    waitFor: (stream, t) => new Promise<void>((resolve, reject) => {
-      waiters.push({ stream, text: t, resolve, reject });
-      check();
-    }),
+    waitFor: (stream, t) =>
+      new Promise<void>((resolve, reject) => {
+        waiters.push({ stream, text: t, resolve, reject });
+        check();
+      }),
     exited,
   };
 }

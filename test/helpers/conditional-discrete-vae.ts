@@ -12,7 +12,11 @@ import type { Tensor } from '../../src/tensor/tensor.js';
 import type { ConditionalVae } from '../../src/conditional/index.js';
 
 export const PRIOR = [0.5, 0.3, 0.2];
-export const LOGITS = [[2, -1, 1.5, -2], [-1.5, 2, -1, 1.5], [0.5, 0.5, -2, 2]];
+export const LOGITS = [
+  [2, -1, 1.5, -2],
+  [-1.5, 2, -1, 1.5],
+  [0.5, 0.5, -2, 2],
+];
 
 export interface DiscreteParams {
   logPrior: Tensor;
@@ -51,11 +55,12 @@ function sigmoid(u: number): number {
 export function exactConditional(x: number[], observed: boolean[]): number[] {
   const missing = observed.flatMap((o, d) => (o ? [] : [d]));
   const lik = (c: number, d: number, v: number): number =>
-    (v === 1 ? sigmoid(LOGITS[c][d]) : 1 - sigmoid(LOGITS[c][d]));
+    v === 1 ? sigmoid(LOGITS[c][d]) : 1 - sigmoid(LOGITS[c][d]);
   const post = PRIOR.map((pc, c) => observed.reduce((s, o, d) => (o ? s * lik(c, d, x[d]) : s), pc));
   const total = post.reduce((a, b) => a + b, 0);
   return Array.from({ length: 2 ** missing.length }, (_, pattern) =>
-    post.reduce((s, pc, c) => s + (pc / total) * missing.reduce((p, d, i) => p * lik(c, d, (pattern >> i) & 1), 1), 0));
+    post.reduce((s, pc, c) => s + (pc / total) * missing.reduce((p, d, i) => p * lik(c, d, (pattern >> i) & 1), 1), 0),
+  );
 }
 
 /** The pattern index of the missing entries of a complete vector: bit i is missing dimension i. */

@@ -8,20 +8,35 @@ import { tensor } from '../../src/tensor/creation.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { imputationTask, type ImputationTask } from '../../src/conditional/index.js';
 import {
-  biasedEncoder, conditionalOfMissing, exactEncoder, linearGaussianParams, linearGaussianVae,
-  type LinearEncoder, type LinearGaussianDecoder, type LinearGaussianVaeParams,
+  biasedEncoder,
+  conditionalOfMissing,
+  exactEncoder,
+  linearGaussianParams,
+  linearGaussianVae,
+  type LinearEncoder,
+  type LinearGaussianDecoder,
+  type LinearGaussianVaeParams,
 } from '../../models/linear-gaussian-vae.js';
 import { batchMeans, estimate, meanAndSe, type Estimate } from './conditional-stats.js';
 
 export const DECODER: LinearGaussianDecoder = {
-  W: [[1.0, 0.5], [-0.6, 1.2], [0.8, -0.4], [1.5, 0.3], [-0.7, 1.1]],
+  W: [
+    [1.0, 0.5],
+    [-0.6, 1.2],
+    [0.8, -0.4],
+    [1.5, 0.3],
+    [-0.7, 1.1],
+  ],
   b: [0.2, -0.1, 0.3, 0.0, 0.5],
   noiseStd: [0.5, 0.6, 0.4, 0.3, 0.35],
 };
 export const OBSERVED = [true, true, true, false, false];
 export const MISSING = [3, 4];
 /** Two data points; the values at the missing positions are never read. */
-export const DATA = [[1.2, -0.4, 0.9, 0, 0], [-0.8, 1.5, 0.2, 0, 0]];
+export const DATA = [
+  [1.2, -0.4, 0.9, 0, 0],
+  [-0.8, 1.5, 0.2, 0, 0],
+];
 
 export const EXACT_ENCODER = exactEncoder(DECODER);
 export const BIASED_ENCODER = biasedEncoder(DECODER);

@@ -84,7 +84,7 @@ export function chiSquareTail(x: number, k: number): number {
     for (let j = 1; j < k / 2; j++) sum += term *= h / j;
     return Math.exp(-h) * sum;
   }
-  let term = Math.sqrt(h) / Math.sqrt(Math.PI) * 2; // h^{1/2} / Γ(3/2)
+  let term = (Math.sqrt(h) / Math.sqrt(Math.PI)) * 2; // h^{1/2} / Γ(3/2)
   let sum = 0;
   for (let j = 1; j <= (k - 1) / 2; j++) {
     sum += term;
@@ -97,7 +97,7 @@ export function chiSquareTail(x: number, k: number): number {
 export function normalUpperTail(a: number): number {
   const n = 2000;
   const step = a / n;
-  const f = (t: number): number => Math.exp(-t * t / 2) / Math.sqrt(2 * Math.PI);
+  const f = (t: number): number => Math.exp((-t * t) / 2) / Math.sqrt(2 * Math.PI);
   let s = f(0) + f(a);
   for (let i = 1; i < n; i++) s += (i % 2 === 1 ? 4 : 2) * f(i * step);
   return 0.5 - (s * step) / 3;

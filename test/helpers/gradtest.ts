@@ -73,10 +73,12 @@ export function values(shape: readonly number[], draw: (i: number) => number): A
   return { shape: [...shape], data: Float64Array.from(f) };
 }
 
-export const uniformValues = (rng: Rng, shape: readonly number[], lo: number, hi: number): A64 => values(shape, () => rng.uniform(lo, hi));
+export const uniformValues = (rng: Rng, shape: readonly number[], lo: number, hi: number): A64 =>
+  values(shape, () => rng.uniform(lo, hi));
 
 /** Values with |v| in [lo, hi] and a random sign (away from a kink at 0). */
-export const awayFromZero = (rng: Rng, shape: readonly number[], lo: number, hi: number): A64 => values(shape, () => rng.sign() * rng.uniform(lo, hi));
+export const awayFromZero = (rng: Rng, shape: readonly number[], lo: number, hi: number): A64 =>
+  values(shape, () => rng.sign() * rng.uniform(lo, hi));
 
 /** Distinct values at least ~0.15 apart (no ties, so max/min are differentiable with margin). */
 export function distinctValues(rng: Rng, shape: readonly number[]): A64 {
@@ -123,7 +125,9 @@ function checkForward(c: OpCase, outs: Tensor[], refs: A64[]): void {
     for (const v of ref) scale = Math.max(scale, Math.abs(v));
     for (let i = 0; i < ref.length; i++) {
       if (!(Math.abs(got[i] - ref[i]) <= 1e-5 * scale)) {
-        throw new Error(`forward value mismatch at output ${k}[${i}]: sieve ${got[i]} vs float64 ${ref[i]}: ${describe(c)}`);
+        throw new Error(
+          `forward value mismatch at output ${k}[${i}]: sieve ${got[i]} vs float64 ${ref[i]}: ${describe(c)}`,
+        );
       }
     }
   });
@@ -193,9 +197,7 @@ export interface FdJacobian {
  * Central differences of the float64 reference, one output element at a time: an output that does
  * not depend on x_i gives exactly 0, so only the outputs that do contribute rounding error.
  */
-export function fdJacobian64(
-  f64: OpCase['f64'], inputs: readonly A64[], weights: readonly Float64Array[],
-): FdJacobian {
+export function fdJacobian64(f64: OpCase['f64'], inputs: readonly A64[], weights: readonly Float64Array[]): FdJacobian {
   const outsAt = (a: number, i: number, v: number): A64[] => {
     const data = inputs[a].data.slice();
     data[i] = v;
@@ -247,7 +249,9 @@ export function fdJacobian64(
  * `m_a` bounds the terms of ∂out_k/∂a as Sieve computes it.
  */
 export function elementwiseMagnitude(
-  inputs: readonly A64[], absWeights: readonly Float64Array[], partials: readonly ((...v: number[]) => number)[],
+  inputs: readonly A64[],
+  absWeights: readonly Float64Array[],
+  partials: readonly ((...v: number[]) => number)[],
 ): Float64Array[] {
   const shape = broadcastShape(...inputs.map((x) => x.shape));
   const out = inputs.map((x) => new Float64Array(x.data.length));
@@ -270,13 +274,16 @@ export function gradientTolerance(c: OpCase, fd: FdJacobian, absWeights: readonl
 
 /** Elementwise comparison |ad − fd| ≤ tol; the first violation is described. */
 export function gradientsClose(
-  ad: readonly ArrayLike<number>[], fd: readonly Float64Array[], tol: readonly Float64Array[],
+  ad: readonly ArrayLike<number>[],
+  fd: readonly Float64Array[],
+  tol: readonly Float64Array[],
 ): { ok: boolean; detail: string } {
   for (let a = 0; a < fd.length; a++) {
     for (let i = 0; i < fd[a].length; i++) {
       const err = Math.abs(ad[a][i] - fd[a][i]);
       if (!(err <= tol[a][i])) {
-        const detail = `input ${a}, element ${i}: autodiff ${ad[a][i]} vs float64 finite difference ${fd[a][i]} ` +
+        const detail =
+          `input ${a}, element ${i}: autodiff ${ad[a][i]} vs float64 finite difference ${fd[a][i]} ` +
           `(error ${err.toExponential(2)}, tolerance ${tol[a][i].toExponential(2)})`;
         return { ok: false, detail };
       }
@@ -305,7 +312,10 @@ export function gradientCase(c: OpCase, seed: number): { ad: Float32Array[]; fd:
   const zero = Tensor.fromData(new Float32Array(1), []);
   const loss = (...ys: Tensor[]): Tensor =>
     list(c.f32(...ys)).reduce((s: Tensor, o, k) => s.add(o.mul(w32[k]).sum()), zero);
-  const grads = grad(loss, xs.map((_, i) => i))(...xs) as Tensor[];
+  const grads = grad(
+    loss,
+    xs.map((_, i) => i),
+  )(...xs) as Tensor[];
   grads.forEach((g, a) => expect(g.shape, `gradient ${a} shape: ${describe(c)}`).toEqual(c.inputs[a].shape));
   const fd = fdJacobian64(c.f64, c.inputs, w64);
   return { ad: grads.map((g) => g.dataSync()), fd, tol: gradientTolerance(c, fd, absAll(w64)) };
@@ -319,7 +329,11 @@ export function checkOpGradient(c: OpCase, seed: number): void {
   // The comparison has teeth: the same gradient with its sign flipped is rejected (whenever some
   // element exceeds its tolerance, i.e. whenever the check can tell anything apart at all).
   if (fd.grad.some((g, a) => g.some((v, i) => Math.abs(v) > tol[a][i]))) {
-    const flipped = gradientsClose(ad.map((g) => g.map((v) => -v)), fd.grad, tol);
+    const flipped = gradientsClose(
+      ad.map((g) => g.map((v) => -v)),
+      fd.grad,
+      tol,
+    );
     expect(flipped.ok, `sign flip not detected: ${describe(c)}`).toBe(false);
   }
 }
@@ -343,12 +357,14 @@ export function checkAdjoint(c: OpCase, seed: number): void {
   const rhsTerms: number[] = [];
   tOuts.forEach((t, k) => {
     expect(t.shape, `jvp tangent shape: ${describe(c)}`).toEqual(outs[k].shape);
-    const td = t.dataSync(), ud = us.w64[k];
+    const td = t.dataSync(),
+      ud = us.w64[k];
     for (let i = 0; i < td.length; i++) lhsTerms.push(ud[i] * td[i]); // exact: float32 × float32
   });
   cts.forEach((ct, a) => {
     expect(ct.shape, `vjp cotangent shape: ${describe(c)}`).toEqual(xs[a].shape);
-    const cd = ct.dataSync(), vd = vs[a].dataSync();
+    const cd = ct.dataSync(),
+      vd = vs[a].dataSync();
     for (let i = 0; i < cd.length; i++) rhsTerms.push(cd[i] * vd[i]);
   });
   const lhs = fsum(lhsTerms);
@@ -363,8 +379,10 @@ export function checkAdjoint(c: OpCase, seed: number): void {
   });
   const tol = 2 * gamma(model.rounds) * bound + 4 * U64 * (Math.abs(lhs) + Math.abs(rhs));
   if (!(Math.abs(lhs - rhs) <= tol)) {
-    throw new Error(`adjoint identity fails: <U, J V> = ${lhs} (jvp) but <Jᵀ U, V> = ${rhs} (vjp), ` +
-      `tolerance ${tol.toExponential(2)}: ${describe(c)}`);
+    throw new Error(
+      `adjoint identity fails: <U, J V> = ${lhs} (jvp) but <Jᵀ U, V> = ${rhs} (vjp), ` +
+        `tolerance ${tol.toExponential(2)}: ${describe(c)}`,
+    );
   }
   // Teeth: a sign-flipped forward result is rejected (whenever it is larger than the tolerance).
   if (Math.abs(lhs) > tol) expect(Math.abs(-lhs - rhs) <= tol, `sign flip not detected: ${describe(c)}`).toBe(false);
@@ -377,7 +395,9 @@ export const seedArb = fc.integer({ min: 0, max: 0x7fffffff });
 
 /** A shape with ndim in [minNd, maxNd] and dims in [1, maxDim]. */
 export const shapeArb = (minNd: number, maxNd: number, maxDim = 4): fc.Arbitrary<number[]> =>
-  fc.nat(maxNd - minNd).chain((k) => fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minNd + k, maxLength: minNd + k }));
+  fc
+    .nat(maxNd - minNd)
+    .chain((k) => fc.array(fc.integer({ min: 1, max: maxDim }), { minLength: minNd + k, maxLength: minNd + k }));
 
 /**
  * `count` shapes that broadcast together: suffixes of a common base shape, with some dimensions
@@ -387,10 +407,21 @@ export const broadcastShapesArb = (count: number, maxNd = 3): fc.Arbitrary<numbe
   fc
     .record({
       base: shapeArb(0, maxNd, 3),
-      drops: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: maxNd })), { minLength: count, maxLength: count }),
-      ones: fc.array(fc.array(fc.nat(3).map((v) => v === 0), { minLength: maxNd, maxLength: maxNd }), { minLength: count, maxLength: count }),
+      drops: fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: maxNd })), {
+        minLength: count,
+        maxLength: count,
+      }),
+      ones: fc.array(
+        fc.array(
+          fc.nat(3).map((v) => v === 0),
+          { minLength: maxNd, maxLength: maxNd },
+        ),
+        { minLength: count, maxLength: count },
+      ),
     })
-    .map(({ base, drops, ones }) => drops.map((drop, k) => base.slice(Math.min(drop, base.length)).map((d, i) => (ones[k][i] ? 1 : d))));
+    .map(({ base, drops, ones }) =>
+      drops.map((drop, k) => base.slice(Math.min(drop, base.length)).map((d, i) => (ones[k][i] ? 1 : d))),
+    );
 
 export const broadcastPairArb = (maxNd = 3): fc.Arbitrary<[number[], number[]]> =>
   broadcastShapesArb(2, maxNd).map(([a, b]) => [a, b]);
@@ -400,8 +431,16 @@ export const axisArb = (nd: number): fc.Arbitrary<number | number[] | undefined>
   if (nd === 0) return fc.constant(undefined);
   const one = fc.integer({ min: 0, max: nd - 1 }).chain((a) => fc.constantFrom(a, a - nd));
   const many = fc
-    .subarray(Array.from({ length: nd }, (_, i) => i), { minLength: 1 })
-    .chain((axes) => fc.tuple(fc.shuffledSubarray(axes, { minLength: axes.length, maxLength: axes.length }), fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length })))
+    .subarray(
+      Array.from({ length: nd }, (_, i) => i),
+      { minLength: 1 },
+    )
+    .chain((axes) =>
+      fc.tuple(
+        fc.shuffledSubarray(axes, { minLength: axes.length, maxLength: axes.length }),
+        fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length }),
+      ),
+    )
     .map(([axes, neg]) => axes.map((a, i) => (neg[i] ? a - nd : a)));
   return fc.oneof(fc.constant(undefined), one, many);
 };
@@ -438,7 +477,10 @@ function opProperty(title: string, arb: fc.Arbitrary<OpCase>, runs: number, chec
 
 function runOpProperty(title: string, arb: fc.Arbitrary<OpCase>, runs: number, check: OpCheck): void {
   if (STRESS_OUT === undefined) {
-    fc.assert(fc.property(arb, seedArb, (c, seed) => check(c, seed)), { numRuns: runs });
+    fc.assert(
+      fc.property(arb, seedArb, (c, seed) => check(c, seed)),
+      { numRuns: runs },
+    );
     return;
   }
   let failures = 0;

@@ -27,10 +27,30 @@ export const CATEGORICAL = {
   elbo: -0.890294,
   /** docs/estimator-math.md §9.4 IWAE table: L_N, ∂L_N/∂φ, ∂L_N/∂θ (gradients of the bound, not of a loss). */
   iwae: [
-    { N: 1, value: -0.890294, dPhi: [0.280844, 0.049027, 0.271877, -0.601749], dTheta: [0.167405, 0.276004, 0.101536, 0.455054] },
-    { N: 2, value: -0.509063, dPhi: [0.221041, -0.063695, 0.280448, -0.437793], dTheta: [0.25785, 0.302658, 0.177706, 0.261786] },
-    { N: 3, value: -0.320211, dPhi: [0.163168, -0.094036, 0.261279, -0.330411], dTheta: [0.306914, 0.280295, 0.235692, 0.177098] },
-    { N: 4, value: -0.209295, dPhi: [0.119623, -0.096339, 0.236259, -0.259542], dTheta: [0.333312, 0.252554, 0.280467, 0.133667] },
+    {
+      N: 1,
+      value: -0.890294,
+      dPhi: [0.280844, 0.049027, 0.271877, -0.601749],
+      dTheta: [0.167405, 0.276004, 0.101536, 0.455054],
+    },
+    {
+      N: 2,
+      value: -0.509063,
+      dPhi: [0.221041, -0.063695, 0.280448, -0.437793],
+      dTheta: [0.25785, 0.302658, 0.177706, 0.261786],
+    },
+    {
+      N: 3,
+      value: -0.320211,
+      dPhi: [0.163168, -0.094036, 0.261279, -0.330411],
+      dTheta: [0.306914, 0.280295, 0.235692, 0.177098],
+    },
+    {
+      N: 4,
+      value: -0.209295,
+      dPhi: [0.119623, -0.096339, 0.236259, -0.259542],
+      dTheta: [0.333312, 0.252554, 0.280467, 0.133667],
+    },
   ],
 } as const;
 
@@ -41,7 +61,10 @@ export const categoricalProblem: Problem<Tensor, Tensor, unknown> = {
 };
 
 export const categoricalSupport = (): Tensor => tensor([0, 1, 2, 3]);
-export const categoricalParams = (): { theta: Tensor; phi: Tensor } => ({ theta: tensor(CATEGORICAL.theta.slice()), phi: tensor(CATEGORICAL.phi.slice()) });
+export const categoricalParams = (): { theta: Tensor; phi: Tensor } => ({
+  theta: tensor(CATEGORICAL.theta.slice()),
+  phi: tensor(CATEGORICAL.phi.slice()),
+});
 
 // ---- docs/estimator-math.md §9.5 Bernoulli-latent (SBN-like) -----------------------------------------------
 
@@ -56,7 +79,10 @@ export const BERNOULLI = {
   phi: [0.2, -0.4, 0.7],
 } as const;
 
-export interface BernoulliTheta { W: Tensor; c: Tensor }
+export interface BernoulliTheta {
+  W: Tensor;
+  c: Tensor;
+}
 
 /**
  * log p(x, z) for z of shape [..., 3] → [...]: Σ_j log Bern(z_j; π_j) + Σ_i log Bern(x_i; σ(Wz + c)_i).
@@ -73,7 +99,8 @@ export const bernoulliProblem: Problem<BernoulliTheta, Tensor, Tensor> = {
 };
 
 /** The 8 points of {0,1}^3, shape [8, 3]. */
-export const bernoulliSupport = (): Tensor => tensor([0, 1, 2, 3, 4, 5, 6, 7].map((k) => [(k >> 2) & 1, (k >> 1) & 1, k & 1]));
+export const bernoulliSupport = (): Tensor =>
+  tensor([0, 1, 2, 3, 4, 5, 6, 7].map((k) => [(k >> 2) & 1, (k >> 1) & 1, k & 1]));
 export const bernoulliParams = (): { theta: BernoulliTheta; phi: Tensor; x: Tensor } => ({
   theta: { W: tensor(BERNOULLI.W.map((r) => r.slice())), c: tensor(BERNOULLI.c.slice()) },
   phi: tensor(BERNOULLI.phi.slice()),
@@ -101,7 +128,15 @@ export function tupleIndices(K: number, N: number): number[] {
  * guide of batch shape [] over a finite support [K, ...event], as a differentiable function of
  * (theta, phi) (float32 tensor arithmetic; its `grad` is the exact gradient of the bound).
  */
-export function exactVrIwaeBound(problem: Problem, theta: unknown, phi: unknown, x: unknown, support: Tensor, N: number, alpha = 0): Tensor {
+export function exactVrIwaeBound(
+  problem: Problem,
+  theta: unknown,
+  phi: unknown,
+  x: unknown,
+  support: Tensor,
+  N: number,
+  alpha = 0,
+): Tensor {
   const q = problem.guide(phi, x);
   if (q.batchShape.length !== 0) throw new Error('exactVrIwaeBound: batch shape [] only');
   const K = support.shape[0];

@@ -66,7 +66,10 @@ export function broadcastShape(a: readonly number[], b: readonly number[]): numb
 /** The element of `x` read at output index `idx` of a broadcast to a larger shape. */
 function readBroadcast(x: Arr, idx: readonly number[]): number {
   const off = idx.length - x.shape.length;
-  return at(x, x.shape.map((d, i) => (d === 1 ? 0 : idx[i + off])));
+  return at(
+    x,
+    x.shape.map((d, i) => (d === 1 ? 0 : idx[i + off])),
+  );
 }
 
 export function broadcastTo(x: Arr, shape: readonly number[]): Arr {
@@ -113,7 +116,12 @@ function normAxes(axis: number | readonly number[] | undefined, nd: number): num
 }
 
 /** Apply `f` to the list of values of each reduced group (NumPy semantics for keepdims). */
-export function reduce(x: Arr, axis: number | readonly number[] | undefined, keepdims: boolean, f: (vs: number[]) => number): Arr {
+export function reduce(
+  x: Arr,
+  axis: number | readonly number[] | undefined,
+  keepdims: boolean,
+  f: (vs: number[]) => number,
+): Arr {
   const axes = normAxes(axis, x.shape.length);
   const keepShape = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const groups: number[][] = Array.from({ length: size(keepShape) }, () => []);
@@ -147,7 +155,12 @@ export function alongAxis(x: Arr, axis: number, f: (lane: number[]) => number[])
   for (let i = 0; i < x.data.length; i++) {
     const idx = unravel(i, x.shape);
     if (idx[ax] !== 0) continue;
-    const positions = Array.from({ length: len }, (_, j) => ravel(idx.map((v, d) => (d === ax ? j : v)), x.shape));
+    const positions = Array.from({ length: len }, (_, j) =>
+      ravel(
+        idx.map((v, d) => (d === ax ? j : v)),
+        x.shape,
+      ),
+    );
     const lane = f(positions.map((p) => x.data[p]));
     positions.forEach((p, j) => (out[p] = lane[j]));
   }
@@ -230,7 +243,11 @@ export function transpose(x: Arr, perm?: readonly number[]): Arr {
 }
 
 /** Python slice bounds (step 1): null = whole range, negatives from the end, clamped to [0, d]. */
-export function sliceBounds(d: number, start: number | null | undefined, end: number | null | undefined): [number, number] {
+export function sliceBounds(
+  d: number,
+  start: number | null | undefined,
+  end: number | null | undefined,
+): [number, number] {
   const norm = (v: number, dflt: number, isNull: boolean): number => {
     if (isNull) return dflt;
     if (v < 0) v += d;
@@ -243,7 +260,14 @@ export function sliceBounds(d: number, start: number | null | undefined, end: nu
 
 export function slice(x: Arr, starts: readonly (number | null)[], ends?: readonly (number | null)[]): Arr {
   const bounds = x.shape.map((d, i) => sliceBounds(d, starts[i], ends?.[i]));
-  return generate(bounds.map(([s, e]) => e - s), (idx) => at(x, idx.map((v, i) => v + bounds[i][0])));
+  return generate(
+    bounds.map(([s, e]) => e - s),
+    (idx) =>
+      at(
+        x,
+        idx.map((v, i) => v + bounds[i][0]),
+      ),
+  );
 }
 
 export function pad(x: Arr, before: readonly number[], after: readonly number[]): Arr {
@@ -272,8 +296,14 @@ export function takeAlongAxis(x: Arr, indices: Arr, axis: number): Arr {
   const ax = axis < 0 ? axis + nd : axis;
   const shape = x.shape.map((d, i) => (i === ax ? indices.shape[i] : d === 1 ? indices.shape[i] : d));
   return generate(shape, (idx) => {
-    const j = readBroadcast(indices, idx.map((v, i) => (i === ax ? v : indices.shape[i] === 1 ? 0 : v)));
-    return at(x, idx.map((v, i) => (i === ax ? j : x.shape[i] === 1 ? 0 : v)));
+    const j = readBroadcast(
+      indices,
+      idx.map((v, i) => (i === ax ? v : indices.shape[i] === 1 ? 0 : v)),
+    );
+    return at(
+      x,
+      idx.map((v, i) => (i === ax ? j : x.shape[i] === 1 ? 0 : v)),
+    );
   });
 }
 
@@ -291,7 +321,10 @@ export function concat(xs: readonly Arr[], axis: number): Arr {
     let t = 0;
     // the last part starting at or before idx[ax] (never an empty one: the next starts at the same place)
     while (t + 1 < xs.length && idx[ax] >= offsets[t + 1]) t++;
-    return at(xs[t], idx.map((v, i) => (i === ax ? v - offsets[t] : v)));
+    return at(
+      xs[t],
+      idx.map((v, i) => (i === ax ? v - offsets[t] : v)),
+    );
   });
 }
 
@@ -303,7 +336,10 @@ export function expandDims(x: Arr, axis: number): Arr {
 }
 
 export function stack(xs: readonly Arr[], axis: number): Arr {
-  return concat(xs.map((x) => expandDims(x, axis)), axis < 0 ? axis + xs[0].shape.length + 1 : axis);
+  return concat(
+    xs.map((x) => expandDims(x, axis)),
+    axis < 0 ? axis + xs[0].shape.length + 1 : axis,
+  );
 }
 
 export function oneHot(indices: Arr, depth: number): Arr {

@@ -76,7 +76,8 @@ export function broadcastShape(...shapes: (readonly number[])[]): number[] {
     for (const s of shapes) {
       const v = s[s.length - n + i] ?? 1;
       if (v !== 1) {
-        if (d !== 1 && d !== v) throw new Error(`reference64: shapes ${shapes.map((t) => `[${t}]`).join(' ')} do not broadcast`);
+        if (d !== 1 && d !== v)
+          throw new Error(`reference64: shapes ${shapes.map((t) => `[${t}]`).join(' ')} do not broadcast`);
         d = v;
       }
     }
@@ -88,7 +89,10 @@ export function broadcastShape(...shapes: (readonly number[])[]): number[] {
 /** The flat index of the element of an array of shape `shape` read at index `idx` of a broadcast shape. */
 export function broadcastSource(shape: readonly number[], idx: readonly number[]): number {
   const off = idx.length - shape.length;
-  return ravel(shape.map((d, i) => (d === 1 ? 0 : idx[i + off])), shape);
+  return ravel(
+    shape.map((d, i) => (d === 1 ? 0 : idx[i + off])),
+    shape,
+  );
 }
 
 /** Read x at index `idx` of a larger (broadcast) shape. */
@@ -163,7 +167,10 @@ export const unary = {
   digamma: digamma64,
 } satisfies Record<string, (v: number) => number>;
 
-export const polygamma = (n: number) => (v: number): number => (n === 0 ? digamma64(v) : polygamma64(n, v));
+export const polygamma =
+  (n: number) =>
+  (v: number): number =>
+    n === 0 ? digamma64(v) : polygamma64(n, v);
 
 /**
  * ψ(x) for x > 0 to a few ulps: the recurrence ψ(x) = ψ(x + 1) − 1/x (compensated sum) up to x ≥ 20,
@@ -260,7 +267,14 @@ function computeLanePositions(shape: readonly number[], axis: number): number[][
   for (let i = 0; i < size(shape); i++) {
     const idx = unravel(i, shape);
     if (idx[ax] !== 0) continue;
-    lanes.push(Array.from({ length: shape[ax] }, (_, j) => ravel(idx.map((v, d) => (d === ax ? j : v)), shape)));
+    lanes.push(
+      Array.from({ length: shape[ax] }, (_, j) =>
+        ravel(
+          idx.map((v, d) => (d === ax ? j : v)),
+          shape,
+        ),
+      ),
+    );
   }
   return lanes;
 }
@@ -314,7 +328,8 @@ export function matmul(a: A64, b: A64): A64 {
   }
   let shape = out.shape;
   if (b.shape.length === 1) shape = shape.slice(0, -1);
-  if (a.shape.length === 1) shape = b.shape.length === 1 ? shape.slice(0, -1) : [...shape.slice(0, -2), shape[shape.length - 1]];
+  if (a.shape.length === 1)
+    shape = b.shape.length === 1 ? shape.slice(0, -1) : [...shape.slice(0, -2), shape[shape.length - 1]];
   return { shape, data: out.data };
 }
 
@@ -329,7 +344,8 @@ export function reshape(x: A64, shape: readonly number[]): A64 {
 
 export function transpose(x: A64, perm?: readonly number[]): A64 {
   const nd = x.shape.length;
-  const p = perm === undefined ? Array.from({ length: nd }, (_, i) => nd - 1 - i) : perm.map((a) => (a < 0 ? a + nd : a));
+  const p =
+    perm === undefined ? Array.from({ length: nd }, (_, i) => nd - 1 - i) : perm.map((a) => (a < 0 ? a + nd : a));
   const shape = p.map((a) => x.shape[a]);
   return generate(shape, (idx) => {
     const src = new Array<number>(nd);
@@ -356,13 +372,19 @@ export function slice(x: A64, starts: readonly (number | null)[], ends?: readonl
   const st: number[] = [];
   const sz: number[] = [];
   x.shape.forEach((d, i) => {
-    const norm = (v: number | null | undefined, dflt: number): number => (v === null || v === undefined ? dflt : Math.min(Math.max(v < 0 ? v + d : v, 0), d));
+    const norm = (v: number | null | undefined, dflt: number): number =>
+      v === null || v === undefined ? dflt : Math.min(Math.max(v < 0 ? v + d : v, 0), d);
     const s = norm(starts[i], 0);
     const e = norm(ends?.[i], d);
     st.push(s);
     sz.push(Math.max(e - s, 0));
   });
-  return generate(sz, (idx) => at(x, idx.map((v, i) => v + st[i])));
+  return generate(sz, (idx) =>
+    at(
+      x,
+      idx.map((v, i) => v + st[i]),
+    ),
+  );
 }
 
 export function pad(x: A64, before: readonly number[], after: readonly number[]): A64 {
@@ -408,7 +430,11 @@ export function concat(xs: readonly A64[], axis: number): A64 {
   return generate(shape, (idx) => {
     let j = idx[ax];
     for (const x of xs) {
-      if (j < x.shape[ax]) return at(x, idx.map((v, i) => (i === ax ? j : v)));
+      if (j < x.shape[ax])
+        return at(
+          x,
+          idx.map((v, i) => (i === ax ? j : v)),
+        );
       j -= x.shape[ax];
     }
     throw new Error('reference64: concat index out of range');
@@ -416,7 +442,10 @@ export function concat(xs: readonly A64[], axis: number): A64 {
 }
 
 export function stack(xs: readonly A64[], axis: number): A64 {
-  return concat(xs.map((x) => expandDims(x, axis)), axis);
+  return concat(
+    xs.map((x) => expandDims(x, axis)),
+    axis,
+  );
 }
 
 export function split(x: A64, sections: number | readonly number[], axis: number): A64[] {

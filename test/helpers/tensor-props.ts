@@ -23,7 +23,12 @@ export function dimArb(maxDim = 4, allowZero = true): fc.Arbitrary<number> {
   return allowZero ? fc.oneof({ arbitrary: positive, weight: 9 }, { arbitrary: fc.constant(0), weight: 1 }) : positive;
 }
 
-export function shapeArb({ minRank = 0, maxRank = 4, maxDim = 4, allowZero = true }: ShapeOptions = {}): fc.Arbitrary<number[]> {
+export function shapeArb({
+  minRank = 0,
+  maxRank = 4,
+  maxDim = 4,
+  allowZero = true,
+}: ShapeOptions = {}): fc.Arbitrary<number[]> {
   return fc.array(dimArb(maxDim, allowZero), { minLength: minRank, maxLength: maxRank });
 }
 
@@ -34,7 +39,10 @@ export function shapeArb({ minRank = 0, maxRank = 4, maxDim = 4, allowZero = tru
 export function broadcastPairArb(opts: ShapeOptions = {}): fc.Arbitrary<[number[], number[]]> {
   return shapeArb(opts).chain((full) => {
     const derived = fc
-      .tuple(fc.integer({ min: 0, max: full.length }), fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }))
+      .tuple(
+        fc.integer({ min: 0, max: full.length }),
+        fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
+      )
       .map(([drop, ones]) => full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
     // Often keep one operand at the full shape (the common case), otherwise derive both.
     return fc.oneof(
@@ -52,7 +60,14 @@ export interface ValueOptions {
 
 /** `n` float32 values in [min, max] (finite, no NaN; -0 and subnormals may appear). */
 export function valuesArb(n: number, { min = -10, max = 10 }: ValueOptions = {}): fc.Arbitrary<Float32Array> {
-  return fc.float32Array({ minLength: n, maxLength: n, min: Math.fround(min), max: Math.fround(max), noNaN: true, noDefaultInfinity: true });
+  return fc.float32Array({
+    minLength: n,
+    maxLength: n,
+    min: Math.fround(min),
+    max: Math.fround(max),
+    noNaN: true,
+    noDefaultInfinity: true,
+  });
 }
 
 /** Values drawn from a few small integers, so that ties and exact equalities are common. */
@@ -65,7 +80,10 @@ export interface Drawn {
   data: Float32Array;
 }
 
-export function arrayArb(shape: fc.Arbitrary<number[]>, values: (n: number) => fc.Arbitrary<Float32Array> = (n) => valuesArb(n)): fc.Arbitrary<Drawn> {
+export function arrayArb(
+  shape: fc.Arbitrary<number[]>,
+  values: (n: number) => fc.Arbitrary<Float32Array> = (n) => valuesArb(n),
+): fc.Arbitrary<Drawn> {
   return shape.chain((s) => values(size(s)).map((data) => ({ shape: s, data })));
 }
 
@@ -119,8 +137,10 @@ export function expectClose(t: Tensor, ref: Arr, tol: Tolerance = {}, label = ''
 /** Assert a scalar number against an expected value within tolerance. */
 export function expectNear(actual: number, expected: number, tol: Tolerance = {}, label = ''): void {
   if (!close(actual, expected, tol)) {
-    throw new Error(`${label ? `${label}: ` : ''}got ${actual}, expected ${expected} (rtol ${tol.rtol ?? TOL.rtol}, ` +
-      `atol ${tol.atol ?? TOL.atol})`);
+    throw new Error(
+      `${label ? `${label}: ` : ''}got ${actual}, expected ${expected} (rtol ${tol.rtol ?? TOL.rtol}, ` +
+        `atol ${tol.atol ?? TOL.atol})`,
+    );
   }
 }
 

@@ -18,8 +18,13 @@ export const X = 1;
 export const LOG_PX = -0.5 * Math.log(4 * Math.PI) - 0.25;
 const LOG_2PI = Math.log(2 * Math.PI);
 
-export interface Theta { mu0: Tensor }
-export interface Phi { m: Tensor; logS: Tensor }
+export interface Theta {
+  mu0: Tensor;
+}
+export interface Phi {
+  m: Tensor;
+  logS: Tensor;
+}
 
 /**
  * The docs/estimator-math.md §9.1 model as a Problem (x is the number 1, or a tensor of observations for local
@@ -44,14 +49,24 @@ export function scalarParams(m: number, s: number, mu0: number): { theta: Theta;
 // float64 references
 
 /** Closed-form ELBO and its gradient (docs/estimator-math.md §9.1) for q = N(m, s²), prior mean μ0. */
-export function elboExact(m: number, s: number, mu0: number): { value: number; dm: number; dlogS: number; dmu0: number } {
+export function elboExact(
+  m: number,
+  s: number,
+  mu0: number,
+): { value: number; dm: number; dlogS: number; dmu0: number } {
   const v = s * s;
-  const value = -0.5 * LOG_2PI - ((m - mu0) ** 2 + v) / 2 - 0.5 * LOG_2PI - ((X - m) ** 2 + v) / 2 + 0.5 * Math.log(2 * Math.PI * Math.E * v);
+  const value =
+    -0.5 * LOG_2PI -
+    ((m - mu0) ** 2 + v) / 2 -
+    0.5 * LOG_2PI -
+    ((X - m) ** 2 + v) / 2 +
+    0.5 * Math.log(2 * Math.PI * Math.E * v);
   return { value, dm: -(m - mu0) + (X - m), dlogS: 1 - v / 0.5, dmu0: m - mu0 };
 }
 
 export const logJoint64 = (z: number, mu0: number): number => -LOG_2PI - (z - mu0) ** 2 / 2 - (X - z) ** 2 / 2;
-export const logQ64 = (z: number, m: number, s: number): number => -0.5 * LOG_2PI - Math.log(s) - (z - m) ** 2 / (2 * s * s);
+export const logQ64 = (z: number, m: number, s: number): number =>
+  -0.5 * LOG_2PI - Math.log(s) - (z - m) ** 2 / (2 * s * s);
 
 /** Per-sample pieces at z = m + s ε: lw, the path derivatives P lw and the scores, ∇θ ℓp. */
 export function perSample64(eps: number, m: number, s: number, mu0: number) {
@@ -82,7 +97,13 @@ export function vrLme64(v: readonly number[], alpha: number): number {
  * integrand is smooth and Gaussian-weighted, so the error is far below 1e-8), with its gradient by
  * central finite differences (h = 1e-4, error ~1e-8).
  */
-export function vrIwaeQuadrature(N: 1 | 2, alpha: number, m: number, s: number, mu0: number): { value: number; dm: number; dlogS: number; dmu0: number } {
+export function vrIwaeQuadrature(
+  N: 1 | 2,
+  alpha: number,
+  m: number,
+  s: number,
+  mu0: number,
+): { value: number; dm: number; dlogS: number; dmu0: number } {
   const L = 9;
   const h = 0.02;
   const n = Math.round((2 * L) / h) + 1;
@@ -90,7 +111,7 @@ export function vrIwaeQuadrature(N: 1 | 2, alpha: number, m: number, s: number, 
   const wt = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     eps[j] = -L + j * h;
-    wt[j] = (h * Math.exp(-eps[j] * eps[j] / 2)) / Math.sqrt(2 * Math.PI);
+    wt[j] = (h * Math.exp((-eps[j] * eps[j]) / 2)) / Math.sqrt(2 * Math.PI);
   }
   const c = 1 - alpha;
   const bound = (mm: number, logS: number, mu: number): number => {
@@ -130,7 +151,12 @@ export function vrIwaeQuadrature(N: 1 | 2, alpha: number, m: number, s: number, 
 // ---------------------------------------------------------------------------------------------
 // Monte Carlo statistics
 
-export interface MeanSe { mean: number; sd: number; se: number; n: number }
+export interface MeanSe {
+  mean: number;
+  sd: number;
+  se: number;
+  n: number;
+}
 
 /** Mean, sample standard deviation and standard error (float64). */
 export function meanSe(xs: ArrayLike<number>, scale = 1): MeanSe {
@@ -157,14 +183,20 @@ export const zScore = (s: MeanSe, truth: number): number => Math.abs(s.mean - tr
 
 export function expectWithinSe(s: MeanSe, truth: number, label: string, z = 5): void {
   const score = zScore(s, truth);
-  expect(score, `${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} (SE ${s.se.toPrecision(3)}, z = ` +
-    `${score.toFixed(2)})`).toBeLessThanOrEqual(z);
+  expect(
+    score,
+    `${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} (SE ${s.se.toPrecision(3)}, z = ` +
+      `${score.toFixed(2)})`,
+  ).toBeLessThanOrEqual(z);
 }
 
 export function expectRejected(s: MeanSe, truth: number, label: string, z = 5): void {
   const score = zScore(s, truth);
-  expect(score, `negative control ${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} should be ` +
-    `rejected (z = ${score.toFixed(2)})`).toBeGreaterThan(z);
+  expect(
+    score,
+    `negative control ${label}: mean ${s.mean.toPrecision(6)} vs ${truth.toPrecision(6)} should be ` +
+      `rejected (z = ${score.toFixed(2)})`,
+  ).toBeGreaterThan(z);
 }
 
 /** Per-replicate estimates −∂loss/∂p for a parameter tensor of shape [M]. */

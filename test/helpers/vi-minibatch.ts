@@ -14,9 +14,17 @@ import type { Estimator, Problem } from '../../src/vi/index.js';
 
 export const Y = [0.5, -1, 2, 0.3, 1.5, -0.7];
 
-export interface Batch { idx: number[]; y: Tensor }
-export interface LocalPhi { loc: Tensor; logS: Tensor }
-export interface LocalTheta { mu: Tensor }
+export interface Batch {
+  idx: number[];
+  y: Tensor;
+}
+export interface LocalPhi {
+  loc: Tensor;
+  logS: Tensor;
+}
+export interface LocalTheta {
+  mu: Tensor;
+}
 
 export function localProblem(datasetSize?: number): Problem<LocalTheta, LocalPhi, Batch> {
   return {
@@ -41,14 +49,23 @@ export const pairs = (): number[][] => {
 };
 
 /** Flat float64 gradient [dmu, dloc..., dlogS...] and the bound of one call. */
-function gradOf(est: Estimator<any>, problem: Problem, batch: Batch, draws: Tensor, extra: object): { g: number[]; bound: number } {
+function gradOf(
+  est: Estimator<any>,
+  problem: Problem,
+  batch: Batch,
+  draws: Tensor,
+  extra: object,
+): { g: number[]; bound: number } {
   const { theta, phi } = localParams();
   let bound = NaN;
-  const [, [gt, gp]] = valueAndGrad((th: LocalTheta, ph: LocalPhi) => {
-    const r = est(key(0), th, ph, batch, { problem, fixedDraws: draws, ...extra } as any);
-    bound = r.bound;
-    return r.loss;
-  }, [0, 1])(theta, phi);
+  const [, [gt, gp]] = valueAndGrad(
+    (th: LocalTheta, ph: LocalPhi) => {
+      const r = est(key(0), th, ph, batch, { problem, fixedDraws: draws, ...extra } as any);
+      bound = r.bound;
+      return r.loss;
+    },
+    [0, 1],
+  )(theta, phi);
   return { g: [...gt.mu.dataSync(), ...gp.loc.dataSync(), ...gp.logS.dataSync()], bound };
 }
 
@@ -58,7 +75,12 @@ function gradOf(est: Estimator<any>, problem: Problem, batch: Batch, draws: Tens
  * gives per-batch extra options (e.g. a baseline for the batch). datasetSize null: no scaling
  * (the negative control).
  */
-export function minibatchAverage(est: Estimator<any>, draws: Tensor, options: (idx: number[]) => object, datasetSize: number | null = 6) {
+export function minibatchAverage(
+  est: Estimator<any>,
+  draws: Tensor,
+  options: (idx: number[]) => object,
+  datasetSize: number | null = 6,
+) {
   const all = [0, 1, 2, 3, 4, 5];
   const full = gradOf(est, localProblem(), batchOf(all), draws, options(all));
   const ps = pairs();
@@ -76,7 +98,9 @@ export function minibatchAverage(est: Estimator<any>, draws: Tensor, options: (i
 export function expectAllClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, label: string): void {
   expect(a.length, label).toBe(b.length);
   for (let i = 0; i < a.length; i++) {
-    expect(Math.abs(a[i] - b[i]), `${label}[${i}]: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(b[i])));
+    expect(Math.abs(a[i] - b[i]), `${label}[${i}]: ${a[i]} vs ${b[i]}`).toBeLessThanOrEqual(
+      tol * Math.max(1, Math.abs(b[i])),
+    );
   }
 }
 

@@ -11,7 +11,12 @@ import { scalar, tensor } from '../../src/tensor/creation.js';
 import { add, exp, ge, mul, oneHot, sum, where } from '../../src/tensor/ops/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { lgamma as lgamma64 } from '../../src/tensor/special.js';
-import { covarianceCoefficients, logAcceptance, logAcceptance64, rejectionSample } from '../../src/vi/rejection-sampler.js';
+import {
+  covarianceCoefficients,
+  logAcceptance,
+  logAcceptance64,
+  rejectionSample,
+} from '../../src/vi/rejection-sampler.js';
 import { exactRElbo1D, exactRElboFromLogDensities } from '../../src/vi/r-elbo-exact.js';
 import type { Problem } from '../../src/vi/types.js';
 import type { PRNGKey } from '../../src/random/key.js';
@@ -28,9 +33,30 @@ export const CAT = {
   elbo: -0.890294,
   /** The docs/estimator-math.md §9.4 R-ELBO table. */
   table: [
-    { T: 2, rElbo: -0.500596, Z: 0.676709, r: [0.23303, 0.31964, 0.14672, 0.30061], dPhi: [0.173066, -0.150972, 0.252967, -0.27506], dTheta: [0.24597, 0.29483, 0.152961, 0.084937] },
-    { T: 0, rElbo: -0.068294, Z: 0.337712, r: [0.34068, 0.26889, 0.25754, 0.13289], dPhi: [0.005293, -0.101989, 0.186638, -0.089942], dTheta: [0.356138, 0.157343, 0.291701, 0.023473] },
-    { T: -2, rElbo: 0.124489, Z: 0.10758, r: [0.35671, 0.15966, 0.42192, 0.06172], dPhi: [-0.013371, -0.0123, 0.041509, -0.015838], dTheta: [0.330959, 0.116274, 0.477552, 0.041082] },
+    {
+      T: 2,
+      rElbo: -0.500596,
+      Z: 0.676709,
+      r: [0.23303, 0.31964, 0.14672, 0.30061],
+      dPhi: [0.173066, -0.150972, 0.252967, -0.27506],
+      dTheta: [0.24597, 0.29483, 0.152961, 0.084937],
+    },
+    {
+      T: 0,
+      rElbo: -0.068294,
+      Z: 0.337712,
+      r: [0.34068, 0.26889, 0.25754, 0.13289],
+      dPhi: [0.005293, -0.101989, 0.186638, -0.089942],
+      dTheta: [0.356138, 0.157343, 0.291701, 0.023473],
+    },
+    {
+      T: -2,
+      rElbo: 0.124489,
+      Z: 0.10758,
+      r: [0.35671, 0.15966, 0.42192, 0.06172],
+      dPhi: [-0.013371, -0.0123, 0.041509, -0.015838],
+      dTheta: [0.330959, 0.116274, 0.477552, 0.041082],
+    },
   ],
   tableMinus10: { T: -10, rElbo: 0.148017, Z: 5.3e-5, r: [0.31729, 0.11673, 0.52303, 0.04294] },
 };
@@ -62,7 +88,12 @@ export function catExact(theta: readonly number[], phi: readonly number[], T: nu
 }
 
 /** Exact dR/dφ and dR/dθ of the categorical model (float64): score of softmax is e_z − q. */
-export function catExactGrad(theta: readonly number[], phi: readonly number[], T: number, eps = 0): { dPhi: number[]; dTheta: number[]; res: ReturnType<typeof catExact> } {
+export function catExactGrad(
+  theta: readonly number[],
+  phi: readonly number[],
+  T: number,
+  eps = 0,
+): { dPhi: number[]; dTheta: number[]; res: ReturnType<typeof catExact> } {
   const res = catExact(theta, phi, T, eps);
   const q = logSoftmax64(phi).map(Math.exp);
   const dPhi = [0, 0, 0, 0];
@@ -89,9 +120,16 @@ export function tuples(K: number, S: number): number[][] {
 }
 
 /** The gradient (of the objective, i.e. −∇loss) of an estimator-like loss function of (theta, phi). */
-export function objectiveGrad(lossFn: (theta: Tensor, phi: Tensor) => Tensor, theta: Tensor, phi: Tensor): { dTheta: number[]; dPhi: number[] } {
+export function objectiveGrad(
+  lossFn: (theta: Tensor, phi: Tensor) => Tensor,
+  theta: Tensor,
+  phi: Tensor,
+): { dTheta: number[]; dPhi: number[] } {
   const [, g] = valueAndGrad(lossFn, [0, 1])(theta, phi);
-  return { dTheta: Array.from((g[0] as Tensor).dataSync(), (v) => -v), dPhi: Array.from((g[1] as Tensor).dataSync(), (v) => -v) };
+  return {
+    dTheta: Array.from((g[0] as Tensor).dataSync(), (v) => -v),
+    dPhi: Array.from((g[1] as Tensor).dataSync(), (v) => -v),
+  };
 }
 
 // ---- reference surrogates (test-only) ------------------------------------------------------
@@ -124,7 +162,14 @@ export type PublishedVariant = 'published' | 'swappedLabels' | 'minusSoftplusA' 
  * Implemented as a surrogate with constant weights: θ part (1/S)Σℓp ± Σ c_s w_θ(z_s) ℓp(z_s),
  * φ part Σ c_s w_φ(z_s) ℓq(z_s), c_s = (A_s − Ā)/(S − 1), w = a or 1 − a (constants).
  */
-export function publishedVrsLoss(variant: PublishedVariant, problem: Problem, theta: Tensor, phi: Tensor, z: Tensor, T: number): Tensor {
+export function publishedVrsLoss(
+  variant: PublishedVariant,
+  problem: Problem,
+  theta: Tensor,
+  phi: Tensor,
+  z: Tensor,
+  T: number,
+): Tensor {
   const swapped = variant === 'published' || variant === 'swappedLabels';
   const minusA = variant === 'published' || variant === 'minusSoftplusA';
   const minusTheta = variant === 'published' || variant === 'minusThetaCov';
@@ -181,7 +226,8 @@ export const GAUSS = {
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** log p(x = 1, z) = log N(z; μ0, 1) + log N(1; z, 1) (float64). */
-export const gaussLogp64 = (z: number, mu0 = 0): number => -HALF_LOG_2PI - 0.5 * (z - mu0) ** 2 - HALF_LOG_2PI - 0.5 * (GAUSS.x - z) ** 2;
+export const gaussLogp64 = (z: number, mu0 = 0): number =>
+  -HALF_LOG_2PI - 0.5 * (z - mu0) ** 2 - HALF_LOG_2PI - 0.5 * (GAUSS.x - z) ** 2;
 
 /** log p(x = 1, z) with θ = μ0 (a scalar tensor or undefined for μ0 = 0), for z of any shape. */
 export function gaussLogJoint(theta: Tensor | undefined, z: Tensor): Tensor {
@@ -219,7 +265,10 @@ export function gaussExact(m: number, s: number, T: number, eps = 0, mu0 = 0, po
 
 /** φ with B identical replicates (each data point its own parameters: per-replicate gradients). */
 export function gaussPhi(m: number, s: number, B: number): { m: Tensor; logS: Tensor } {
-  return { m: Tensor.fromData(new Float32Array(B).fill(m), [B]), logS: Tensor.fromData(new Float32Array(B).fill(Math.log(s)), [B]) };
+  return {
+    m: Tensor.fromData(new Float32Array(B).fill(m), [B]),
+    logS: Tensor.fromData(new Float32Array(B).fill(Math.log(s)), [B]),
+  };
 }
 
 /**
@@ -227,10 +276,21 @@ export function gaussPhi(m: number, s: number, B: number): { m: Tensor; logS: Te
  * with the floor-free log σ(lw + T) instead of log a_ε. Negative control for ε > 0. One call, B
  * replicates, φ = { m, logS } of shape [B].
  */
-export function referenceCodeRvrsLoss(key: PRNGKey, phi: { m: Tensor; logS: Tensor }, S: number, T: number, eps: number): Tensor {
+export function referenceCodeRvrsLoss(
+  key: PRNGKey,
+  phi: { m: Tensor; logS: Tensor },
+  S: number,
+  T: number,
+  eps: number,
+): Tensor {
   const q = gaussProblem.guide(phi, undefined);
   const B = q.batchShape[0];
-  const res = rejectionSample(key, q, (z) => gaussLogJoint(undefined, z), { samples: S, threshold: T, acceptanceFloor: eps, reparameterized: true });
+  const res = rejectionSample(key, q, (z) => gaussLogJoint(undefined, z), {
+    samples: S,
+    threshold: T,
+    acceptanceFloor: eps,
+    reparameterized: true,
+  });
   const z = q.fromNoise(res.noise!);
   const qd = q.detach();
   const lwp = gaussLogJoint(undefined, z).sub(qd.logProb(z));
@@ -269,7 +329,8 @@ export const POISSON = {
 
 /** Target log P(z): Poisson(10) for z ≥ 5, log ε = −100 below (unnormalized). */
 export const poissonProblem: Problem = {
-  logJoint: (_theta: unknown, z: Tensor) => where(ge(z, POISSON.cut), new Poisson(POISSON.rate).logProb(z), POISSON.logEps),
+  logJoint: (_theta: unknown, z: Tensor) =>
+    where(ge(z, POISSON.cut), new Poisson(POISSON.rate).logProb(z), POISSON.logEps),
   guide: (phi: Tensor) => new Poisson(exp(phi)),
 };
 

@@ -34,7 +34,10 @@ export function meanSe(values: ArrayLike<number>): MeanSe {
 /** |mean − truth| ≤ K_SE · SE (+ a small absolute slack for float32 rounding). */
 export function expectWithinSe(m: MeanSe, truth: number, label: string, slack = 1e-6): void {
   const z = (m.mean - truth) / m.se;
-  expect(Math.abs(m.mean - truth), `${label}: mean ${m.mean} vs ${truth} (SE ${m.se}, z = ${z.toFixed(2)})`).toBeLessThanOrEqual(K_SE * m.se + slack);
+  expect(
+    Math.abs(m.mean - truth),
+    `${label}: mean ${m.mean} vs ${truth} (SE ${m.se}, z = ${z.toFixed(2)})`,
+  ).toBeLessThanOrEqual(K_SE * m.se + slack);
 }
 
 /** |a − b| ≤ K_SE · sqrt(se_a² + se_b²): two independent estimates of the same quantity agree. */

@@ -61,7 +61,13 @@ export function vimcoC64(lw: readonly number[], variant: 'geometric' | 'arithmet
 /** A score-function IWAE estimator with control variates cFn(lw of one data point) (α = 0). */
 export function customScoreEstimator(name: string, cFn: (lw: number[]) => number[]): Estimator<any> {
   return withInfo(
-    function custom(key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: { problem: Problem; samples: number; fixedDraws?: Tensor }): EstimatorResult {
+    function custom(
+      key: PRNGKey,
+      theta: unknown,
+      phi: unknown,
+      x: unknown,
+      options: { problem: Problem; samples: number; fixedDraws?: Tensor },
+    ): EstimatorResult {
       const { problem, samples: N } = options;
       if (N < 2) fail(name, 'needs samples >= 2');
       const q = problem.guide(phi, x);
@@ -87,7 +93,8 @@ export function customScoreEstimator(name: string, cFn: (lw: number[]) => number
 }
 
 /** OVIS~ with parameter γ (test-only; biased for γ > 0). */
-export const ovisTilde = (gamma: number): Estimator<any> => customScoreEstimator(`ovisTilde(γ=${gamma})`, (lw) => ovisC64(lw, gamma));
+export const ovisTilde = (gamma: number): Estimator<any> =>
+  customScoreEstimator(`ovisTilde(γ=${gamma})`, (lw) => ovisC64(lw, gamma));
 
 /** "Baseline" c_i = lw_i: depends on z_i, biased. */
 export const selfBaseline: Estimator<any> = customScoreEstimator('selfBaseline', (lw) => lw.slice());
@@ -95,7 +102,8 @@ export const selfBaseline: Estimator<any> = customScoreEstimator('selfBaseline',
 /** An estimator that ignores options.fixedDraws (samples with the key every time). */
 export function ignoringFixedDraws(est: Estimator<any>): Estimator<any> {
   return withInfo(
-    (key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: any) => est(key, theta, phi, x, { ...options, fixedDraws: undefined }),
+    (key: PRNGKey, theta: unknown, phi: unknown, x: unknown, options: any) =>
+      est(key, theta, phi, x, { ...options, fixedDraws: undefined }),
     { ...est.info, name: 'ignoresFixedDraws' },
   );
 }

@@ -3,12 +3,34 @@
  * markers is shown verbatim in the document (test/vi-check.test.ts checks that), with imports
  * from 'sieve-vi' instead of the source paths.
  */
-import { Categorical, adam, key, random, stopGradient, tensor, valueAndGrad, type PRNGKey, type Tensor } from '../../src/index.js';
 import {
-  checkUnbiased, exactExpectation, iwScoreFunction, vimco, vimcoStar, vrIwaeScore, type CheckUnbiasedResult,
+  Categorical,
+  adam,
+  key,
+  random,
+  stopGradient,
+  tensor,
+  valueAndGrad,
+  type PRNGKey,
+  type Tensor,
+} from '../../src/index.js';
+import {
+  checkUnbiased,
+  exactExpectation,
+  iwScoreFunction,
+  vimco,
+  vimcoStar,
+  vrIwaeScore,
+  type CheckUnbiasedResult,
 } from '../../src/vi/index.js';
 
-export function runReadmeExamples(): { vimcoStarBound: number; unbiased: CheckUnbiasedResult; biased: CheckUnbiasedResult; exactMatches: number; logs: unknown[][] } {
+export function runReadmeExamples(): {
+  vimcoStarBound: number;
+  unbiased: CheckUnbiasedResult;
+  biased: CheckUnbiasedResult;
+  exactMatches: number;
+  logs: unknown[][];
+} {
   const logs: unknown[][] = [];
   const console = { log: (...a: unknown[]) => logs.push(a) };
 
@@ -42,7 +64,11 @@ export function runReadmeExamples(): { vimcoStarBound: number; unbiased: CheckUn
   vimcoStar(key(2), theta, phi, undefined, { ...opts, alpha: 0.5 }); // VR-IWAE bound, β = α (provisional)
   vimcoStar(key(2), theta, phi, undefined, { ...opts, alpha: 0.5, beta: 0.3 }); // any β ≥ 0 is unbiased
   vrIwaeScore(key(2), theta, phi, undefined, { ...opts, alpha: 0.5 }); // no control variate
-  iwScoreFunction(key(2), theta, phi, undefined, { ...opts, alpha: 0.5, controlVariate: { beta: 2, mean: 'geometric' } });
+  iwScoreFunction(key(2), theta, phi, undefined, {
+    ...opts,
+    alpha: 0.5,
+    controlVariate: { beta: 2, mean: 'geometric' },
+  });
   // ---- example end
 
   // ---- example start
@@ -51,7 +77,13 @@ export function runReadmeExamples(): { vimcoStarBound: number; unbiased: CheckUn
   // (key, theta, phi, x, options) → { loss, bound, perDataPoint, diagnostics } with an `info`
   // property can be checked; for exactExpectation it must use options.fixedDraws when given.
   const mine = Object.assign(
-    (k: PRNGKey, th: Tensor, ph: Tensor, _x: unknown, o: { problem: typeof problem; samples: number; fixedDraws?: Tensor }) => {
+    (
+      k: PRNGKey,
+      th: Tensor,
+      ph: Tensor,
+      _x: unknown,
+      o: { problem: typeof problem; samples: number; fixedDraws?: Tensor },
+    ) => {
       const q = o.problem.guide(ph);
       const z = o.fixedDraws ?? q.sample(k, [o.samples]);
       const lq = q.logProb(z);
@@ -84,6 +116,8 @@ export function runReadmeExamples(): { vimcoStarBound: number; unbiased: CheckUn
   // The trusted reference equals −∇L_3 of the model of docs/estimator-math.md §9.4
   // (∂L_3/∂φ = [0.163168, −0.094036, 0.261279, −0.330411]).
   const table = [0.163168, -0.094036, 0.261279, -0.330411];
-  const exactMatches = Math.max(...Array.from((exact.grad.phi as Tensor).dataSync(), (v, j) => Math.abs(-v - table[j])));
+  const exactMatches = Math.max(
+    ...Array.from((exact.grad.phi as Tensor).dataSync(), (v, j) => Math.abs(-v - table[j])),
+  );
   return { vimcoStarBound, unbiased: good, biased: bad, exactMatches, logs };
 }

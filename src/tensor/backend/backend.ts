@@ -10,12 +10,36 @@
 import type { Shape } from '../shape.js';
 
 export type UnaryOp =
-  | 'neg' | 'exp' | 'log' | 'log1p' | 'expm1' | 'sqrt' | 'sin' | 'cos' | 'tanh'
-  | 'sigmoid' | 'softplus' | 'abs' | 'sign' | 'lgamma' | 'polygamma';
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'log1p'
+  | 'expm1'
+  | 'sqrt'
+  | 'sin'
+  | 'cos'
+  | 'tanh'
+  | 'sigmoid'
+  | 'softplus'
+  | 'abs'
+  | 'sign'
+  | 'lgamma'
+  | 'polygamma';
 
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum'
-  | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'pow'
+  | 'maximum'
+  | 'minimum'
+  | 'lt'
+  | 'le'
+  | 'gt'
+  | 'ge'
+  | 'eq'
+  | 'ne';
 
 export type ReduceOp = 'sum' | 'max';
 
@@ -27,9 +51,12 @@ export interface Backend {
   binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array;
   /** cond != 0 ? a : b, all three broadcast to `outShape`. */
   where(
-    cond: Float32Array, condShape: Shape,
-    a: Float32Array, aShape: Shape,
-    b: Float32Array, bShape: Shape,
+    cond: Float32Array,
+    condShape: Shape,
+    a: Float32Array,
+    aShape: Shape,
+    b: Float32Array,
+    bShape: Shape,
     outShape: Shape,
   ): Float32Array;
   /** Reduce over sorted, distinct `axes`; the result is laid out as the keepdims shape. */
@@ -47,8 +74,12 @@ export interface Backend {
    * need G·Bᵀ and Aᵀ·G; a backend may compute them without materializing the transposes.
    */
   matmulTransposed(
-    a: Float32Array, aShape: Shape, transposeA: boolean,
-    b: Float32Array, bShape: Shape, transposeB: boolean,
+    a: Float32Array,
+    aShape: Shape,
+    transposeA: boolean,
+    b: Float32Array,
+    bShape: Shape,
+    transposeB: boolean,
     outShape: Shape,
   ): Float32Array;
   /** out[i_perm[0], ..., i_perm[n-1]] = x[i_0, ..., i_{n-1}], i.e. out.shape[j] = shape[perm[j]]. */
@@ -91,7 +122,12 @@ export interface Backend {
    * shape. A zero on the diagonal gives ±Infinity or NaN, as in LAPACK.
    */
   triangularSolve(
-    a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, lower: boolean, transpose: boolean,
+    a: Float32Array,
+    aShape: Shape,
+    b: Float32Array,
+    bShape: Shape,
+    lower: boolean,
+    transpose: boolean,
   ): Float32Array;
   /**
    * d(log z)/d(alpha) at fixed quantile P(alpha, z) for Gamma(alpha, 1) samples z given as log z
@@ -99,7 +135,11 @@ export interface Backend {
    * with `alpha` and `logZ` broadcast to `outShape`.
    */
   gammaLogSampleGrad(
-    alpha: Float32Array, alphaShape: Shape, logZ: Float32Array, logZShape: Shape, outShape: Shape,
+    alpha: Float32Array,
+    alphaShape: Shape,
+    logZ: Float32Array,
+    logZShape: Shape,
+    outShape: Shape,
   ): Float32Array;
 
   // ---- Fused kernels: several elementwise steps in one pass (docs/wasm-backend.md) ----
@@ -115,7 +155,11 @@ export interface Backend {
    * x and l broadcast to `outShape`.
    */
   bernoulliLogits(
-    x: Float32Array, xShape: Shape, logits: Float32Array, logitsShape: Shape, outShape: Shape,
+    x: Float32Array,
+    xShape: Shape,
+    logits: Float32Array,
+    logitsShape: Shape,
+    outShape: Shape,
   ): Float32Array;
   /**
    * log Σ exp(x) over sorted, distinct `axes`, laid out as the keepdims shape. Each output subtracts its

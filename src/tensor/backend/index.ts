@@ -38,8 +38,10 @@ export function backendFromChoice(choice: string | undefined): Backend {
   if (name !== 'wasm') fail('SIEVE_BACKEND', `unknown backend '${name}' (expected 'js' or 'wasm')`);
   if (loadKernelsSync() !== null) return wasmBackend;
   if (choice === 'wasm') {
-    fail('SIEVE_BACKEND',
-      `wasm was requested, but the WebAssembly kernels could not be loaded: ${String(kernelLoadError())}`);
+    fail(
+      'SIEVE_BACKEND',
+      `wasm was requested, but the WebAssembly kernels could not be loaded: ${String(kernelLoadError())}`,
+    );
   }
   return jsBackend;
 }

@@ -56,43 +56,88 @@ function unary(op: UnaryOp, x: Float32Array, arg = 0): Float32Array {
   const n = x.length;
   const out = allocate(n);
   switch (op) {
-    case 'neg': for (let i = 0; i < n; i++) out[i] = -x[i]; break;
-    case 'exp': for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]); break;
-    case 'log': for (let i = 0; i < n; i++) out[i] = Math.log(x[i]); break;
-    case 'log1p': for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]); break;
-    case 'expm1': for (let i = 0; i < n; i++) out[i] = Math.expm1(x[i]); break;
-    case 'sqrt': for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); break;
-    case 'sin': for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]); break;
-    case 'cos': for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]); break;
-    case 'tanh': for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); break;
-    case 'sigmoid': for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]); break;
-    case 'softplus': for (let i = 0; i < n; i++) out[i] = softplus(x[i]); break;
-    case 'abs': for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]); break;
-    case 'sign': for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]); break;
-    case 'lgamma': for (let i = 0; i < n; i++) out[i] = lgamma(x[i]); break;
-    case 'polygamma': for (let i = 0; i < n; i++) out[i] = polygamma(arg, x[i]); break;
-    default: throw new Error(`unary: unknown op ${op as string}`);
+    case 'neg':
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      break;
+    case 'exp':
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      break;
+    case 'log':
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      break;
+    case 'log1p':
+      for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]);
+      break;
+    case 'expm1':
+      for (let i = 0; i < n; i++) out[i] = Math.expm1(x[i]);
+      break;
+    case 'sqrt':
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      break;
+    case 'sin':
+      for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]);
+      break;
+    case 'cos':
+      for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]);
+      break;
+    case 'tanh':
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < n; i++) out[i] = sigmoid(x[i]);
+      break;
+    case 'softplus':
+      for (let i = 0; i < n; i++) out[i] = softplus(x[i]);
+      break;
+    case 'abs':
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      break;
+    case 'sign':
+      for (let i = 0; i < n; i++) out[i] = Math.sign(x[i]);
+      break;
+    case 'lgamma':
+      for (let i = 0; i < n; i++) out[i] = lgamma(x[i]);
+      break;
+    case 'polygamma':
+      for (let i = 0; i < n; i++) out[i] = polygamma(arg, x[i]);
+      break;
+    default:
+      throw new Error(`unary: unknown op ${op as string}`);
   }
   return out;
 }
 
 function binaryScalar(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
-    case 'add': return (a, b) => a + b;
-    case 'sub': return (a, b) => a - b;
-    case 'mul': return (a, b) => a * b;
-    case 'div': return (a, b) => a / b;
-    case 'pow': return Math.pow;
+    case 'add':
+      return (a, b) => a + b;
+    case 'sub':
+      return (a, b) => a - b;
+    case 'mul':
+      return (a, b) => a * b;
+    case 'div':
+      return (a, b) => a / b;
+    case 'pow':
+      return Math.pow;
     // NaN-propagating, like NumPy's maximum/minimum.
-    case 'maximum': return (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
-    case 'minimum': return (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
-    case 'lt': return (a, b) => (a < b ? 1 : 0);
-    case 'le': return (a, b) => (a <= b ? 1 : 0);
-    case 'gt': return (a, b) => (a > b ? 1 : 0);
-    case 'ge': return (a, b) => (a >= b ? 1 : 0);
-    case 'eq': return (a, b) => (a === b ? 1 : 0);
-    case 'ne': return (a, b) => (a !== b ? 1 : 0);
-    default: throw new Error(`binary: unknown op ${op as string}`);
+    case 'maximum':
+      return (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
+    case 'minimum':
+      return (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+    case 'lt':
+      return (a, b) => (a < b ? 1 : 0);
+    case 'le':
+      return (a, b) => (a <= b ? 1 : 0);
+    case 'gt':
+      return (a, b) => (a > b ? 1 : 0);
+    case 'ge':
+      return (a, b) => (a >= b ? 1 : 0);
+    case 'eq':
+      return (a, b) => (a === b ? 1 : 0);
+    case 'ne':
+      return (a, b) => (a !== b ? 1 : 0);
+    default:
+      throw new Error(`binary: unknown op ${op as string}`);
   }
 }
 
@@ -100,7 +145,11 @@ function binaryScalar(op: BinaryOp): (a: number, b: number) => number {
  * Visit every index of `outShape` in row-major order, tracking the flat offsets of each operand
  * (read through broadcast strides). `visit(outIndex, offsets)` is called once per element.
  */
-function forEachBroadcast(outShape: Shape, operandStrides: number[][], visit: (o: number, offs: Int32Array) => void): void {
+function forEachBroadcast(
+  outShape: Shape,
+  operandStrides: number[][],
+  visit: (o: number, offs: Int32Array) => void,
+): void {
   const nd = outShape.length;
   const k = operandStrides.length;
   const size = shapeSize(outShape);
@@ -119,16 +168,31 @@ function forEachBroadcast(outShape: Shape, operandStrides: number[][], visit: (o
   }
 }
 
-function binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
+function binary(
+  op: BinaryOp,
+  a: Float32Array,
+  aShape: Shape,
+  b: Float32Array,
+  bShape: Shape,
+  outShape: Shape,
+): Float32Array {
   const n = shapeSize(outShape);
   const out = allocate(n);
   // Fast paths for the most common ops, same-shape or scalar operands.
   if (a.length === n && b.length === n) {
     switch (op) {
-      case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + b[i]; return out;
-      case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - b[i]; return out;
-      case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * b[i]; return out;
-      case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / b[i]; return out;
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
+        return out;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
+        return out;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+        return out;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
+        return out;
     }
     const f = binaryScalar(op);
     for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
@@ -137,10 +201,18 @@ function binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, b
   if (b.length === 1 && a.length === n) {
     const s = b[0];
     switch (op) {
-      case 'add': for (let i = 0; i < n; i++) out[i] = a[i] + s; return out;
-      case 'sub': for (let i = 0; i < n; i++) out[i] = a[i] - s; return out;
-      case 'mul': for (let i = 0; i < n; i++) out[i] = a[i] * s; return out;
-      case 'div': for (let i = 0; i < n; i++) out[i] = a[i] / s; return out;
+      case 'add':
+        for (let i = 0; i < n; i++) out[i] = a[i] + s;
+        return out;
+      case 'sub':
+        for (let i = 0; i < n; i++) out[i] = a[i] - s;
+        return out;
+      case 'mul':
+        for (let i = 0; i < n; i++) out[i] = a[i] * s;
+        return out;
+      case 'div':
+        for (let i = 0; i < n; i++) out[i] = a[i] / s;
+        return out;
     }
     const f = binaryScalar(op);
     for (let i = 0; i < n; i++) out[i] = f(a[i], s);
@@ -162,8 +234,13 @@ function binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, b
 }
 
 function where(
-  cond: Float32Array, condShape: Shape, a: Float32Array, aShape: Shape,
-  b: Float32Array, bShape: Shape, outShape: Shape,
+  cond: Float32Array,
+  condShape: Shape,
+  a: Float32Array,
+  aShape: Shape,
+  b: Float32Array,
+  bShape: Shape,
+  outShape: Shape,
 ): Float32Array {
   const n = shapeSize(outShape);
   const out = allocate(n);
@@ -171,7 +248,11 @@ function where(
     for (let i = 0; i < n; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
     return out;
   }
-  const strides = [broadcastStrides(condShape, outShape), broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)];
+  const strides = [
+    broadcastStrides(condShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ];
   forEachBroadcast(outShape, strides, (o, offs) => {
     out[o] = cond[offs[0]] !== 0 ? a[offs[1]] : b[offs[2]];
   });
@@ -187,7 +268,12 @@ function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly numb
   if (outSize === 1) {
     let s = isSum ? 0 : -Infinity;
     if (isSum) for (let i = 0; i < x.length; i++) s += x[i];
-    else for (let i = 0; i < x.length; i++) { const v = x[i]; if (v > s || v !== v) s = v; if (s !== s) break; }
+    else
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i];
+        if (v > s || v !== v) s = v;
+        if (s !== s) break;
+      }
     const out = allocate(1);
     out[0] = s;
     return out;
@@ -200,7 +286,11 @@ function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly numb
       let s = acc[o];
       const base = o * inner;
       if (isSum) for (let j = 0; j < inner; j++) s += x[base + j];
-      else for (let j = 0; j < inner; j++) { const v = x[base + j]; if (v > s || v !== v) s = v; }
+      else
+        for (let j = 0; j < inner; j++) {
+          const v = x[base + j];
+          if (v > s || v !== v) s = v;
+        }
       acc[o] = s;
     }
     return Float32Array.from(acc);
@@ -237,7 +327,9 @@ function cumsum(x: Float32Array, shape: Shape, axis: number, reverse: boolean): 
 
 function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
   const nd = outShape.length;
-  const m = outShape[nd - 2], n = outShape[nd - 1], k = aShape[aShape.length - 1];
+  const m = outShape[nd - 2],
+    n = outShape[nd - 1],
+    k = aShape[aShape.length - 1];
   const batchShape = outShape.slice(0, nd - 2);
   const batch = shapeSize(batchShape);
   const out = allocate(batch * m * n);
@@ -260,8 +352,14 @@ function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, 
       // is what bounds this loop (about 2× faster than one row per sweep).
       let p = 0;
       for (; p + 4 <= k; p += 4) {
-        const a0 = a[arow + p], a1 = a[arow + p + 1], a2 = a[arow + p + 2], a3 = a[arow + p + 3];
-        const b0 = bo + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+        const a0 = a[arow + p],
+          a1 = a[arow + p + 1],
+          a2 = a[arow + p + 2],
+          a3 = a[arow + p + 3];
+        const b0 = bo + p * n,
+          b1 = b0 + n,
+          b2 = b1 + n,
+          b3 = b2 + n;
         for (let j = 0; j < n; j++) row[j] += a0 * b[b0 + j] + a1 * b[b1 + j] + a2 * b[b2 + j] + a3 * b[b3 + j];
       }
       for (; p < k; p++) {
@@ -277,8 +375,13 @@ function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, 
 
 /** The reference for transposed operands: materialize the transposes, then multiply. */
 function matmulTransposed(
-  a: Float32Array, aShape: Shape, transposeA: boolean,
-  b: Float32Array, bShape: Shape, transposeB: boolean, outShape: Shape,
+  a: Float32Array,
+  aShape: Shape,
+  transposeA: boolean,
+  b: Float32Array,
+  bShape: Shape,
+  transposeB: boolean,
+  outShape: Shape,
 ): Float32Array {
   const swapLastTwo = (s: Shape): number[] => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
   const swapPerm = (nd: number): number[] => [...Array.from({ length: nd - 2 }, (_, i) => i), nd - 1, nd - 2];
@@ -401,8 +504,11 @@ function cholesky(a: Float32Array, shape: Shape): Float32Array {
       let s = a[o + j * n + j];
       for (let k = 0; k < j; k++) s -= l[j * n + k] * l[j * n + k];
       if (!(s > 0)) {
-        fail('cholesky', `matrix is not positive definite: the leading minor of order ${j + 1} is not positive ` +
-          `(pivot ${s})${batchIndexSuffix(bi, batchShape)}`);
+        fail(
+          'cholesky',
+          `matrix is not positive definite: the leading minor of order ${j + 1} is not positive ` +
+            `(pivot ${s})${batchIndexSuffix(bi, batchShape)}`,
+        );
       }
       const d = Math.sqrt(s);
       l[j * n + j] = d;
@@ -419,7 +525,12 @@ function cholesky(a: Float32Array, shape: Shape): Float32Array {
 
 /** Forward substitution when op(a) is lower-triangular, back substitution when upper; one column of b at a time. */
 function triangularSolve(
-  a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, lower: boolean, transpose: boolean,
+  a: Float32Array,
+  aShape: Shape,
+  b: Float32Array,
+  bShape: Shape,
+  lower: boolean,
+  transpose: boolean,
 ): Float32Array {
   const n = aShape[aShape.length - 1];
   const k = bShape[bShape.length - 1];
@@ -453,7 +564,11 @@ function triangularSolve(
 }
 
 function gammaLogSampleGrad(
-  alpha: Float32Array, alphaShape: Shape, logZ: Float32Array, logZShape: Shape, outShape: Shape,
+  alpha: Float32Array,
+  alphaShape: Shape,
+  logZ: Float32Array,
+  logZShape: Shape,
+  outShape: Shape,
 ): Float32Array {
   const out = allocate(shapeSize(outShape));
   if (shapesEqual(alphaShape, outShape) && shapesEqual(logZShape, outShape)) {
@@ -469,8 +584,25 @@ function gammaLogSampleGrad(
 
 export const jsBackend: Backend = {
   name: 'js',
-  unary, binary, where, reduce, cumsum, matmul, matmulTransposed,
-  transpose, broadcastTo, slice, pad, take, scatterAdd, concat,
-  allocate, cholesky, triangularSolve, gammaLogSampleGrad,
-  adamUpdate, bernoulliLogits, logsumexp,
+  unary,
+  binary,
+  where,
+  reduce,
+  cumsum,
+  matmul,
+  matmulTransposed,
+  transpose,
+  broadcastTo,
+  slice,
+  pad,
+  take,
+  scatterAdd,
+  concat,
+  allocate,
+  cholesky,
+  triangularSolve,
+  gammaLogSampleGrad,
+  adamUpdate,
+  bernoulliLogits,
+  logsumexp,
 };

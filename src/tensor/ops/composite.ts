@@ -9,7 +9,24 @@ import { getBackend } from '../backend/index.js';
 import { asTensor } from '../creation.js';
 import { normalizeAxes, normalizeAxis, reducedShape, shapeToString } from '../shape.js';
 import { Tensor, type Axis, type TensorLike } from '../tensor.js';
-import { add, div, eq, exp, le, log, lt, abs, maximum, minimum, mul, neg, polygamma, softplus, sub, where } from './elementwise.js';
+import {
+  add,
+  div,
+  eq,
+  exp,
+  le,
+  log,
+  lt,
+  abs,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  polygamma,
+  softplus,
+  sub,
+  where,
+} from './elementwise.js';
 import { reshape, type IndexLike } from './movement.js';
 import { max, sum } from './reduce.js';
 
@@ -54,7 +71,8 @@ const logsumexpP = definePrimitive<readonly number[]>({
 export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes('logsumexp', axis, x.ndim);
   if (axes.length === 0) return x;
-  for (const a of axes) if (x.shape[a] === 0) fail('logsumexp', `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)})`);
+  for (const a of axes)
+    if (x.shape[a] === 0) fail('logsumexp', `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)})`);
   const y = bind(logsumexpP, [x], axes);
   return keepdims ? y : reshape(y, reducedShape(x.shape, axes, false));
 }
@@ -96,7 +114,8 @@ export function oneHot(indices: IndexLike, depth: number): Tensor {
   const shape = indices instanceof Tensor ? indices.shape : [raw.length];
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i];
-    if (!Number.isInteger(v) || v < 0 || v >= depth) fail('oneHot', `index ${v} at position ${i} is not an integer in [0, ${depth})`);
+    if (!Number.isInteger(v) || v < 0 || v >= depth)
+      fail('oneHot', `index ${v} at position ${i} is not an integer in [0, ${depth})`);
   }
   const data = raw;
   const out = new Float32Array(data.length * depth);
@@ -112,17 +131,28 @@ export function oneHot(indices: IndexLike, depth: number): Tensor {
 export function gather(x: Tensor, indices: IndexLike, axis = -1): Tensor {
   const ax = normalizeAxis('gather', axis, x.ndim);
   const idx = indices instanceof Tensor ? indices : Tensor.fromData(Float32Array.from(indices), [indices.length]);
-  if (idx.ndim !== x.ndim) fail('gather', `indices of shape ${shapeToString(idx.shape)} must have as many dimensions as x ${shapeToString(x.shape)}`);
+  if (idx.ndim !== x.ndim)
+    fail(
+      'gather',
+      `indices of shape ${shapeToString(idx.shape)} must have as many dimensions as x ${shapeToString(x.shape)}`,
+    );
   idx.shape.forEach((d, i) => {
     if (i !== ax && d !== x.shape[i] && d !== 1 && x.shape[i] !== 1) {
-      fail('gather', `indices of shape ${shapeToString(idx.shape)} do not match x ${shapeToString(x.shape)} outside axis ${ax} (dimension ${i} is ${d} vs ${x.shape[i]}; each pair must be equal or 1)`);
+      fail(
+        'gather',
+        `indices of shape ${shapeToString(idx.shape)} do not match x ${shapeToString(x.shape)} outside axis ${ax} (dimension ${i} is ${d} vs ${x.shape[i]}; each pair must be equal or 1)`,
+      );
     }
   });
   const depth = x.shape[ax];
   const raw = idx.dataSync();
   for (let i = 0; i < raw.length; i++) {
     const v = raw[i];
-    if (!Number.isInteger(v) || v < 0 || v >= depth) fail('gather', `index ${v} at position ${i} is not an integer in [0, ${depth}) (axis ${ax} of x ${shapeToString(x.shape)})`);
+    if (!Number.isInteger(v) || v < 0 || v >= depth)
+      fail(
+        'gather',
+        `index ${v} at position ${i} is not an integer in [0, ${depth}) (axis ${ax} of x ${shapeToString(x.shape)})`,
+      );
   }
   // one-hot along a new last axis, then move the selection to `ax`: sum over x's axis.
   const hot = oneHot(idx, depth); // [...idx.shape, depth]

@@ -42,7 +42,9 @@ const softplusP = unaryPrimitive('softplus', (g, x) => mul(g, sigmoid(x)));
 const absP = unaryPrimitive('abs', (g, x) => mul(g, sign(x)));
 const lgammaP = unaryPrimitive('lgamma', (g, x) => mul(g, polygamma(0, x)));
 const polygammaP = unaryPrimitive('polygamma', (g, x, _y, n) => mul(g, polygamma(n + 1, x)));
-const signP = defineNonDifferentiable<number>('sign', ([x]) => Tensor.fromData(getBackend().unary('sign', x._data!), x.shape));
+const signP = defineNonDifferentiable<number>('sign', ([x]) =>
+  Tensor.fromData(getBackend().unary('sign', x._data!), x.shape),
+);
 
 const unary = (p: Primitive<number>, x: TensorLike, arg = 0): Tensor => bind(p, [asTensor(x)], arg);
 
@@ -117,10 +119,26 @@ function winnerShare(aWins: Tensor, tie: Tensor): Tensor {
   return add(aWins, mul(tie, 0.5));
 }
 
-const addP = binaryPrimitive('add', (g) => g, (g) => g);
-const subP = binaryPrimitive('sub', (g) => g, (g) => neg(g));
-const mulP = binaryPrimitive('mul', (g, _a, b) => mul(g, b), (g, a) => mul(g, a));
-const divP = binaryPrimitive('div', (g, _a, b) => div(g, b), (g, _a, b, y) => neg(div(mul(g, y), b)));
+const addP = binaryPrimitive(
+  'add',
+  (g) => g,
+  (g) => g,
+);
+const subP = binaryPrimitive(
+  'sub',
+  (g) => g,
+  (g) => neg(g),
+);
+const mulP = binaryPrimitive(
+  'mul',
+  (g, _a, b) => mul(g, b),
+  (g, a) => mul(g, a),
+);
+const divP = binaryPrimitive(
+  'div',
+  (g, _a, b) => div(g, b),
+  (g, _a, b, y) => neg(div(mul(g, y), b)),
+);
 const powP = binaryPrimitive(
   'pow',
   (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))),
@@ -137,7 +155,8 @@ const minimumP = binaryPrimitive(
   (g, a, b) => mul(g, winnerShare(lt(b, a), eq(a, b))),
 );
 
-const binary = (p: Primitive<undefined>, a: TensorLike, b: TensorLike): Tensor => bind(p, [asTensor(a), asTensor(b)], undefined);
+const binary = (p: Primitive<undefined>, a: TensorLike, b: TensorLike): Tensor =>
+  bind(p, [asTensor(a), asTensor(b)], undefined);
 
 export const add = (a: TensorLike, b: TensorLike): Tensor => binary(addP, a, b);
 export const sub = (a: TensorLike, b: TensorLike): Tensor => binary(subP, a, b);

@@ -89,7 +89,10 @@ export function diagonal(x: Tensor): Tensor {
 // ---------------------------------------------------------------------------------------------
 // Triangular solve
 
-interface SolveParams { lower: boolean; transpose: boolean }
+interface SolveParams {
+  lower: boolean;
+  transpose: boolean;
+}
 
 const triangularSolveP = definePrimitive<SolveParams>({
   name: 'triangularSolve',
@@ -133,8 +136,16 @@ export interface TriangularSolveOptions {
 export function triangularSolve(a: Tensor, b: Tensor, options: TriangularSolveOptions = {}): Tensor {
   const op = 'triangularSolve';
   const n = checkSquare(op, a);
-  if (b.ndim < 2) fail(op, `b must be a matrix (or a batch of them) of shape [..., n, k], got ${shapeToString(b.shape)}; for a vector use expandDims(b, -1)`);
-  if (b.shape[b.ndim - 2] !== n) fail(op, `a is ${n}×${n} but b has ${b.shape[b.ndim - 2]} rows (shapes ${shapeToString(a.shape)} and ${shapeToString(b.shape)})`);
+  if (b.ndim < 2)
+    fail(
+      op,
+      `b must be a matrix (or a batch of them) of shape [..., n, k], got ${shapeToString(b.shape)}; for a vector use expandDims(b, -1)`,
+    );
+  if (b.shape[b.ndim - 2] !== n)
+    fail(
+      op,
+      `a is ${n}×${n} but b has ${b.shape[b.ndim - 2]} rows (shapes ${shapeToString(a.shape)} and ${shapeToString(b.shape)})`,
+    );
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const a2 = broadcastTo(a, [...batch, n, n]);
   const b2 = broadcastTo(b, [...batch, n, b.shape[b.ndim - 1]]);

@@ -31,9 +31,10 @@ const matmulTP = definePrimitive<Transposes>({
     const n = b.shape[b.ndim - (tb ? 2 : 1)];
     const outShape = [...batch, m, n];
     const backend = getBackend();
-    const data = ta || tb
-      ? backend.matmulTransposed(a._data!, a.shape, ta, b._data!, b.shape, tb, outShape)
-      : backend.matmul(a._data!, a.shape, b._data!, b.shape, outShape);
+    const data =
+      ta || tb
+        ? backend.matmulTransposed(a._data!, a.shape, ta, b._data!, b.shape, tb, outShape)
+        : backend.matmul(a._data!, a.shape, b._data!, b.shape, outShape);
     return Tensor.fromData(data, outShape);
   },
   // C = op(A)·op(B) gives dop(A) = G·op(B)ᵀ and dop(B) = op(A)ᵀ·G; a stored-transposed operand takes
@@ -58,8 +59,11 @@ function checkBatches(op: string, a: Tensor, b: Tensor): void {
     const da = batchA[batchA.length - i];
     const db = batchB[batchB.length - i];
     if (da !== db && da !== 1 && db !== 1) {
-      fail(op, `batch dimensions of ${shapeToString(a.shape)} @ ${shapeToString(b.shape)} cannot be broadcast ` +
-        `(${da} vs ${db})`);
+      fail(
+        op,
+        `batch dimensions of ${shapeToString(a.shape)} @ ${shapeToString(b.shape)} cannot be broadcast ` +
+          `(${da} vs ${db})`,
+      );
     }
   }
 }
@@ -88,14 +92,19 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function matmulT(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
   const flags = `transposeA = ${transposeA}, transposeB = ${transposeB}`;
   if (a.ndim < 2 || b.ndim < 2) {
-    fail('matmulT', `operands need at least 2 dimensions: ${shapeToString(a.shape)} @ ${shapeToString(b.shape)} ` +
-      `(${flags})`);
+    fail(
+      'matmulT',
+      `operands need at least 2 dimensions: ${shapeToString(a.shape)} @ ${shapeToString(b.shape)} ` + `(${flags})`,
+    );
   }
   const ka = a.shape[a.ndim - (transposeA ? 2 : 1)];
   const kb = b.shape[b.ndim - (transposeB ? 1 : 2)];
   if (ka !== kb) {
-    fail('matmulT', `inner dimensions differ: ${shapeToString(a.shape)} @ ${shapeToString(b.shape)} with ${flags} ` +
-      `(${ka} vs ${kb})`);
+    fail(
+      'matmulT',
+      `inner dimensions differ: ${shapeToString(a.shape)} @ ${shapeToString(b.shape)} with ${flags} ` +
+        `(${ka} vs ${kb})`,
+    );
   }
   checkBatches('matmulT', a, b);
   return product(a, b, transposeA, transposeB);

@@ -8,7 +8,14 @@ import { fail } from '../../errors.js';
 import { bind, definePrimitive, type Primitive } from '../../autodiff/primitive.js';
 import { getBackend } from '../backend/index.js';
 import {
-  broadcastShapes, checkShape, normalizeAxes, normalizeAxis, shapeSize, shapesEqual, shapeToString, type Shape,
+  broadcastShapes,
+  checkShape,
+  normalizeAxes,
+  normalizeAxis,
+  shapeSize,
+  shapesEqual,
+  shapeToString,
+  type Shape,
 } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sum } from './reduce.js';
@@ -34,11 +41,17 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   let target = shape.slice();
   if (unknown === 1) {
     if (knownSize === 0 || x.size % knownSize !== 0) {
-      fail('reshape', `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)}: ${x.size} is not a multiple of ${knownSize}`);
+      fail(
+        'reshape',
+        `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)}: ${x.size} is not a multiple of ${knownSize}`,
+      );
     }
     target = shape.map((d) => (d === -1 ? x.size / knownSize : d));
   } else if (knownSize !== x.size) {
-    fail('reshape', `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)} (size ${knownSize})`);
+    fail(
+      'reshape',
+      `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)} (size ${knownSize})`,
+    );
   }
   if (shapesEqual(target, x.shape)) return x;
   return bind(reshapeP, [x], target);
@@ -50,7 +63,10 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
  */
 function newAxis(op: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim - 1 || axis > ndim) {
-    fail(op, `axis ${axis} is out of range for a new axis of a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'} (valid: ${-ndim - 1}..${ndim})`);
+    fail(
+      op,
+      `axis ${axis} is out of range for a new axis of a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'} (valid: ${-ndim - 1}..${ndim})`,
+    );
   }
   return axis < 0 ? axis + ndim + 1 : axis;
 }
@@ -65,11 +81,18 @@ export function expandDims(x: Tensor, axis: number): Tensor {
 
 /** Remove dimensions of size 1 (all of them, or the given axes, which must have size 1). */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
-  const axes = axis === undefined ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : normalizeAxes('squeeze', axis, x.ndim);
+  const axes =
+    axis === undefined
+      ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
+      : normalizeAxes('squeeze', axis, x.ndim);
   for (const a of axes) {
-    if (x.shape[a] !== 1) fail('squeeze', `axis ${a} of shape ${shapeToString(x.shape)} has size ${x.shape[a]}, expected 1`);
+    if (x.shape[a] !== 1)
+      fail('squeeze', `axis ${a} of shape ${shapeToString(x.shape)} has size ${x.shape[a]}, expected 1`);
   }
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -77,7 +100,11 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
 
 const transposeP = definePrimitive<readonly number[]>({
   name: 'transpose',
-  impl: ([x], perm) => Tensor.fromData(getBackend().transpose(x._data!, x.shape, perm), perm.map((p) => x.shape[p])),
+  impl: ([x], perm) =>
+    Tensor.fromData(
+      getBackend().transpose(x._data!, x.shape, perm),
+      perm.map((p) => x.shape[p]),
+    ),
   vjp: (g, _x, _y, perm) => [transpose(g, inversePermutation(perm))],
   jvp: ([t], _x, _y, perm) => (t === null ? null : transpose(t, perm)),
 });
@@ -91,7 +118,10 @@ function inversePermutation(perm: readonly number[]): number[] {
 /** Permute the axes: output axis i is input axis perm[i]. Default: reverse all axes. */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   const nd = x.ndim;
-  const p = perm === undefined ? Array.from({ length: nd }, (_, i) => nd - 1 - i) : perm.map((a) => normalizeAxis('transpose', a, nd));
+  const p =
+    perm === undefined
+      ? Array.from({ length: nd }, (_, i) => nd - 1 - i)
+      : perm.map((a) => normalizeAxis('transpose', a, nd));
   if (p.length !== nd || new Set(p).size !== nd) {
     fail('transpose', `perm [${perm?.join(',')}] is not a permutation of the ${nd} axes of ${shapeToString(x.shape)}`);
   }
@@ -123,7 +153,8 @@ export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   checkShape('broadcastTo', shape);
   if (shapesEqual(x.shape, shape)) return x;
   const b = broadcastShapes('broadcastTo', x.shape, shape);
-  if (!shapesEqual(b, shape)) fail('broadcastTo', `cannot broadcast ${shapeToString(x.shape)} to ${shapeToString(shape)}`);
+  if (!shapesEqual(b, shape))
+    fail('broadcastTo', `cannot broadcast ${shapeToString(x.shape)} to ${shapeToString(shape)}`);
   return bind(broadcastToP, [x], shape.slice());
 }
 
@@ -144,20 +175,35 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
 // ---------------------------------------------------------------------------------------------
 // slice and pad
 
-interface SliceParams { starts: readonly number[]; sizes: readonly number[] }
-interface PadParams { before: readonly number[]; after: readonly number[] }
+interface SliceParams {
+  starts: readonly number[];
+  sizes: readonly number[];
+}
+interface PadParams {
+  before: readonly number[];
+  after: readonly number[];
+}
 
 const sliceP: Primitive<SliceParams> = definePrimitive<SliceParams>({
   name: 'slice',
   impl: ([x], { starts, sizes }) => Tensor.fromData(getBackend().slice(x._data!, x.shape, starts, sizes), sizes),
-  vjp: (g, [x], _y, { starts, sizes }) => [pad(g, starts, x.shape.map((d, i) => d - starts[i] - sizes[i]))],
+  vjp: (g, [x], _y, { starts, sizes }) => [
+    pad(
+      g,
+      starts,
+      x.shape.map((d, i) => d - starts[i] - sizes[i]),
+    ),
+  ],
   jvp: ([t], _x, _y, p) => (t === null ? null : bind(sliceP, [t], p)),
 });
 
 const padP: Primitive<PadParams> = definePrimitive<PadParams>({
   name: 'pad',
   impl: ([x], { before, after }) =>
-    Tensor.fromData(getBackend().pad(x._data!, x.shape, before, after), x.shape.map((d, i) => d + before[i] + after[i])),
+    Tensor.fromData(
+      getBackend().pad(x._data!, x.shape, before, after),
+      x.shape.map((d, i) => d + before[i] + after[i]),
+    ),
   vjp: (g, [x], _y, { before }) => [bind(sliceP, [g], { starts: before, sizes: x.shape })],
   jvp: ([t], _x, _y, p) => (t === null ? null : bind(padP, [t], p)),
 });
@@ -169,7 +215,10 @@ const padP: Primitive<PadParams> = definePrimitive<PadParams>({
  */
 export function slice(x: Tensor, starts: readonly (number | null)[], ends?: readonly (number | null)[]): Tensor {
   if (starts.length > x.ndim || (ends !== undefined && ends.length > x.ndim)) {
-    fail('slice', `got ${Math.max(starts.length, ends?.length ?? 0)} bounds for a tensor of shape ${shapeToString(x.shape)}`);
+    fail(
+      'slice',
+      `got ${Math.max(starts.length, ends?.length ?? 0)} bounds for a tensor of shape ${shapeToString(x.shape)}`,
+    );
   }
   const st: number[] = [];
   const sz: number[] = [];
@@ -191,8 +240,15 @@ export function slice(x: Tensor, starts: readonly (number | null)[], ends?: read
 
 /** Zero padding: `before[i]` zeros before and `after[i]` zeros after the data on axis i. */
 export function pad(x: Tensor, before: readonly number[], after: readonly number[]): Tensor {
-  if (before.length !== x.ndim || after.length !== x.ndim || [...before, ...after].some((v) => !Number.isInteger(v) || v < 0)) {
-    fail('pad', `widths must be ${x.ndim} non-negative integers on each side for shape ${shapeToString(x.shape)}, got [${before}] and [${after}]`);
+  if (
+    before.length !== x.ndim ||
+    after.length !== x.ndim ||
+    [...before, ...after].some((v) => !Number.isInteger(v) || v < 0)
+  ) {
+    fail(
+      'pad',
+      `widths must be ${x.ndim} non-negative integers on each side for shape ${shapeToString(x.shape)}, got [${before}] and [${after}]`,
+    );
   }
   if (before.every((v) => v === 0) && after.every((v) => v === 0)) return x;
   return bind(padP, [x], { before, after });
@@ -203,8 +259,16 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
 
 export type IndexLike = Tensor | readonly number[] | Int32Array;
 
-interface TakeParams { indices: Int32Array; indexShape: Shape; axis: number }
-interface ScatterParams { indices: Int32Array; axis: number; shape: Shape }
+interface TakeParams {
+  indices: Int32Array;
+  indexShape: Shape;
+  axis: number;
+}
+interface ScatterParams {
+  indices: Int32Array;
+  axis: number;
+  shape: Shape;
+}
 
 const takeP: Primitive<TakeParams> = definePrimitive<TakeParams>({
   name: 'take',
@@ -218,7 +282,8 @@ const takeP: Primitive<TakeParams> = definePrimitive<TakeParams>({
 
 const scatterAddP: Primitive<ScatterParams> = definePrimitive<ScatterParams>({
   name: 'scatterAdd',
-  impl: ([g], { indices, axis, shape }) => Tensor.fromData(getBackend().scatterAdd(g._data!, indices, axis, shape), shape),
+  impl: ([g], { indices, axis, shape }) =>
+    Tensor.fromData(getBackend().scatterAdd(g._data!, indices, axis, shape), shape),
   vjp: (g, _x, _y, { indices, axis }) => [bind(takeP, [g], { indices, indexShape: [indices.length], axis })],
   jvp: ([t], _x, _y, p) => (t === null ? null : bind(scatterAddP, [t], p)),
 });
@@ -258,7 +323,14 @@ const concatP: Primitive<number> = definePrimitive<number>({
   impl: (xs, axis) => {
     const shape = xs[0].shape.slice();
     shape[axis] = xs.reduce((s, x) => s + x.shape[axis], 0);
-    return Tensor.fromData(getBackend().concat(xs.map((x) => x._data!), xs.map((x) => x.shape), axis), shape);
+    return Tensor.fromData(
+      getBackend().concat(
+        xs.map((x) => x._data!),
+        xs.map((x) => x.shape),
+        axis,
+      ),
+      shape,
+    );
   },
   vjp: (g, xs, _y, axis, needs) => {
     let start = 0;
@@ -270,7 +342,14 @@ const concatP: Primitive<number> = definePrimitive<number>({
       return bind(sliceP, [g], { starts, sizes: x.shape });
     });
   },
-  jvp: (ts, xs, _y, axis) => (ts.every((t) => t === null) ? null : bind(concatP, ts.map((t, i) => t ?? zeros(xs[i].shape)), axis)),
+  jvp: (ts, xs, _y, axis) =>
+    ts.every((t) => t === null)
+      ? null
+      : bind(
+          concatP,
+          ts.map((t, i) => t ?? zeros(xs[i].shape)),
+          axis,
+        ),
 });
 
 /** Join tensors along an existing axis; all other dimensions must agree. */
@@ -292,10 +371,14 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) fail('stack', 'needs at least one tensor');
   for (const x of xs) {
-    if (!shapesEqual(x.shape, xs[0].shape)) fail('stack', `all shapes must be equal, got ${xs.map((t) => shapeToString(t.shape)).join(', ')}`);
+    if (!shapesEqual(x.shape, xs[0].shape))
+      fail('stack', `all shapes must be equal, got ${xs.map((t) => shapeToString(t.shape)).join(', ')}`);
   }
   const ax = newAxis('stack', axis, xs[0].ndim);
-  return concat(xs.map((x) => expandDims(x, ax)), ax);
+  return concat(
+    xs.map((x) => expandDims(x, ax)),
+    ax,
+  );
 }
 
 /**
@@ -331,7 +414,10 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
 // ---------------------------------------------------------------------------------------------
 // cumsum
 
-interface CumsumParams { axis: number; reverse: boolean }
+interface CumsumParams {
+  axis: number;
+  reverse: boolean;
+}
 
 const cumsumP: Primitive<CumsumParams> = definePrimitive<CumsumParams>({
   name: 'cumsum',

@@ -9,7 +9,10 @@ import { Tensor, type Axis } from '../tensor.js';
 import { div, eq, mul, neg } from './elementwise.js';
 import { broadcastTo, reshape } from './movement.js';
 
-interface ReduceParams { axes: readonly number[]; keepdims: boolean }
+interface ReduceParams {
+  axes: readonly number[];
+  keepdims: boolean;
+}
 
 /** Bring a reduced result (or its cotangent) back to the keepdims layout, then broadcast to `shape`. */
 function expandBack(g: Tensor, shape: Shape, axes: readonly number[]): Tensor {
@@ -18,7 +21,8 @@ function expandBack(g: Tensor, shape: Shape, axes: readonly number[]): Tensor {
 
 const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
   name: 'sum',
-  impl: ([x], { axes, keepdims }) => Tensor.fromData(getBackend().reduce('sum', x._data!, x.shape, axes), reducedShape(x.shape, axes, keepdims)),
+  impl: ([x], { axes, keepdims }) =>
+    Tensor.fromData(getBackend().reduce('sum', x._data!, x.shape, axes), reducedShape(x.shape, axes, keepdims)),
   // Every input element contributed with weight 1: the cotangent is copied back over the axes.
   vjp: (g, [x], _y, { axes }) => [expandBack(g, x.shape, axes)],
   jvp: ([t], _x, _y, p) => (t === null ? null : bind(sumP, [t], p)),
@@ -33,10 +37,12 @@ function maxSelector(x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
 
 const maxP = definePrimitive<ReduceParams>({
   name: 'max',
-  impl: ([x], { axes, keepdims }) => Tensor.fromData(getBackend().reduce('max', x._data!, x.shape, axes), reducedShape(x.shape, axes, keepdims)),
+  impl: ([x], { axes, keepdims }) =>
+    Tensor.fromData(getBackend().reduce('max', x._data!, x.shape, axes), reducedShape(x.shape, axes, keepdims)),
   // The gradient goes to the maximal element; ties share it equally.
   vjp: (g, [x], y, { axes }) => [mul(expandBack(g, x.shape, axes), maxSelector(x, y, axes))],
-  jvp: ([t], [x], y, { axes, keepdims }) => (t === null ? null : bind(sumP, [mul(t, maxSelector(x, y, axes))], { axes, keepdims })),
+  jvp: ([t], [x], y, { axes, keepdims }) =>
+    t === null ? null : bind(sumP, [mul(t, maxSelector(x, y, axes))], { axes, keepdims }),
 });
 
 /** Sum over `axis` (all axes by default; negative axes count from the end). */
@@ -56,7 +62,12 @@ export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
 function nonEmptyAxes(op: 'max' | 'min', x: Tensor, axis: Axis | undefined): number[] {
   const axes = normalizeAxes(op, axis, x.ndim);
   const what = op === 'max' ? 'maximum' : 'minimum';
-  for (const a of axes) if (x.shape[a] === 0) fail(op, `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)}): the ${what} of nothing is undefined`);
+  for (const a of axes)
+    if (x.shape[a] === 0)
+      fail(
+        op,
+        `cannot reduce axis ${a} of size 0 (shape ${shapeToString(x.shape)}): the ${what} of nothing is undefined`,
+      );
   return axes;
 }
 

@@ -64,7 +64,9 @@ export function makeGpuBackend(base: Backend, kernel: GpuMatmul, options: GpuBac
     if (rank < 2 || aShape.length < 2 || bShape.length < 2) {
       fail('gpu matmul', `operands must have rank ≥ 2, got [${aShape}] @ [${bShape}] -> [${outShape}]`);
     }
-    const m = outShape[rank - 2], n = outShape[rank - 1], k = aShape[aShape.length - 1];
+    const m = outShape[rank - 2],
+      n = outShape[rank - 1],
+      k = aShape[aShape.length - 1];
     const batchShape = outShape.slice(0, -2);
     const batch = shapeSize(batchShape);
     if (!worthIt(batch, m, k, n) || !allFinite(a) || !allFinite(b)) {
@@ -89,11 +91,17 @@ export function makeGpuBackend(base: Backend, kernel: GpuMatmul, options: GpuBac
 
   /** Transposed operands: materialize the transposes on the CPU (O(size)), then multiply on the GPU. */
   function matmulTransposed(
-    a: Float32Array, aShape: Shape, transposeA: boolean,
-    b: Float32Array, bShape: Shape, transposeB: boolean, outShape: Shape,
+    a: Float32Array,
+    aShape: Shape,
+    transposeA: boolean,
+    b: Float32Array,
+    bShape: Shape,
+    transposeB: boolean,
+    outShape: Shape,
   ): Float32Array {
     const rank = outShape.length;
-    const m = outShape[rank - 2], n = outShape[rank - 1];
+    const m = outShape[rank - 2],
+      n = outShape[rank - 1];
     const k = transposeA ? aShape[aShape.length - 2] : aShape[aShape.length - 1];
     if (!worthIt(shapeSize(outShape.slice(0, -2)), m, k, n)) {
       counts.cpu++;

@@ -53,8 +53,12 @@ interface Active {
 
 let active: Active | null = null;
 let lastRefusal: GpuStatus = {
-  enabled: false, reason: 'enableGpu() has not been called',
-  renderer: null, software: false, kernel: null, counts: null,
+  enabled: false,
+  reason: 'enableGpu() has not been called',
+  renderer: null,
+  software: false,
+  kernel: null,
+  counts: null,
 };
 
 function refuse(reason: string, renderer: string | null = null, software = false): GpuStatus {
@@ -97,8 +101,8 @@ export async function enableGpu(options: EnableGpuOptions = {}): Promise<GpuStat
   const { probe } = probed;
   const refusal = refusalReason(probe);
   const software = refusal !== null;
-  if (refusal !== null && options.force !== true) return refuse(`${refusal}; pass { force: true } to use it anyway`,
-    probe.renderer, software);
+  if (refusal !== null && options.force !== true)
+    return refuse(`${refusal}; pass { force: true } to use it anyway`, probe.renderer, software);
   const loaded = await importGpuJs();
   if (!loaded.ok) return refuse(loaded.reason, probe.renderer, software);
   let matmul: GpuMatmul;

@@ -40,8 +40,11 @@ export async function importGpuJs(): Promise<{ ok: true; module: GpuJsModule } |
   }
   // A CommonJS/UMD package arrives as named exports in some loaders and only as `default` in others.
   const candidate = (typeof loaded.GPU === 'function' ? loaded : loaded.default) as Partial<GpuJsModule> | undefined;
-  if (typeof candidate?.GPU !== 'function' || typeof candidate.input !== 'function'
-    || typeof candidate.GLKernel !== 'function') {
+  if (
+    typeof candidate?.GPU !== 'function' ||
+    typeof candidate.input !== 'function' ||
+    typeof candidate.GLKernel !== 'function'
+  ) {
     return { ok: false, reason: 'the loaded gpu.js has no GPU, input or GLKernel export (gpu.js ^2.24 expected)' };
   }
   return { ok: true, module: candidate as GpuJsModule };

@@ -61,8 +61,9 @@ export function probeWebGl(): ProbeResult {
   }
   let context: WebGL2RenderingContext | WebGLRenderingContext | null = null;
   try {
-    context = (canvas.getContext('webgl2') as WebGL2RenderingContext | null)
-      ?? (canvas.getContext('webgl') as WebGLRenderingContext | null);
+    context =
+      (canvas.getContext('webgl2') as WebGL2RenderingContext | null) ??
+      (canvas.getContext('webgl') as WebGLRenderingContext | null);
   } catch (e) {
     return { ok: false, reason: `creating a WebGL context failed: ${String(e)}` };
   }

@@ -50,8 +50,12 @@ export interface WasmThresholds {
  * only the calling thread can do.
  */
 export const DEFAULT_WASM_THRESHOLDS: WasmThresholds = {
-  transcendental: 64, cheap: 512, matmulWork: 8 * 8 * 8,
-  threadedMatmulWork: 96 * 96 * 96, threadedTranscendental: 65_536, threadedCheap: Infinity,
+  transcendental: 64,
+  cheap: 512,
+  matmulWork: 8 * 8 * 8,
+  threadedMatmulWork: 96 * 96 * 96,
+  threadedTranscendental: 65_536,
+  threadedCheap: Infinity,
 };
 
 /** Floats per chunk of a unary op: 64 KB, which stays in the L2 cache between the copies and the kernel. */
@@ -60,9 +64,14 @@ const UNARY_CHUNK = 16_384;
 const TRANSCENDENTAL: ReadonlySet<UnaryOp> = new Set(['exp', 'log', 'log1p', 'expm1', 'tanh', 'sigmoid', 'softplus']);
 
 function kernels(): Kernels {
-  return loadKernelsSync() ?? fail('wasm backend',
-    `the WebAssembly kernels could not be loaded (${String(kernelLoadError())}); ` +
-    'in a browser, await initWasmBackend() before using the wasm backend, or use the js backend');
+  return (
+    loadKernelsSync() ??
+    fail(
+      'wasm backend',
+      `the WebAssembly kernels could not be loaded (${String(kernelLoadError())}); ` +
+        'in a browser, await initWasmBackend() before using the wasm backend, or use the js backend',
+    )
+  );
 }
 
 /** A wasm backend that sends arrays below `thresholds` to the JS backend (tests use all zeros). */
@@ -101,7 +110,12 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
   }
 
   function binary(
-    op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape,
+    op: BinaryOp,
+    a: Float32Array,
+    aShape: Shape,
+    b: Float32Array,
+    bShape: Shape,
+    outShape: Shape,
   ): Float32Array {
     const code = BINARY_CODES[op];
     const n = shapeSize(outShape);
@@ -152,11 +166,17 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
    * a's matrices are stacked into one tall product.
    */
   function matmulTransposed(
-    a: Float32Array, aShape: Shape, transposeA: boolean,
-    b: Float32Array, bShape: Shape, transposeB: boolean, outShape: Shape,
+    a: Float32Array,
+    aShape: Shape,
+    transposeA: boolean,
+    b: Float32Array,
+    bShape: Shape,
+    transposeB: boolean,
+    outShape: Shape,
   ): Float32Array {
     const nd = outShape.length;
-    const m = outShape[nd - 2], n = outShape[nd - 1];
+    const m = outShape[nd - 2],
+      n = outShape[nd - 1];
     const k = aShape[aShape.length - (transposeA ? 2 : 1)];
     if (m * n * k < MIN_MATMUL_WORK) {
       return jsBackend.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
@@ -165,8 +185,7 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     const batch = shapeSize(batchShape);
     if (batch * m * n * k >= THREADED_MATMUL_WORK && threadCount() > 1) {
       const pool = workerPool(threadCount());
-      const out = pool === null ? null
-        : parallelMatmul(pool, a, aShape, transposeA, b, bShape, transposeB, outShape);
+      const out = pool === null ? null : parallelMatmul(pool, a, aShape, transposeA, b, bShape, transposeB, outShape);
       if (out !== null) return out;
     }
     const kern = kernels();
@@ -190,13 +209,25 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
     const index = new Array<number>(batchShape.length).fill(0);
     for (let t = 0; t < batch; t++) {
-      let ao = 0, bo = 0;
+      let ao = 0,
+        bo = 0;
       for (let d = 0; d < index.length; d++) {
         ao += index[d] * aStrides[d];
         bo += index[d] * bStrides[d];
       }
-      kern.exports.matmul(aOff + 4 * ao * m * k, ars, acs, bOff + 4 * bo * k * n, brs, bcs, cOff + 4 * t * m * n,
-        m, n, k, scratch);
+      kern.exports.matmul(
+        aOff + 4 * ao * m * k,
+        ars,
+        acs,
+        bOff + 4 * bo * k * n,
+        brs,
+        bcs,
+        cOff + 4 * t * m * n,
+        m,
+        n,
+        k,
+        scratch,
+      );
       // Next batch index, last axis fastest.
       for (let d = index.length - 1; d >= 0; d--) {
         if (++index[d] < batchShape[d]) break;
@@ -207,7 +238,14 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
   }
 
   return {
-    ...jsBackend, name: 'wasm', unary, binary, reduce, transpose, matmul, matmulTransposed,
+    ...jsBackend,
+    name: 'wasm',
+    unary,
+    binary,
+    reduce,
+    transpose,
+    matmul,
+    matmulTransposed,
     ...wasmFusedKernels(kernels, MIN_ELEMENTS_TRANSCENDENTAL),
   };
 }

@@ -23,13 +23,30 @@ export interface KernelExports {
   heapBase(): number;
   matmulScratchBytes(m: number, n: number, k: number): number;
   matmul(
-    a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,
-    m: number, n: number, k: number, scratch: number,
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    brs: number,
+    bcs: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    scratch: number,
   ): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(
-    op: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number,
-    out: number, rows: number, cols: number,
+    op: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    out: number,
+    rows: number,
+    cols: number,
   ): void;
   reduce(op: number, x: number, outer: number, len: number, inner: number, out: number, scratch: number): void;
   transpose(x: number, batch: number, rows: number, cols: number, out: number): void;

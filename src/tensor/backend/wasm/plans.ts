@@ -65,7 +65,9 @@ export interface ReducePlan {
  * the reduced axes are adjacent once axes of size 1 are left out.
  */
 export function planReduce(shape: Shape, axes: readonly number[]): ReducePlan | null {
-  let outer = 1, len = 1, inner = 1;
+  let outer = 1,
+    len = 1,
+    inner = 1;
   let phase: 'before' | 'reducing' | 'after' = 'before';
   for (let d = 0; d < shape.length; d++) {
     if (shape[d] === 1) continue;

@@ -35,21 +35,31 @@ export const DEFAULT_GRAIN: Grain = { rows: 16, elements: 16_384 };
  * single-threaded path of ../backend.ts plus one matmul scratch area per thread.
  */
 export function parallelMatmul(
-  pool: WorkerPool, a: Float32Array, aShape: Shape, transposeA: boolean,
-  b: Float32Array, bShape: Shape, transposeB: boolean, outShape: Shape, grain = DEFAULT_GRAIN,
+  pool: WorkerPool,
+  a: Float32Array,
+  aShape: Shape,
+  transposeA: boolean,
+  b: Float32Array,
+  bShape: Shape,
+  transposeB: boolean,
+  outShape: Shape,
+  grain = DEFAULT_GRAIN,
 ): Float32Array | null {
   const nd = outShape.length;
-  const m = outShape[nd - 2], n = outShape[nd - 1];
+  const m = outShape[nd - 2],
+    n = outShape[nd - 1];
   const k = aShape[aShape.length - (transposeA ? 2 : 1)];
   const batchShape = outShape.slice(0, nd - 2);
   const batch = shapeSize(batchShape);
   // One tall product when b has no batch axes and a's matrices are stacked rows (as on one thread).
-  const stacked = batch === 1 || (shapeSize(bShape.slice(0, -2)) === 1 && !transposeA &&
-    shapeSize(aShape.slice(0, -2)) === batch);
+  const stacked =
+    batch === 1 || (shapeSize(bShape.slice(0, -2)) === 1 && !transposeA && shapeSize(aShape.slice(0, -2)) === batch);
   const products = stacked ? 1 : batch;
   const rows = stacked ? batch * m : m;
-  const splits = Math.max(1, Math.min(Math.ceil((CALLS_PER_THREAD * pool.threads) / products),
-    Math.floor(rows / grain.rows)));
+  const splits = Math.max(
+    1,
+    Math.min(Math.ceil((CALLS_PER_THREAD * pool.threads) / products), Math.floor(rows / grain.rows)),
+  );
   const rowsPerCall = Math.ceil(rows / splits / 4) * 4;
   const callsPerProduct = rows === 0 ? 0 : Math.ceil(rows / rowsPerCall);
   if (products * callsPerProduct > pool.room) return null;
@@ -80,7 +90,8 @@ export function parallelMatmul(
     const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
     const index = new Array<number>(batchShape.length).fill(0);
     for (let t = 0; t < batch; t++) {
-      let ao = 0, bo = 0;
+      let ao = 0,
+        bo = 0;
       for (let d = 0; d < index.length; d++) {
         ao += index[d] * aStrides[d];
         bo += index[d] * bStrides[d];
@@ -110,7 +121,10 @@ function elementsPerCall(pool: WorkerPool, n: number, grain: Grain): number {
  * computed itself at once; only the workers' pieces are left to copy at the end.
  */
 export function parallelUnary(
-  pool: WorkerPool, op: number, x: Float32Array, grain = DEFAULT_GRAIN,
+  pool: WorkerPool,
+  op: number,
+  x: Float32Array,
+  grain = DEFAULT_GRAIN,
 ): Float32Array | null {
   const n = x.length;
   const kern = pool.kernels;
@@ -165,7 +179,12 @@ function pieces(rows: number, cols: number, per: number): Piece[] {
  * floats past its range, which must not land on another call's elements.
  */
 export function parallelBinary(
-  pool: WorkerPool, op: number, a: Float32Array, b: Float32Array, plan: BinaryPlan, grain = DEFAULT_GRAIN,
+  pool: WorkerPool,
+  op: number,
+  a: Float32Array,
+  b: Float32Array,
+  plan: BinaryPlan,
+  grain = DEFAULT_GRAIN,
 ): Float32Array | null {
   const n = plan.rows * plan.cols;
   if (n === 0) return new Float32Array(0);
@@ -183,8 +202,18 @@ export function parallelBinary(
   const first = (p: Piece): number => p.r0 * plan.cols + p.c0;
   const area = (p: Piece, i: number): number => outOff + 4 * (first(p) + 4 * i);
   parts.forEach((p, i) => {
-    pool.binary(op, aOff + 4 * (p.r0 * sa.rowStride + p.c0 * sa.colStride), sa.rowStride, sa.colStride,
-      bOff + 4 * (p.r0 * sb.rowStride + p.c0 * sb.colStride), sb.rowStride, sb.colStride, area(p, i), p.rows, p.cols);
+    pool.binary(
+      op,
+      aOff + 4 * (p.r0 * sa.rowStride + p.c0 * sa.colStride),
+      sa.rowStride,
+      sa.colStride,
+      bOff + 4 * (p.r0 * sb.rowStride + p.c0 * sb.colStride),
+      sb.rowStride,
+      sb.colStride,
+      area(p, i),
+      p.rows,
+      p.cols,
+    );
   });
   pool.run();
   const out = new Float32Array(n);

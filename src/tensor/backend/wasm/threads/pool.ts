@@ -12,8 +12,21 @@ import { fail } from '../../../../errors.js';
 import type { KernelExports, Kernels, SharedKernels } from '../kernels.js';
 import { loadSharedKernelsSync } from '../kernels.js';
 import {
-  ACTIVE, CALL_WORDS, CLAIM, CONTROL_BYTES, DONE, FAILED, FIRST_CALL, KIND, MAX_CALLS, SCRATCH_BASE, SCRATCH_STRIDE,
-  claimCall, finishCall, runCall, type WorkerData,
+  ACTIVE,
+  CALL_WORDS,
+  CLAIM,
+  CONTROL_BYTES,
+  DONE,
+  FAILED,
+  FIRST_CALL,
+  KIND,
+  MAX_CALLS,
+  SCRATCH_BASE,
+  SCRATCH_STRIDE,
+  claimCall,
+  finishCall,
+  runCall,
+  type WorkerData,
 } from './protocol.js';
 import { BROWSER_WORKER_SOURCE, NODE_WORKER_SOURCE } from './worker-source.js';
 
@@ -21,7 +34,10 @@ interface WorkerHandle {
   terminate(): void;
 }
 
-type NodeWorkerClass = new (source: string, options: { eval: true; workerData: WorkerData }) => WorkerHandle & {
+type NodeWorkerClass = new (
+  source: string,
+  options: { eval: true; workerData: WorkerData },
+) => WorkerHandle & {
   unref(): void;
   on(event: 'error', listener: (e: unknown) => void): void;
 };
@@ -76,7 +92,10 @@ export class WorkerPool {
   /** False only in tests: this thread then leaves every call to the workers and just waits. */
   callerTakesPart = true;
 
-  constructor(private readonly shared: SharedKernels, private readonly start: WorkerStarter) {
+  constructor(
+    private readonly shared: SharedKernels,
+    private readonly start: WorkerStarter,
+  ) {
     this.kernels = shared.kernels;
     this.exports = shared.kernels.exports;
     const buffer = new SharedArrayBuffer(CONTROL_BYTES);
@@ -127,28 +146,66 @@ export class WorkerPool {
 
   /** Add the call matmul(a, ars, acs, b, brs, bcs, c, m, n, k, this thread's scratch). */
   matmul(
-    a: number, ars: number, acs: number, b: number, brs: number, bcs: number, c: number,
-    m: number, n: number, k: number,
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    brs: number,
+    bcs: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
   ): void {
-    const p = this.params, o = this.row(KIND.matmul);
-    p[o + 1] = a; p[o + 2] = ars; p[o + 3] = acs; p[o + 4] = b; p[o + 5] = brs; p[o + 6] = bcs;
-    p[o + 7] = c; p[o + 8] = m; p[o + 9] = n; p[o + 10] = k;
+    const p = this.params,
+      o = this.row(KIND.matmul);
+    p[o + 1] = a;
+    p[o + 2] = ars;
+    p[o + 3] = acs;
+    p[o + 4] = b;
+    p[o + 5] = brs;
+    p[o + 6] = bcs;
+    p[o + 7] = c;
+    p[o + 8] = m;
+    p[o + 9] = n;
+    p[o + 10] = k;
   }
 
   /** Add the call unary(op, x, out, n). */
   unary(op: number, x: number, out: number, n: number): void {
-    const p = this.params, o = this.row(KIND.unary);
-    p[o + 1] = op; p[o + 2] = x; p[o + 3] = out; p[o + 4] = n;
+    const p = this.params,
+      o = this.row(KIND.unary);
+    p[o + 1] = op;
+    p[o + 2] = x;
+    p[o + 3] = out;
+    p[o + 4] = n;
   }
 
   /** Add the call binary(op, a, aRow, aCol, b, bRow, bCol, out, rows, cols). */
   binary(
-    op: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, out: number,
-    rows: number, cols: number,
+    op: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    out: number,
+    rows: number,
+    cols: number,
   ): void {
-    const p = this.params, o = this.row(KIND.binary);
-    p[o + 1] = op; p[o + 2] = a; p[o + 3] = aRow; p[o + 4] = aCol; p[o + 5] = b; p[o + 6] = bRow; p[o + 7] = bCol;
-    p[o + 8] = out; p[o + 9] = rows; p[o + 10] = cols;
+    const p = this.params,
+      o = this.row(KIND.binary);
+    p[o + 1] = op;
+    p[o + 2] = a;
+    p[o + 3] = aRow;
+    p[o + 4] = aCol;
+    p[o + 5] = b;
+    p[o + 6] = bRow;
+    p[o + 7] = bCol;
+    p[o + 8] = out;
+    p[o + 9] = rows;
+    p[o + 10] = cols;
   }
 
   /**

@@ -54,15 +54,36 @@ export function runCall(kernels: KernelExports, params: Float64Array, i: number,
   const p = params;
   switch (p[c]) {
     case 0: // matmul: a, ars, acs, b, brs, bcs, c, m, n, k
-      kernels.matmul(p[c + 1], p[c + 2], p[c + 3], p[c + 4], p[c + 5], p[c + 6], p[c + 7], p[c + 8], p[c + 9],
-        p[c + 10], scratch);
+      kernels.matmul(
+        p[c + 1],
+        p[c + 2],
+        p[c + 3],
+        p[c + 4],
+        p[c + 5],
+        p[c + 6],
+        p[c + 7],
+        p[c + 8],
+        p[c + 9],
+        p[c + 10],
+        scratch,
+      );
       break;
     case 1: // unary: op, x, out, n
       kernels.unary(p[c + 1], p[c + 2], p[c + 3], p[c + 4]);
       break;
     case 2: // binary: op, a, aRow, aCol, b, bRow, bCol, out, rows, cols
-      kernels.binary(p[c + 1], p[c + 2], p[c + 3], p[c + 4], p[c + 5], p[c + 6], p[c + 7], p[c + 8], p[c + 9],
-        p[c + 10]);
+      kernels.binary(
+        p[c + 1],
+        p[c + 2],
+        p[c + 3],
+        p[c + 4],
+        p[c + 5],
+        p[c + 6],
+        p[c + 7],
+        p[c + 8],
+        p[c + 9],
+        p[c + 10],
+      );
       break;
     default:
       throw new Error(`sieve worker: unknown kernel ${p[c]}`);
@@ -74,7 +95,11 @@ export function runCall(kernels: KernelExports, params: Float64Array, i: number,
  * is counted too (and flagged), so that nobody waits forever for it.
  */
 export function finishCall(
-  kernels: KernelExports, control: Int32Array, params: Float64Array, i: number, thread: number,
+  kernels: KernelExports,
+  control: Int32Array,
+  params: Float64Array,
+  i: number,
+  thread: number,
   run: typeof runCall,
 ): void {
   try {
@@ -101,7 +126,10 @@ export interface WorkerData {
  * a kernel running meanwhile on another thread reads the same values.)
  */
 export function workerLoop(
-  data: WorkerData, claim: typeof claimCall, run: typeof runCall, finish: typeof finishCall,
+  data: WorkerData,
+  claim: typeof claimCall,
+  run: typeof runCall,
+  finish: typeof finishCall,
 ): never {
   const abort = (): never => {
     throw new Error('sieve wasm kernels: abort');
@@ -113,7 +141,8 @@ export function workerLoop(
   for (;;) {
     const word = Atomics.load(control, 0); // CLAIM
     // Asleep until the next job is posted, or for good once the pool shrank below this worker.
-    if ((word & 0xffff) >= word >>> 16 || data.thread >= Atomics.load(control, 3)) { // ACTIVE
+    if ((word & 0xffff) >= word >>> 16 || data.thread >= Atomics.load(control, 3)) {
+      // ACTIVE
       Atomics.wait(control, 0, word);
       continue;
     }
