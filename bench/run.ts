@@ -44,7 +44,10 @@ async function runPeers(): Promise<void> {
   const c = await runComparison({ quick: QUICK, memorySteps: MEMORY_STEPS, memorySeconds: MEMORY_SECONDS });
   console.log('\nRates (best of the samples; "mismatch": failed the correctness gate, not timed)\n');
   console.log(c.rates);
-  console.log("\nRatios: Sieve's speed ÷ the peer's (> 1: Sieve is faster), Sieve's best backend for each case\n");
+  console.log(
+    "\nRatios: Sieve's speed ÷ the peer's (> 1: Sieve is faster), " +
+      "Sieve's fastest configuration (backend, threads) for each case\n",
+  );
   console.log(c.ratios);
   console.log('\nTargets (for the fast backend):');
   for (const t of c.targets) console.log(`  ${t}`);

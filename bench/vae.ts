@@ -10,7 +10,7 @@
  * from the same Float32Arrays, and the correctness gate can compare them. The 2π constants of
  * log p(z) and log q(z|x) cancel, so they are left out.
  */
-import { adam, bernoulliLogLik, Tensor, valueAndGrad, type AdamState } from '../src/index.js';
+import { adam, bernoulliLogLik, type Tensor, valueAndGrad, type AdamState } from '../src/index.js';
 
 export interface VaeParams {
   V1: Tensor;

@@ -218,11 +218,9 @@ export function formatOptionsHelp(options: readonly OptionSpec[], width = 100): 
   const rows = options
     .filter((o) => !o.hidden)
     .map((o) => {
-      const meta =
-        o.type === 'boolean'
-          ? ''
-          : ' ' +
-            `${o.metavar ?? (o.type === 'choice' ? 'NAME' : o.type === 'string' ? 'VALUE' : o.type === 'integer' ? 'N' : 'X')}`;
+      const metavar =
+        o.metavar ?? (o.type === 'choice' ? 'NAME' : o.type === 'string' ? 'VALUE' : o.type === 'integer' ? 'N' : 'X');
+      const meta = o.type === 'boolean' ? '' : ` ${metavar}`;
       let desc = o.description;
       if (o.type === 'number' || o.type === 'integer') desc += ` (${describeRange(o)}`;
       if (o.defaultText !== undefined)

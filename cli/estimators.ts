@@ -29,6 +29,7 @@ export type EstimatorOptionName =
 export interface EstimatorEntry {
   name: string;
   description: string;
+  // biome-ignore lint/suspicious/noExplicitAny: estimators with different options types; train() calls them.
   fn: Estimator<any>;
   /** Needs q.rsample: only for models with continuous latents. */
   pathwise: boolean;

@@ -127,5 +127,6 @@ export function machineInfo(): MachineInfo {
 /** 2025-11-23T10:30:05 → "20251123-103005" (local time), for default run names. */
 export function timestamp(d: Date): string {
   const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+  const day = `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}`;
+  return `${day}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
 }

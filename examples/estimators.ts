@@ -21,7 +21,8 @@ const e2 = elboStl(k, {}, phi, x, { problem: gaussian, samples: 8 }); // zero va
 const i1 = iwae(k, {}, phi, x, { problem: gaussian, samples: 16 });
 const i2 = iwaeDreg(k, {}, phi, x, { problem: gaussian, samples: 16 }); // φ-SNR grows like √N
 const v1 = vrIwae(k, {}, phi, x, { problem: gaussian, samples: 16, alpha: 0.5, gradient: 'drep' });
-const gPhi = grad((p: typeof phi) => iwaeDreg(k, {}, p, x, { problem: gaussian, samples: 16 }).loss)(phi); // { loc, logScale }
+// The gradient has phi's structure: { loc, logScale }.
+const gPhi = grad((p: typeof phi) => iwaeDreg(k, {}, p, x, { problem: gaussian, samples: 16 }).loss)(phi);
 console.log(e1.bound, e2.bound, i1.bound, i2.bound, v1.bound, gPhi.loc.item());
 
 // A discrete model (docs/estimator-math.md §9.4): z ∈ {0,1,2,3}, log p(x, z) = θ_z, q = Categorical(softmax(φ)).
@@ -56,7 +57,8 @@ console.log(gRvrs.loc.item(), r2[1].diagnostics.acceptanceRate.item(), T2.item()
 const xs = tensor([0.5, 1.5, -0.3]);
 const semi = {
   logPriorGlobal: (_t: unknown, beta: Tensor) => new Normal(0, 1).logProb(beta),
-  logJointLocal: (_t: unknown, beta: Tensor, z: Tensor, xb: Tensor) => new Normal(beta, 1).logProb(z).add(new Normal(z, 1).logProb(xb)),
+  logJointLocal: (_t: unknown, beta: Tensor, z: Tensor, xb: Tensor) =>
+    new Normal(beta, 1).logProb(z).add(new Normal(z, 1).logProb(xb)),
   globalGuide: (p: { beta: typeof phi }) => new Normal(p.beta.loc, exp(p.beta.logScale)),
   localGuide: (p: { local: typeof phi }) => new Normal(p.local.loc, exp(p.local.logScale)),
 };

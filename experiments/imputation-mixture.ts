@@ -29,6 +29,7 @@ import { foldIn, key as makeKey, split, type PRNGKey } from '../src/random/key.j
 import { normal, uniform } from '../src/random/continuous.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import { elbo } from '../src/vi/elbo.js';
+import { adam } from '../src/vi/optimizers.js';
 import { train } from '../src/vi/train.js';
 import { loadMnist, MNIST_SIDE } from '../models/data/mnist.js';
 import {
@@ -46,7 +47,7 @@ import {
   initGaussianVae,
   type GaussianVaeParams,
 } from '../models/gaussian-vae.js';
-import { fusedAdam, mean, standardError } from '../models/mnist-common.js';
+import { mean, standardError } from '../models/mnist-common.js';
 import type { Experiment, ExperimentResult, ImageGrid, Plot, RunContext, RunMode, Series, Table } from './types.js';
 
 // ---- settings ---------------------------------------------------------------------------------
@@ -244,7 +245,7 @@ function trainVae(
     options: { samples: 1 },
     params: init,
     batch: (batchKey) => Tensor.fromData(sampleDigitMixture(batchKey, g, S.batchSize).x, [S.batchSize, DIMS]),
-    optimizer: fusedAdam({ lr: S.lr }),
+    optimizer: adam({ lr: S.lr }),
     steps: S.trainSteps,
     key: kTrain,
     shouldStop: () => ctx.shouldStop(),
@@ -571,9 +572,9 @@ function buildResult(
   }
   comments.push(
     `The VAE (${S.latent} latents, ${S.hidden} hidden units, Gaussian decoder) was trained for ` +
-      `${vae.steps} steps of ${S.batchSize} fresh mixture samples; its final ELBO is ${vae.finalElbo.toFixed(1)} nats ` +
-      'per 196-pixel vector. The paper fits its mixture and VAE to full 28×28 MNIST; here the digits are 14×14 and ' +
-      'the components are the class means.',
+      `${vae.steps} steps of ${S.batchSize} fresh mixture samples; its final ELBO is ${vae.finalElbo.toFixed(1)} ` +
+      'nats per 196-pixel vector. The paper fits its mixture and VAE to full 28×28 MNIST; here the digits are 14×14 ' +
+      'and the components are the class means.',
   );
   if (ctx.mode !== 'full') {
     comments.push(

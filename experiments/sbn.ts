@@ -35,19 +35,20 @@
  * than 2 accepted samples (its perDataPoint value is NaN, its weight goes to the other images; a
  * batch with no usable image has loss 0, i.e. a zero gradient). This experiment therefore averages
  * only the finite per-image values, counts cap hits and masked images (table and metrics), and
- * never records a NaN; `fusedAdam` throws on a non-finite gradient instead of applying it.
+ * never records a NaN; `adam` throws on a non-finite gradient instead of applying it.
  */
 import { stopGradient } from '../src/autodiff/custom.js';
 import { foldIn, key as makeKey, split, type PRNGKey } from '../src/random/key.js';
 import { elboScoreFunction } from '../src/vi/elbo.js';
 import { vimco, vimcoStar } from '../src/vi/iw-score.js';
 import { quantileThreshold, type ThresholdPolicy } from '../src/vi/threshold.js';
+import { adam } from '../src/vi/optimizers.js';
 import { train } from '../src/vi/train.js';
 import { vrs } from '../src/vi/vrs.js';
 import type { Diagnostics } from '../src/vi/types.js';
 import { loadMnist, mnistBatch, pixelMeans, seededPermutation, type MnistData } from '../models/data/mnist.js';
 import { initSbn, sbnProblem, type SbnPhi, type SbnTheta } from '../models/sbn.js';
-import { fusedAdam, importanceLogLikelihood, mean, standardError } from '../models/mnist-common.js';
+import { importanceLogLikelihood, mean, standardError } from '../models/mnist-common.js';
 import type { Experiment, ExperimentResult, Plot, RunContext, RunMode, Series, Table } from './types.js';
 
 // ---- settings ---------------------------------------------------------------------------------
@@ -84,11 +85,13 @@ export interface SbnModeSettings {
  * costs ≈ 0.3–0.5 ms forward and ≈ 1 ms forward + backward. A VRS step costs B · (N_T + rounds · S)
  * forward rows (the sampler runs all B images in lockstep rounds of S proposals) plus B · S
  * forward + backward rows; a k-sample step costs B · k forward + backward rows. At the quick sizes
- * a k = 2 step takes ≈ 45 ms and a VRS step ≈ 160 ms (of which the N_T = 10 threshold draws ≈ 80–100
- * ms), so the two VRS runs cost about twice the three others together, and they bound the steps.
+ * a k = 2 step takes ≈ 16 ms and a VRS step ≈ 40 ms on the WASM backend (≈ 45 and 160 ms on the JS
+ * backend, when these settings were first chosen), so the two VRS runs cost about twice the three
+ * others together, and they bound the steps.
  *
- * Quick: sized so that MNIST loading (≈ 1 s), the five runs (≈ 37 s) and the test bounds (≈ 7 s)
- * take ≈ 45 s, and chosen by measurement (score-function ELBO and VRS on 50 test images, test IS
+ * Quick: sized so that MNIST loading, the five runs and the test bounds take about a minute, and
+ * chosen by measurement at 80 steps on the JS backend, then lengthened to 400 steps and 2,000
+ * images on the WASM backend (score-function ELBO and VRS on 50 test images, test IS
  * NLL against the untrained model's 214.5; single runs, a few nats of noise):
  *  - Steps are what an SBN needs: from the near-symmetric start the NLL first rises (for ≈ 20–50
  *    steps the decoder fits latents the recognition network has not yet made informative) and then
@@ -96,7 +99,7 @@ export interface SbnModeSettings {
  *  - B = 20: per step, larger batches learn much more (ELBO, lr 3e-2, 100 steps: 211 at B = 10,
  *    196 at B = 20; B = 5 was worse still) and cost less per image (fixed per-step costs such as
  *    the Adam update of the 0.3 M parameters); B = 30 for 54 steps or B = 50 gave about the same NLLs
- *    in the same time, B = 20 gives the longer curves. 80 steps is what the VRS runs allow.
+ *    in the same time, B = 20 gives the longer curves. 400 steps is what the VRS runs allow.
  *  - lr 5e-3: at 80 steps of B = 20 the ELBO reached 208 (lr 3e-3), 200–202 (5e-3), 201–205 (1e-2),
  *    207 (2e-2); larger rates make the early rise worse (up to 250–280 nats), and VRS suffers most
  *    (lr 1e-2: 214 and 222 for γ = 0.95, 0.9, against 206 and 209 at 5e-3). Over whole runs (seeds 1
@@ -107,7 +110,8 @@ export interface SbnModeSettings {
  *  - N_T = 10 is the smallest N_T at which the two γ differ: the threshold is the ⌈γ N_T⌉-th of
  *    N_T draws, and ⌈0.9 N_T⌉ = ⌈0.95 N_T⌉ = N_T (the largest draw) for every N_T < 10. (N_T = 5
  *    would cut a VRS step by ≈ 30 %, but would make the two VRS runs the same algorithm.)
- *  - trainSize 500: 2,000 images gave the same test NLLs (80 steps are ≈ 3 epochs of 500).
+ *  - trainSize 2,000: at 80 steps 500 and 2,000 images gave the same test NLLs; 400 steps are 4
+ *    epochs of 2,000 (16 of 500, enough to overfit).
  * The caps bound the worst case of a step (maxProposals / S rounds) without being reached when the
  * thresholds are fresh (acceptance ≳ 0.4, see the test). Tiny (the tests): 12 training images, so
  * the 4 steps of B = 4 cross an epoch boundary. Full: N_T = 20 because it is paid at every visit.
@@ -130,10 +134,10 @@ export const SBN_SETTINGS: Record<RunMode, SbnModeSettings> = {
     curvePoints: 2,
   },
   quick: {
-    trainSize: 500,
+    trainSize: 2000,
     testSize: 50,
     batchSize: 20,
-    steps: 80,
+    steps: 400,
     lr: 5e-3,
     initScale: 0.01,
     vrsSamples: 2,
@@ -296,7 +300,7 @@ function trainRun(
     blockN = 0;
   };
   let perImage = { mean: NaN, n: 0 };
-  // fusedAdam throws on a non-finite gradient, so a NaN can never reach the parameters silently.
+  // adam throws on a non-finite gradient, so a NaN can never reach the parameters silently.
   const run = train({
     estimator,
     problem: sbnProblem(N),
@@ -304,7 +308,7 @@ function trainRun(
     threshold,
     params: init,
     batch,
-    optimizer: fusedAdam({ lr: S.lr }),
+    optimizer: adam({ lr: S.lr }),
     steps: S.steps,
     key: foldIn(root, 100 + Object.keys(METHODS).indexOf(method.id)),
     shouldStop: () => ctx.shouldStop(),
@@ -553,6 +557,7 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       'n/a',
       'n/a',
       '—',
+      '—',
     ],
   ];
   const series: Series[] = [];
@@ -586,6 +591,7 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       r.acceptance === undefined ? 'n/a' : fmt(r.acceptance, 3),
       vrsRow ? `${r.exhausted} / ${t?.rsExhausted ?? '—'}` : 'n/a',
       fmt(r.seconds, 1),
+      fmt((1000 * r.seconds) / Math.max(r.steps, 1), 1),
     ]);
     put(`${id}Steps`, r.steps);
     put(`${id}Evaluations`, r.evaluations);
@@ -624,6 +630,7 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
       'mean acceptance Ẑ_R',
       'proposal-cap hits (train / test)',
       'seconds',
+      'ms per step',
     ],
     rows,
   };
@@ -693,8 +700,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
     evaluated.length === 0
       ? ''
       : [
-          `Learning: ${learned.length} of ${evaluated.length} methods end clearly below the untrained model (test IS NLL ` +
-            'down by more than two paired standard errors; change in nats, paired over test images)',
+          `Learning: ${learned.length} of ${evaluated.length} methods end clearly below the untrained model (test IS ` +
+            'NLL down by more than two paired standard errors; change in nats, paired over test images)',
           learned.length === 0 ? '' : `: ${learned.map(changeText).join(', ')}`,
           learned.length === evaluated.length
             ? '.'
@@ -705,9 +712,9 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
           vrsStep === undefined || otherStep === undefined
             ? ''
             : ` Cost: a VRS step took ${fmt(vrsStep * 1000, 0)} ms ` +
-              `against ${fmt(otherStep * 1000, 0)} ms for the k-sample methods (${fmt(vrsStep / otherStep, 1)}×), of which ` +
-              `${fmt(vrsThresholdStep! * 1000, 0)} ms for the N_T = ${S.quantileSamples} threshold draws per image that the ` +
-              'refresh at every visit needs.',
+              `against ${fmt(otherStep * 1000, 0)} ms for the k-sample methods (${fmt(vrsStep / otherStep, 1)}×), of ` +
+              `which ${fmt(vrsThresholdStep! * 1000, 0)} ms for the N_T = ${S.quantileSamples} threshold draws per ` +
+              'image that the refresh at every visit needs.',
         ].join('');
   const scaleNote =
     `Scale: the paper trains on 50,000 images for ${PAPER.steps.toLocaleString('en-US')} steps ` +
@@ -724,8 +731,8 @@ export async function runSbn(ctx: RunContext, settings?: SbnModeSettings): Promi
         `falls faster and faster. This run (${(S.steps * S.batchSize).toLocaleString('en-US')} image visits per ` +
         'method, sized to fit its share of the time budget) ends early in that descent, so differences of a few nats ' +
         'between methods change with the seed; run with --full for the comparison at convergence. (The ± of the NLLs ' +
-        'are standard errors over test images, which differ by tens of nats from one another; the paired change column ' +
-        'compares each method with the untrained model image by image.)') +
+        'are standard errors over test images, which differ by tens of nats from one another; the paired change ' +
+        'column compares each method with the untrained model image by image.)') +
     (learningNote === '' ? '' : ` ${learningNote}`);
   const comments = [
     scaleNote,

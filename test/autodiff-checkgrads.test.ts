@@ -22,7 +22,7 @@ import {
   sqrt,
   stopGradient,
   tensor,
-  Tensor,
+  type Tensor,
   type CheckGradsReport,
 } from '../src/index.js';
 import { Rng } from './helpers/gradtest.js';
@@ -181,31 +181,35 @@ describe('checkGrads fails on wrong derivatives', () => {
     expect(msg).toContain('forward mode (jvp): <u, J v>');
   });
 
-  it('a gradient off by 5% fails for most seeds, one off by 0.1% passes for all (the default tolerance sits between)', () => {
-    // One random projection <u, J v> may be too small to resolve a 5% error against the float32
-    // round-off floor, so count over seeds (deterministic: fixed seeds).
-    const scaled = (k: number) =>
-      customVjp(
-        (t: Tensor) => exp(t),
-        (g, _t, y) => [g.mul(y).mul(k)],
-      );
-    const fails = (k: number): number => {
-      const f = scaled(k);
-      let n = 0;
-      for (let seed = 0; seed < 20; seed++) {
-        try {
-          checkGrads((t: Tensor) => f(t).sum(), [x], { modes: ['rev'], seed });
-        } catch {
-          n++;
+  it(
+    'a gradient off by 5% fails for most seeds, one off by 0.1% passes for all (the default tolerance sits ' +
+      'between)',
+    () => {
+      // One random projection <u, J v> may be too small to resolve a 5% error against the float32
+      // round-off floor, so count over seeds (deterministic: fixed seeds).
+      const scaled = (k: number) =>
+        customVjp(
+          (t: Tensor) => exp(t),
+          (g, _t, y) => [g.mul(y).mul(k)],
+        );
+      const fails = (k: number): number => {
+        const f = scaled(k);
+        let n = 0;
+        for (let seed = 0; seed < 20; seed++) {
+          try {
+            checkGrads((t: Tensor) => f(t).sum(), [x], { modes: ['rev'], seed });
+          } catch {
+            n++;
+          }
         }
-      }
-      return n;
-    };
-    expect(fails(1.05)).toBeGreaterThanOrEqual(12);
-    expect(fails(1.25)).toBeGreaterThanOrEqual(18);
-    expect(fails(1.001)).toBe(0);
-    expect(fails(-1)).toBe(20);
-  });
+        return n;
+      };
+      expect(fails(1.05)).toBeGreaterThanOrEqual(12);
+      expect(fails(1.25)).toBeGreaterThanOrEqual(18);
+      expect(fails(1.001)).toBe(0);
+      expect(fails(-1)).toBe(20);
+    },
+  );
 
   it('fails when f is not finite at the perturbed inputs (too close to a singularity)', () => {
     const msg = failure(() => checkGrads((t: Tensor) => t.log(), [tensor([1e-4, 1])]));

@@ -21,7 +21,7 @@ import {
   softplus,
   tanh,
   tensor,
-  Tensor,
+  type Tensor,
 } from '../src/index.js';
 import { polygamma as polygamma64 } from '../src/tensor/special.js';
 import { gamma, Rng, seedArb } from './helpers/gradtest.js';
@@ -72,7 +72,7 @@ function expectWithinBound(
   for (let i = 0; i < expected.length; i++) {
     if (!(Math.abs(actual[i] - expected[i]) <= tol[i])) {
       throw new Error(
-        `${what}: element ${i}: got ${actual[i]}, expected ${expected[i]} ` + `(tolerance ${tol[i].toExponential(2)})`,
+        `${what}: element ${i}: got ${actual[i]}, expected ${expected[i]} (tolerance ${tol[i].toExponential(2)})`,
       );
     }
   }

@@ -15,7 +15,7 @@ import {
   SieveError,
   stopGradient,
   tensor,
-  Tensor,
+  type Tensor,
   valueAndGrad,
   vjp,
 } from '../src/index.js';

@@ -20,7 +20,7 @@ import {
   softmax,
   sum,
   tensor,
-  Tensor,
+  type Tensor,
   type Axis,
 } from '../src/index.js';
 import * as R from './helpers/reference64.js';
@@ -191,7 +191,7 @@ describe('softmax, logSoftmax, cumsum along an axis', () => {
   opSuite('logSoftmax', laneArb(logSoftmaxOp));
   opSuite('cumsum (forward and reverse)', laneArb(cumsumOp));
 
-  it('regression (issue 9): softmax with p ≈ 1 cancels in float32, within its bound, beyond the old constant one', () => {
+  it('regression (issue 9): softmax with p ≈ 1 cancels in float32, within its bound, beyond the old constant', () => {
     // fast-check seed 1596238279 drew this case; the old tolerance 1e-4·|fd| + 2e-5·max|fd| rejected
     // an error of 1.2e-7 that is float32 rounding of p_0 (w_0 − Σ p_j w_j) with p_0 = 0.99999.
     const c = laneCase(softmaxOp, R.a64([2], [2.8017754554748535, -2.813509702682495]), 0, false);

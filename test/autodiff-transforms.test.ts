@@ -20,7 +20,7 @@ import {
   sin,
   stopGradient,
   tensor,
-  Tensor,
+  type Tensor,
   treeFlatten,
   treeMap,
   treeUnflatten,
@@ -119,7 +119,7 @@ describe('grad, valueAndGrad, vjp: arguments and outputs', () => {
       [0, 0, 0],
     ]);
     const c = tensor([1, 2]);
-    const gt = grad((p: { a: Tensor; b: Tensor[] }) => c.mul(2).sum())({ a: tensor([1]), b: [zeros([2, 2])] });
+    const gt = grad((_p: { a: Tensor; b: Tensor[] }) => c.mul(2).sum())({ a: tensor([1]), b: [zeros([2, 2])] });
     expect(plain(gt)).toEqual({
       a: [0],
       b: [

@@ -15,7 +15,6 @@ import {
   gpuStatus,
   isSoftwareRenderer,
   jsBackend,
-  setBackend,
 } from '../src/index.js';
 import { makeGpuBackend } from '../src/tensor/backend/gpu/backend.js';
 import type { GpuMatmul } from '../src/tensor/backend/gpu/kernels.js';

@@ -58,7 +58,10 @@ describe('parseCommandArgs', () => {
     expect(usage(['--model', 'z'])).toBe("unknown model 'z' (valid: x, y)");
     expect(usage(['d'])).toBe("unknown thing 'd' (valid: a, b, c)");
     expect(usage(['--bogus'])).toMatch(
-      /^unknown option '--bogus' for 'sieve demo' \(valid: --quick, --steps, --gamma, --threshold, --model, --out, --help\)$/,
+      new RegExp(
+        String.raw`^unknown option '--bogus' for 'sieve demo' \(valid: --quick, ` +
+          String.raw`--steps, --gamma, --threshold, --model, --out, --help\)$`,
+      ),
     );
     expect(usage(['-x'])).toMatch(/^unknown option '-x'/);
     expect(usage(['--steps'])).toBe('--steps needs a value: an integer >= 1');
@@ -105,7 +108,10 @@ describe('sieve usage errors: one line, valid choices, exit code 2', () => {
     [['experiments', '--seed', '-1'], "sieve: --seed must be an integer in [0, 4294967295], got '-1'"],
     [
       ['experiments', '--sed', '1'],
-      /^sieve: unknown option '--sed' for 'sieve experiments' \(valid: --quick, --full, --tiny, --seed, --out, --help\)$/,
+      new RegExp(
+        `^sieve: unknown option '--sed' for 'sieve experiments' ` +
+          String.raw`\(valid: --quick, --full, --tiny, --seed, --out, --help\)$`,
+      ),
     ],
     [['fit'], 'sieve: missing --model (valid: normal-normal, bits)'],
     [['fit', '--model', 'foo'], "sieve: unknown model 'foo' (valid: normal-normal, bits)"],

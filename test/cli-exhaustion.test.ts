@@ -14,7 +14,7 @@ import type { RunContext } from '../experiments/types.js';
 import type { ModelSpec } from '../models/types.js';
 import { fakeExperiment, fakeIo, tmpDir } from './helpers/cli-fakes.js';
 
-async function fit(argv: string[], models: ModelSpec[] = [normalNormalModel]) {
+async function runFit(argv: string[], models: ModelSpec[] = [normalNormalModel]) {
   const f = fakeIo();
   const dir = path.join(tmpDir(), 'fit');
   const code = await main(['fit', '--model', 'normal-normal', ...argv, '--out', dir], f.io, {
@@ -29,7 +29,7 @@ const HOPELESS = ['--estimator', 'vrs', '--threshold', '-200', '--samples', '4',
 
 describe('proposal-cap exhaustion in sieve fit', () => {
   it(`stops after ${EXHAUSTED_STREAK_LIMIT} fully exhausted steps with exit 1 and reports it everywhere`, async () => {
-    const { code, out, err, dir } = await fit([...HOPELESS, '--steps', '50']);
+    const { code, out, err, dir } = await runFit([...HOPELESS, '--steps', '50']);
     expect(code).toBe(1);
     const lines = err.split('\n');
     const last = lines[lines.length - 2];
@@ -60,13 +60,22 @@ describe('proposal-cap exhaustion in sieve fit', () => {
   });
 
   it('a short run where every step exhausts also fails (exit 1)', async () => {
-    const { code, err } = await fit([...HOPELESS, '--steps', '3']);
+    const { code, err } = await runFit([...HOPELESS, '--steps', '3']);
     expect(code).toBe(1);
     expect(err).toContain('sieve: training stopped: the rejection sampler was exhausted in all 3 steps');
   });
 
   it('a run without exhaustion reports zero exhausted steps and no warning', async () => {
-    const { code, out, dir } = await fit(['--estimator', 'vrs', '--threshold', '40', '--samples', '4', '--steps', '5']);
+    const { code, out, dir } = await runFit([
+      '--estimator',
+      'vrs',
+      '--threshold',
+      '40',
+      '--samples',
+      '4',
+      '--steps',
+      '5',
+    ]);
     expect(code).toBe(0);
     const r = readResults(path.join(dir, 'results.json')).experiments[0];
     expect(r.metrics.exhaustedSteps).toBe(0);
@@ -116,17 +125,26 @@ describe('--max-proposals limits', () => {
     let built = false;
     const spy: ModelSpec = { ...normalNormalModel, build: async (o) => ((built = true), normalNormalModel.build(o)) };
     const argv = ['--estimator', 'vrs', '--threshold', '40', '--steps', '1', '--max-proposals', '100000000'];
-    const { code, err } = await fit(argv, [spy]);
+    const { code, err } = await runFit(argv, [spy]);
     expect(code).toBe(2);
     expect(err).toBe(`sieve: --max-proposals must be an integer in [1, ${MAX_PROPOSALS_LIMIT}], got '100000000'\n`);
     expect(built).toBe(false);
   });
 
   it('refuses fewer than --samples (exit 2, one line)', async () => {
-    const { code, err } = await fit(['--estimator', 'rvrs', '--samples', '8', '--steps', '1', '--max-proposals', '4']);
+    const { code, err } = await runFit([
+      '--estimator',
+      'rvrs',
+      '--samples',
+      '8',
+      '--steps',
+      '1',
+      '--max-proposals',
+      '4',
+    ]);
     expect(code).toBe(2);
     expect(err).toBe(
-      'sieve: --max-proposals must be >= --samples (8): ' + 'each data point needs 8 accepted proposals, got 4\n',
+      'sieve: --max-proposals must be >= --samples (8): each data point needs 8 accepted proposals, got 4\n',
     );
   });
 });

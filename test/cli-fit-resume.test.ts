@@ -16,7 +16,7 @@ import { fakeDiscreteModel, fakeIo, tmpDir, type FakeIo } from './helpers/cli-fa
 
 const MODELS: ModelSpec[] = [normalNormalModel, fakeDiscreteModel];
 
-async function fit(argv: string[], f: FakeIo = fakeIo(), models = MODELS): Promise<{ code: number; err: string }> {
+async function runFit(argv: string[], f: FakeIo = fakeIo(), models = MODELS): Promise<{ code: number; err: string }> {
   const code = await main(['fit', ...argv, '--out', path.join(tmpDir(), 'fit')], f.io, { models, experiments: [] });
   return { code, err: f.stderr() };
 }
@@ -41,9 +41,9 @@ describe('sieve fit --save-params / --resume', () => {
       const whole = path.join(dir, 'whole.sieve');
       const part = path.join(dir, 'part.sieve');
       const resumed = path.join(dir, 'resumed.sieve');
-      expect((await fit([...base, '--steps', '30', '--save-params', whole])).code).toBe(0);
-      expect((await fit([...base, '--steps', '13', '--save-params', part])).code).toBe(0);
-      const r = await fit([...base, '--steps', '30', '--resume', part, '--save-params', resumed]);
+      expect((await runFit([...base, '--steps', '30', '--save-params', whole])).code).toBe(0);
+      expect((await runFit([...base, '--steps', '13', '--save-params', part])).code).toBe(0);
+      const r = await runFit([...base, '--steps', '30', '--resume', part, '--save-params', resumed]);
       expect(r.code, r.err).toBe(0);
       const a = contents(whole);
       const b = contents(resumed);
@@ -67,13 +67,13 @@ describe('sieve fit --save-params / --resume', () => {
     };
     const base = ['--model', 'normal-normal', '--estimator', 'rvrs', '--samples', '4', '--lr', '0.05'];
     const stopped = path.join(dir, 'stopped.sieve');
-    const r1 = await fit([...base, '--steps', '25', '--save-params', stopped], f, [interrupting]);
+    const r1 = await runFit([...base, '--steps', '25', '--save-params', stopped], f, [interrupting]);
     expect(r1.code).toBe(130);
     expect((contents(stopped).metadata.loop as { step: number }).step).toBe(12);
     const whole = path.join(dir, 'whole.sieve');
     const resumed = path.join(dir, 'resumed.sieve');
-    await fit([...base, '--steps', '25', '--save-params', whole]);
-    expect((await fit([...base, '--steps', '25', '--resume', stopped, '--save-params', resumed])).code).toBe(0);
+    await runFit([...base, '--steps', '25', '--save-params', whole]);
+    expect((await runFit([...base, '--steps', '25', '--resume', stopped, '--save-params', resumed])).code).toBe(0);
     expect(contents(resumed).leaves).toEqual(contents(whole).leaves);
   });
 
@@ -81,9 +81,9 @@ describe('sieve fit --save-params / --resume', () => {
     const dir = tmpDir();
     const good = path.join(dir, 'good.sieve');
     const base = ['--model', 'normal-normal', '--steps', '5'];
-    expect((await fit([...base, '--save-params', good])).code).toBe(0);
+    expect((await runFit([...base, '--save-params', good])).code).toBe(0);
     const expectUsage = async (argv: string[], message: RegExp): Promise<void> => {
-      const r = await fit(argv);
+      const r = await runFit(argv);
       expect(r.code, r.err).toBe(2);
       // One error line, the last (a shape mismatch is found after the run's header line).
       const errors = r.err

@@ -14,7 +14,7 @@ import { fakeDiscreteModel, fakeIo, tmpDir } from './helpers/cli-fakes.js';
 
 const MODELS: ModelSpec[] = [normalNormalModel, fakeDiscreteModel];
 
-async function fit(
+async function runFit(
   argv: string[],
   f = fakeIo(),
   models = MODELS,
@@ -32,7 +32,7 @@ async function fit(
 
 describe('sieve fit', () => {
   it('fits normal-normal with the ELBO: the bound approaches log p(x); report with a bound plot', async () => {
-    const { code, out, record, html } = await fit([
+    const { code, out, record, html } = await runFit([
       '--model',
       'normal-normal',
       '--estimator',
@@ -78,16 +78,16 @@ describe('sieve fit', () => {
       '--refresh',
       '10',
     ];
-    const a = await fit(args);
-    const b = await fit(args);
+    const a = await runFit(args);
+    const b = await runFit(args);
     const strip = (rec: RunRecord): unknown => rec.experiments.map(({ seconds: _, ...rest }) => rest);
     expect(JSON.stringify(strip(a.record))).toBe(JSON.stringify(strip(b.record)));
-    const c = await fit([...args.slice(0, -6), '--seed', '6', '--samples', '4', '--refresh', '10']);
+    const c = await runFit([...args.slice(0, -6), '--seed', '6', '--samples', '4', '--refresh', '10']);
     expect(strip(c.record)).not.toEqual(strip(a.record));
   });
 
   it('rejection estimators: acceptance and threshold plots; rvrs adapts T toward the target', async () => {
-    const { code, record } = await fit([
+    const { code, record } = await runFit([
       '--model',
       'normal-normal',
       '--estimator',
@@ -107,7 +107,16 @@ describe('sieve fit', () => {
     expect(r.settings.targetAccept).toBe(0.5);
     const acc = r.plots[1].series[0].y;
     expect(acc.every((v) => v > 0 && v <= 1)).toBe(true);
-    const fixed = await fit(['--model', 'normal-normal', '--estimator', 'vrs', '--steps', '20', '--threshold', '40']);
+    const fixed = await runFit([
+      '--model',
+      'normal-normal',
+      '--estimator',
+      'vrs',
+      '--steps',
+      '20',
+      '--threshold',
+      '40',
+    ]);
     expect(fixed.code).toBe(0);
     expect(fixed.record.experiments[0].plots[2].series[0].y.every((v) => Math.abs(v - 40) < 1e-4)).toBe(true);
   });
@@ -123,7 +132,7 @@ describe('sieve fit', () => {
       ['bits', 'vimco-star'],
       ['bits', 'vrs'],
     ]) {
-      const { code, record, err } = await fit([
+      const { code, record, err } = await runFit([
         '--model',
         model,
         '--estimator',
@@ -139,7 +148,7 @@ describe('sieve fit', () => {
   });
 
   it('defaults the estimator from the latent type', async () => {
-    const { record } = await fit(['--model', 'bits', '--steps', '3']);
+    const { record } = await runFit(['--model', 'bits', '--steps', '3']);
     expect(record.experiments[0].settings.estimator).toBe('elbo-sf');
   });
 
@@ -153,7 +162,7 @@ describe('sieve fit', () => {
         return { ...m, batch: (k, step) => (step === 12 && f.interrupt(), m.batch(k, step)) };
       },
     };
-    const { code, record, out } = await fit(['--model', 'normal-normal', '--steps', '1000'], f, [interrupting]);
+    const { code, record, out } = await runFit(['--model', 'normal-normal', '--steps', '1000'], f, [interrupting]);
     expect(code).toBe(130);
     expect(record.run.interrupted).toBe(true);
     expect(record.experiments[0].interrupted).toBe(true);

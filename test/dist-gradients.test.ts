@@ -19,7 +19,7 @@ import fc from 'fast-check';
 import { grad, stopGradient, treeFlatten } from '../src/autodiff/index.js';
 import { tensor } from '../src/tensor/creation.js';
 import { exp, log, square, sum, tril } from '../src/tensor/ops/index.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { foldIn, key } from '../src/random/index.js';
 import {
   Bernoulli,

@@ -11,7 +11,7 @@
  * rounding of the values being averaged.
  */
 import { expect } from 'vitest';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 
 export const K_SE = 5;
 

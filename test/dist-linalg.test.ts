@@ -18,7 +18,7 @@ import {
   triu,
   diagonal,
 } from '../src/tensor/ops/index.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { gammaLogSampleGrad, regularizedGammaP, regularizedGammaQ } from '../src/tensor/special-gamma.js';
 import { SieveError } from '../src/errors.js';
 import { expectClose } from './dist-helpers.js';

@@ -11,7 +11,7 @@ import { grad, treeFlatten } from '../src/autodiff/index.js';
 import { tensor } from '../src/tensor/creation.js';
 import { ge, square, where } from '../src/tensor/ops/index.js';
 import { shapeSize } from '../src/tensor/shape.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { key } from '../src/random/index.js';
 import {
   Bernoulli,

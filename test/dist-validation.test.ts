@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { grad } from '../src/autodiff/index.js';
 import { tensor } from '../src/tensor/creation.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { key } from '../src/random/index.js';
 import { SieveError } from '../src/errors.js';
 import {

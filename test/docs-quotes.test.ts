@@ -19,7 +19,7 @@ interface Quote {
 }
 
 /** The ```ts blocks of a markdown file whose first line is `// <path of a repository file>`. */
-export function quotesIn(doc: string, text: string): Quote[] {
+function quotesIn(doc: string, text: string): Quote[] {
   const quotes: Quote[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -43,7 +43,7 @@ export function quotesIn(doc: string, text: string): Quote[] {
 }
 
 /** Where `chunk` occurs contiguously in `source` at or after line `from`, or -1. */
-export function findChunk(source: readonly string[], chunk: readonly string[], from: number): number {
+function findChunk(source: readonly string[], chunk: readonly string[], from: number): number {
   for (let s = from; s + chunk.length <= source.length; s++) {
     if (chunk.every((l, k) => source[s + k] === l)) return s;
   }

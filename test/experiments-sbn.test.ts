@@ -124,7 +124,8 @@ describe('experiment: sigmoid belief network (tiny)', () => {
   // before the first refresh of Algorithm 2, would give exactly 1.
   it('VRS acceptance rates are in the range fresh γ-quantile thresholds imply', () => {
     const j = (g: number) => Math.ceil(g * S.quantileSamples);
-    for (const g of [0.95, 0.9]) expect((0.5 * j(g)) / (S.quantileSamples + 1)).toBeGreaterThan(0.4); // the bound above, for these settings
+    // the bound above, for these settings
+    for (const g of [0.95, 0.9]) expect((0.5 * j(g)) / (S.quantileSamples + 1)).toBeGreaterThan(0.4);
     for (const id of ['vrs95', 'vrs90']) {
       const train = first.metrics[`${id}Acceptance`];
       expect(train, id).toBeGreaterThan(0.3);

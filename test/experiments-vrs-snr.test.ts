@@ -135,7 +135,7 @@ describe('gradient SNR against N (tiny)', () => {
 
 describe('models for sieve fit', () => {
   /** Run `steps` optimizer steps of an estimator on a built model; returns the losses. */
-  function fit(
+  function fitModel(
     model: FitModel,
     est: typeof elbo | typeof vrs,
     options: Record<string, unknown>,
@@ -166,11 +166,11 @@ describe('models for sieve fit', () => {
     const before = model.evaluate!(model.theta, model.phi, key(0));
     expect(before.exactElbo).toBeCloseTo(-1.918939, 5); // q = prior (docs/estimator-math.md §9.1)
     expect(before.logEvidence).toBeCloseTo(-1.5155121, 6);
-    const { losses, params } = fit(model, elbo, {}, 150, 0.05);
+    const { losses, params } = fitModel(model, elbo, {}, 150, 0.05);
     expect(losses.every(Number.isFinite)).toBe(true);
     const after = model.evaluate!(params.theta, params.phi, key(0));
     expect(after.klToPosterior).toBeLessThan(0.1 * before.klToPosterior);
-    const r = fit(model, vrs, { threshold: 0 }, 5, 0.05);
+    const r = fitModel(model, vrs, { threshold: 0 }, 5, 0.05);
     expect(r.losses.every(Number.isFinite)).toBe(true);
   });
 
@@ -182,7 +182,7 @@ describe('models for sieve fit', () => {
       expect(model.latent).toBe('discrete');
       expect(model.batch(key(0), 0)).toBeUndefined();
       const start = model.evaluate!(model.theta, model.phi, key(0));
-      const { losses, params } = fit(model, vrs, { threshold: 50 }, 60, 0.01, 'sgd');
+      const { losses, params } = fitModel(model, vrs, { threshold: 50 }, 60, 0.01, 'sgd');
       expect(losses.every(Number.isFinite)).toBe(true);
       const end = model.evaluate!(params.theta, params.phi, key(0));
       expect(end.phiError).toBeLessThan(start.phiError);
@@ -201,7 +201,7 @@ describe('models for sieve fit', () => {
       Array.from((again.batch(key(1), 0) as Tensor).dataSync()),
     );
     const before = model.evaluate!(model.theta, model.phi, key(0));
-    const { losses, params } = fit(model, elbo, {}, 30, 0.05);
+    const { losses, params } = fitModel(model, elbo, {}, 30, 0.05);
     expect(losses.every(Number.isFinite)).toBe(true);
     const after = model.evaluate!(params.theta, params.phi, key(0));
     expect(after.exactElbo).toBeGreaterThan(before.exactElbo);

@@ -47,7 +47,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 /** The relative modules a file imports, by any kind of import, as repository paths. */
-export function importsOf(file: string, text: string): string[] {
+function importsOf(file: string, text: string): string[] {
   // Comments hold usage examples (`import … from 'sieve-vi'`): scan the code only.
   const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
   const found: string[] = [];
@@ -66,7 +66,7 @@ export function importsOf(file: string, text: string): string[] {
 }
 
 /** One cycle of `graph`, as a list of files ending where it starts, or null if there is none. */
-export function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
+function findCycle(graph: ReadonlyMap<string, readonly string[]>): string[] | null {
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const visit = (file: string): string[] | null => {

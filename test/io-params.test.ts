@@ -63,7 +63,7 @@ describe('saveParams / loadParams', () => {
   it('reads an ArrayBuffer too, and keeps metadata', () => {
     const bytes = saveParams({ a: tensor([1, 2]) }, { metadata: { model: 'vae', step: 3 } });
     const copy = bytes.slice().buffer;
-    const r = loadParamsWithMetadata(copy);
+    const r = loadParamsWithMetadata<{ a: Tensor }>(copy);
     expect(Array.from((r.tree.a as Tensor).dataSync())).toEqual([1, 2]);
     expect(r.metadata).toEqual({ model: 'vae', step: 3 });
   });
@@ -243,8 +243,8 @@ describe('bad files', () => {
   });
 
   it('the unmodified bytes load (the cases above differ from them only as described)', () => {
-    expect(Array.from(loadParams(good).b.dataSync())).toEqual([5]);
-    expect(Array.from(loadParams(withHeader(() => undefined)).w.dataSync())).toEqual([1, 2, 3, 4]);
+    expect(Array.from(loadParams<{ b: Tensor }>(good).b.dataSync())).toEqual([5]);
+    expect(Array.from(loadParams<{ w: Tensor }>(withHeader(() => undefined)).w.dataSync())).toEqual([1, 2, 3, 4]);
   });
 });
 

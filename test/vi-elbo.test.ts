@@ -458,7 +458,7 @@ describe('input validation (SieveError with a clear message)', () => {
   it('problem and guide', () => {
     expect(() => elbo(key(0), theta, phi, 1, { samples: 1 } as any)).toThrow(/options.problem must be/);
     expect(call(elbo, {}, { ...problem, guide: () => ({}) as any })).toThrow(/must return a Distribution/);
-    const cat: Problem = { logJoint: (th, z) => z.mul(0), guide: () => new Categorical({ logits: tensor([0, 1]) }) };
+    const cat: Problem = { logJoint: (_th, z) => z.mul(0), guide: () => new Categorical({ logits: tensor([0, 1]) }) };
     expect(call(elbo, {}, cat)).toThrow(/needs a reparameterized guide.*elboScoreFunction/);
     expect(call(elboStl, {}, cat)).toThrow(/needs a reparameterized guide/);
     expect(call(elboScoreFunction, {}, cat)).not.toThrow();

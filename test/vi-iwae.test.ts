@@ -538,7 +538,7 @@ describe('input validation (SieveError with a clear message)', () => {
         }),
       ).toThrow(/fixedDraws \(noise\) of shape \[2,2\]/);
     }
-    const cat: Problem = { logJoint: (th, z) => z.mul(0), guide: () => new Categorical({ logits: tensor([0, 1]) }) };
+    const cat: Problem = { logJoint: (_th, z) => z.mul(0), guide: () => new Categorical({ logits: tensor([0, 1]) }) };
     expect(call(iwae, {}, cat)).toThrow(/iwae: needs a reparameterized guide \(rsample\), but Categorical has none/);
     expect(call(vrIwae, { alpha: 0.2, gradient: 'drep' }, cat)).toThrow(/needs a reparameterized guide/);
   });

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Normal } from '../src/dist/index.js';
 import { foldIn, key, split } from '../src/random/key.js';
 import { tensor } from '../src/tensor/creation.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { logAcceptance64, rejectionSample, sampleR } from '../src/vi/rejection-sampler.js';
 import { rvrs } from '../src/vi/rvrs.js';
 import { vrs } from '../src/vi/vrs.js';

@@ -143,7 +143,8 @@ describe('categorical model: IWAE reference table (L_N, ∂L_N/∂φ, ∂L_N/∂
   it.each(CATEGORICAL.iwae.map((row) => [row.N, row] as const))(
     'N = %i: exact bound by enumeration + grad',
     (N, row) => {
-      expect(Math.abs(categoricalBound64(CATEGORICAL.theta, CATEGORICAL.phi, N) - row.value)).toBeLessThan(1e-6); // float64 reference
+      // float64 reference
+      expect(Math.abs(categoricalBound64(CATEGORICAL.theta, CATEGORICAL.phi, N) - row.value)).toBeLessThan(1e-6);
       const e = exactBound(m, N, 0);
       expect(Math.abs(e.value - row.value)).toBeLessThan(1e-5);
       expect(maxAbsDiff(e.dPhi, row.dPhi)).toBeLessThan(1e-5);
@@ -571,7 +572,7 @@ describe('validation (SieveError with a clear message)', () => {
     expect(f).toThrow(re);
   });
 
-  it('refuses infinite learning signals (fewer than 2 samples with positive weight) but not when none is needed', () => {
+  it('refuses infinite learning signals (fewer than 2 samples with positive weight) unless none is needed', () => {
     const th = tensor([0, -Infinity, -Infinity, -Infinity]); // only z = 0 is possible
     const run =
       (est: Estimator<any>, draws: number[], opts: object = {}) =>
@@ -583,7 +584,10 @@ describe('validation (SieveError with a clear message)', () => {
           ...opts,
         });
     expect(run(vimcoStar, [0, 1, 2])).toThrow(
-      /^vimcoStar: data point 0: the learning signal of sample 0 is Infinity \(1 of 3 log weights are finite; the leave-one-out control variate needs at least 2 samples with positive weight/,
+      new RegExp(
+        String.raw`^vimcoStar: data point 0: the learning signal of sample 0 is Infinity \(1 of 3 log weights ` +
+          `are finite; the leave-one-out control variate needs at least 2 samples with positive weight`,
+      ),
     );
     // No draw with positive weight at all: refused by the shared log-weight check (logweights.ts) first.
     const noWeight = /^vrIwaeScore: data point 0: all 2 log weights are −Infinity \(the model gives zero density/;

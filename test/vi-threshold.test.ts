@@ -15,9 +15,10 @@
 import { describe, expect, it } from 'vitest';
 import { key, split } from '../src/random/key.js';
 import { tensor } from '../src/tensor/creation.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { sampleR } from '../src/vi/rejection-sampler.js';
 import {
+  type AdaptThresholdState,
   adaptThreshold,
   initialThreshold,
   putThresholds,
@@ -87,7 +88,7 @@ describe('target-acceptance adaptation drives Z_R(T) to Z_tgt (conjugate Gaussia
       const phi = gaussPhi(0, 1, chains);
       const T0 = initialThreshold(key(1), undefined, phi, undefined, { problem: gaussProblem, samples: 2000 });
       let T: Tensor | number = T0;
-      let state;
+      let state: AdaptThresholdState | undefined;
       const keys = split(key(900 + S + Math.round(momentum * 100)), updates);
       const sums = new Float64Array(chains);
       for (let t = 0; t < updates; t++) {

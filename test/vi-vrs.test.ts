@@ -21,7 +21,7 @@ import fc from 'fast-check';
 import { grad, valueAndGrad } from '../src/autodiff/transforms.js';
 import { key, split } from '../src/random/key.js';
 import { arange, scalar, tensor } from '../src/tensor/creation.js';
-import { Tensor } from '../src/tensor/tensor.js';
+import type { Tensor } from '../src/tensor/tensor.js';
 import { sgd } from '../src/vi/optimizers.js';
 import {
   acceptanceLogRatio64,
@@ -66,7 +66,7 @@ describe('exact R-ELBO by enumeration: the categorical reference table', () => {
   });
 
   for (const row of CAT.table) {
-    it(`T = ${row.T}: R-ELBO, Z_R, r, dR/dφ, dR/dθ (Problem path to 1e-5, float64 path to the printed precision)`, () => {
+    it(`T = ${row.T}: R-ELBO, Z_R, r, dR/dφ, dR/dθ (Problem path to 1e-5, float64 path to printed precision)`, () => {
       const ex = exactRElboDiscrete(theta0, phi0, undefined, {
         problem: catProblem,
         support: catSupport,
@@ -266,7 +266,7 @@ describe('VRS at T = +∞ is the score-function ELBO with leave-one-out baseline
     }
   });
 
-  it('through the sampler: no loop (rounds 0, S proposals, Ẑ_R = 1) and the SF-LOO gradient on the sampler draws', () => {
+  it('through the sampler: no loop (rounds 0, S proposals, Ẑ_R = 1) and the SF-LOO gradient on sampler draws', () => {
     const S = 4;
     const k = key(11);
     const out = vrs(k, theta0, phi0, undefined, { problem: catProblem, samples: S, threshold: Infinity });
@@ -289,7 +289,7 @@ describe('R-ELBO limits and identities', () => {
   const vec4 = fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: 4, maxLength: 4 });
   const thr = fc.double({ min: -8, max: 8, noNaN: true });
 
-  it('nonincreasing in T, between the ELBO and log p(x), Z_R increasing; T = +∞ is the ELBO; T → −∞ is log p(x)', () => {
+  it('nonincreasing in T, between the ELBO and log p(x), Z_R rising; T = +∞ is the ELBO; T → −∞ is log p(x)', () => {
     fc.assert(
       fc.property(vec4, vec4, thr, thr, (theta, phi, t1, t2) => {
         const [lo, hi] = t1 <= t2 ? [t1, t2] : [t2, t1];
@@ -349,7 +349,7 @@ describe('R-ELBO limits and identities', () => {
     );
   });
 
-  it('the covariance estimator (1/(S−1)) Σ (A_s − Ā) B_s equals its leave-one-out form (1/S) Σ (A_s − Ā_{−s}) B_s', () => {
+  it('the covariance estimator (1/(S−1)) Σ (A_s − Ā) B_s equals its LOO form (1/S) Σ (A_s − Ā_{−s}) B_s', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2, max: 7 }), fc.integer({ min: 0, max: 1000 }), (S, seed) => {
         const rnd = (i: number) => (Math.sin(seed * 12.9898 + i * 78.233) * 43758.5453) % 1;
@@ -391,24 +391,28 @@ describe('R-ELBO limits and identities', () => {
 
 describe('truncated Poisson', () => {
   for (const row of POISSON.table) {
-    it(`rate ${row.rate}: R-ELBO, dR/dφ, Z_R, ELBO to the printed precision (float64), and via the Problem (float32)`, () => {
-      const ex = poissonExact(row.rate);
-      expect(Math.abs(ex.rElbo - row.rElbo)).toBeLessThanOrEqual(5e-7 + 1e-12);
-      expect(Math.abs(ex.dPhi - row.dPhi)).toBeLessThanOrEqual(5e-7 + 1e-12);
-      expect(Math.abs(ex.Z - row.Z)).toBeLessThanOrEqual(5e-5);
-      expect(Math.abs(ex.elbo - row.elbo)).toBeLessThanOrEqual(5e-4);
-      expect(Math.abs(ex.logEvidence - POISSON.logMass)).toBeLessThanOrEqual(5e-7);
-      const viaProblem = exactRElboDiscrete(undefined, scalar(Math.log(row.rate)), undefined, {
-        problem: poissonProblem,
-        support: arange(POISSON.support),
-        threshold: POISSON.T,
-      });
-      const p = viaProblem.perDataPoint[0];
-      expect(Math.abs(p.rElbo - row.rElbo)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(row.rElbo)));
-      expect(Math.abs((viaProblem.dPhi as Tensor).item() - row.dPhi)).toBeLessThanOrEqual(
-        1e-4 * Math.max(1, Math.abs(row.dPhi)),
-      );
-    });
+    it(
+      `rate ${row.rate}: R-ELBO, dR/dφ, Z_R, ELBO to the printed precision (float64), and via the Problem ` +
+        `(float32)`,
+      () => {
+        const ex = poissonExact(row.rate);
+        expect(Math.abs(ex.rElbo - row.rElbo)).toBeLessThanOrEqual(5e-7 + 1e-12);
+        expect(Math.abs(ex.dPhi - row.dPhi)).toBeLessThanOrEqual(5e-7 + 1e-12);
+        expect(Math.abs(ex.Z - row.Z)).toBeLessThanOrEqual(5e-5);
+        expect(Math.abs(ex.elbo - row.elbo)).toBeLessThanOrEqual(5e-4);
+        expect(Math.abs(ex.logEvidence - POISSON.logMass)).toBeLessThanOrEqual(5e-7);
+        const viaProblem = exactRElboDiscrete(undefined, scalar(Math.log(row.rate)), undefined, {
+          problem: poissonProblem,
+          support: arange(POISSON.support),
+          threshold: POISSON.T,
+        });
+        const p = viaProblem.perDataPoint[0];
+        expect(Math.abs(p.rElbo - row.rElbo)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(row.rElbo)));
+        expect(Math.abs((viaProblem.dPhi as Tensor).item() - row.dPhi)).toBeLessThanOrEqual(
+          1e-4 * Math.max(1, Math.abs(row.dPhi)),
+        );
+      },
+    );
   }
 
   it('the R-ELBO peaks at rate 10 (log Σ P), the plain ELBO near 12.98', () => {

@@ -7,7 +7,7 @@ import {
   add,
   addRow,
   apply,
-  Bounded,
+  type Bounded,
   capBound,
   concat,
   exact,

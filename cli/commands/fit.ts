@@ -241,10 +241,11 @@ export function fitHelp(models: readonly ModelSpec[]): string {
       : models.map((m) => `  ${m.name.padEnd(mw)}[${m.latent}] ${m.description}`).join('\n'),
     '',
     'Estimators (pathwise ones need continuous latents):',
-    ESTIMATORS.map(
-      (e) =>
-        `  ${e.name.padEnd(ew)}${e.pathwise ? '[pathwise] ' : '[score]    '}${e.description}${e.options.length > 0 ? `; options: ${e.options.map((o) => `--${o}`).join(' ')}` : ''}`,
-    ).join('\n'),
+    ESTIMATORS.map((e) => {
+      const kind = e.pathwise ? '[pathwise] ' : '[score]    ';
+      const opts = e.options.length > 0 ? `; options: ${e.options.map((o) => `--${o}`).join(' ')}` : '';
+      return `  ${e.name.padEnd(ew)}${kind}${e.description}${opts}`;
+    }).join('\n'),
     '',
     'Options:',
     formatOptionsHelp(spec.options),
@@ -289,7 +290,8 @@ export function resolveFitSettings(
   if (entry.pathwise && spec.latent === 'discrete') {
     const ok = ESTIMATORS.filter((e) => !e.pathwise).map((e) => e.name);
     throw new UsageError(
-      `estimator '${entry.name}' needs continuous latents (pathwise gradients), but model '${spec.name}' has discrete latents (valid for it: ${ok.join(', ')})`,
+      `estimator '${entry.name}' needs continuous latents (pathwise gradients), but model '${spec.name}' has ` +
+        `discrete latents (valid for it: ${ok.join(', ')})`,
     );
   }
   const optionNames: EstimatorOptionName[] = [
@@ -311,7 +313,8 @@ export function resolveFitSettings(
     (options.gamma !== undefined || options.refresh !== undefined || options['target-accept'] !== undefined)
   ) {
     throw new UsageError(
-      `--threshold fixes T; it cannot be combined with ${options.gamma !== undefined ? '--gamma' : options.refresh !== undefined ? '--refresh' : '--target-accept'}`,
+      `--threshold fixes T; it cannot be combined with ` +
+        `${options.gamma !== undefined ? '--gamma' : options.refresh !== undefined ? '--refresh' : '--target-accept'}`,
     );
   }
   const samples = (options.samples as number | undefined) ?? Math.max(FIT_DEFAULTS.samples, entry.minSamples);
@@ -613,7 +616,7 @@ export async function trainFit(
     if (rejected === undefined) {
       try {
         const bytes = await fs.readFile(settings.resume);
-        loaded = loadParamsWithMetadata(bytes, { like: { params, optimizer: state } }).tree;
+        loaded = loadParamsWithMetadata<NonNullable<typeof loaded>>(bytes, { like: { params, optimizer: state } }).tree;
       } catch (e) {
         rejected =
           `cannot resume from ${settings.resume}: ${e instanceof Error ? e.message : String(e)} ` +
@@ -841,7 +844,9 @@ export function buildFitResult(
       xLabel: 'step',
       yLabel: 'bound estimate (nats)',
       series: boundSeries,
-      caption: `Monte Carlo estimate of the ${entry.name} objective at each step, averaged over blocks of steps (shaded: ± one standard error within a block). Higher is better.`,
+      caption:
+        `Monte Carlo estimate of the ${entry.name} objective at each step, averaged over blocks of steps ` +
+        `(shaded: ± one standard error within a block). Higher is better.`,
     },
   ];
   const hasAcc = records.some((r) => r.acceptance !== undefined);
@@ -862,7 +867,8 @@ export function buildFitResult(
       yLabel: 'mean acceptance probability',
       series,
       caption:
-        'Mean acceptance probability Z_R over proposals, per block of steps. Lower acceptance means a tighter bound but more proposals per accepted sample.',
+        'Mean acceptance probability Z_R over proposals, per block of steps. Lower acceptance means a tighter bound ' +
+        'but more proposals per accepted sample.',
     });
   }
   if (records.some((r) => r.threshold !== undefined && Number.isFinite(r.threshold))) {
@@ -918,14 +924,15 @@ export function buildFitResult(
     const points = exhaustedPointsOf(records);
     comments.push(
       `The rejection sampler hit its proposal cap (${settings.maxProposals} per data point) in ` +
-        `${exhaustedSteps} of ${done} steps (${points} data-point draws in all). Exhausted data points with fewer than ` +
-        "2 accepted samples are left out of their step's bound, so those steps' bounds are biased, and NaN when every " +
-        'data point was left out.',
+        `${exhaustedSteps} of ${done} steps (${points} data-point draws in all). Exhausted data points with fewer ` +
+        "than 2 accepted samples are left out of their step's bound, so those steps' bounds are biased, and NaN when " +
+        'every data point was left out.',
     );
   }
   if (Number.isFinite(evaluation.logEvidence) && Number.isFinite(finalBound)) {
     comments.push(
-      `Final bound ${formatNumber(finalBound)} vs exact log p(x) ${formatNumber(evaluation.logEvidence)}: gap ${formatNumber(evaluation.logEvidence - finalBound)} nats.`,
+      `Final bound ${formatNumber(finalBound)} vs exact log p(x) ${formatNumber(evaluation.logEvidence)}: gap ` +
+        `${formatNumber(evaluation.logEvidence - finalBound)} nats.`,
     );
   }
   const settingsRecord: Record<string, number | string | boolean> = {};
@@ -933,7 +940,10 @@ export function buildFitResult(
   return {
     name: `fit-${settings.model}-${settings.estimator}`,
     title: `Fit: ${settings.model} with ${settings.estimator}`,
-    summary: `Model '${model.name}' (${model.latent} latents) trained with the ${entry.name} estimator (${entry.description}) for ${done} step${done === 1 ? '' : 's'} with Adam (learning rate ${settings.lr}), ${settings.samples} samples per data point, seed ${settings.seed}.`,
+    summary:
+      `Model '${model.name}' (${model.latent} latents) trained with the ${entry.name} estimator ` +
+      `(${entry.description}) for ${done} step${done === 1 ? '' : 's'} with Adam (learning rate ${settings.lr}), ` +
+      `${settings.samples} samples per data point, seed ${settings.seed}.`,
     plots,
     tables,
     references: [],
@@ -1058,7 +1068,8 @@ async function fitAndReport(
   let outcome: FitOutcome;
   try {
     progress.log(
-      `sieve fit: ${settings.model} with ${settings.estimator}, ${settings.steps} steps, lr ${settings.lr}, ${settings.samples} samples, seed ${settings.seed}`,
+      `sieve fit: ${settings.model} with ${settings.estimator}, ${settings.steps} steps, lr ${settings.lr}, ` +
+        `${settings.samples} samples, seed ${settings.seed}`,
     );
     if (model !== undefined) outcome = await trainFit(model, entry, settings, io, progress, () => interrupts.signal());
     else {

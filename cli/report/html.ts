@@ -10,8 +10,10 @@ import { escapeHtml as esc, safeId } from './escape.js';
 import type { RunRecord } from './results.js';
 import { renderSvgPlot } from './svg-plot.js';
 
+// A backslash at a line's end continues it: the string holds no newline there.
 const CSS = `
-body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; background: #fafafa; margin: 0; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; \
+background: #fafafa; margin: 0; }
 header, main, footer { max-width: 1100px; margin: 0 auto; padding: 0 20px; }
 header { padding-top: 18px; }
 h1 { font-size: 26px; margin: 10px 0 4px; }
@@ -195,9 +197,10 @@ export function renderReportHtml(record: RunRecord): string {
     );
   }
   if (record.experiments.length > 1) {
-    out.push(
-      `<nav><ol>${record.experiments.map((r) => `<li><a href="#exp-${safeId(r.name)}">${esc(r.title)}</a>${r.interrupted ? ' (partial)' : ''}</li>`).join('')}</ol></nav>`,
+    const items = record.experiments.map(
+      (r) => `<li><a href="#exp-${safeId(r.name)}">${esc(r.title)}</a>${r.interrupted ? ' (partial)' : ''}</li>`,
     );
+    out.push(`<nav><ol>${items.join('')}</ol></nav>`);
   }
   out.push('</header>');
   out.push('<main>');

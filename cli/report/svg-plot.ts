@@ -305,7 +305,7 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
 
   // Bands, then lines, then markers, clipped to the frame.
   const body: string[] = [];
-  series.forEach((s, i) => {
+  series.forEach((_s, i) => {
     const color = PALETTE[i % PALETTE.length];
     for (const seg of segs[i]) {
       const banded = seg.filter((p) => p.lo !== undefined);

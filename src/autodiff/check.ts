@@ -155,6 +155,7 @@ class Directions {
 // ---------------------------------------------------------------------------------------------
 // Arguments as a flat list of tensor leaves.
 
+// biome-ignore lint/suspicious/noExplicitAny: f takes the caller's own argument types, and we must call it.
 type Fn = (...args: any[]) => PyTree;
 
 interface FlatArgs {
@@ -294,7 +295,8 @@ function checkPrimal(
   if (got.length !== expected.length)
     fail(
       'checkGrads',
-      `${fn} returned ${got.length} tensors under ${mode === 'rev' ? 'vjp' : 'jvp'} but ${expected.length} when called directly`,
+      `${fn} returned ${got.length} tensors under ${mode === 'rev' ? 'vjp' : 'jvp'} but ${expected.length} when ` +
+        `called directly`,
     );
   got.forEach((g, k) => {
     const a = g.dataSync();
@@ -308,7 +310,8 @@ function checkPrimal(
     if (a.length !== b.length || worst > rtol * scale + 1e-30) {
       fail(
         'checkGrads',
-        `the primal output of ${mode === 'rev' ? 'vjp' : 'jvp'}(${fn}) differs from ${fn}(x) by ${fmt(worst)} (output ${k})`,
+        `the primal output of ${mode === 'rev' ? 'vjp' : 'jvp'}(${fn}) differs from ${fn}(x) by ${fmt(worst)} ` +
+          `(output ${k})`,
       );
     }
   });
@@ -322,6 +325,7 @@ function checkPrimal(
  * `order`. Throws a SieveError describing the worst failing check; returns a report otherwise.
  */
 export function checkGrads(
+  // biome-ignore lint/suspicious/noExplicitAny: f takes the caller's own argument types, and we must call it.
   f: (...args: any[]) => PyTree,
   args: readonly PyTree[],
   options: CheckGradsOptions = {},
@@ -419,9 +423,10 @@ export function checkGrads(
     fail(
       'checkGrads',
       `${worst.mode} check failed at order ${worst.order} on ${worst.fn}: relative error ${fmt(worst.relError)} ` +
-        `exceeds rtol ${fmt(rtol)} (|error| ${fmt(worst.absError)} > tolerance ${fmt(worst.tolerance)}, atol ${fmt(worst.atol)}); ` +
-        `finite difference <u, J v> = ${fmt(worst.finiteDifference)}, ${how} = ${fmt(worst.autodiff)}; ` +
-        `${failed.length} of ${checks.length} checks failed; input shapes: ${describeArgs(args)}`,
+        `exceeds rtol ${fmt(rtol)} (|error| ${fmt(worst.absError)} > tolerance ${fmt(worst.tolerance)}, atol ` +
+        `${fmt(worst.atol)}); finite difference <u, J v> = ${fmt(worst.finiteDifference)}, ${how} = ` +
+        `${fmt(worst.autodiff)}; ${failed.length} of ${checks.length} checks failed; input shapes: ` +
+        `${describeArgs(args)}`,
     );
   }
   return { maxRelError: checks.reduce((m, c) => Math.max(m, c.relError), 0), checks };

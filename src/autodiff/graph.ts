@@ -139,7 +139,8 @@ function render(args: readonly PyTree[], events: readonly CoreEvent<Tensor>[], o
       case 'visit': {
         const what = e.node.prim === null ? 'an input: its gradient' : `made by ${e.node.prim.name}`;
         line(
-          `visit ${names.ofNode(e.node)} (${what}) with cotangent ${names.operand(e.cotangent)} : ${typeOf(e.cotangent)}`,
+          `visit ${names.ofNode(e.node)} (${what}) with cotangent ${names.operand(e.cotangent)} : ` +
+            `${typeOf(e.cotangent)}`,
         );
         break;
       }

@@ -52,7 +52,8 @@ function boxForward(primals: readonly PyTree[], tangents: readonly PyTree[], lev
         if (!shapesEqual(x.shape, tl[i].shape)) {
           fail(
             'jvp',
-            `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} (argument ${a}, leaf ${i})`,
+            `tangent shape ${shapeToString(tl[i].shape)} does not match primal shape ${shapeToString(x.shape)} ` +
+              `(argument ${a}, leaf ${i})`,
           );
         }
         const input = Tensor._traced(new ForwardBox(level, x, tl[i]));
@@ -220,7 +221,8 @@ function valueAndGradAs(
       if (treeFlatten(args[a])[0].length === 0) {
         fail(
           'grad',
-          `argument ${a} contains no tensors to differentiate (got ${typeof args[a]}); wrap numbers with tensor() or scalar()`,
+          `argument ${a} contains no tensors to differentiate (got ${typeof args[a]}); wrap numbers with tensor() or ` +
+            `scalar()`,
         );
       }
     }

@@ -44,7 +44,7 @@ export function treeFlatten(tree: PyTree): [Tensor[], TreeDef] {
 }
 
 /** Rebuild a tree of structure `def` from `leaves` (in treeFlatten's order). */
-export function treeUnflatten(def: TreeDef, leaves: readonly unknown[]): any {
+export function treeUnflatten(def: TreeDef, leaves: readonly unknown[]): unknown {
   let i = 0;
   const build = (d: TreeDef): unknown => {
     switch (d.kind) {
@@ -92,7 +92,7 @@ function sameStructure(a: TreeDef, b: TreeDef): boolean {
  * Apply f to the tensor leaves of one or more trees of the same structure, keeping the structure.
  * `treeMap((p, g) => p.sub(g.mul(lr)), params, grads)` is an SGD step.
  */
-export function treeMap(f: (...leaves: Tensor[]) => Tensor, tree: PyTree, ...rest: PyTree[]): any {
+export function treeMap<T extends PyTree>(f: (...leaves: Tensor[]) => Tensor, tree: T, ...rest: PyTree[]): T {
   const [leaves, def] = treeFlatten(tree);
   const others = rest.map((t, k) => {
     const [l, d] = treeFlatten(t);
@@ -102,7 +102,7 @@ export function treeMap(f: (...leaves: Tensor[]) => Tensor, tree: PyTree, ...res
   return treeUnflatten(
     def,
     leaves.map((leaf, i) => f(leaf, ...others.map((o) => o[i]))),
-  );
+  ) as T;
 }
 
 /** True if the two trees have the same structure (constants are not compared). */

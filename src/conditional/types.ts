@@ -14,7 +14,7 @@ import type { Distribution } from '../dist/distribution.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export interface ConditionalVae<P = any> {
+export interface ConditionalVae<P = unknown> {
   /** p(z): batch shape [], event shape = the latent's shape. */
   prior(params: P): Distribution;
   /**
@@ -35,7 +35,7 @@ export interface ConditionalVae<P = any> {
  * The fixed inputs of a conditional-sampling run, checked once by `imputationTask`: the VAE, its
  * parameters, B data points x [B, D] and their mask [B, D] (1 observed, 0 missing).
  */
-export interface ImputationTask<P = any> {
+export interface ImputationTask<P = unknown> {
   readonly vae: ConditionalVae<P>;
   readonly params: P;
   /** Observed values [B, D]; missing entries are stored as 0 (their given values are never read). */

@@ -11,10 +11,10 @@
  */
 import { fail } from '../errors.js';
 import { asTensor } from '../tensor/creation.js';
-import { abs, eq, ge, gt, isFinite, le, min, sum } from '../tensor/ops/index.js';
+import { abs, eq, ge, gt, isFinite as isFiniteMask, le, min, sum } from '../tensor/ops/index.js';
 import { and, isIntegerMask } from './util.js';
 import { stridesOf, type Shape } from '../tensor/shape.js';
-import { Tensor, type TensorLike } from '../tensor/tensor.js';
+import type { Tensor, TensorLike } from '../tensor/tensor.js';
 
 export class Constraint {
   constructor(
@@ -55,7 +55,7 @@ export const nonNegative = new Constraint('non-negative', 0, false, (x) => ge(x,
 export const unitInterval = new Constraint('unit interval [0, 1]', 0, false, (x) => and(ge(x, 0), le(x, 1)));
 export const boolean = new Constraint('boolean {0, 1}', 0, true, (x) => and(isInteger(x), and(ge(x, 0), le(x, 1))));
 export const nonNegativeInteger = new Constraint('non-negative integer', 0, true, (x) =>
-  and(isInteger(x), and(ge(x, 0), isFinite(x))),
+  and(isInteger(x), and(ge(x, 0), isFiniteMask(x))),
 );
 
 /** Integers lo, lo+1, ..., hi. */

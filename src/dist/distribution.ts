@@ -143,7 +143,8 @@ export abstract class Distribution {
   protected get rsampleHint(): string {
     return (
       `${this.name} has no reparameterized sampler (its samples are discrete, so there is no pathwise gradient); ` +
-      'draw with sample() and use a score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)'
+      'draw with sample() and use a score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, ' +
+      'VIMCO-★ or VRS)'
     );
   }
 
@@ -183,7 +184,8 @@ export abstract class Distribution {
     if (noise.ndim < suffix.length || !shapesEqual(noise.shape.slice(noise.ndim - suffix.length), suffix)) {
       fail(
         op,
-        `noise of shape ${shapeToString(noise.shape)} must end with ${shapeToString(suffix)} (batch shape ++ event shape${suffix.length > this.batchShape.length + this.eventRank ? ' ++ noise axes' : ''})`,
+        `noise of shape ${shapeToString(noise.shape)} must end with ${shapeToString(suffix)} (batch shape ++ event ` +
+          `shape${suffix.length > this.batchShape.length + this.eventRank ? ' ++ noise axes' : ''})`,
       );
     }
   }
@@ -222,7 +224,8 @@ export abstract class Distribution {
     } catch {
       return fail(
         op,
-        `value of shape ${shapeToString(x.shape)} does not broadcast with the batch shape ${shapeToString(this.batchShape)} (event shape ${shapeToString(this.eventShape)})`,
+        `value of shape ${shapeToString(x.shape)} does not broadcast with the batch shape ` +
+          `${shapeToString(this.batchShape)} (event shape ${shapeToString(this.eventShape)})`,
       );
     }
     return toShape(this._logProb(x), out);
@@ -446,6 +449,7 @@ export function param(dist: string, name: string, value: unknown): Tensor {
   if (typeof value === 'number') return asTensor(value);
   return fail(
     dist,
-    `${name} must be a Tensor or a number, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    `${name} must be a Tensor or a number, got ` +
+      `${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
   );
 }

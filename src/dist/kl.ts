@@ -43,11 +43,11 @@ import { Poisson } from './poisson.js';
 import { Uniform } from './uniform.js';
 import { and, toShape } from './util.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type DistClass<T extends Distribution> = abstract new (...args: any[]) => T;
+// never[] parameters: any class producing a T fits, whatever its constructor takes.
+type DistClass<T extends Distribution> = abstract new (...args: never[]) => T;
 type KLFn = (p: Distribution, q: Distribution) => Tensor;
 
-const registry = new Map<Function, Map<Function, KLFn>>();
+const registry = new Map<DistClass<Distribution>, Map<DistClass<Distribution>, KLFn>>();
 
 /** Register the closed form of KL(p || q) for p of class P and q of class Q (replacing any previous one). */
 export function registerKL<P extends Distribution, Q extends Distribution>(
@@ -63,8 +63,8 @@ export function registerKL<P extends Distribution, Q extends Distribution>(
 }
 
 /** The classes of x from its own up to (excluding) Object. */
-function classChain(x: object): Function[] {
-  const out: Function[] = [];
+function classChain(x: object): DistClass<Distribution>[] {
+  const out: DistClass<Distribution>[] = [];
   let proto = Object.getPrototypeOf(x);
   while (proto !== null && proto !== Object.prototype) {
     out.push(proto.constructor);
@@ -100,20 +100,23 @@ export function kl(p: Distribution, q: Distribution): Tensor {
   if (!(p instanceof Distribution) || !(q instanceof Distribution)) {
     fail(
       'kl',
-      `both arguments must be distributions, got ${p instanceof Distribution ? p.name : typeof p} and ${q instanceof Distribution ? q.name : typeof q}`,
+      `both arguments must be distributions, got ${p instanceof Distribution ? p.name : typeof p} and ` +
+        `${q instanceof Distribution ? q.name : typeof q}`,
     );
   }
   const fn = lookup(p, q);
   if (fn === undefined) {
     fail(
       'kl',
-      `no closed form registered for KL(${p.name} || ${q.name}); register one with registerKL(${p.constructor.name}, ${q.constructor.name}, fn) or estimate it by Monte Carlo`,
+      `no closed form registered for KL(${p.name} || ${q.name}); register one with registerKL(${p.constructor.name}, ` +
+        `${q.constructor.name}, fn) or estimate it by Monte Carlo`,
     );
   }
   if (!shapesEqual(p.eventShape, q.eventShape)) {
     fail(
       'kl',
-      `event shapes differ: KL(${p.name} || ${q.name}) with ${shapeToString(p.eventShape)} and ${shapeToString(q.eventShape)}`,
+      `event shapes differ: KL(${p.name} || ${q.name}) with ${shapeToString(p.eventShape)} and ` +
+        `${shapeToString(q.eventShape)}`,
     );
   }
   let batch: number[];
@@ -122,7 +125,8 @@ export function kl(p: Distribution, q: Distribution): Tensor {
   } catch {
     return fail(
       'kl',
-      `batch shapes ${shapeToString(p.batchShape)} and ${shapeToString(q.batchShape)} of KL(${p.name} || ${q.name}) cannot be broadcast`,
+      `batch shapes ${shapeToString(p.batchShape)} and ${shapeToString(q.batchShape)} of KL(${p.name} || ${q.name}) ` +
+        `cannot be broadcast`,
     );
   }
   return toShape(fn(p, q), batch);
@@ -226,7 +230,8 @@ registerKL(Independent, Independent, (p, q) => {
   if (p.reinterpretedBatchNdims !== q.reinterpretedBatchNdims) {
     fail(
       'kl',
-      `Independent distributions reinterpret ${p.reinterpretedBatchNdims} and ${q.reinterpretedBatchNdims} batch axes; KL needs the same number`,
+      `Independent distributions reinterpret ${p.reinterpretedBatchNdims} and ${q.reinterpretedBatchNdims} batch ` +
+        `axes; KL needs the same number`,
     );
   }
   const n = p.reinterpretedBatchNdims;

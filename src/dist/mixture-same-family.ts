@@ -27,7 +27,8 @@ function mixtureBatchShape(mixing: unknown, components: unknown): number[] {
   if (!(mixing instanceof Categorical))
     fail(
       NAME,
-      `mixing must be a Categorical, got ${mixing instanceof Distribution ? mixing.name : mixing === null ? 'null' : typeof mixing}`,
+      `mixing must be a Categorical, got ` +
+        `${mixing instanceof Distribution ? mixing.name : mixing === null ? 'null' : typeof mixing}`,
     );
   if (!(components instanceof Distribution))
     fail(NAME, `components must be a Distribution, got ${components === null ? 'null' : typeof components}`);
@@ -38,7 +39,8 @@ function mixtureBatchShape(mixing: unknown, components: unknown): number[] {
   if (mixing.numCategories !== k) {
     fail(
       NAME,
-      `mixing has ${mixing.numCategories} categories but components has ${k} (last axis of its batch shape ${shapeToString(cb)})`,
+      `mixing has ${mixing.numCategories} categories but components has ${k} (last axis of its batch shape ` +
+        `${shapeToString(cb)})`,
     );
   }
   try {
@@ -46,7 +48,8 @@ function mixtureBatchShape(mixing: unknown, components: unknown): number[] {
   } catch {
     return fail(
       NAME,
-      `mixing batch shape ${shapeToString(mixing.batchShape)} does not broadcast with the components' batch shape ${shapeToString(cb.slice(0, -1))} (without the component axis)`,
+      `mixing batch shape ${shapeToString(mixing.batchShape)} does not broadcast with the components' batch shape ` +
+        `${shapeToString(cb.slice(0, -1))} (without the component axis)`,
     );
   }
 }
@@ -73,7 +76,10 @@ export class MixtureSameFamily extends Distribution {
   }
 
   protected override get rsampleHint(): string {
-    return 'MixtureSameFamily has no reparameterized sampler (the component choice is discrete); draw with sample() and use a score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)';
+    return (
+      'MixtureSameFamily has no reparameterized sampler (the component choice is discrete); draw with sample() ' +
+      'and use a score-function estimator instead (ELBO-SF / REINFORCE with a baseline, VIMCO, VIMCO-★ or VRS)'
+    );
   }
 
   get params(): { mixing: { [name: string]: PyTree }; components: { [name: string]: PyTree } } {
@@ -104,7 +110,8 @@ export class MixtureSameFamily extends Distribution {
     const sampleShape = shape.slice(0, shape.length - this.batchShape.length - er);
     const [k1, k2] = split(key);
     const idx = this.mixing.expand(this.batchShape).sample(k1, sampleShape); // sampleShape ++ B
-    const draws = this.components.expand([...this.batchShape, this.numComponents]).sample(k2, sampleShape); // ++ [K] ++ event
+    // sampleShape ++ B ++ [K] ++ event
+    const draws = this.components.expand([...this.batchShape, this.numComponents]).sample(k2, sampleShape);
     const hot = this.weightsForEvents(oneHot(idx, this.numComponents));
     return sum(where(hot, draws, 0), -1 - er);
   }

@@ -15,7 +15,7 @@ import {
   cholesky,
   diagonal,
   expandDims,
-  isFinite,
+  isFinite as isFiniteMask,
   log,
   matmul,
   matrixTranspose,
@@ -55,7 +55,9 @@ function batchOf(loc: Tensor, scaleTril: Tensor): number[] {
   if (scaleTril.shape[scaleTril.ndim - 1] !== d) {
     fail(
       NAME,
-      `loc has dimension ${d} but scaleTril is ${scaleTril.shape[scaleTril.ndim - 1]}×${scaleTril.shape[scaleTril.ndim - 1]} (shapes ${shapeToString(loc.shape)} and ${shapeToString(scaleTril.shape)})`,
+      `loc has dimension ${d} but scaleTril is ` +
+        `${scaleTril.shape[scaleTril.ndim - 1]}×${scaleTril.shape[scaleTril.ndim - 1]} (shapes ` +
+        `${shapeToString(loc.shape)} and ${shapeToString(scaleTril.shape)})`,
     );
   }
   try {
@@ -63,7 +65,8 @@ function batchOf(loc: Tensor, scaleTril: Tensor): number[] {
   } catch {
     return fail(
       NAME,
-      `batch shapes of loc ${shapeToString(loc.shape)} and scaleTril ${shapeToString(scaleTril.shape)} cannot be broadcast together`,
+      `batch shapes of loc ${shapeToString(loc.shape)} and scaleTril ${shapeToString(scaleTril.shape)} cannot be ` +
+        `broadcast together`,
     );
   }
 }
@@ -117,7 +120,8 @@ export class MultivariateNormal extends Distribution {
         if (Math.abs(data[i] - data[j]) > 1e-6 * scale) {
           fail(
             NAME,
-            `covariance must be symmetric, got ${formatValue(data[i])}${formatIndex(i, c.shape)} but ${formatValue(data[j])}${formatIndex(j, c.shape)}`,
+            `covariance must be symmetric, got ${formatValue(data[i])}${formatIndex(i, c.shape)} but ` +
+              `${formatValue(data[j])}${formatIndex(j, c.shape)}`,
           );
         }
       }
@@ -168,7 +172,7 @@ export class MultivariateNormal extends Distribution {
 
   protected _logProb(x: Tensor): Tensor {
     const d = this.eventShape[0];
-    const finite = min(isFinite(x), -1); // a coordinate at ±Infinity has density 0
+    const finite = min(isFiniteMask(x), -1); // a coordinate at ±Infinity has density 0
     const xs = where(expandDims(finite, -1), x, this.loc);
     const y = triangularSolve(this.scaleTril, expandDims(sub(xs, this.loc), -1));
     const maha = sum(square(y), [-2, -1]);

@@ -73,7 +73,10 @@ export class UnnormalizedDensity<P extends PyTree = PyTree> extends Distribution
   }
 
   protected override get rsampleHint(): string {
-    return `${this.name} is an unnormalized density: it cannot be sampled; use it as the target p of an estimator (or sample it by MCMC or rejection)`;
+    return (
+      `${this.name} is an unnormalized density: it cannot be sampled; use it as the target p of an estimator ` +
+      `(or sample it by MCMC or rejection)`
+    );
   }
 
   protected override _sample(_key: PRNGKey, _shape: Shape): Tensor {

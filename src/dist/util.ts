@@ -61,10 +61,8 @@ export function broadcastParamShapes(dist: string, named: Record<string, Shape>)
     try {
       shape = broadcastShapes(dist, shape, named[n]);
     } catch {
-      fail(
-        dist,
-        `parameter shapes cannot be broadcast together: ${names.map((m) => `${m} ${shapeToString(named[m])}`).join(', ')}`,
-      );
+      const shapes = names.map((m) => `${m} ${shapeToString(named[m])}`).join(', ');
+      fail(dist, `parameter shapes cannot be broadcast together: ${shapes}`);
     }
   }
   return shape;

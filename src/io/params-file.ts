@@ -44,7 +44,10 @@ export async function saveParamsFile(path: string, tree: unknown, options: SaveP
   }
 }
 
-export async function loadParamsFile<T = any>(path: string, options: LoadParamsOptions = {}): Promise<LoadedParams<T>> {
+export async function loadParamsFile<T = unknown>(
+  path: string,
+  options: LoadParamsOptions = {},
+): Promise<LoadedParams<T>> {
   if (typeof path !== 'string' || path === '') {
     fail('loadParamsFile', `path must be a non-empty string, got ${String(path)}`);
   }

@@ -149,13 +149,13 @@ export function saveParams(input: unknown, options: SaveParamsOptions = {}): Uin
   return out;
 }
 
-export interface LoadedParams<T = any> {
+export interface LoadedParams<T = unknown> {
   tree: T;
   metadata: Record<string, unknown>;
 }
 
 /** Read the bytes of `saveParams` (a Uint8Array or an ArrayBuffer): the tree and its metadata. */
-export function loadParamsWithMetadata<T = any>(
+export function loadParamsWithMetadata<T = unknown>(
   bytes: Uint8Array | ArrayBuffer,
   options: LoadParamsOptions = {},
 ): LoadedParams<T> {
@@ -218,7 +218,7 @@ export function loadParamsWithMetadata<T = any>(
 }
 
 /** Read the bytes of `saveParams` (a Uint8Array or an ArrayBuffer) back into the tree. */
-export function loadParams<T = any>(bytes: Uint8Array | ArrayBuffer, options: LoadParamsOptions = {}): T {
+export function loadParams<T = unknown>(bytes: Uint8Array | ArrayBuffer, options: LoadParamsOptions = {}): T {
   return loadParamsWithMetadata<T>(bytes, options).tree;
 }
 

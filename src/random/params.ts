@@ -77,7 +77,8 @@ export function readParam(op: string, name: string, value: unknown, req: Require
   if (!(value instanceof Tensor)) {
     fail(
       op,
-      `${name} must be a number or a Tensor, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+      `${name} must be a number or a Tensor, got ` +
+        `${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
     );
   }
   const values = value.dataSync();

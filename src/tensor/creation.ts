@@ -6,7 +6,7 @@ import { checkShape, shapeSize, shapeToString, type Shape } from './shape.js';
 import { getBackend } from './backend/index.js';
 import { Tensor, type NestedArray, type TensorLike } from './tensor.js';
 
-function inferShape(op: string, value: NestedArray): number[] {
+function inferShape(_op: string, value: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = value;
   while (Array.isArray(v)) {
@@ -79,7 +79,8 @@ function flattenInto(
   if (!Array.isArray(value) || value.length !== shape[dim]) {
     fail(
       op,
-      `ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ${Array.isArray(value) ? value.length : typeof value}`,
+      `ragged nested array: expected length ${shape[dim]} at depth ${dim}, got ` +
+        `${Array.isArray(value) ? value.length : typeof value}`,
     );
   }
   for (let k = 0; k < value.length; k++) {

@@ -84,7 +84,8 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
     fail(
       op,
-      `axis ${axis} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'} (valid: ${-ndim}..${ndim - 1})`,
+      `axis ${axis} is out of range for a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'} (valid: ` +
+        `${-ndim}..${ndim - 1})`,
     );
   }
   return axis < 0 ? axis + ndim : axis;

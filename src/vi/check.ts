@@ -27,7 +27,9 @@ import type { Estimator, EstimatorResult, Problem } from './types.js';
 
 /** Gradients (or per-coordinate statistics) with respect to theta and phi, as pytrees. */
 export interface GradPair {
+  // biome-ignore lint/suspicious/noExplicitAny: shaped like the caller's theta, whose type the Estimator erases.
   theta?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: shaped like the caller's phi, whose type the Estimator erases.
   phi?: any;
 }
 
@@ -129,7 +131,7 @@ function coordinateName(j: number, layout: Layout): string {
 
 // ---- running the estimator --------------------------------------------------------------------
 
-function checkEstimator(op: string, estimator: unknown): asserts estimator is Estimator<any> {
+function checkEstimator(op: string, estimator: unknown): asserts estimator is Estimator<never> {
   if (typeof estimator !== 'function')
     fail(op, `estimator must be an estimator function, got ${estimator === null ? 'null' : typeof estimator}`);
   const info = (estimator as { info?: { drawsFrom?: unknown } }).info;
@@ -141,7 +143,8 @@ function checkEstimator(op: string, estimator: unknown): asserts estimator is Es
   ) {
     fail(
       op,
-      "estimator has no valid `info` metadata ({ name, drawsFrom: 'q' | 'r', reparameterized, minSamples }); wrap it with withInfo(f, info)",
+      "estimator has no valid `info` metadata ({ name, drawsFrom: 'q' | 'r', reparameterized, minSamples }); wrap it " +
+        'with withInfo(f, info)',
     );
   }
 }
@@ -174,7 +177,7 @@ interface Evaluated {
 }
 
 /** Evaluate loss and its gradients w.r.t. the parts of (theta, phi) that hold tensors. */
-function makeEvaluator(op: string, estimator: Estimator<any>, args: CheckArgs) {
+function makeEvaluator(op: string, estimator: Estimator<never>, args: CheckArgs) {
   const parts: Part[] = [];
   if (treeFlatten(args.theta)[0].length > 0) parts.push('theta');
   if (treeFlatten(args.phi)[0].length > 0) parts.push('phi');
@@ -185,10 +188,10 @@ function makeEvaluator(op: string, estimator: Estimator<any>, args: CheckArgs) {
     let result: EstimatorResult | undefined;
     const f = (th: unknown, ph: unknown): Tensor => {
       const options = fixedDraws === undefined ? args.options : { ...args.options, fixedDraws };
-      result = estimator(k, th, ph, args.x, options as any);
+      result = estimator(k, th, ph, args.x, options as never);
       return result.loss;
     };
-    const [loss, g] = valueAndGrad(f, argnums)(args.theta, args.phi) as [Tensor, any[]];
+    const [loss, g] = valueAndGrad(f, argnums)(args.theta, args.phi) as [Tensor, unknown[]];
     const grads: GradPair = {};
     parts.forEach((p, i) => (grads[p] = g[i]));
     if (layout === undefined) layout = layoutOf(grads, parts);
@@ -256,7 +259,7 @@ export interface ExactExpectationResult {
  * an 'r' estimator includes whatever it does with the key (VRS estimates Z_R from extra draws);
  * `logNormalizer` gives the exact log Z_R.
  */
-export function exactExpectation(estimator: Estimator<any>, args: ExactExpectationOptions): ExactExpectationResult {
+export function exactExpectation(estimator: Estimator<never>, args: ExactExpectationOptions): ExactExpectationResult {
   const op = 'exactExpectation';
   checkEstimator(op, estimator);
   checkArgs(op, args, false);
@@ -264,7 +267,8 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
   if (info.reparameterized) {
     fail(
       op,
-      `${info.name} is reparameterized: its fixedDraws are noise, not latent values, so enumerating a discrete support does not apply (use checkUnbiased with a reference gradient instead)`,
+      `${info.name} is reparameterized: its fixedDraws are noise, not latent values, so enumerating a discrete ` +
+        `support does not apply (use checkUnbiased with a reference gradient instead)`,
     );
   }
   const { options, theta, phi, x } = args;
@@ -290,7 +294,8 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
   ) {
     fail(
       op,
-      `support of shape ${shapeToString(support.shape)} must be [K, ...eventShape] with K >= 1 and eventShape ${shapeToString(eventShape)} (the guide is ${q.toString()})`,
+      `support of shape ${shapeToString(support.shape)} must be [K, ...eventShape] with K >= 1 and eventShape ` +
+        `${shapeToString(eventShape)} (the guide is ${q.toString()})`,
     );
   }
   const K = support.shape[0];
@@ -299,8 +304,9 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
   if (evaluationsNeeded > maxTuples) {
     fail(
       op,
-      `enumeration needs ${evaluationsNeeded.toLocaleString('en-US')} estimator evaluations (${K}^${N} tuples of draws` +
-        `${B > 1 ? ` for each of ${B} data points` : ''}), more than maxTuples = ${maxTuples.toLocaleString('en-US')}; use fewer samples, a smaller support or batch, or raise maxTuples`,
+      `enumeration needs ${evaluationsNeeded.toLocaleString('en-US')} estimator evaluations (${K}^${N} tuples of ` +
+        `draws${B > 1 ? ` for each of ${B} data points` : ''}), more than maxTuples = ` +
+        `${maxTuples.toLocaleString('en-US')}; use fewer samples, a smaller support or batch, or raise maxTuples`,
     );
   }
 
@@ -316,7 +322,8 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
   if (!shapesEqual(lpT.shape, [K, ...batchShape])) {
     fail(
       op,
-      `problem.logJoint returned shape ${shapeToString(lpT.shape)} for the ${K} support points; expected [K, ...guide batch shape] = ${shapeToString([K, ...batchShape])}`,
+      `problem.logJoint returned shape ${shapeToString(lpT.shape)} for the ${K} support points; expected [K, ` +
+        `...guide batch shape] = ${shapeToString([K, ...batchShape])}`,
     );
   }
   const lp = lpT.primal().dataSync();
@@ -332,7 +339,8 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
     if (!(Math.abs(mass - 1) <= 1e-4)) {
       fail(
         op,
-        `the support carries ${mass.toPrecision(6)} of q's probability${B > 1 ? ` for data point ${b}` : ''}, not 1: list every latent value exactly once (shape [K, ...eventShape])`,
+        `the support carries ${mass.toPrecision(6)} of q's probability${B > 1 ? ` for data point ${b}` : ''}, ` +
+          'not 1: list every latent value exactly once (shape [K, ...eventShape])',
       );
     }
     const lz = new Float64Array(K);
@@ -384,7 +392,8 @@ export function exactExpectation(estimator: Estimator<any>, args: ExactExpectati
     if (differs(g0.loss, g1.loss) || g0.flat.some((v, j) => differs(v, g1.flat[j]))) {
       fail(
         op,
-        `${info.name}'s loss or gradient changes with the key although fixedDraws are given: it ignores options.fixedDraws or draws something else, so its expectation cannot be enumerated`,
+        `${info.name}'s loss or gradient changes with the key although fixedDraws are given: it ignores ` +
+          `options.fixedDraws or draws something else, so its expectation cannot be enumerated`,
       );
     }
   }
@@ -439,7 +448,8 @@ function readThreshold(
   if (threshold === undefined)
     fail(
       op,
-      "the estimator draws from r (info.drawsFrom === 'r') but options.threshold is missing: r ∝ q·a needs T (and optionally acceptanceFloor)",
+      "the estimator draws from r (info.drawsFrom === 'r') but options.threshold is missing: r ∝ q·a needs T (and " +
+        'optionally acceptanceFloor)',
     );
   const floor = checkFloor(op, options.acceptanceFloor as number | undefined);
   return { values: thresholdPerPoint(op, threshold, batchShape).values, floor };
@@ -462,7 +472,7 @@ interface Moments {
 }
 
 /** Welford mean and variance (float64) of `draws` independent gradient estimates. */
-function sampleGradients(op: string, estimator: Estimator<any>, args: MonteCarloOptions): Moments {
+function sampleGradients(op: string, estimator: Estimator<never>, args: MonteCarloOptions): Moments {
   checkEstimator(op, estimator);
   checkArgs(op, args, true);
   const n = args.draws;
@@ -574,7 +584,7 @@ export interface CheckUnbiasedResult {
  * zero sample variance is compared exactly (to 1e-5 relative): z = 0 if equal, else ±Infinity.
  */
 export function checkUnbiased(
-  estimator: Estimator<any>,
+  estimator: Estimator<never>,
   reference: GradPair,
   args: CheckUnbiasedOptions,
 ): CheckUnbiasedResult {
@@ -586,7 +596,8 @@ export function checkUnbiased(
   ) {
     fail(
       op,
-      "reference must be { theta?, phi? } with at least one part: gradients of the loss shaped like the estimator's (e.g. exactExpectation(...).grad)",
+      "reference must be { theta?, phi? } with at least one part: gradients of the loss shaped like the estimator's " +
+        '(e.g. exactExpectation(...).grad)',
     );
   }
   const rate = args?.falseAlarmRate ?? 1e-3;
@@ -610,7 +621,9 @@ export function checkUnbiased(
     ) {
       fail(
         op,
-        `reference.${p} must have the structure and shapes of the ${p} gradient: leaves ${argLeaves.map((l) => shapeToString(l.shape)).join(', ')}; got ${leaves.map((l) => shapeToString(l.shape)).join(', ') || 'no tensors'}`,
+        `reference.${p} must have the structure and shapes of the ${p} gradient: leaves ` +
+          `${argLeaves.map((l) => shapeToString(l.shape)).join(', ')}; got ` +
+          `${leaves.map((l) => shapeToString(l.shape)).join(', ') || 'no tensors'}`,
       );
     }
     refLeaves[p] = leaves;
@@ -705,7 +718,7 @@ export interface GradientSnrResult {
  * (keys split from `key`), with respect to theta and phi (parts holding no tensors are left out).
  * The SNR of a mean of n estimates is √n times this.
  */
-export function gradientSnr(estimator: Estimator<any>, args: MonteCarloOptions): GradientSnrResult {
+export function gradientSnr(estimator: Estimator<never>, args: MonteCarloOptions): GradientSnrResult {
   const mo = sampleGradients('gradientSnr', estimator, args);
   const snr = Float64Array.from(mo.mean, (mu, j) => {
     const s = mo.sd[j];

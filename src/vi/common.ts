@@ -52,7 +52,8 @@ export function checkSampleCount(
   if (!Number.isInteger(samples) || samples < min) {
     fail(
       op,
-      `samples must be an integer >= ${min}, got ${samples}${min >= 2 ? ' (leave-one-out constructions need at least 2)' : ''}`,
+      `samples must be an integer >= ${min}, got ` +
+        `${samples}${min >= 2 ? ' (leave-one-out constructions need at least 2)' : ''}`,
     );
   }
   if (q === undefined) return;
@@ -83,7 +84,8 @@ export function logJointOf(
   if (!shapesEqual(lp.shape, expected)) {
     fail(
       op,
-      `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected [samples, ...guide batch shape] = ${shapeToString(expected)}`,
+      `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected ` +
+        `[samples, ...guide batch shape] = ${shapeToString(expected)}`,
     );
   }
   return lp;
@@ -95,7 +97,8 @@ export function checkDraws(op: string, z: Tensor, samples: number, q: Distributi
   if (!shapesEqual(z.shape, expected)) {
     fail(
       op,
-      `fixedDraws of shape ${shapeToString(z.shape)} do not match [samples, ...batch, ...event] = ${shapeToString(expected)}`,
+      `fixedDraws of shape ${shapeToString(z.shape)} do not match [samples, ...batch, ...event] = ` +
+        `${shapeToString(expected)}`,
     );
   }
 }
@@ -165,6 +168,9 @@ export function finish(
 }
 
 /** Attach static metadata to an estimator function. */
-export function withInfo<F extends (...args: any[]) => any>(f: F, info: EstimatorInfo): F & { info: EstimatorInfo } {
+export function withInfo<F extends (...args: never[]) => unknown>(
+  f: F,
+  info: EstimatorInfo,
+): F & { info: EstimatorInfo } {
   return Object.assign(f, { info });
 }

@@ -75,7 +75,8 @@ export function reparamDraws(
     if (!shapesEqual(fixedNoise.shape, want)) {
       fail(
         op,
-        `fixedDraws (noise) of shape ${shapeToString(fixedNoise.shape)} must have shape [samples, ...batch, ...event] = ${shapeToString(want)}`,
+        `fixedDraws (noise) of shape ${shapeToString(fixedNoise.shape)} must have shape [samples, ...batch, ` +
+          `...event] = ${shapeToString(want)}`,
       );
     }
   }
@@ -173,7 +174,8 @@ function readBaseline(op: string, baseline: number | Tensor, batchShape: readonl
   if (!shapesEqual(baseline.shape, batchShape)) {
     fail(
       op,
-      `baseline of shape ${shapeToString(baseline.shape)} must be a number or have the guide's batch shape ${shapeToString(batchShape)} (one per data point)`,
+      `baseline of shape ${shapeToString(baseline.shape)} must be a number or have the guide's batch shape ` +
+        `${shapeToString(batchShape)} (one per data point)`,
     );
   }
   const d = baseline.dataSync();

@@ -138,7 +138,8 @@ function resolveCv(op: string, cv: unknown, alpha: number): ResolvedCv {
   }
   return fail(
     op,
-    `controlVariate must be 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or { beta, mean: 'arithmetic' | 'geometric' }, got ${typeof cv === 'string' ? `'${cv}'` : String(cv)}`,
+    "controlVariate must be 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or " +
+      `{ beta, mean: 'arithmetic' | 'geometric' }, got ${typeof cv === 'string' ? `'${cv}'` : String(cv)}`,
   );
 }
 
@@ -285,7 +286,8 @@ function iwScoreCore(
       for (let i = 0; i < N; i++) if (Number.isFinite(d[i * B + b])) finite++;
       fail(
         op,
-        `data point ${b}: the learning signal of sample ${Math.floor(j / B)} is ${s.signal[j]} (${finite} of ${N} log weights are finite` +
+        `data point ${b}: the learning signal of sample ${Math.floor(j / B)} is ${s.signal[j]} (${finite} of ${N} ` +
+          `log weights are finite` +
           (cv.none
             ? '; the bound estimate itself is not finite)'
             : '; the leave-one-out control variate needs at least 2 samples with positive weight per data point)') +
@@ -336,7 +338,8 @@ export const iwScoreFunction = withInfo(
     if (options.controlVariate === undefined) {
       fail(
         op,
-        "options.controlVariate is required: 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or { beta, mean }",
+        "options.controlVariate is required: 'none', 'vimco-geometric', 'vimco-arithmetic', 'vimco-star' or { beta, " +
+          'mean }',
       );
     }
     return iwScoreCore(op, key, theta, phi, x, options, alpha, resolveCv(op, options.controlVariate, alpha));
@@ -363,7 +366,8 @@ export const vimco = withInfo(
     if ((options as { alpha?: unknown }).alpha !== undefined) {
       fail(
         op,
-        "VIMCO is the IWAE (α = 0) estimator; for α > 0 use vimcoStar or iwScoreFunction with controlVariate 'vimco-geometric'",
+        'VIMCO is the IWAE (α = 0) estimator; for α > 0 use vimcoStar or iwScoreFunction with controlVariate ' +
+          "'vimco-geometric'",
       );
     }
     const variant = options.variant ?? 'geometric';

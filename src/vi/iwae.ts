@@ -13,7 +13,7 @@
 import { stopGradient } from '../autodiff/custom.js';
 import { fail } from '../errors.js';
 import type { PRNGKey } from '../random/key.js';
-import { expm1, isFinite, log1p, where } from '../tensor/ops/index.js';
+import { expm1, isFinite as isFiniteMask, log1p, where } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, finish, logJointOf, withInfo } from './common.js';
 import { checkReparameterized, fuseValue, guideOf, reparamDraws } from './elbo.js';
@@ -38,7 +38,7 @@ export function vrLogMeanExp(lw: Tensor, alpha: number): Tensor {
   if (alpha === 0) return logMeanExp(lw, 0);
   const c = 1 - alpha;
   const m = stopGradient(lw.max(0, true));
-  const shift = where(isFinite(m), m, 0); // an infinite max (all −∞, or +∞) is not subtracted
+  const shift = where(isFiniteMask(m), m, 0); // an infinite max (all −∞, or +∞) is not subtracted
   return log1p(expm1(lw.sub(shift).mul(c)).mean(0))
     .div(c)
     .add(shift.squeeze(0));

@@ -69,7 +69,8 @@ export function checkLogWeights(op: string, lw: Tensor, options: LogWeightCheck 
     fail(
       op,
       `${posInf} of ${checked} ${what} are +Infinity ${at(firstPosInf)}: ` +
-        'the guide gives zero density to a draw or the model density is unbounded there, so no weighted estimate exists',
+        'the guide gives zero density to a draw or the model density is unbounded there, so no weighted estimate ' +
+        'exists',
     );
   }
   if (accepted !== undefined) {

@@ -175,7 +175,9 @@ export interface ExactDiscreteResult {
   /** One result per data point (flattened batch). */
   perDataPoint: ExactRElbo[];
   /** d(Σ R-ELBO)/dφ and d(Σ R-ELBO)/dθ, pytrees like phi and theta (undefined if gradients: false). */
+  // biome-ignore lint/suspicious/noExplicitAny: shaped like the caller's phi, whose type the Problem erases.
   dPhi?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: shaped like the caller's theta, whose type the Problem erases.
   dTheta?: any;
 }
 

@@ -41,7 +41,7 @@ import { foldIn, split } from '../random/key.js';
 import type { PRNGKey } from '../random/key.js';
 import { exponential } from '../random/continuous.js';
 import { broadcastTo } from '../tensor/ops/movement.js';
-import { add, div, log, logSigmoid, mul, sigmoid, square, sub, where } from '../tensor/ops/index.js';
+import { add, div, log, logSigmoid, mul, sigmoid, square, where } from '../tensor/ops/index.js';
 import { shapeSize, shapeToString } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkSampleCount, drawElementLimit, logJointOf } from './common.js';
@@ -198,7 +198,8 @@ export function thresholdPerPoint(
     } catch {
       return fail(
         op,
-        `threshold of shape ${shapeToString(threshold.shape)} does not broadcast to the guide's batch shape ${shapeToString(batchShape)}`,
+        `threshold of shape ${shapeToString(threshold.shape)} does not broadcast to the guide's batch shape ` +
+          `${shapeToString(batchShape)}`,
       );
     }
   } else {
@@ -376,7 +377,8 @@ export function runRejectionSampler(
       if (lp.shape.length !== expected.length || lp.shape.some((d, i) => d !== expected[i])) {
         fail(
           op,
-          `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected ${shapeToString(expected)}`,
+          `logJoint returned shape ${shapeToString(lp.shape)} for z of shape ${shapeToString(z.shape)}; expected ` +
+            `${shapeToString(expected)}`,
         );
       }
       const lpd = lp.dataSync();

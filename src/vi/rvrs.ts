@@ -183,6 +183,7 @@ export const rvrs = withInfo(
  * x is the minibatch (whatever your functions expect); the local guide's batch shape [B] is the
  * minibatch axis.
  */
+// biome-ignore lint/suspicious/noExplicitAny: type-erased defaults, as for Problem (types.ts).
 export interface SemiRvrsProblem<Theta = any, Phi = any, X = any> {
   /** log p_θ(β), a scalar (shape []) for one draw β of the global guide. */
   logPriorGlobal: (theta: Theta, beta: Tensor) => Tensor;

@@ -30,6 +30,9 @@ import {
 import type { Diagnostics, EstimatorResult, Problem } from './types.js';
 
 /** Any estimator: (key, theta, phi, x, options) → EstimatorResult. */
+// Every estimator, however it types its arguments, must fit, and train() must still call it: unknown parameters
+// would reject estimators typed for one model, never parameters would make it uncallable.
+// biome-ignore lint/suspicious/noExplicitAny: see above.
 export type AnyEstimator = (key: PRNGKey, theta: any, phi: any, x: any, options: any) => EstimatorResult<any>;
 /** The options an estimator takes besides `problem` and `threshold` (the driver supplies those). */
 export type EstimatorOptionsOf<E extends AnyEstimator> = Omit<Parameters<E>[4], 'problem' | 'threshold'>;

@@ -19,9 +19,14 @@
 import type { Distribution } from '../dist/distribution.js';
 import type { Tensor } from '../tensor/tensor.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: defaults for type-erased problems (see Problem).
 export type LogJoint<Theta = any, X = any> = (theta: Theta, z: Tensor, x: X) => Tensor;
+// biome-ignore lint/suspicious/noExplicitAny: defaults for type-erased problems (see Problem).
 export type Guide<Phi = any, X = any> = (phi: Phi, x: X) => Distribution;
 
+// A bare `Problem` (estimators' options) must accept every model's callbacks; with unknown defaults a
+// logJoint taking a Tensor would not fit, as parameters are contravariant.
+// biome-ignore lint/suspicious/noExplicitAny: the type-erased default, see above.
 export interface Problem<Theta = any, Phi = any, X = any> {
   logJoint: LogJoint<Theta, X>;
   guide: Guide<Phi, X>;
@@ -134,8 +139,12 @@ export interface CommonOptions {
 
 export type Estimator<O extends CommonOptions = CommonOptions, D extends Diagnostics = Diagnostics> = ((
   key: import('../random/key.js').PRNGKey,
+  // Estimators typed for one model (theta: Tensor, ...) must fit and any pytree must be accepted: only any does both.
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
   theta: any,
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
   phi: any,
+  // biome-ignore lint/suspicious/noExplicitAny: see above.
   x: any,
   options: O & { problem: Problem },
 ) => EstimatorResult<D>) & { info: EstimatorInfo };

@@ -143,7 +143,8 @@ export function acceptedDraws(
       if (fixed.ndim !== expected.length || fixed.shape.some((d, i) => d !== expected[i])) {
         fail(
           op,
-          `fixedDraws (accepted noise) of shape ${shapeToString(fixed.shape)} do not match [samples, ...noise shape] = ${shapeToString(expected)}`,
+          `fixedDraws (accepted noise) of shape ${shapeToString(fixed.shape)} do not match [samples, ...noise shape] ` +
+            `= ${shapeToString(expected)}`,
         );
       }
     }

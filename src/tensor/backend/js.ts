@@ -121,9 +121,9 @@ function binaryScalar(op: BinaryOp): (a: number, b: number) => number {
       return Math.pow;
     // NaN-propagating, like NumPy's maximum/minimum.
     case 'maximum':
-      return (a, b) => (a !== a || b !== b ? NaN : a > b ? a : b);
+      return (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b);
     case 'minimum':
-      return (a, b) => (a !== a || b !== b ? NaN : a < b ? a : b);
+      return (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b);
     case 'lt':
       return (a, b) => (a < b ? 1 : 0);
     case 'le':
@@ -271,8 +271,8 @@ function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly numb
     else
       for (let i = 0; i < x.length; i++) {
         const v = x[i];
-        if (v > s || v !== v) s = v;
-        if (s !== s) break;
+        if (v > s || Number.isNaN(v)) s = v;
+        if (Number.isNaN(s)) break;
       }
     const out = allocate(1);
     out[0] = s;
@@ -289,7 +289,7 @@ function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly numb
       else
         for (let j = 0; j < inner; j++) {
           const v = x[base + j];
-          if (v > s || v !== v) s = v;
+          if (v > s || Number.isNaN(v)) s = v;
         }
       acc[o] = s;
     }
@@ -301,7 +301,7 @@ function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly numb
     const o = offs[0];
     const v = x[i];
     if (isSum) acc[o] += v;
-    else if (v > acc[o] || v !== v) acc[o] = v;
+    else if (v > acc[o] || Number.isNaN(v)) acc[o] = v;
   });
   return Float32Array.from(acc);
 }

@@ -49,6 +49,7 @@ export const logaddexp = (a: TensorLike, b: TensorLike): Tensor => {
 };
 
 /** True where finite (1/0 float), no gradient. */
+// biome-ignore lint/suspicious/noShadowRestrictedNames: public op named after NumPy's isfinite; a module export.
 export const isFinite = (x: TensorLike): Tensor => lt(abs(x), Infinity);
 
 // logsumexp: one fused kernel (Backend.logsumexp: max, shifted exp-sum and log in one call) as a
@@ -140,7 +141,8 @@ export function gather(x: Tensor, indices: IndexLike, axis = -1): Tensor {
     if (i !== ax && d !== x.shape[i] && d !== 1 && x.shape[i] !== 1) {
       fail(
         'gather',
-        `indices of shape ${shapeToString(idx.shape)} do not match x ${shapeToString(x.shape)} outside axis ${ax} (dimension ${i} is ${d} vs ${x.shape[i]}; each pair must be equal or 1)`,
+        `indices of shape ${shapeToString(idx.shape)} do not match x ${shapeToString(x.shape)} outside axis ${ax} ` +
+          `(dimension ${i} is ${d} vs ${x.shape[i]}; each pair must be equal or 1)`,
       );
     }
   });

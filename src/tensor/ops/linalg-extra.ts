@@ -139,12 +139,14 @@ export function triangularSolve(a: Tensor, b: Tensor, options: TriangularSolveOp
   if (b.ndim < 2)
     fail(
       op,
-      `b must be a matrix (or a batch of them) of shape [..., n, k], got ${shapeToString(b.shape)}; for a vector use expandDims(b, -1)`,
+      `b must be a matrix (or a batch of them) of shape [..., n, k], got ${shapeToString(b.shape)}; for a vector use ` +
+        `expandDims(b, -1)`,
     );
   if (b.shape[b.ndim - 2] !== n)
     fail(
       op,
-      `a is ${n}×${n} but b has ${b.shape[b.ndim - 2]} rows (shapes ${shapeToString(a.shape)} and ${shapeToString(b.shape)})`,
+      `a is ${n}×${n} but b has ${b.shape[b.ndim - 2]} rows (shapes ${shapeToString(a.shape)} and ` +
+        `${shapeToString(b.shape)})`,
     );
   const batch = broadcastShapes(op, a.shape.slice(0, -2), b.shape.slice(0, -2));
   const a2 = broadcastTo(a, [...batch, n, n]);

@@ -43,7 +43,8 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
     if (knownSize === 0 || x.size % knownSize !== 0) {
       fail(
         'reshape',
-        `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)}: ${x.size} is not a multiple of ${knownSize}`,
+        `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)}: ${x.size} is not a ` +
+          `multiple of ${knownSize}`,
       );
     }
     target = shape.map((d) => (d === -1 ? x.size / knownSize : d));
@@ -65,7 +66,8 @@ function newAxis(op: string, axis: number, ndim: number): number {
   if (!Number.isInteger(axis) || axis < -ndim - 1 || axis > ndim) {
     fail(
       op,
-      `axis ${axis} is out of range for a new axis of a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'} (valid: ${-ndim - 1}..${ndim})`,
+      `axis ${axis} is out of range for a new axis of a tensor with ${ndim} dimension${ndim === 1 ? '' : 's'} ` +
+        `(valid: ${-ndim - 1}..${ndim})`,
     );
   }
   return axis < 0 ? axis + ndim + 1 : axis;
@@ -247,7 +249,8 @@ export function pad(x: Tensor, before: readonly number[], after: readonly number
   ) {
     fail(
       'pad',
-      `widths must be ${x.ndim} non-negative integers on each side for shape ${shapeToString(x.shape)}, got [${before}] and [${after}]`,
+      `widths must be ${x.ndim} non-negative integers on each side for shape ${shapeToString(x.shape)}, got ` +
+        `[${before}] and [${after}]`,
     );
   }
   if (before.every((v) => v === 0) && after.every((v) => v === 0)) return x;
