@@ -90,7 +90,7 @@ export interface SbnModeSettings {
  * others together, and they bound the steps.
  *
  * Quick: sized so that MNIST loading, the five runs and the test bounds take about a minute, and
- * chosen by measurement at 80 steps on the JS backend, then lengthened to 400 steps and 2,000
+ * chosen by measurement at 80 steps on the JS backend, then lengthened to 800 steps and 4,000
  * images on the WASM backend (score-function ELBO and VRS on 50 test images, test IS
  * NLL against the untrained model's 214.5; single runs, a few nats of noise):
  *  - Steps are what an SBN needs: from the near-symmetric start the NLL first rises (for ≈ 20–50
@@ -99,7 +99,7 @@ export interface SbnModeSettings {
  *  - B = 20: per step, larger batches learn much more (ELBO, lr 3e-2, 100 steps: 211 at B = 10,
  *    196 at B = 20; B = 5 was worse still) and cost less per image (fixed per-step costs such as
  *    the Adam update of the 0.3 M parameters); B = 30 for 54 steps or B = 50 gave about the same NLLs
- *    in the same time, B = 20 gives the longer curves. 400 steps is what the VRS runs allow.
+ *    in the same time, B = 20 gives the longer curves. 800 steps is what the VRS runs allow.
  *  - lr 5e-3: at 80 steps of B = 20 the ELBO reached 208 (lr 3e-3), 200–202 (5e-3), 201–205 (1e-2),
  *    207 (2e-2); larger rates make the early rise worse (up to 250–280 nats), and VRS suffers most
  *    (lr 1e-2: 214 and 222 for γ = 0.95, 0.9, against 206 and 209 at 5e-3). Over whole runs (seeds 1
@@ -110,8 +110,8 @@ export interface SbnModeSettings {
  *  - N_T = 10 is the smallest N_T at which the two γ differ: the threshold is the ⌈γ N_T⌉-th of
  *    N_T draws, and ⌈0.9 N_T⌉ = ⌈0.95 N_T⌉ = N_T (the largest draw) for every N_T < 10. (N_T = 5
  *    would cut a VRS step by ≈ 30 %, but would make the two VRS runs the same algorithm.)
- *  - trainSize 2,000: at 80 steps 500 and 2,000 images gave the same test NLLs; 400 steps are 4
- *    epochs of 2,000 (16 of 500, enough to overfit).
+ *  - trainSize 4,000: at 80 steps 500 and 2,000 images gave the same test NLLs; 800 steps are 4
+ *    epochs of 4,000 (32 of 500, enough to overfit).
  * The caps bound the worst case of a step (maxProposals / S rounds) without being reached when the
  * thresholds are fresh (acceptance ≳ 0.4, see the test). Tiny (the tests): 12 training images, so
  * the 4 steps of B = 4 cross an epoch boundary. Full: N_T = 20 because it is paid at every visit.
@@ -134,10 +134,10 @@ export const SBN_SETTINGS: Record<RunMode, SbnModeSettings> = {
     curvePoints: 2,
   },
   quick: {
-    trainSize: 2000,
+    trainSize: 4000,
     testSize: 50,
     batchSize: 20,
-    steps: 400,
+    steps: 800,
     lr: 5e-3,
     initScale: 0.01,
     vrsSamples: 2,
