@@ -3,8 +3,7 @@
  * needs, and the autodiff core can be read without the tensor library. Every import counts: type-only
  * imports, re-exports, `import('...')` types and dynamic imports, because a reader follows them too.
  *
- * Two edges are kept on purpose (KEPT_EDGES below, which says why): the Tensor method aliases and the
- * adjoint pair broadcastTo/sum.
+ * One edge is kept on purpose (KEPT_EDGES below, which says why): the Tensor method aliases.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,26 +15,23 @@ import { describe, expect, it } from 'vitest';
 const REPO = path.resolve(import.meta.dirname, '..');
 
 /**
- * Two edges close cycles on purpose; the test removes exactly these and requires the rest to be acyclic.
+ * One edge closes a cycle on purpose; the test removes exactly it and requires the rest to be acyclic.
  *
- * 1. tensor.ts → ops/index.ts. `x.add(y)` on every tensor needs the class to reach the ops, and the ops
- *    need the class to make their results: a real mutual dependency. Without this edge the methods would
- *    have to be installed on the prototype by a module imported only for that side effect, which
- *    `"sideEffects": false` lets bundlers drop (then `x.add` is undefined at run time), or every op would
- *    have to live in the class's file.
- * 2. ops/movement.ts → ops/reduce.ts. `broadcastTo` and `sum` are adjoints: the VJP of each is the
- *    other (`sumToShape` is a `sum`). Two primitives whose rules name each other import each other
- *    unless they share a file, and each belongs with its family (movement ops, reductions).
+ * tensor.ts → ops/index.ts. `x.add(y)` on every tensor needs the class to reach the ops, and the ops
+ * need the class to make their results: a real mutual dependency. Without this edge the methods would
+ * have to be installed on the prototype by a module imported only for that side effect, which
+ * `"sideEffects": false` lets bundlers drop (then `x.add` is undefined at run time), or every op would
+ * have to live in the class's file.
  *
- * Both cycles are harmless at load time: the modules on them read each other only when an op or a method
+ * (The adjoint pair broadcastTo/sum, whose VJPs name each other, shares one file, ops/broadcast-sum.ts,
+ * so the movement ops and the reductions need not import each other.)
+ *
+ * The cycle is harmless at load time: the modules on it read each other only when an op or a method
  * is called, and what the ops need while they load (`definePrimitive` and the tensor value space,
- * src/tensor/values.ts) exists before any module runs. The last test below loads each module of these
- * cycles first, in plain Node.
+ * src/tensor/values.ts) exists before any module runs. The last test below loads each module of this
+ * cycle first, in plain Node.
  */
-const KEPT_EDGES: readonly (readonly [string, string])[] = [
-  ['src/tensor/tensor.ts', 'src/tensor/ops/index.ts'],
-  ['src/tensor/ops/movement.ts', 'src/tensor/ops/reduce.ts'],
-];
+const KEPT_EDGES: readonly (readonly [string, string])[] = [['src/tensor/tensor.ts', 'src/tensor/ops/index.ts']];
 
 /** Every .ts file under `dir` (AssemblyScript sources excluded: they are a separate program). */
 function sourceFiles(dir: string): string[] {

@@ -3,17 +3,7 @@
  * markers is shown verbatim in the document (test/vi-check.test.ts checks that), with imports
  * from 'sieve-vi' instead of the source paths.
  */
-import {
-  Categorical,
-  adam,
-  key,
-  random,
-  stopGradient,
-  tensor,
-  valueAndGrad,
-  type PRNGKey,
-  type Tensor,
-} from '../../src/index.js';
+import { Categorical, adam, key, stopGradient, tensor, train, type PRNGKey, type Tensor } from '../../src/index.js';
 import {
   checkUnbiased,
   exactExpectation,
@@ -41,16 +31,19 @@ export function runReadmeExamples(): {
     guide: (phi: Tensor) => new Categorical({ logits: phi }),
   };
   const theta = tensor([-1.0, -2.0, -0.5, -3.0]); // log p(x) = 0.148
-  let phi = tensor([0.0, 0.5, -0.5, 1.0]);
 
-  // Fit q with VIMCO-★ (IWAE bound, N = 8): only q.sample and q.logProb are needed.
-  const opt = adam({ lr: 0.05 });
-  let state = opt.init(phi);
-  for (let step = 0; step < 300; step++) {
-    const k = random.foldIn(key(0), step);
-    const [, g] = valueAndGrad((p: Tensor) => vimcoStar(k, theta, p, undefined, { problem, samples: 8 }).loss)(phi);
-    [phi, state] = opt.step(phi, g, state);
-  }
+  // Fit q with VIMCO-★ (IWAE bound, N = 8): only q.sample and q.logProb are needed. The model θ stays
+  // fixed: train updates every leaf of params, so θ is left out of them and read by the log joint.
+  const fit = train({
+    estimator: vimcoStar,
+    problem: { ...problem, logJoint: (_fixed: unknown, z: Tensor) => problem.logJoint(theta, z) },
+    options: { samples: 8 },
+    params: { theta: {}, phi: tensor([0.0, 0.5, -0.5, 1.0]) },
+    optimizer: adam({ lr: 0.05 }),
+    steps: 300,
+    key: key(0),
+  });
+  const phi = fit.state.params.phi;
   const fitted = vimcoStar(key(1), theta, phi, undefined, { problem, samples: 8 });
   console.log(fitted.bound, fitted.diagnostics.ess!.item()); // ≈ 0.15 (log p(x) = 0.148), ESS ≈ 8
   // ---- example end

@@ -7,56 +7,14 @@
 import { fail } from '../../errors.js';
 import { bind, definePrimitive, type Primitive } from '../../autodiff/primitive.js';
 import { getBackend } from '../backend/index.js';
-import {
-  broadcastShapes,
-  checkShape,
-  normalizeAxes,
-  normalizeAxis,
-  shapeSize,
-  shapesEqual,
-  shapeToString,
-  type Shape,
-} from '../shape.js';
+import { normalizeAxes, normalizeAxis, shapesEqual, shapeToString, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { sum } from './reduce.js';
+import { reshape } from './broadcast-sum.js';
 import { zeros } from '../creation.js';
 
-// ---------------------------------------------------------------------------------------------
-// reshape: shares storage with its input (a view); the data is immutable, so sharing is safe.
-
-const reshapeP = definePrimitive<Shape>({
-  name: 'reshape',
-  impl: ([x], shape) => Tensor.fromData(x._data!, shape),
-  vjp: (g, [x]) => [reshape(g, x.shape)],
-  jvp: ([t], _x, _y, shape) => (t === null ? null : reshape(t, shape)),
-});
-
-/** Same values, new shape. One dimension may be -1: it is inferred from the size. */
-export function reshape(x: Tensor, shape: Shape): Tensor {
-  const unknown = shape.filter((d) => d === -1).length;
-  if (unknown > 1) fail('reshape', `at most one dimension may be -1, got ${shapeToString(shape)}`);
-  const known = shape.filter((d) => d !== -1);
-  checkShape('reshape', known);
-  const knownSize = shapeSize(known);
-  let target = shape.slice();
-  if (unknown === 1) {
-    if (knownSize === 0 || x.size % knownSize !== 0) {
-      fail(
-        'reshape',
-        `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)}: ${x.size} is not a ` +
-          `multiple of ${knownSize}`,
-      );
-    }
-    target = shape.map((d) => (d === -1 ? x.size / knownSize : d));
-  } else if (knownSize !== x.size) {
-    fail(
-      'reshape',
-      `cannot reshape ${shapeToString(x.shape)} (size ${x.size}) to ${shapeToString(shape)} (size ${knownSize})`,
-    );
-  }
-  if (shapesEqual(target, x.shape)) return x;
-  return bind(reshapeP, [x], target);
-}
+// reshape and broadcastTo (with its adjoint sumToShape) are movement ops too, but they share a file with
+// `sum`, whose VJP is a broadcast (see broadcast-sum.ts). They are re-exported here under the family name.
+export { broadcastTo, reshape, sumToShape } from './broadcast-sum.js';
 
 /**
  * Normalize the position of a new axis inserted into a tensor of rank `ndim` (negative counts from
@@ -138,40 +96,6 @@ export function matrixTranspose(x: Tensor): Tensor {
   perm[x.ndim - 1] = x.ndim - 2;
   perm[x.ndim - 2] = x.ndim - 1;
   return transpose(x, perm);
-}
-
-// ---------------------------------------------------------------------------------------------
-// broadcastTo and its adjoint sumToShape
-
-const broadcastToP = definePrimitive<Shape>({
-  name: 'broadcastTo',
-  impl: ([x], shape) => Tensor.fromData(getBackend().broadcastTo(x._data!, x.shape, shape), shape),
-  vjp: (g, [x]) => [sumToShape(g, x.shape)],
-  jvp: ([t], _x, _y, shape) => (t === null ? null : broadcastTo(t, shape)),
-});
-
-/** Copy x to a larger shape by NumPy broadcasting rules. */
-export function broadcastTo(x: Tensor, shape: Shape): Tensor {
-  checkShape('broadcastTo', shape);
-  if (shapesEqual(x.shape, shape)) return x;
-  const b = broadcastShapes('broadcastTo', x.shape, shape);
-  if (!shapesEqual(b, shape))
-    fail('broadcastTo', `cannot broadcast ${shapeToString(x.shape)} to ${shapeToString(shape)}`);
-  return bind(broadcastToP, [x], shape.slice());
-}
-
-/**
- * Sum `g` down to `shape`, undoing a broadcast: sums the leading extra axes and the axes where
- * `shape` has size 1. This is how every broadcasting op routes gradients back to a smaller input.
- */
-export function sumToShape(g: Tensor, shape: Shape): Tensor {
-  if (shapesEqual(g.shape, shape)) return g;
-  const lead = g.ndim - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < g.ndim; i++) {
-    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  }
-  return reshape(sum(g, axes, true), shape);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,32 +1,17 @@
 /**
  * Reductions. `sum` and `max` are primitives; `mean` and `min` are built from them.
  */
-import { bind, definePrimitive, type Primitive } from '../../autodiff/primitive.js';
+import { bind, definePrimitive } from '../../autodiff/primitive.js';
 import { getBackend } from '../backend/index.js';
 import { fail } from '../../errors.js';
-import { normalizeAxes, reducedShape, shapeSize, shapeToString, type Shape } from '../shape.js';
+import { normalizeAxes, reducedShape, shapeSize, shapeToString } from '../shape.js';
 import { Tensor, type Axis } from '../tensor.js';
 import { div, eq, mul, neg } from './elementwise.js';
-import { broadcastTo, reshape } from './movement.js';
+import { expandBack, type ReduceParams, sum, sumP } from './broadcast-sum.js';
 
-interface ReduceParams {
-  axes: readonly number[];
-  keepdims: boolean;
-}
-
-/** Bring a reduced result (or its cotangent) back to the keepdims layout, then broadcast to `shape`. */
-function expandBack(g: Tensor, shape: Shape, axes: readonly number[]): Tensor {
-  return broadcastTo(reshape(g, reducedShape(shape, axes, true)), shape);
-}
-
-const sumP: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
-  name: 'sum',
-  impl: ([x], { axes, keepdims }) =>
-    Tensor.fromData(getBackend().reduce('sum', x._data!, x.shape, axes), reducedShape(x.shape, axes, keepdims)),
-  // Every input element contributed with weight 1: the cotangent is copied back over the axes.
-  vjp: (g, [x], _y, { axes }) => [expandBack(g, x.shape, axes)],
-  jvp: ([t], _x, _y, p) => (t === null ? null : bind(sumP, [t], p)),
-});
+// `sum` lives with `broadcastTo`, its VJP and adjoint (see broadcast-sum.ts); it is re-exported here with the
+// other reductions.
+export { sum } from './broadcast-sum.js';
 
 /** Where x attains its max along the axes, divided by the number of ties: the max's "selector". */
 function maxSelector(x: Tensor, y: Tensor, axes: readonly number[]): Tensor {
@@ -44,13 +29,6 @@ const maxP = definePrimitive<ReduceParams>({
   jvp: ([t], [x], y, { axes, keepdims }) =>
     t === null ? null : bind(sumP, [mul(t, maxSelector(x, y, axes))], { axes, keepdims }),
 });
-
-/** Sum over `axis` (all axes by default; negative axes count from the end). */
-export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  const axes = normalizeAxes('sum', axis, x.ndim);
-  if (axes.length === 0) return x;
-  return bind(sumP, [x], { axes, keepdims });
-}
 
 export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes('mean', axis, x.ndim);
