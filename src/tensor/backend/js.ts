@@ -248,6 +248,15 @@ function where(
     for (let i = 0; i < n; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
     return out;
   }
+  // Every operand full-size or a single value (e.g. where(mask, x, 0)): index steps of 1 or 0, no odometer.
+  const full = (len: number): boolean => len === n || len === 1;
+  if (full(cond.length) && full(a.length) && full(b.length)) {
+    const cs = cond.length === n ? 1 : 0;
+    const as = a.length === n ? 1 : 0;
+    const bs = b.length === n ? 1 : 0;
+    for (let i = 0; i < n; i++) out[i] = cond[i * cs] !== 0 ? a[i * as] : b[i * bs];
+    return out;
+  }
   const strides = [
     broadcastStrides(condShape, outShape),
     broadcastStrides(aShape, outShape),
@@ -404,6 +413,27 @@ function transpose(x: Float32Array, shape: Shape, perm: readonly number[]): Floa
 function broadcastTo(x: Float32Array, shape: Shape, outShape: Shape): Float32Array {
   const out = allocate(shapeSize(outShape));
   if (x.length === 1) return out.fill(x[0]);
+  const last = outShape.length - 1;
+  const inner = outShape[last];
+  if (x.length * inner === out.length && shape[shape.length - 1] === 1 && inner > 0) {
+    // Only the last axis is broadcast (x is a column of the output): repeat each value along it.
+    const same = shape.length === outShape.length && shape.every((d, i) => i === last || d === outShape[i]);
+    if (same) {
+      for (let i = 0; i < x.length; i++) out.fill(x[i], i * inner, (i + 1) * inner);
+      return out;
+    }
+  }
+  // Leading size-1 axes broadcast like missing ones; then x must match the output's trailing axes.
+  let lead = 0;
+  while (lead < shape.length && shape[lead] === 1) lead++;
+  const rest = shape.length - lead;
+  const trailing =
+    rest <= outShape.length && shape.slice(lead).every((d, i) => d === outShape[outShape.length - rest + i]);
+  if (trailing && x.length > 0) {
+    // Only leading axes are broadcast: the output is copies of x, one after the other.
+    for (let start = 0; start < out.length; start += x.length) out.set(x, start);
+    return out;
+  }
   forEachBroadcast(outShape, [broadcastStrides(shape, outShape)], (o, offs) => {
     out[o] = x[offs[0]];
   });
