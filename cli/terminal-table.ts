@@ -69,7 +69,16 @@ export function recordTable(title: string, record: Record<string, number | strin
   };
 }
 
-/** The terminal summary of one experiment: its tables, the paper's numbers, its key metrics. */
+/**
+ * A reference table's title prefixed with where its numbers come from, so that numbers we computed
+ * ourselves are never presented as a paper's. A table that names no source claims none.
+ */
+export function referenceTitle(table: Table): string {
+  const source = table.source ?? 'reference, source not stated';
+  return `${source.charAt(0).toUpperCase()}${source.slice(1)}: ${table.title}`;
+}
+
+/** The terminal summary of one experiment: its tables, its reference tables (labelled by source), its key metrics. */
 export function formatExperimentSummary(r: ExperimentResult, options: TableOptions = {}): string {
   const out: string[] = [];
   const status = r.interrupted ? '  [interrupted: partial results]' : '';
@@ -83,7 +92,7 @@ export function formatExperimentSummary(r: ExperimentResult, options: TableOptio
     out.push(wrap(text, options.width ?? 100, 4));
   }
   for (const t of r.tables) out.push(formatTable(t, options));
-  for (const t of r.references) out.push(formatTable({ ...t, title: `Paper: ${t.title}` }, options));
+  for (const t of r.references) out.push(formatTable({ ...t, title: referenceTitle(t) }, options));
   const metrics = Object.entries(r.metrics);
   if (metrics.length > 0 && r.tables.length === 0) {
     const shown = metrics

@@ -503,6 +503,7 @@ function buildResult(
       if (pts.length === 0) continue;
       series.push({
         name: seriesName(m),
+        reference: m === 'exact',
         x: pts.map((p) => p.evaluationsPerVector),
         y: pts.map((p) => p.kl),
         band: pts.map((p) => p.klSe),

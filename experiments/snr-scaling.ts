@@ -335,7 +335,7 @@ async function run(context: RunContext): Promise<ExperimentResult> {
         );
         if (pts.length > 0) {
           const y = pts.map((N) => (SPEC_46[N] as Record<string, number | null>)[e.id] as number);
-          series.push({ name: `reference: ${e.label}`, x: pts, y });
+          series.push({ name: `reference: ${e.label}`, reference: true, x: pts, y });
         }
       }
     }
@@ -408,6 +408,7 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       };
       const spec = (v: number | null): string | number => (v === null ? 'noise floor' : v);
       references.push({
+        source: 'our reference computation',
         title: 'Reference SNR table (docs/estimator-math.md §4.6, float64, M = 5·10⁴) beside ours (pooled-mean SNR)',
         columns: [
           'N',
@@ -440,6 +441,7 @@ async function run(context: RunContext): Promise<ExperimentResult> {
         }),
       });
       references.push({
+        source: 'our reference computation',
         title: 'Reference slopes (log SNR vs log N, N ∈ [10, 300], docs/estimator-math.md §4.6) and the test band',
         columns: ['estimator', 'reference (float64)', 'slow-test band', 'ours'],
         rows: ESTIMATORS.map((e) => [

@@ -32,6 +32,8 @@ export interface Series {
   y: number[];
   /** Optional ± band (same length as y), e.g. standard errors. */
   band?: number[];
+  /** Numbers not from this run (a paper's, or an exact/float64 reference): drawn dashed with hollow markers. */
+  reference?: boolean;
 }
 
 export interface Plot {
@@ -46,10 +48,15 @@ export interface Plot {
   caption: string;
 }
 
+/** Where a reference table's numbers come from: a paper, or a computation of ours (e.g. a float64 simulation). */
+export type TableSource = 'paper' | 'our reference computation' | (string & {});
+
 export interface Table {
   title: string;
   columns: string[];
   rows: (string | number)[][];
+  /** For reference tables: where the numbers come from; printed before the title ("Paper: …"). */
+  source?: TableSource;
 }
 
 /**

@@ -232,12 +232,14 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     const idx = logThin(tr.phi.length, 120);
     accSeries.push({
       name: `exact Z_R(φ_t), φ0 = log ${tr.start.rate}`,
+      reference: true,
       x: idx.map((i) => i + 1),
       y: idx.map((i) => truncatedPoissonExact(Math.exp(tr.phi[i])).Z),
     });
   }
   const zStar = truncatedPoissonExact(TRUNCATED_POISSON.rate).Z;
-  if (accSeries.length > 0) accSeries.push({ name: 'exact Z_R at φ*', x: [1, steps], y: [zStar, zStar] });
+  if (accSeries.length > 0)
+    accSeries.push({ name: 'exact Z_R at φ*', reference: true, x: [1, steps], y: [zStar, zStar] });
   const accPlot: Plot = {
     id: 'vrs-acceptance',
     title: 'VRS acceptance rate against step (T = 50)',
@@ -329,6 +331,7 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     { rate: 20, rElbo: -3.863151, dPhi: -13.860086, Z: 1.0, elbo: -3.865 },
   ];
   const exactRef: Table = {
+    source: 'our reference computation',
     title: 'Exact table of docs/estimator-math.md §5.6 (T = 50, log ε = −100, z < 400): our enumeration beside it',
     columns: [
       'rate e^φ',
@@ -389,6 +392,7 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     return `${d > 0 ? '+' : ''}${fmt(Math.abs(d) < 5e-7 ? 0 : d, 3)} at rate ${r.rate}`;
   }).join(', ');
   const claims: Table = {
+    source: 'paper',
     title: 'The VRS paper’s qualitative claims (Grover et al. 2018, §5.1) and what our runs show',
     columns: ['claim', 'ours'],
     rows: [

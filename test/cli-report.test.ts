@@ -17,7 +17,7 @@ import {
 } from '../cli/report/index.js';
 import { formatTick, formatTicks, linearAxis, logAxis, niceStep, renderSvgPlot } from '../cli/report/svg-plot.js';
 import { makeRecord } from '../cli/run.js';
-import { formatTable } from '../cli/terminal-table.js';
+import { formatExperimentSummary, formatTable } from '../cli/terminal-table.js';
 import type { ExperimentResult, Plot } from '../experiments/types.js';
 import { checkHtml } from './helpers/cli-html-check.js';
 import { fakeExperiment, fakeIo, tmpDir } from './helpers/cli-fakes.js';
@@ -69,10 +69,14 @@ describe('axes and ticks', () => {
   it('uses decades on log axes and 1-2-5 ticks inside a decade', () => {
     expect(logAxis(1, 1000).ticks).toEqual([1, 10, 100, 1000]);
     const wide = logAxis(0.003, 70);
-    expect(wide.ticks).toEqual([0.01, 0.1, 1, 10]);
+    // Decades, plus the data's ends (below the lowest decade, above the highest) so that they are labelled.
+    expect(wide.ticks).toEqual([0.003, 0.01, 0.1, 1, 10, 70]);
     expect(wide.lo).toBeLessThanOrEqual(0.003);
     expect(wide.hi).toBeGreaterThanOrEqual(70);
-    expect(logAxis(10, 300).ticks).toEqual([10, 20, 50, 100, 200]);
+    expect(logAxis(10, 300).ticks).toEqual([10, 20, 50, 100, 200, 300]);
+    // The smallest value gets a label below 0.1; an end that is near a tick adds none.
+    expect(logAxis(0.031, 8.8).ticks).toEqual([0.031, 0.1, 1, 10]);
+    expect(logAxis(1, 1000).ticks).toEqual([1, 10, 100, 1000]);
     expect(logAxis(1e-8, 1e8).ticks.length).toBeLessThanOrEqual(10);
     const inner = logAxis(1.5, 6);
     expect(inner.ticks).toEqual([2, 3, 4, 5, 6]);
@@ -133,6 +137,50 @@ describe('SVG plots', () => {
     expect(empty).not.toMatch(/NaN|Infinity/);
   });
 
+  it('scales to its container: width 100% and a viewBox, no fixed pixel width', () => {
+    const svg = renderSvgPlot(plot);
+    const open = /^<svg [^>]*>/.exec(svg)![0];
+    expect(open).toContain('width="100%"');
+    expect(open).toMatch(/viewBox="0 0 \d+ \d+"/);
+    expect(open).not.toMatch(/ height=/);
+  });
+
+  it('pads the clip rectangle so that markers on the frame are drawn whole', () => {
+    const svg = renderSvgPlot({ ...plot, series: [{ name: 'edge', x: [0, 10], y: [0, 10, 5].slice(0, 2) }] });
+    const num = (re: RegExp): number[] => re.exec(svg)!.slice(1).map(Number);
+    const [fx, fy, fw, fh] = num(/class="frame" x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/);
+    const [cx, cy, cw, ch] = num(/<clipPath [^>]*><rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/);
+    const withMarkers = renderSvgPlot({ ...plot, series: [{ name: 'pts', x: [0, 5, 10], y: [0, 5, 10] }] });
+    const r = Number(/<circle [^>]*r="([\d.]+)"/.exec(withMarkers)![1]);
+    // A marker centred on a frame edge reaches r outside it (plus half a hollow marker's stroke).
+    expect(fx - cx).toBeGreaterThanOrEqual(r);
+    expect(fy - cy).toBeGreaterThanOrEqual(r);
+    expect(cx + cw - (fx + fw)).toBeGreaterThanOrEqual(r);
+    expect(cy + ch - (fy + fh)).toBeGreaterThanOrEqual(r);
+  });
+
+  it('draws reference series dashed with hollow markers, under ours, and says so in the legend', () => {
+    const svg = renderSvgPlot({
+      ...plot,
+      series: [
+        { name: 'ours', x: [1, 2, 3], y: [1, 2, 3] },
+        { name: 'theirs', x: [1, 2, 3], y: [1.1, 2.1, 3.1], reference: true },
+      ],
+    });
+    const ours = /<path class="series" data-series="ours"[^>]*>/.exec(svg)![0];
+    const theirs = /<path class="series" data-series="theirs"[^>]*>/.exec(svg)![0];
+    expect(ours).not.toContain('stroke-dasharray');
+    expect(theirs).toContain('stroke-dasharray');
+    expect(svg.indexOf(theirs)).toBeLessThan(svg.indexOf(ours));
+    const markers = [...svg.matchAll(/<g class="markers( hollow)?">(.*?)<\/g>/g)];
+    expect(markers.map((m) => m[1] === ' hollow')).toEqual([true, false]);
+    expect(markers[0][2]).toMatch(/^(<circle [^>]*fill="#fff" stroke="#[0-9a-f]+"[^>]*\/>){3}$/);
+    expect(markers[1][2]).not.toContain('fill="#fff"');
+    const legend = /<g class="legend">(.*?)<\/g>/.exec(svg)![1];
+    expect(legend.match(/stroke-dasharray/g)).toHaveLength(1);
+    expect(legend.match(/<circle [^>]*fill="#fff"/g)).toHaveLength(1);
+  });
+
   it('keeps long series small', () => {
     const n = 20000;
     const x = Array.from({ length: n }, (_, i) => i);
@@ -155,14 +203,41 @@ describe('the HTML report', () => {
     for (const p of paths) expect(p.attrs.get('d')).toMatch(/^M[\d.-]+,[\d.-]+/);
     expect(paths.map((p) => p.attrs.get('data-series'))).toContain('ours &lt;1&gt;');
     expect(counts.get('script') ?? 0).toBe(0);
-    // Ours beside the paper's numbers, comments, the failure, the run header.
-    expect(html).toContain("The seed paper's numbers");
+    // Ours, then the reference numbers, comments, the failure, the run header.
+    expect(html).toContain('Reference numbers');
     expect(html).toContain('Paper Table 1');
     expect(html).toContain('We use 20 steps, not 10^6 &lt;sic&gt;.');
     expect(html).toContain('exploded &lt;badly&gt;');
     expect(html).toContain('Fake &lt;alpha&gt; &amp; &quot;friends&quot;');
     expect(html).toContain('test &lt;run&gt;');
     expect(html).not.toContain('<b>markup</b>');
+  });
+
+  it('writes "never" for a count-to-reach metric of -1, other numbers as they are; JSON stays numeric', async () => {
+    const record = await fakeRecord();
+    record.experiments[0].metrics = {
+      vimcoSamplesTo005Below: -1,
+      lr01SamplesTo005: -1,
+      stepsToTarget: 120,
+      offsetOfMinusOne: -1,
+    };
+    const html = renderReportHtml(record);
+    const row = (name: string): string => new RegExp(`<tr><td>${name}</td>(<td[^>]*>[^<]*</td>)</tr>`).exec(html)![1];
+    expect(row('vimcoSamplesTo005Below')).toBe('<td>never</td>');
+    expect(row('lr01SamplesTo005')).toBe('<td>never</td>');
+    expect(row('stepsToTarget')).toContain('>120<');
+    expect(row('offsetOfMinusOne')).toContain('>-1<');
+    expect(parseResults(serializeResults(record)).experiments[0].metrics.vimcoSamplesTo005Below).toBe(-1);
+  });
+
+  it('puts each table in its own scroll box, with its title outside the table so that it wraps', async () => {
+    const html = renderReportHtml(await fakeRecord());
+    const boxes = html.match(/<div class="table-scroll"[^>]*><table /g) ?? [];
+    expect(boxes.length).toBeGreaterThan(0);
+    expect(boxes.length).toBe(html.match(/<table /g)!.length);
+    expect(html).not.toContain('<caption');
+    expect(html).toMatch(/<p class="table-title">Paper: Paper Table 1/);
+    expect(html).toMatch(/\.table-scroll \{ overflow-x: auto;/);
   });
 
   it('the checker rejects what it should', () => {
@@ -220,6 +295,28 @@ describe('terminal output', () => {
     expect(lines[2]).toMatch(/─/);
     expect(lines[3]).toBe('  a            1.235');
     expect(lines[4]).toBe('  longer name  -1001');
+  });
+
+  it("labels each reference table by its source, never calling our own computations the paper's", () => {
+    const table = (title: string, source?: string) => ({ title, source, columns: ['a'], rows: [[1]] });
+    const result: ExperimentResult = {
+      name: 'x',
+      title: 'X',
+      summary: '',
+      plots: [],
+      tables: [],
+      references: [table('Table 1', 'paper'), table('SNR table', 'our reference computation'), table('Exact values')],
+      comments: [],
+      metrics: {},
+      settings: {},
+      interrupted: false,
+      seconds: 1,
+    };
+    const lines = formatExperimentSummary(result).split('\n');
+    expect(lines).toContain('  Paper: Table 1');
+    expect(lines).toContain('  Our reference computation: SNR table');
+    expect(lines).toContain('  Reference, source not stated: Exact values');
+    expect(lines.filter((l) => l.includes('Paper:'))).toHaveLength(1);
   });
 
   it('non-TTY progress prints at most about every 10% and at the end', () => {

@@ -65,6 +65,27 @@ describe('experiment: sigmoid belief network (tiny)', () => {
     expect(ctx.overTotal()).toBe(false);
   });
 
+  // Labels: k is matched to VRS's counted proposals only, so the summary must count VRS's other
+  // evaluations and give the run's wall-time ratio rather than claim a matched cost; IS and RS are defined.
+  it('counts every evaluation in the summary and says what IS and RS are', () => {
+    expect(first.summary).not.toMatch(/matched model evaluations/);
+    const m = first.metrics;
+    const vrsForward = ['vrs95', 'vrs90'].map(
+      (id) =>
+        (m[`${id}Evaluations`] + m[`${id}ThresholdEvaluations`]) /
+        (m[`${id}Evaluations`] / m[`${id}EvaluationsPerImageStep`]),
+    );
+    const forward = (vrsForward[0] + vrsForward[1]) / 2;
+    expect(first.summary).toContain(`VRS evaluates ${forward.toFixed(1)} times forward`);
+    expect(first.summary).toContain(`and ${S.vrsSamples} times with gradients, so the cost is not matched`);
+    expect(first.summary).toMatch(/a VRS step took \d+\.\d× the wall time of a k-sample step in this run/);
+    const definition = `IS = −(importance-sampling IWAE-${S.testIsSamples} bound`;
+    expect(first.tables[0].title).toContain(definition);
+    expect(first.references[0].title).toContain(definition);
+    expect(first.references[0].title).toContain('RS = −(R-ELBO of the resampled r');
+    expect(first.references[0].source).toBe('paper');
+  });
+
   // The paired change column is mean_i (NLL_i − NLL_i(untrained)), i.e. the difference of the two
   // means; the summary and comments say how many methods learned, by name, and what a step cost.
   it("reports each method's change from the untrained model and says which methods learned", () => {

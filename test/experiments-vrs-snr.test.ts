@@ -83,6 +83,8 @@ describe('VRS diagnostic (tiny)', () => {
     const ctx = fakeContext(0);
     first = await vrsDiagnostic.run(ctx);
     expectWellFormed(first, vrsDiagnostic);
+    // The exact table is our enumeration (docs/estimator-math.md §5.6); the claims are the paper's.
+    expect(first.references.map((t) => t.source)).toEqual(['our reference computation', 'paper']);
     expect(first.interrupted).toBe(false);
     expect(ctx.updates()).toBeGreaterThan(0);
     const m = first.metrics;
@@ -113,6 +115,8 @@ describe('gradient SNR against N (tiny)', () => {
   it('returns well-formed results with the expected slope signs', async () => {
     first = await snrScaling.run(fakeContext(0));
     expectWellFormed(first, snrScaling);
+    // The §4.6 numbers are our float64 simulation, not a paper's.
+    expect(first.references.map((t) => t.source)).toEqual(['our reference computation', 'our reference computation']);
     expect(first.interrupted).toBe(false);
     const m = first.metrics;
     expect(m.vimcoStarSlope).toBeGreaterThan(0.2);

@@ -1,12 +1,14 @@
 /**
  * The report: one self-contained HTML page (inline CSS, inline SVG plots, no scripts, no network)
- * with a header describing the run and, per experiment, its plots, its tables beside the seed
+ * with a header describing the run and, per experiment, its plots, its tables and then the seed
  * paper's numbers, comments, settings and metrics. All text is escaped.
  */
 import { renderImageGrid } from './image-grid.js';
 import type { ExperimentResult, Table } from '../../experiments/types.js';
 import { formatDuration, formatNumber } from '../format.js';
+import { referenceTitle } from '../terminal-table.js';
 import { escapeHtml as esc, safeId } from './escape.js';
+import { displayMetric } from './never-reached.js';
 import type { RunRecord } from './results.js';
 import { renderSvgPlot } from './svg-plot.js';
 
@@ -24,20 +26,30 @@ section.experiment { background: #fff; border: 1px solid #ddd; border-radius: 6p
 .muted { color: #666; font-size: 13px; }
 .warning { background: #fff4e0; border: 1px solid #f0b45a; border-radius: 4px; padding: 6px 10px; }
 .error { background: #fdecec; border: 1px solid #e08080; border-radius: 4px; padding: 6px 10px; }
-table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
-caption { text-align: left; font-weight: 600; padding: 2px 0 4px; }
-th, td { border-bottom: 1px solid #e2e2e2; padding: 3px 10px; text-align: left; vertical-align: top; }
-th { background: #f3f3f3; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; font-family: ui-monospace, Menlo, Consolas, monospace; }
+div.table { margin: 6px 0 14px; min-width: 0; }
+.table-title { font-weight: 600; font-size: 13px; margin: 2px 0 4px; overflow-wrap: break-word; }
+.table-scroll { overflow-x: auto; max-width: 100%; padding-bottom: 2px; }
+.table-scroll::-webkit-scrollbar { height: 10px; }
+.table-scroll::-webkit-scrollbar-track { background: #eee; border-radius: 5px; }
+.table-scroll::-webkit-scrollbar-thumb { background: #aaa; border-radius: 5px; }
+@supports not selector(::-webkit-scrollbar) { .table-scroll { scrollbar-color: #aaa #eee; } }
+.table-scroll:focus-visible { outline: 2px solid #8ab4f8; }
+table { border-collapse: collapse; font-size: 13px; }
+th, td { border-bottom: 1px solid #e2e2e2; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; font-weight: 600; min-width: 4em; }
+td { max-width: 30em; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; \
+font-family: ui-monospace, Menlo, Consolas, monospace; }
 table.meta th { background: none; color: #555; font-weight: 600; }
-.plots { display: flex; flex-wrap: wrap; gap: 18px; }
-figure { margin: 0; max-width: 100%; }
+.plots { display: flex; flex-direction: column; gap: 18px; }
+figure { margin: 0; min-width: 0; }
 figure h4 { margin: 6px 0 2px; font-size: 14px; }
-figcaption { font-size: 13px; color: #444; max-width: 680px; }
-svg.plot { max-width: 100%; height: auto; font-family: system-ui, sans-serif; }
+figcaption { font-size: 13px; color: #444; max-width: 75em; }
+svg.plot { display: block; width: 100%; height: auto; font-family: system-ui, sans-serif; }
 .side { display: flex; flex-wrap: wrap; gap: 28px; }
-.side .col { flex: 1 1 420px; min-width: 0; overflow-x: auto; }
+.side .col { flex: 1 1 420px; min-width: 0; }
 .side .col h3 { margin-top: 8px; }
+.stack h3 { margin-top: 14px; }
 nav ol { columns: 2; font-size: 14px; }
 footer { color: #777; font-size: 12px; padding-bottom: 30px; }
 code { font-size: 13px; background: #f0f0f0; padding: 1px 4px; border-radius: 3px; }
@@ -55,17 +67,34 @@ function paragraphs(text: string, cls?: string): string {
     .join('\n');
 }
 
+/** A table's heading: its title, preceded by where its numbers come from when that is given. */
+function tableTitle(t: Table): string {
+  return t.source === undefined ? t.title : referenceTitle(t);
+}
+
 function cell(v: string | number | boolean | undefined): string {
   if (typeof v === 'number') return `<td class="num" title="${esc(String(v))}">${esc(formatNumber(v))}</td>`;
   return `<td>${esc(v === undefined ? '' : String(v))}</td>`;
 }
 
+/**
+ * A table with its title above it (outside the table, so a long title wraps to the column's width
+ * instead of being clipped with the table) and the table in its own horizontally scrolling box: cells
+ * wrap first, and a table still too wide for the column scrolls inside that box with a visible
+ * scrollbar, never past the page's edge. The box is focusable so the keyboard can scroll it too.
+ */
 export function renderTable(t: Table, cls = 'data'): string {
   const ncol = Math.max(t.columns.length, ...t.rows.map((r) => r.length));
   const head = Array.from({ length: ncol }, (_, j) => `<th>${esc(t.columns[j] ?? '')}</th>`).join('');
   const rows = t.rows.map((r) => `<tr>${Array.from({ length: ncol }, (_, j) => cell(r[j])).join('')}</tr>`).join('\n');
-  const caption = t.title ? `<caption>${esc(t.title)}</caption>` : '';
-  return `<table class="${cls}">${caption}<thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody></table>`;
+  const title = tableTitle(t);
+  const heading = title ? `<p class="table-title">${esc(title)}</p>` : '';
+  const label = esc(title || 'table');
+  return (
+    `<div class="table ${cls}">${heading}<div class="table-scroll" tabindex="0" role="region" ` +
+    `aria-label="${label}"><table class="${cls}"><thead><tr>${head}</tr></thead><tbody>\n${rows}\n</tbody>` +
+    '</table></div></div>'
+  );
 }
 
 function keyValueTable(title: string, rec: Record<string, string | number | boolean>, cls = 'kv'): string {
@@ -73,7 +102,10 @@ function keyValueTable(title: string, rec: Record<string, string | number | bool
     {
       title,
       columns: ['name', 'value'],
-      rows: Object.entries(rec).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]),
+      rows: Object.entries(rec).map(([k, v]) => {
+        const shown = displayMetric(k, v);
+        return [k, typeof shown === 'boolean' ? String(shown) : shown];
+      }),
     },
     cls,
   );
@@ -122,15 +154,18 @@ function experimentSection(r: ExperimentResult, index: number, stoppedBy: string
   }
   if (r.images !== undefined && r.images.length > 0) out.push(r.images.map((g) => renderImageGrid(g)).join('\n'));
   if (r.tables.length > 0 || r.references.length > 0) {
-    out.push('<div class="side">');
-    out.push('<div class="col ours">');
+    // Stacked, not side by side: results tables are often wide, and each gets the full column.
+    out.push('<div class="stack">');
+    out.push('<div class="ours">');
     out.push('<h3>Our numbers</h3>');
     out.push(r.tables.length > 0 ? r.tables.map((t) => renderTable(t)).join('\n') : '<p class="muted">No tables.</p>');
     out.push('</div>');
     if (r.references.length > 0) {
-      out.push('<div class="col paper">');
-      out.push("<h3>The seed paper's numbers</h3>");
-      out.push(r.references.map((t) => renderTable(t, 'data reference')).join('\n'));
+      out.push('<div class="paper">');
+      // Not all "the paper's": each title says where its numbers come from (a paper, or our own computation).
+      out.push('<h3>Reference numbers</h3>');
+      const titled = r.references.map((t) => ({ ...t, title: referenceTitle(t), source: undefined }));
+      out.push(titled.map((t) => renderTable(t, 'data reference')).join('\n'));
       out.push('</div>');
     }
     out.push('</div>');

@@ -7,6 +7,7 @@ import type { Plot, Series } from '../../experiments/types.js';
 import { escapeHtml, safeId } from './escape.js';
 
 export interface SvgPlotOptions {
+  /** Width of the drawing in user units; the SVG itself scales to its container's width. */
   width?: number;
   height?: number;
   /** Draw point markers for series with at most this many points (default 40). */
@@ -28,6 +29,27 @@ export const PALETTE = [
   '#bcbd22',
 ];
 const DASHES = ['', '6 3', '2 3', '8 3 2 3'];
+/** Dash pattern of reference series (numbers not from this run), unless the palette already gave one. */
+const REFERENCE_DASH = '5 4';
+const MARKER_RADIUS = 2.6;
+const HOLLOW_MARKER_STROKE = 1.3;
+/** How far outside the frame the clip path reaches: a marker centred on the frame's edge is drawn whole. */
+const CLIP_PAD = MARKER_RADIUS + HOLLOW_MARKER_STROKE;
+
+/** Stroke colour and dash pattern of series i: references are dashed, ours solid for the first 10. */
+function seriesStyle(s: Series, i: number): { color: string; dash: string } {
+  const color = PALETTE[i % PALETTE.length];
+  const dash = DASHES[Math.floor(i / PALETTE.length) % DASHES.length];
+  return { color, dash: s.reference === true && dash === '' ? REFERENCE_DASH : dash };
+}
+
+/** A point marker: filled for our series, hollow (white inside) for references. */
+function marker(cx: string, cy: string, color: string, hollow: boolean): string {
+  return hollow
+    ? `<circle cx="${cx}" cy="${cy}" r="${MARKER_RADIUS}" fill="#fff" stroke="${color}" ` +
+        `stroke-width="${HOLLOW_MARKER_STROKE}"/>`
+    : `<circle cx="${cx}" cy="${cy}" r="${MARKER_RADIUS}" fill="${color}"/>`;
+}
 
 // ---- scales and ticks --------------------------------------------------------------------------
 
@@ -75,10 +97,31 @@ export function linearAxis(min: number, max: number, count = 5): Axis {
 
 /**
  * Log axis over [min, max] padded by a few percent: ticks on whole decades when the data spans
- * several (every k-th decade if many), else on 1-2-5 (or 1..9) multiples inside the range.
+ * several (every k-th decade if many), else on 1-2-5 (or 1..9) multiples inside the range; plus a
+ * tick at each end of the data (3 significant digits) when no tick is near it, so that the smallest
+ * values (often below the lowest decade) and the last x (e.g. the largest N) are labelled.
  */
 export function logAxis(min: number, max: number): Axis {
   if (!(min > 0 && max > 0 && Number.isFinite(min) && Number.isFinite(max))) return logAxis(1, 10);
+  const axis = logAxisInnerTicks(min, max);
+  return { ...axis, ticks: withDataEnds(axis, min, max) };
+}
+
+/** The axis ticks plus min and max (rounded) where they are far enough from every tick not to collide. */
+function withDataEnds(axis: Axis, min: number, max: number): number[] {
+  const span = Math.log10(axis.hi / axis.lo);
+  // At least a tenth of the axis (and 0.15 decade) from any other tick, so that labels do not overlap.
+  const gap = Math.max(0.15, span / 10);
+  const ticks = axis.ticks.slice();
+  for (const v of [min, max]) {
+    const t = Number(v.toPrecision(3));
+    if (!(t >= axis.lo && t <= axis.hi)) continue;
+    if (ticks.every((u) => Math.abs(Math.log10(t / u)) >= gap)) ticks.push(t);
+  }
+  return ticks.sort((a, b) => a - b);
+}
+
+function logAxisInnerTicks(min: number, max: number): Axis {
   if (min === max) {
     min /= Math.SQRT2;
     max *= Math.SQRT2;
@@ -193,8 +236,9 @@ function f2(v: number): string {
 
 /** Render one plot as an `<svg>` element (no XML prolog; meant to be inlined in HTML). */
 export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string {
-  const W = options.width ?? 680;
-  const plotH = options.height ?? 340;
+  // About the width of the report's column at 1280 px, so that text is drawn near its nominal size.
+  const W = options.width ?? 1000;
+  const plotH = options.height ?? 360;
   const maxMarkers = options.maxMarkers ?? 40;
   const idp = `${options.idPrefix ?? 'plot'}-${safeId(plot.id)}`;
   const series = plot.series;
@@ -263,13 +307,13 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
 
   const out: string[] = [];
   out.push(
-    `<svg class="plot" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" ` +
+    `<svg class="plot" width="100%" viewBox="0 0 ${W} ${H}" preserveAspectRatio="xMinYMin meet" role="img" ` +
       `aria-labelledby="${idp}-title" data-plot-id="${escapeHtml(plot.id)}">`,
   );
   out.push(`<title id="${idp}-title">${escapeHtml(plot.title)}</title>`);
   out.push(
-    `<defs><clipPath id="${idp}-clip"><rect x="${x0}" y="${y0}" width="${x1 - x0}" ` +
-      `height="${y1 - y0}"/></clipPath></defs>`,
+    `<defs><clipPath id="${idp}-clip"><rect x="${f2(x0 - CLIP_PAD)}" y="${f2(y0 - CLIP_PAD)}" ` +
+      `width="${f2(x1 - x0 + 2 * CLIP_PAD)}" height="${f2(y1 - y0 + 2 * CLIP_PAD)}"/></clipPath></defs>`,
   );
   out.push(
     `<rect class="frame" x="${x0}" y="${y0}" width="${x1 - x0}" height="${y1 - y0}" fill="#fff" stroke="#999"/>`,
@@ -303,7 +347,9 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
       `font-size="12">${yl}</text>`,
   );
 
-  // Bands, then lines, then markers, clipped to the frame.
+  // Bands, then lines, then markers, clipped to the frame (padded so that edge markers show whole).
+  // References are drawn first, so that our own series lie on top of them.
+  const order = series.map((_s, i) => i).sort((a, b) => Number(!series[a].reference) - Number(!series[b].reference));
   const body: string[] = [];
   series.forEach((_s, i) => {
     const color = PALETTE[i % PALETTE.length];
@@ -323,15 +369,16 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
       }
     }
   });
-  series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length];
-    const dash = DASHES[Math.floor(i / PALETTE.length) % DASHES.length];
+  for (const i of order) {
+    const s = series[i];
+    const { color, dash } = seriesStyle(s, i);
+    const hollow = s.reference === true;
     const d = segs[i]
       .map((seg) => seg.map((p, j) => `${j === 0 ? 'M' : 'L'}${f2(sx(p.x))},${f2(sy(p.y))}`).join(''))
       .join('');
     body.push(
       `<path class="series" data-series="${escapeHtml(s.name)}" d="${d}" fill="none" stroke="${color}" ` +
-        `stroke-width="1.8"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`,
+        `stroke-width="${hollow ? 1.5 : 1.8}"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`,
     );
     const count = segs[i].reduce((a, seg) => a + seg.length, 0);
     const lone = segs[i].some((seg) => seg.length === 1);
@@ -339,12 +386,10 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
     const marked = count <= maxMarkers && count !== 2;
     if (marked || lone) {
       const pts = segs[i].filter((seg) => marked || seg.length === 1).flat();
-      body.push(
-        '<g class="markers" ' +
-          `fill="${color}">${pts.map((p) => `<circle cx="${f2(sx(p.x))}" cy="${f2(sy(p.y))}" r="2.6"/>`).join('')}</g>`,
-      );
+      const circles = pts.map((p) => marker(f2(sx(p.x)), f2(sy(p.y)), color, hollow)).join('');
+      body.push(`<g class="markers${hollow ? ' hollow' : ''}">${circles}</g>`);
     }
-  });
+  }
   out.push(`<g clip-path="url(#${idp}-clip)">${body.join('')}</g>`);
   if (empty)
     out.push(
@@ -358,12 +403,12 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
     let x = x0;
     const y = y1 + 56 + 20 * ri;
     for (const it of r) {
-      const color = PALETTE[it.i % PALETTE.length];
-      const dash = DASHES[Math.floor(it.i / PALETTE.length) % DASHES.length];
+      const { color, dash } = seriesStyle(series[it.i], it.i);
       legend.push(
         `<line x1="${x}" y1="${y - 4}" x2="${x + 24}" y2="${y - 4}" stroke="${color}" ` +
           `stroke-width="2.5"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
       );
+      if (series[it.i].reference === true) legend.push(marker(String(x + 12), String(y - 4), color, true));
       legend.push(`<text x="${x + 30}" y="${y}" font-size="12">${escapeHtml(it.name)}</text>`);
       x += it.w + 14;
     }

@@ -133,6 +133,7 @@ export function fakeExperiment(
         references: [
           {
             title: 'Paper Table 1',
+            source: 'paper',
             columns: ['estimator', 'bound'],
             rows: [
               ['RVRS', -1.1],
