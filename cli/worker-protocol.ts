@@ -8,6 +8,7 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { ProgressTask } from '../experiments/types.js';
 import type { StopSignal } from './io.js';
+import { setThreadCount } from '../src/tensor/backend/index.js';
 
 export type WorkerMessage =
   | { type: 'task'; id: number; label: string; total: number }
@@ -68,8 +69,17 @@ export function postingProgress(port: MessagePort): JobProgress & { post(m: Work
   };
 }
 
-/** Worker side: run the job and post its result, or its error message. */
+/**
+ * Worker side: run the job and post its result, or its error message.
+ *
+ * The job's kernels run on this worker thread alone (unless SIEVE_THREADS asks otherwise): the main
+ * thread terminates this worker as soon as the result arrives, and Node 20 can abort the whole process
+ * ("Assertion failed" in NodePlatform::ForIsolate, seen once in `npm start`) when a terminated worker
+ * still owns worker threads of its own, such as the WebAssembly backend's pool. The experiments' and
+ * `sieve fit`'s products are small, so the pool gains them little.
+ */
 export async function serveJob(port: MessagePort, job: () => Promise<unknown>): Promise<void> {
+  if (process.env.SIEVE_THREADS === undefined || process.env.SIEVE_THREADS === '') setThreadCount(1);
   try {
     port.postMessage({ type: 'result', result: await job() } satisfies WorkerMessage);
   } catch (e) {
