@@ -92,13 +92,19 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The run mode from --tiny / --quick / --full (at most one). */
-export function modeFrom(options: Record<string, unknown>, fallback: RunMode): RunMode {
-  const given = (['tiny', 'quick', 'full'] as const).filter((m) => options[m] === true);
+/**
+ * The run mode from --tiny / --quick / --standard / --full (at most one of the `allowed` flags).
+ * `sieve fit` builds models at tiny, quick or full size only, so it passes a narrower list.
+ */
+export function modeFrom<M extends RunMode = RunMode>(
+  options: Record<string, unknown>,
+  fallback: M,
+  allowed: readonly M[] = ['tiny', 'quick', 'standard', 'full'] as M[],
+): M {
+  const given = allowed.filter((m) => options[m] === true);
   if (given.length > 1) {
-    throw new UsageError(
-      `--${given[0]} and --${given[1]} cannot be used together (choose one of --tiny, --quick, --full)`,
-    );
+    const choices = allowed.map((m) => `--${m}`).join(', ');
+    throw new UsageError(`--${given[0]} and --${given[1]} cannot be used together (choose one of ${choices})`);
   }
   return given[0] ?? fallback;
 }

@@ -102,6 +102,21 @@ export const IMPUTATION_SETTINGS: Record<RunMode, ImputationSettings> = {
     warmupFraction: 0.012,
     shownImages: 6,
   },
+  // TODO(issue 13): standard-mode settings (placeholder: the quick ones).
+  standard: {
+    mixtureImages: 8000,
+    latent: 8,
+    hidden: 64,
+    trainSteps: 1000,
+    batchSize: 64,
+    lr: 3e-3,
+    testPoints: 20,
+    iterations: [4, 8, 16, 32],
+    chains: 5,
+    lairParticles: 4,
+    warmupFraction: 0.012,
+    shownImages: 6,
+  },
   // The released MNIST-GMM configs (K = 5 chains, LAIR K = 4, warm-up 120 of 10,000 iterations), up to
   // 1,000 iterations: LAIR keeps every proposal for its final resampling, about 2 GB at 10,000 iterations
   // and 50 test vectors. About 40 minutes on 2 cores (estimated from measured per-step costs).

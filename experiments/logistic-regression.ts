@@ -102,6 +102,16 @@ export const LOGREG_SETTINGS: Record<RunMode, ModeSettings> = {
     crossCheckDraws: 50_000,
     curvePoints: 40,
   },
+  // TODO(issue 13): standard-mode settings (placeholder: the quick ones).
+  standard: {
+    mfSteps: 10_000,
+    rvrsSteps: 4_000,
+    evalDraws: 100_000,
+    referenceDraws: 200_000,
+    referenceChunk: 50_000,
+    crossCheckDraws: 50_000,
+    curvePoints: 40,
+  },
   full: {
     mfSteps: 90_000,
     rvrsSteps: 45_000,

@@ -149,6 +149,23 @@ export const SBN_SETTINGS: Record<RunMode, SbnModeSettings> = {
     testMaxProposals: 1000,
     curvePoints: 16,
   },
+  // TODO(issue 13): standard-mode settings (placeholder: the quick ones).
+  standard: {
+    trainSize: 4000,
+    testSize: 50,
+    batchSize: 20,
+    steps: 800,
+    lr: 5e-3,
+    initScale: 0.01,
+    vrsSamples: 2,
+    quantileSamples: 10,
+    maxProposals: 200,
+    testIsSamples: 25,
+    testRsSamples: 25,
+    testQuantileSamples: 25,
+    testMaxProposals: 1000,
+    curvePoints: 16,
+  },
   full: {
     trainSize: 8000,
     testSize: 2000,

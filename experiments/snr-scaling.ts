@@ -82,6 +82,7 @@ interface SettingPlan {
 const PLAN_1D: Record<RunMode, SettingPlan> = {
   tiny: { grid: [10, 30, 100], replicates: 1500 },
   quick: { grid: [10, 30, 100, 300], replicates: 6000 },
+  standard: { grid: [10, 30, 100, 300], replicates: 6000 },
   full: { grid: [3, 10, 30, 100, 300, 1000], replicates: 20000 },
 };
 const PLAN_TOY: SettingPlan = { grid: [3, 10, 30, 100, 300, 1000], replicates: 1000 };

@@ -5,9 +5,13 @@
  * Experiments never print directly and never write files.
  */
 
-/** How long to run: 'tiny' for the test suite (seconds), 'quick' for `npm start` (the five together
- * within about three minutes on 2 cores), 'full' for the longer versions. */
-export type RunMode = 'tiny' | 'quick' | 'full';
+/**
+ * How long to run: 'tiny' for the test suite (seconds), 'quick' for `npm start` (all of them
+ * within a few minutes on 2 cores, one seed), 'standard' (each experiment within about 15 minutes
+ * on 2 cores, long enough to check the papers' orderings, several seeds), 'full' for the longer
+ * versions (at least 3 seeds for every comparison).
+ */
+export type RunMode = 'tiny' | 'quick' | 'standard' | 'full';
 
 export interface ProgressTask {
   /** Advance to `done` of `total` steps; `info` is shown beside the bar (e.g. { bound: -91.3 }). */

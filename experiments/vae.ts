@@ -114,6 +114,24 @@ export const VAE_SETTINGS: Record<RunMode, VaeModeSettings> = {
     finalEval: { images: 30, samples: 50 },
     curvePoints: 10,
   },
+  // TODO(issue 13): standard-mode settings (placeholder: the quick ones).
+  standard: {
+    trainSize: 8000,
+    batchSize: 10,
+    steps: 200,
+    lr: 1e-3,
+    samples: 5,
+    rvrsSamples: 4,
+    rvrsTarget: 0.3,
+    thresholdLr: 30,
+    centringSamples: 4,
+    acceptanceFloor: 1e-4,
+    maxProposals: 100,
+    checkpoints: 2,
+    curveEval: { images: 30, samples: 50 },
+    finalEval: { images: 30, samples: 50 },
+    curvePoints: 10,
+  },
   // Hours on 2 cores (estimated from the per-step and per-sample costs measured in quick mode):
   // about 2.5 h of training and 2 h for the four final k = 1000 evaluations of 2,000 images.
   full: {

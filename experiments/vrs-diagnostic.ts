@@ -38,7 +38,7 @@ const STARTS = [
 ] as const;
 
 /** Steps per run in each mode (every method gets the same number of steps). */
-const STEPS: Record<RunMode, number> = { tiny: 120, quick: 4000, full: 20000 };
+const STEPS: Record<RunMode, number> = { tiny: 120, quick: 4000, standard: 4000, full: 20000 };
 
 interface MethodSpec {
   id: string;

@@ -25,7 +25,7 @@ export interface FitModel<X = unknown> {
 export interface ModelOptions {
   seed: number;
   /** 'tiny' for tests, 'quick' for the default run, 'full' for the long run. */
-  mode: 'tiny' | 'quick' | 'full';
+  mode: ModelSize;
   /** Minibatch size for local-latent models (the model's default when omitted). */
   batchSize?: number;
 }
@@ -37,3 +37,6 @@ export interface ModelSpec {
   /** Builds the model (loads data on demand; may throw a clear "install X" error). */
   build(options: ModelOptions): Promise<FitModel>;
 }
+
+/** The sizes a model can be built at (`sieve fit --tiny/--quick/--full`). */
+export type ModelSize = 'tiny' | 'quick' | 'full';

@@ -1,5 +1,5 @@
 /**
- * `sieve experiments [names...] [--quick|--full|--tiny] [--seed N] [--out DIR]`: run the selected
+ * `sieve experiments [names...] [--quick|--standard|--full|--tiny] [--seed N] [--out DIR]`: run the selected
  * reproductions in registry order, print a summary table after each, and write
  * `<out>/index.html` and `<out>/results.json`. Ctrl-C stops the running experiment early (it
  * returns what it has, marked interrupted), skips the rest, and still writes the report.
@@ -37,7 +37,12 @@ export function experimentsSpec(experiments: readonly Experiment[]): CommandSpec
         type: 'boolean',
         description: 'the quick versions: all of them in about three minutes on 2 cores (default)',
       },
-      { name: 'full', type: 'boolean', description: "the longer versions, closer to the papers' settings" },
+      {
+        name: 'standard',
+        type: 'boolean',
+        description: "each experiment within about 15 minutes on 2 cores: long enough to check the papers' orderings",
+      },
+      { name: 'full', type: 'boolean', description: "the longer versions, closer to the papers' settings (3+ seeds)" },
       { name: 'tiny', type: 'boolean', description: 'seconds-long smoke versions (what the test suite runs)' },
       {
         name: 'seed',
@@ -66,7 +71,7 @@ export function experimentsHelp(experiments: readonly Experiment[]): string {
       ? '  (none registered yet)'
       : experiments.map((e) => `  ${e.name.padEnd(width)}${e.description}`).join('\n');
   return [
-    'Usage: sieve experiments [names...] [--quick | --full | --tiny] [--seed N] [--out DIR]',
+    'Usage: sieve experiments [names...] [--quick | --standard | --full | --tiny] [--seed N] [--out DIR]',
     '',
     "Run the seed papers' reproductions (all of them, or the ones named) and write an HTML report.",
     "Prints a summary table per experiment and writes <out>/index.html (plots, tables, the papers'",

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExperimentResult, Plot, ProgressTask, RunMode, Table } from '../../experiments/types.js';
-import type { FitModel, ModelSpec } from '../../models/types.js';
+import type { FitModel, ModelSize, ModelSpec } from '../../models/types.js';
 import { treeFlatten } from '../../src/autodiff/index.js';
 import { foldIn, key } from '../../src/random/key.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -262,7 +262,7 @@ export interface FitSettings {
   lr: number;
   samples: number;
   seed: number;
-  mode: RunMode;
+  mode: ModelSize;
   batchSize?: number;
   alpha?: number;
   threshold?: number;
@@ -327,7 +327,7 @@ export function resolveFitSettings(
     lr: (options.lr as number | undefined) ?? FIT_DEFAULTS.lr,
     samples,
     seed: (options.seed as number | undefined) ?? FIT_DEFAULTS.seed,
-    mode: modeFrom(options, 'quick'),
+    mode: modeFrom<ModelSize>(options, 'quick', ['tiny', 'quick', 'full']),
   };
   if (options['batch-size'] !== undefined) settings.batchSize = options['batch-size'] as number;
   if (options['save-params'] !== undefined) settings.saveParams = options['save-params'] as string;
@@ -416,7 +416,7 @@ interface FitStateMetadata {
   kind: typeof FIT_STATE_KIND;
   model: string;
   estimator: string;
-  mode: RunMode;
+  mode: ModelSize;
   seed: number;
   lr: number;
   samples: number;
