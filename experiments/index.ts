@@ -4,6 +4,7 @@
 import type { Experiment } from './types.js';
 import { vrsDiagnostic } from './vrs-diagnostic.js';
 import { snrScaling } from './snr-scaling.js';
+import { rvrsSnr } from './rvrs-snr.js';
 import { logisticRegression } from './logistic-regression.js';
 import { sigmoidBeliefNet } from './sbn.js';
 import { vaeExperiment } from './vae.js';
@@ -12,6 +13,7 @@ import { imputationExperiment } from './imputation-mixture.js';
 export const EXPERIMENTS: Experiment[] = [
   vrsDiagnostic,
   snrScaling,
+  rvrsSnr,
   logisticRegression,
   sigmoidBeliefNet,
   vaeExperiment,

@@ -9,13 +9,17 @@
  * Settings:
  *   1-D (every mode): the check of docs/estimator-math.md §4.6 — z ~ N(0,1), x | z ~ N(z,1), x = 1,
  *       q = N(m, (2/3)²) at m = 0.7, gradient w.r.t. m — directly comparable with its float64 reference table.
- *   D = 20 toy ('full' mode only): the Gaussian toy of docs/estimator-math.md §9.2 (models/gaussian-toy.ts)
+ *   D = 20 toy ('standard' and 'full' modes): the Gaussian toy of docs/estimator-math.md §9.2 (models/gaussian-toy.ts)
  *       at the optimum θ = μ*, A = I/2, b = μ* / 2 plus N(0, 0.01²) noise on every parameter (the OVIS
  *       protocol), gradient w.r.t. b for the first data point; vector SNR = ‖mean‖ / √(Σ_j var_j).
  *
  * Vectorized: the M replicates are a batch axis — φ = { m } (or { b }) holds one copy per replicate,
  * so the guide has batch shape [chunk] with identical x, and one backward pass gives every
  * replicate's gradient.
+ *
+ * Seeds (standard and full mode): independent sets of replicates at the same φ (the toy's data and
+ * perturbation come from the run's own seed); the slopes are fitted per seed and summarized by a 95%
+ * interval across seeds, and the pooled cells (all seeds' replicates) give the plotted SNRs.
  *
  * SNR estimate: all four estimators are unbiased for the same ∇L_N (checked by the library's tests),
  * so besides each estimator's own mean we pool the four means (inverse-variance weights; DReG and
@@ -33,6 +37,7 @@ import { iwae, iwaeDreg } from '../src/vi/iwae.js';
 import { vimco, vimcoStar } from '../src/vi/iw-score.js';
 import type { Estimator, Problem } from '../src/vi/types.js';
 import { GAUSSIAN_TOY, gaussianToyData } from '../models/gaussian-toy.js';
+import { acrossSeeds, acrossSeedsNote, formatAcrossSeeds, seedsFor } from './seeds.js';
 import type { Experiment, ExperimentResult, Plot, RunContext, RunMode, Series, Table } from './types.js';
 
 interface EstimatorSpec {
@@ -76,16 +81,21 @@ const SPEC_46: Record<
 
 interface SettingPlan {
   grid: number[];
+  /** Replicates per seed and point. */
   replicates: number;
 }
 
-const PLAN_1D: Record<RunMode, SettingPlan> = {
+export const PLAN_1D: Record<RunMode, SettingPlan> = {
   tiny: { grid: [10, 30, 100], replicates: 1500 },
   quick: { grid: [10, 30, 100, 300], replicates: 6000 },
-  standard: { grid: [10, 30, 100, 300], replicates: 6000 },
-  full: { grid: [3, 10, 30, 100, 300, 1000], replicates: 20000 },
+  standard: { grid: [3, 10, 30, 100, 300, 1000], replicates: 5000 },
+  full: { grid: [3, 10, 30, 100, 300, 1000], replicates: 10000 },
 };
-const PLAN_TOY: SettingPlan = { grid: [3, 10, 30, 100, 300, 1000], replicates: 1000 };
+/** The D = 20 toy runs in standard and full mode only (20× the work per replicate). */
+export const PLAN_TOY: Partial<Record<RunMode, SettingPlan>> = {
+  standard: { grid: [3, 10, 30, 100, 300, 1000], replicates: 300 },
+  full: { grid: [3, 10, 30, 100, 300, 1000], replicates: 600 },
+};
 /**
  * Elements (samples × latent dimension × replicates) per estimator call: bounds memory and gives progress/stop
  * points.
@@ -156,7 +166,7 @@ function toySetting(seed: number, plan: SettingPlan): Setting {
   };
 }
 
-interface Cell {
+export interface Cell {
   N: number;
   /** Per coordinate mean and variance of the gradient estimates. */
   mean: Float64Array;
@@ -193,7 +203,7 @@ interface SettingResult {
 
 function runSetting(
   setting: Setting,
-  context: RunContext,
+  seed: number,
   settingIndex: number,
   stop: () => boolean,
   tick: (n: number) => void,
@@ -205,7 +215,7 @@ function runSetting(
     cells[spec.id] = [];
     for (const [ni, N] of grid.entries()) {
       const chunk = Math.max(1, Math.min(M, Math.floor(CHUNK_ELEMENTS / (N * D))));
-      const base = foldIn(foldIn(foldIn(makeKey(context.seed), 0x5a7), settingIndex), ei * 64 + ni);
+      const base = foldIn(foldIn(foldIn(makeKey(seed), 0x5a7), settingIndex), ei * 64 + ni);
       const s1 = new Float64Array(D);
       const s2 = new Float64Array(D);
       let done = 0;
@@ -249,6 +259,37 @@ function finish(setting: Setting, cells: Record<string, Cell[]>): SettingResult 
   return { setting, cells, pooled };
 }
 
+/**
+ * Cells of the same N from several seeds as one cell with all their replicates: the weighted mean, and the
+ * variance from the within-seed plus between-seed sums of squares.
+ */
+export function mergeCells(here: Cell[]): Cell {
+  const M = here.reduce((a, c) => a + c.replicates, 0);
+  const D = here[0].mean.length;
+  const mean = new Float64Array(D);
+  const variance = new Float64Array(D);
+  for (let d = 0; d < D; d++) {
+    for (const c of here) mean[d] += (c.replicates * c.mean[d]) / M;
+    let ss = 0;
+    for (const c of here) ss += (c.replicates - 1) * c.variance[d] + c.replicates * (c.mean[d] - mean[d]) ** 2;
+    variance[d] = ss / (M - 1);
+  }
+  return { N: here[0].N, mean, variance, replicates: M };
+}
+
+/** Several seeds' runs of one setting as one run with all their replicates. */
+function mergeSeeds(setting: Setting, perSeed: SettingResult[]): SettingResult {
+  const cells: Record<string, Cell[]> = {};
+  for (const e of ESTIMATORS) {
+    cells[e.id] = [];
+    for (const N of setting.plan.grid) {
+      const here = perSeed.map((r) => r.cells[e.id]?.find((c) => c.N === N)).filter((c): c is Cell => !!c);
+      if (here.length > 0) cells[e.id].push(mergeCells(here));
+    }
+  }
+  return finish(setting, cells);
+}
+
 /** SNR with the pooled mean and with the estimator's own mean (vector form: ‖mean‖ / √Σ var). */
 function snrOf(cell: Cell, pooled: Float64Array): { pooled: number; own: number } {
   const sd = Math.sqrt(sum(cell.variance));
@@ -272,8 +313,11 @@ function slopeOver(
 async function run(context: RunContext): Promise<ExperimentResult> {
   const t0 = performance.now();
   const settings: Setting[] = [oneDSetting(PLAN_1D[context.mode])];
-  if (context.mode === 'full') settings.push(toySetting(context.seed, PLAN_TOY));
-  const total = settings.reduce((a, s) => a + ESTIMATORS.length * s.plan.grid.length * s.plan.replicates, 0);
+  const toyPlan = PLAN_TOY[context.mode];
+  if (toyPlan) settings.push(toySetting(context.seed, toyPlan));
+  const seeds = seedsFor(context.seed, context.mode);
+  const total =
+    seeds.length * settings.reduce((a, s) => a + ESTIMATORS.length * s.plan.grid.length * s.plan.replicates, 0);
   const progress = context.progress('Gradient SNR against N', total);
   let done = 0;
   let interrupted = false;
@@ -281,29 +325,41 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     if (!interrupted && context.shouldStop()) interrupted = true;
     return interrupted;
   };
-  const results: SettingResult[] = [];
+  // perSeed[i] = setting i's result for each seed run (the last may be partial after Ctrl-C).
+  const perSeed: SettingResult[][] = settings.map(() => []);
   for (const [i, s] of settings.entries()) {
-    if (interrupted) break;
-    results.push(
-      runSetting(s, context, i, stop, (n) => {
-        done += n;
-        progress.update(done, { setting: s.id });
-      }),
-    );
+    for (const [si, seed] of seeds.entries()) {
+      if (interrupted) break;
+      perSeed[i].push(
+        runSetting(s, seed, i, stop, (n) => {
+          done += n;
+          progress.update(done, { setting: s.id, seed: si + 1 });
+        }),
+      );
+    }
   }
   progress.finish();
+  const results: SettingResult[] = settings.map((s, i) =>
+    perSeed[i].length === 1 ? perSeed[i][0] : mergeSeeds(s, perSeed[i]),
+  );
+  // Seeds whose every cell completed (for the across-seed intervals).
+  const completeSeeds = (i: number): SettingResult[] =>
+    perSeed[i].filter((r) => ESTIMATORS.every((e) => (r.cells[e.id] ?? []).length === settings[i].plan.grid.length));
 
   const plots: Plot[] = [];
   const tables: Table[] = [];
   const references: Table[] = [];
   const metrics: Record<string, number> = {};
-  for (const res of results) {
+  const lo = 10;
+  const hi = 300;
+  for (const [ri, res] of results.entries()) {
+    if (perSeed[ri].length === 0) continue;
     const { setting, cells, pooled } = res;
     const prefix = setting.id === '1d' ? '' : `${setting.id}_`;
-    const lo = 10;
-    const hi = 300;
     const series: Series[] = [];
     const slopeRows: (string | number)[][] = [];
+    const seedRuns = completeSeeds(ri);
+    const seedSlopeRows: (string | number)[][] = [];
     for (const e of ESTIMATORS) {
       const cs = cells[e.id] ?? [];
       if (cs.length === 0) continue;
@@ -315,11 +371,36 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       if (Number.isFinite(slAll)) metrics[`${prefix}${e.id}SlopeAllN`] = slAll;
       if (Number.isFinite(slOwn)) metrics[`${prefix}${e.id}SlopeOwnMean`] = slOwn;
       for (const c of cs) metrics[`${prefix}${e.id}SnrN${c.N}`] = snrOf(c, pooled.get(c.N)!).pooled;
+      // With several complete seeds: each seed's SNRs and slope, for 95% intervals across seeds.
+      const band =
+        seedRuns.length > 1
+          ? cs.map(
+              (c) =>
+                acrossSeeds(
+                  seedRuns.map((r) => {
+                    const own = r.cells[e.id].find((x) => x.N === c.N)!;
+                    return snrOf(own, r.pooled.get(c.N)!).pooled;
+                  }),
+                ).halfWidth,
+            )
+          : undefined;
       series.push({
         name: `${e.label} (slope ${fmt(sl, 2)})`,
         x: cs.map((c) => c.N),
         y: cs.map((c) => snrOf(c, pooled.get(c.N)!).pooled),
+        ...(band ? { band } : {}),
       });
+      if (seedRuns.length > 1) {
+        const slopes = seedRuns.map((r) => slopeOver(r.cells[e.id], r.pooled, lo, hi, 'pooled'));
+        const across = acrossSeeds(slopes);
+        metrics[`${prefix}${e.id}SlopeSeedHalfWidth`] = across.halfWidth;
+        seedSlopeRows.push([
+          e.label,
+          slopes.map((v) => fmt(v, 3)).join(', '),
+          formatAcrossSeeds(across, 3),
+          e.theory > 0 ? '+0.5 (√N)' : '−0.5',
+        ]);
+      }
       slopeRows.push([
         e.label,
         fmt(sl, 3),
@@ -349,8 +430,11 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       yLog: true,
       series,
       caption:
-        `Log–log SNR of the φ-gradient over ${setting.plan.replicates.toLocaleString('en-US')} replicates per point; ` +
+        'Log–log SNR of the φ-gradient over ' +
+        `${(perSeed[ri].length * setting.plan.replicates).toLocaleString('en-US')} ` +
+        `replicates per point${perSeed[ri].length > 1 ? ` (${perSeed[ri].length} seeds pooled)` : ''}; ` +
         `legend slopes are least-squares fits of log SNR on log N over N ∈ [${lo}, ${hi}]. ` +
+        (seedRuns.length > 1 ? `Bands: 95% interval over seeds of the per-seed SNR (${seedRuns.length} seeds). ` : '') +
         'DReG and VIMCO-★ grow like √N, pathwise IWAE and VIMCO decay like 1/√N.' +
         (setting.id === '1d'
           ? ' "reference" series are the float64 numbers of docs/estimator-math.md §4.6 for the same setting.'
@@ -368,6 +452,13 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       ],
       rows: slopeRows,
     });
+    if (seedSlopeRows.length > 0) {
+      tables.push({
+        title: `Slopes (N ∈ [${lo}, ${hi}], pooled mean) per seed and across seeds — ${setting.label}`,
+        columns: ['estimator', 'per seed', `mean ± 95% interval (${seedRuns.length} seeds, Student's t)`, 'theory'],
+        rows: seedSlopeRows,
+      });
+    }
     const snrRows: (string | number)[][] = [];
     for (const e of ESTIMATORS) {
       for (const c of cells[e.id] ?? []) {
@@ -455,18 +546,29 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     }
   }
 
-  const s = (id: string): string => fmt(metrics[`${id}Slope`] ?? NaN, 2);
+  // Slope with its 95% interval across seeds when there are several (the plain pooled slope otherwise).
+  const s = (id: string): string => {
+    const hw = metrics[`${id}SlopeSeedHalfWidth`];
+    return fmt(metrics[`${id}Slope`] ?? NaN, 2) + (hw === undefined ? '' : ` ± ${fmt(hw, 2)}`);
+  };
   const plan = PLAN_1D[context.mode];
+  const nSeeds = perSeed[0].length;
   const comments = [
-    context.mode === 'full'
+    toyPlan
       ? 'Setting: the 1-D check of docs/estimator-math.md §4.6 (directly comparable with its float64 reference ' +
         'table) and the D = 20 Gaussian toy of §9.2 there.'
       : 'Setting: the 1-D check of docs/estimator-math.md §4.6 only (x = 1, q = N(0.7, (2/3)²), gradient w.r.t. m); ' +
-        "the D = 20 toy (§9.2 there) runs in 'full' mode (20× the work per replicate would not fit the " +
+        "the D = 20 toy (§9.2 there) runs in 'standard' and 'full' mode (20× the work per replicate would not " +
+        'fit the ' +
         `${context.mode === 'quick' ? '≈ 30 s' : 'few-second'} budget).`,
-    `Replicates: M = ${plan.replicates.toLocaleString('en-US')} per point in '${context.mode}' mode ` +
+    `Replicates: M = ${plan.replicates.toLocaleString('en-US')} per point and seed in '${context.mode}' mode, ` +
+      `${nSeeds} seed${nSeeds === 1 ? '' : 's'} ` +
       '(reference table: 5·10⁴ for N ≤ 300, 2·10⁴ for N = 1000); ' +
-      `grid N ∈ {${plan.grid.join(', ')}}${context.mode === 'full' ? '' : ' (full mode: 3…1000)'}.`,
+      `grid N ∈ {${plan.grid.join(', ')}}${plan.grid.includes(1000) ? '' : ' (standard and full mode: 3…1000)'}.`,
+    nSeeds > 1
+      ? `Seeds: ${nSeeds} independent sets of replicates at the same φ; slopes are fitted per seed and given ` +
+        `with a 95% interval across seeds (${acrossSeedsNote(nSeeds)}); plots pool every seed's replicates.`
+      : `One seed (${acrossSeedsNote(1)}).`,
     'SNR uses the pooled mean of the four unbiased estimators (inverse-variance weighted) over each estimator’s ' +
       'own std. The own-mean SNR (the textbook estimate) is in the table; at our M it is dominated by noise for ' +
       'SNRs below ~3/√M (pathwise IWAE and VIMCO at large N), which the reference table calls the noise floor. ' +
@@ -477,10 +579,10 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     'VIMCO is the geometric-mean variant (the reference table also lists the arithmetic one, not run here). ' +
       'All numbers are float32 gradients accumulated in float64; the reference table’s are float64 throughout.',
   ];
-  if (context.mode === 'full') {
+  if (toyPlan) {
     comments.push(
       'D = 20 toy: parameters at the optimum plus N(0, 0.01²) noise (the OVIS protocol), one data point (x_1), ' +
-        `M = ${PLAN_TOY.replicates.toLocaleString('en-US')} replicates per N; SNR is the vector form ` +
+        `M = ${toyPlan.replicates.toLocaleString('en-US')} replicates per N and seed; SNR is the vector form ` +
         '‖mean‖ / √(Σ_j var_j) over the 20 coordinates of b (there are no reference numbers for this setting).',
     );
   }
@@ -503,10 +605,11 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     settings: {
       mode: context.mode,
       seed: context.seed,
-      setting: context.mode === 'full' ? '1-D reference setting and D = 20 toy' : '1-D reference setting',
+      seeds: seeds.join(', '),
+      setting: toyPlan ? '1-D reference setting and D = 20 toy' : '1-D reference setting',
       grid1d: plan.grid.join(', '),
       replicates1d: plan.replicates,
-      ...(context.mode === 'full' ? { gridToy: PLAN_TOY.grid.join(', '), replicatesToy: PLAN_TOY.replicates } : {}),
+      ...(toyPlan ? { gridToy: toyPlan.grid.join(', '), replicatesToy: toyPlan.replicates } : {}),
       proposal: 'N(0.7, (2/3)²)',
       snr: 'pooled mean / own std',
       vimcoControlVariate: 'geometric',

@@ -22,7 +22,7 @@ import type { Tensor } from '../src/tensor/tensor.js';
 import { elbo } from '../src/vi/elbo.js';
 import { adam, sgd, type Optimizer } from '../src/vi/optimizers.js';
 import { vrs } from '../src/vi/vrs.js';
-import { snrScaling } from '../experiments/snr-scaling.js';
+import { mergeCells, PLAN_1D, PLAN_TOY, snrScaling } from '../experiments/snr-scaling.js';
 import type { Experiment, ExperimentResult } from '../experiments/types.js';
 import { vrsDiagnostic } from '../experiments/vrs-diagnostic.js';
 import { EXPERIMENTS } from '../experiments/index.js';
@@ -32,6 +32,7 @@ import { gaussianToyModel } from '../models/gaussian-toy.js';
 import { truncatedPoissonExact, truncatedPoissonModel } from '../models/truncated-poisson.js';
 import type { FitModel } from '../models/types.js';
 import { fakeContext } from './helpers/experiment-context.js';
+import { SEEDS_PER_MODE } from '../experiments/seeds.js';
 
 function expectWellFormed(res: ExperimentResult, exp: Experiment): void {
   expect(res.name).toBe(exp.name);
@@ -134,6 +135,30 @@ describe('gradient SNR against N (tiny)', () => {
     const res = await snrScaling.run(fakeContext(0, 1)); // one (estimator, N) point only
     expect(res.interrupted).toBe(true);
     expectWellFormed(res, snrScaling);
+  });
+
+  it('has standard settings between quick and full (3 seeds, the full N grid, the D = 20 toy)', () => {
+    const { quick, standard, full } = PLAN_1D;
+    expect(standard.grid).toEqual(expect.arrayContaining(quick.grid));
+    expect(standard.grid.length).toBeGreaterThan(quick.grid.length);
+    expect(standard.replicates * SEEDS_PER_MODE.standard).toBeGreaterThan(quick.replicates * SEEDS_PER_MODE.quick);
+    expect(full.replicates).toBeGreaterThan(standard.replicates);
+    expect(PLAN_TOY.quick).toBeUndefined();
+    expect(PLAN_TOY.full!.replicates).toBeGreaterThan(PLAN_TOY.standard!.replicates);
+  });
+
+  it('merges seeds’ cells into the mean and variance of all their replicates', () => {
+    // Two "seeds" of known values: [1, 2, 4] and [3, 5]; all five have mean 3 and variance 2.5.
+    const cell = (v: number[]) => {
+      const m = v.reduce((a, b) => a + b, 0) / v.length;
+      const s2 = v.reduce((a, b) => a + (b - m) ** 2, 0) / (v.length - 1);
+      return { N: 10, mean: Float64Array.of(m), variance: Float64Array.of(s2), replicates: v.length };
+    };
+    const merged = mergeCells([cell([1, 2, 4]), cell([3, 5])]);
+    expect(merged.replicates).toBe(5);
+    // Float64 arithmetic on small integers: exact up to a few ulps.
+    expect(Math.abs(merged.mean[0] - 3)).toBeLessThan(1e-12);
+    expect(Math.abs(merged.variance[0] - 2.5)).toBeLessThan(1e-12);
   });
 });
 
