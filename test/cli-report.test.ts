@@ -124,6 +124,23 @@ describe('SVG plots', () => {
     checkHtml(`<!DOCTYPE html><html><head></head><body>${svg}</body></html>`);
   });
 
+  it("draws a lone point's band as an error bar spanning y ± band", () => {
+    const svg = renderSvgPlot({
+      ...plot,
+      series: [
+        { name: 'line', x: [1, 10], y: [0, 1] },
+        { name: 'lone', x: [5], y: [0.5], band: [0.25] },
+      ],
+    });
+    const d = /<path class="errorbar" d="M([\d.]+),([\d.]+)V([\d.]+)/.exec(svg);
+    expect(d).not.toBeNull();
+    // The y axis runs from 0 (bottom) to 1 (top) here, so the bar covers a quarter each way of the middle.
+    const frame = /<rect class="frame" x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"/.exec(svg)!;
+    const [top, height] = [Number(frame[1]), Number(frame[2])];
+    expect(Number(d![2])).toBeCloseTo(top + 0.75 * height, 1);
+    expect(Number(d![3])).toBeCloseTo(top + 0.25 * height, 1);
+  });
+
   it('drops non-positive values on log axes and survives empty data', () => {
     const svg = renderSvgPlot({
       ...plot,

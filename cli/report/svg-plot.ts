@@ -1,7 +1,7 @@
 /**
  * Line plots as inline SVG strings, drawn by hand: linear or log axes with "nice" ticks, grid,
- * axis labels, a legend, optional ± bands and point markers. Non-finite points (and non-positive
- * ones on a log axis) break the line instead of breaking the plot.
+ * axis labels, a legend, optional ± bands (error bars for lone points) and point markers. Non-finite
+ * points (and non-positive ones on a log axis) break the line instead of breaking the plot.
  */
 import type { Plot, Series } from '../../experiments/types.js';
 import { escapeHtml, safeId } from './escape.js';
@@ -35,6 +35,8 @@ const MARKER_RADIUS = 2.6;
 const HOLLOW_MARKER_STROKE = 1.3;
 /** How far outside the frame the clip path reaches: a marker centred on the frame's edge is drawn whole. */
 const CLIP_PAD = MARKER_RADIUS + HOLLOW_MARKER_STROKE;
+/** Half-width of the caps of a lone point's error bar. */
+const ERROR_BAR_CAP = 4;
 
 /** Stroke colour and dash pattern of series i: references are dashed, ours solid for the first 10. */
 function seriesStyle(s: Series, i: number): { color: string; dash: string } {
@@ -365,6 +367,16 @@ export function renderSvgPlot(plot: Plot, options: SvgPlotOptions = {}): string 
         body.push(
           `<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="${color}" ` +
             'fill-opacity="0.18" stroke="none"/>',
+        );
+      } else if (seg.length === 1 && seg[0].lo !== undefined) {
+        // A lone point has no band to fill: its ± is drawn as a vertical error bar with caps.
+        const p = seg[0];
+        const [x, xl, xr] = [sx(p.x), sx(p.x) - ERROR_BAR_CAP, sx(p.x) + ERROR_BAR_CAP].map(f2);
+        const lo = f2(sy(ya.log && !(p.lo! > 0) ? ya.lo : p.lo!));
+        const hi = f2(sy(p.hi!));
+        body.push(
+          `<path class="errorbar" d="M${x},${lo}V${hi}M${xl},${lo}H${xr}M${xl},${hi}H${xr}" stroke="${color}" ` +
+            'stroke-width="1.3" fill="none"/>',
         );
       }
     }
