@@ -11,15 +11,32 @@ import { runMatmul } from './matmul.js';
 import { runMlp } from './mlp.js';
 import { runBackends } from './backends.js';
 import { runComparison } from './peers/compare.js';
+import { CASE_IDS } from './peers/cases.js';
+import { LIBRARY_IDS } from './peers/libraries.js';
 
 // Side by side with tfjs-wasm and jax-js (bench/peers/), then memory over a long VAE run. Flags:
 // --quick (a smoke run of 1–2 minutes: the peers only, best of 2 short samples, ≤ 300 memory steps),
 // --memory-steps=N (default 10,000; 0 skips the memory run), --memory-seconds=S (a cap on the memory run:
-// default 240 s, 20 s with --quick), --peers-only.
+// default 240 s, 20 s with --quick), --peers-only, --cases=exp,log,... and --libraries=sieve-wasm,tfjs-1,...
+// (a subset of the side-by-side run: implies --peers-only and --memory-steps=0), --help.
 const QUICK = process.argv.includes('--quick');
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const MEMORY_STEPS = Number(flag('memory-steps') ?? (QUICK ? 300 : 10_000));
+const CASES = listFlag('cases', CASE_IDS);
+const LIBRARIES = listFlag('libraries', LIBRARY_IDS);
+/** A subset of the side-by-side run: no own suites, and no memory run unless --memory-steps asks for one. */
+const SUBSET = CASES !== undefined || LIBRARIES !== undefined;
+const MEMORY_STEPS = Number(flag('memory-steps') ?? (QUICK ? 300 : SUBSET ? 0 : 10_000));
 const MEMORY_SECONDS = Number(flag('memory-seconds') ?? (QUICK ? 20 : 240));
+
+/** A comma-separated flag whose items must come from `allowed`; undefined when absent. */
+function listFlag<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
+  const items = flag(name)?.split(',');
+  const unknown = items?.filter((i) => !allowed.includes(i as T)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(`bench: unknown --${name} ${unknown.join(', ')} (expected some of ${allowed.join(', ')})`);
+  }
+  return items as T[] | undefined;
+}
 
 /** The issue's target for suite (a): value + gradient per scalar op. */
 const TARGET_US_PER_OP = 2;
@@ -31,7 +48,15 @@ async function main(): Promise<void> {
       `(${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}\n`,
   );
 
-  if (!QUICK && !process.argv.includes('--peers-only')) await runOwnSuites();
+  if (process.argv.includes('--help')) {
+    console.log(
+      'node dist/bench/run.js [--quick] [--peers-only] [--memory-steps=N] [--memory-seconds=S]\n' +
+        `  [--cases=${CASE_IDS.join(',')}]\n  [--libraries=${LIBRARY_IDS.join(',')}]\n` +
+        'See bench/README.md.',
+    );
+    return;
+  }
+  if (!QUICK && !SUBSET && !process.argv.includes('--peers-only')) await runOwnSuites();
   await runPeers();
   console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
@@ -41,7 +66,13 @@ async function runPeers(): Promise<void> {
     `\nSide by side with the peers${QUICK ? ' (quick: best of 2 short samples)' : ''}: ` +
       'one child process per library, each case checked against the float64 reference before it is timed',
   );
-  const c = await runComparison({ quick: QUICK, memorySteps: MEMORY_STEPS, memorySeconds: MEMORY_SECONDS });
+  const c = await runComparison({
+    quick: QUICK,
+    memorySteps: MEMORY_STEPS,
+    memorySeconds: MEMORY_SECONDS,
+    cases: CASES,
+    libraries: LIBRARIES,
+  });
   console.log('\nRates (best of the samples; "mismatch": failed the correctness gate, not timed)\n');
   console.log(c.rates);
   console.log(

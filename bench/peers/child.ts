@@ -1,11 +1,12 @@
 /**
  * Entry of one child process of the comparison. Two modes:
- *   node child.js <library id> [--quick] [--references=file]   gate and time every case at full size
+ *   node child.js <library id> [--quick] [--references=file] [--cases=exp,log]   gate and time the cases
+ *     (every case unless --cases) at full size
  *   node --expose-gc child.js memory <js|wasm> <steps> <max seconds> [threads]
  *     Sieve's VAE heap over a long run
  * The result goes to the parent over IPC; stdout is left to progress lines (tfjs may print there).
  */
-import { CASE_IDS, FULL_SIZES } from './cases.js';
+import { CASE_IDS, FULL_SIZES, type CaseId } from './cases.js';
 import { LIBRARIES, type LibraryId } from './libraries.js';
 import { measureLibrary } from './measure.js';
 import { readReferences } from './reference-file.js';
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
     const sampling = rest.includes('--quick') ? SAMPLING.quick : SAMPLING.full;
     const file = rest.find((a) => a.startsWith('--references='))?.slice('--references='.length);
     const references = file === undefined ? {} : readReferences(file);
-    result = await measureLibrary(library, FULL_SIZES, sampling, (l) => console.log(l), CASE_IDS, references);
+    const only = rest.find((a) => a.startsWith('--cases='))?.slice('--cases='.length);
+    const cases = only === undefined ? CASE_IDS : (only.split(',') as CaseId[]);
+    result = await measureLibrary(library, FULL_SIZES, sampling, (l) => console.log(l), cases, references);
   }
   await new Promise<void>((resolve, reject) => {
     process.send!(result, undefined, {}, (e) => (e ? reject(e) : resolve()));

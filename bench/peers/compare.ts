@@ -76,6 +76,8 @@ export interface ComparisonOptions {
   /** Stop the memory run after this long even if it has not done memorySteps. */
   memorySeconds: number;
   libraries?: readonly LibraryId[];
+  /** Only these cases (the others show as —); every case by default. */
+  cases?: readonly CaseId[];
   log?: (line: string) => void;
 }
 
@@ -91,6 +93,7 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
       log(`\n${id}:`);
       try {
         const args = [id, `--references=${references.file}`, ...(options.quick ? ['--quick'] : [])];
+        if (options.cases !== undefined) args.push(`--cases=${options.cases.join(',')}`);
         results.push((await runChild(args, [], 600)) as LibraryResult);
         ids.push(id);
       } catch (e) {

@@ -68,11 +68,13 @@ const EXP_TABLE = memory.data<f32>([
   const k = i32x4.sub(shifted, lanes(t, 5));
   let r = f32x4.sub(xc, f32x4.mul(kf, lanes(t, 3)));
   r = f32x4.sub(r, f32x4.mul(kf, lanes(t, 4)));
+  // The four smallest terms by Estrin's scheme (pairs, combined with r²), the two largest by Horner's
+  // rule: a shorter chain of dependent operations than Horner's alone, which the core overlaps
+  // better. (Estrin for all six measured 0.996 ulp; this order keeps Horner's 0.951.)
   const r2 = f32x4.mul(r, r);
-  let p = lanes(t, 6);
-  p = f32x4.add(f32x4.mul(p, r), lanes(t, 7));
-  p = f32x4.add(f32x4.mul(p, r), lanes(t, 8));
-  p = f32x4.add(f32x4.mul(p, r), lanes(t, 9));
+  const p01 = f32x4.add(f32x4.mul(lanes(t, 6), r), lanes(t, 7));
+  const p23 = f32x4.add(f32x4.mul(lanes(t, 8), r), lanes(t, 9));
+  let p = f32x4.add(f32x4.mul(p01, r2), p23);
   p = f32x4.add(f32x4.mul(p, r), lanes(t, 10));
   p = f32x4.add(f32x4.mul(p, r), lanes(t, 11));
   p = f32x4.add(f32x4.add(f32x4.mul(p, r2), r), lanes(t, 12));
@@ -82,11 +84,11 @@ const EXP_TABLE = memory.data<f32>([
 }
 
 /**
- * log's constants: the smallest normal float, 2^23, √2, 0.5, 1, the polynomial from its highest
- * coefficient down, and ln2 split as in exp.
+ * log's constants: the smallest normal float, 2^23, √½ rounded to float32 (bits 0x3f3504f3), 0.5, 1,
+ * the polynomial from its highest coefficient down, and ln2 split as in exp.
  */
 const LOG_TABLE = memory.data<f32>([
-  1.17549435e-38, 8388608, 1.41421356, 0.5, 1,
+  1.17549435e-38, 8388608, 0.70710677, 0.5, 1,
   7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
   -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
   -2.12194440e-4, 0.693359375,
@@ -101,24 +103,24 @@ const LOG_TABLE = memory.data<f32>([
   const t = LOG_TABLE;
   const tiny = f32x4.lt(x, lanes(t, 0));
   const bits = select(f32x4.mul(x, lanes(t, 1)), x, tiny);
-  let e = i32x4.sub(i32x4.shr_u(bits, 23), common(BIAS));
-  e = i32x4.sub(e, v128.and(tiny, common(TWENTY_THREE)));
-  let m = v128.or(v128.and(bits, common(MANTISSA)), lanes(t, 4));
-  // Move m from [1, 2) to [√½, √2): halve it (and bump e) where it is above √2.
-  const big = f32x4.gt(m, lanes(t, 2));
-  m = select(f32x4.mul(m, lanes(t, 3)), m, big);
-  e = i32x4.sub(e, big); // a true lane is −1 as an integer
+  // Subtracting the bits of √½ moves the exponent's boundary from 1 to √½: the exponent field of
+  // the difference is e (bias included) for m in [√½, √2), and adding √½'s bits back to its
+  // mantissa field gives m. Four integer operations, no compare or select (as in musl's logf).
+  const shifted = i32x4.sub(bits, lanes(t, 2));
+  const e = i32x4.sub(i32x4.shr_s(shifted, 23), v128.and(tiny, common(TWENTY_THREE)));
+  const m = i32x4.add(v128.and(shifted, common(MANTISSA)), lanes(t, 2));
   const f = f32x4.sub(m, lanes(t, 4));
   const z = f32x4.mul(f, f);
-  let p = lanes(t, 5);
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 6));
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 7));
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 8));
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 9));
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 10));
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 11));
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 12));
-  p = f32x4.add(f32x4.mul(p, f), lanes(t, 13));
+  // P(f) by Estrin's scheme: pairs c·f + c', combined with f² and f⁴; 5 dependent steps instead of
+  // Horner's 16, so the core overlaps more of the chain (the error stays within the 1-ulp bound).
+  const z2 = f32x4.mul(z, z);
+  const p01 = f32x4.add(f32x4.mul(lanes(t, 12), f), lanes(t, 13));
+  const p23 = f32x4.add(f32x4.mul(lanes(t, 10), f), lanes(t, 11));
+  const p45 = f32x4.add(f32x4.mul(lanes(t, 8), f), lanes(t, 9));
+  const p67 = f32x4.add(f32x4.mul(lanes(t, 6), f), lanes(t, 7));
+  const low = f32x4.add(f32x4.mul(p23, z), p01);
+  const high = f32x4.add(f32x4.add(f32x4.mul(p67, z), p45), f32x4.mul(lanes(t, 5), z2));
+  const p = f32x4.add(f32x4.mul(high, z2), low);
   const ef = f32x4.convert_i32x4_s(e);
   let y = f32x4.mul(f32x4.mul(p, f), z);
   y = f32x4.add(y, f32x4.mul(ef, lanes(t, 14)));
@@ -175,11 +177,11 @@ const TANH_TABLE = memory.data<f32>([
   const t = TANH_TABLE;
   const ax = f32x4.abs(x);
   const z = f32x4.mul(x, x);
-  let p = lanes(t, 0);
-  p = f32x4.add(f32x4.mul(p, z), lanes(t, 1));
-  p = f32x4.add(f32x4.mul(p, z), lanes(t, 2));
-  p = f32x4.add(f32x4.mul(p, z), lanes(t, 3));
-  p = f32x4.add(f32x4.mul(p, z), lanes(t, 4));
+  // P(x²) by Estrin's scheme, as in log.
+  const z2 = f32x4.mul(z, z);
+  const p12 = f32x4.add(f32x4.mul(lanes(t, 1), z), lanes(t, 2));
+  const p34 = f32x4.add(f32x4.mul(lanes(t, 3), z), lanes(t, 4));
+  const p = f32x4.add(f32x4.mul(f32x4.add(f32x4.mul(lanes(t, 0), z2), p12), z2), p34);
   const small = f32x4.add(x, f32x4.mul(f32x4.mul(p, z), x));
   const e = expV(f32x4.add(ax, ax));
   const large = f32x4.sub(common(ONE), f32x4.div(common(TWO), f32x4.add(e, common(ONE))));
