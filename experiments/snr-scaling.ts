@@ -578,7 +578,8 @@ async function run(context: RunContext): Promise<ExperimentResult> {
       'SNRs below ~3/√M (pathwise IWAE and VIMCO at large N), which the reference table calls the noise floor. ' +
       'The "z vs pooled mean" column checks that the estimators agree on the mean.',
     'Slopes: with the pooled mean, pathwise IWAE and VIMCO come out close to the theoretical −0.5; the reference ' +
-      `table’s ${REFERENCE_SLOPES.iwae} uses each estimator’s own mean, whose noise (≈ ±0.0045 at M = 5·10⁴ against SNRs of ` +
+      `table’s ${REFERENCE_SLOPES.iwae} uses each estimator’s own mean, ` +
+      'whose noise (≈ ±0.0045 at M = 5·10⁴ against SNRs of ' +
       '0.015–0.02 at N = 300) can steepen the fit. Our own-mean slopes are in the slope table for comparison.',
     'VIMCO is the geometric-mean variant (the reference table also lists the arithmetic one, not run here). ' +
       'All numbers are float32 gradients accumulated in float64; the reference table’s are float64 throughout.',
@@ -597,7 +598,8 @@ async function run(context: RunContext): Promise<ExperimentResult> {
     title: 'Gradient SNR against the number of samples N',
     summary:
       'SNR of the encoder-mean gradient of the IWAE bound as N grows. Fitted log–log slopes over N ∈ [10, 300]: ' +
-      `DReG ${s('dreg')}, VIMCO-★ ${s('vimcoStar')} (reference: ${REFERENCE_SLOPES.dreg}, ${REFERENCE_SLOPES.vimcoStar}; theory √N), ` +
+      `DReG ${s('dreg')}, VIMCO-★ ${s('vimcoStar')} ` +
+      `(reference: ${REFERENCE_SLOPES.dreg}, ${REFERENCE_SLOPES.vimcoStar}; theory √N), ` +
       `pathwise IWAE ${s('iwae')}, VIMCO ${s('vimco')} (reference ${REFERENCE_SLOPES.iwae}; theory 1/√N). ` +
       'More samples tighten the bound but starve the pathwise IWAE and VIMCO gradients of signal; ' +
       'DReG and VIMCO-★ fix that.',

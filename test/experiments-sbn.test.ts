@@ -6,7 +6,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EXPERIMENTS } from '../experiments/index.js';
 import { runSbn, SBN_SETTINGS, sigmoidBeliefNet } from '../experiments/sbn.js';
+import { curveAcrossSeeds, valueAt } from '../experiments/sbn-curves.js';
+import { acrossSeeds, acrossSeedsNote, SEEDS_PER_MODE } from '../experiments/seeds.js';
 import type { ExperimentResult } from '../experiments/types.js';
+import { loadMnist, mnistRows } from '../models/data/mnist.js';
+import { importanceLogLikelihood } from '../models/mnist-common.js';
+import { initSbn, sbnProblem } from '../models/sbn.js';
+import { key, split } from '../src/random/key.js';
+import { SieveError } from '../src/errors.js';
 import { fakeContext, type FakeContext } from './helpers/experiment-context.js';
 
 /** No NaN (or ±Infinity) in metrics and plots, and no "NaN" printed in any table cell. */
@@ -44,11 +51,17 @@ describe('experiment: sigmoid belief network (tiny)', () => {
     expect(first.summary.length).toBeGreaterThan(0);
     expect(first.comments.length).toBeGreaterThan(0);
     expect(first.seconds).toBeGreaterThan(0);
-    expect(first.plots.map((p) => p.id)).toEqual(['sbn-train-bound']);
-    expect(first.plots[0].series).toHaveLength(5);
-    for (const s of first.plots[0].series) expect(s.x.length).toBeGreaterThan(0);
-    expect(first.tables).toHaveLength(1);
+    expect(first.plots.map((p) => p.id)).toEqual(['sbn-test-vs-evaluations', 'sbn-test-vs-time', 'sbn-train-bound']);
+    for (const p of first.plots) {
+      expect(p.series, p.id).toHaveLength(5);
+      for (const s of p.series) expect(s.x.length).toBeGreaterThan(0);
+    }
+    // equal evaluations, cost, equal wall time
+    expect(first.tables).toHaveLength(3);
     expect(first.tables[0].rows).toHaveLength(6); // the untrained model and the five methods
+    expect(first.tables[1].rows).toHaveLength(5);
+    expect(first.tables[2].rows).toHaveLength(5);
+    expect(first.metrics.seeds).toBe(1);
     expect(first.references[0].rows.length).toBeGreaterThan(0);
     expectNoNaN(first);
     for (const id of IDS) {
@@ -65,25 +78,29 @@ describe('experiment: sigmoid belief network (tiny)', () => {
     expect(ctx.overTotal()).toBe(false);
   });
 
-  // Labels: k is matched to VRS's counted proposals only, so the summary must count VRS's other
-  // evaluations and give the run's wall-time ratio rather than claim a matched cost; IS and RS are defined.
+  // Labels: every evaluation counts (proposals, threshold draws, gradient re-evaluations), k matches
+  // their total, and the report says exactly what IS and RS are.
   it('counts every evaluation in the summary and says what IS and RS are', () => {
     expect(first.summary).not.toMatch(/matched model evaluations/);
     const m = first.metrics;
-    const vrsForward = ['vrs95', 'vrs90'].map(
-      (id) =>
-        (m[`${id}Evaluations`] + m[`${id}ThresholdEvaluations`]) /
-        (m[`${id}Evaluations`] / m[`${id}EvaluationsPerImageStep`]),
-    );
-    const forward = (vrsForward[0] + vrsForward[1]) / 2;
-    expect(first.summary).toContain(`VRS evaluates ${forward.toFixed(1)} times forward`);
-    expect(first.summary).toContain(`and ${S.vrsSamples} times with gradients, so the cost is not matched`);
-    expect(first.summary).toMatch(/a VRS step took \d+\.\d× the wall time of a k-sample step in this run/);
+    for (const id of ['vrs95', 'vrs90']) {
+      expect(m[`${id}GradientEvaluations`], id).toBe(S.steps * S.batchSize * S.vrsSamples);
+      expect(m[`${id}AllEvaluations`], id).toBe(
+        m[`${id}Evaluations`] + m[`${id}ThresholdEvaluations`] + m[`${id}GradientEvaluations`],
+      );
+    }
+    const vrsAll = (m.vrs95AllEvaluationsPerImageStep + m.vrs90AllEvaluationsPerImageStep) / 2;
+    expect(first.summary).toContain(`VRS evaluates the log joint ${vrsAll.toFixed(1)} times per image per step`);
+    expect(first.summary).toContain(`and S = ${S.vrsSamples} re-evaluations with gradients`);
+    expect(first.summary).toContain(`k = ${m.k} samples per image per step`);
     const definition = `IS = −(importance-sampling IWAE-${S.testIsSamples} bound`;
     expect(first.tables[0].title).toContain(definition);
     expect(first.references[0].title).toContain(definition);
     expect(first.references[0].title).toContain('RS = −(R-ELBO of the resampled r');
     expect(first.references[0].source).toBe('paper');
+    const testMetrics = first.comments.find((c) => c.startsWith('Test metrics.'));
+    expect(testMetrics).toContain(`K = ${S.testIsSamples} independent z_k ~ q(z | x)`);
+    expect(testMetrics).toContain(`over ${S.testRsSamples} accepted samples of r`);
   });
 
   // The paired change column is mean_i (NLL_i − NLL_i(untrained)), i.e. the difference of the two
@@ -115,20 +132,80 @@ describe('experiment: sigmoid belief network (tiny)', () => {
     }
   });
 
-  it('matches evaluations: k = round(mean VRS proposals per image per step) ≥ 2, k · B per step for the others', () => {
+  it('equal evaluations: k = round(mean VRS evaluations per image per step, all counted) ≥ 2', () => {
     const m = first.metrics;
-    const perStep = ['vrs95', 'vrs90'].map((id) => m[`${id}EvaluationsPerImageStep`]);
+    const proposals = ['vrs95', 'vrs90'].map((id) => m[`${id}EvaluationsPerImageStep`]);
     // The sampler needs at least S proposals for S acceptances, and at most the cap.
-    for (const v of perStep) {
+    for (const v of proposals) {
       expect(v).toBeGreaterThanOrEqual(S.vrsSamples);
       expect(v).toBeLessThanOrEqual(S.maxProposals);
     }
-    expect(m.k).toBe(Math.max(2, Math.round((perStep[0] + perStep[1]) / 2)));
-    for (const id of ['elboSf', 'vimco', 'vimcoStar'])
+    const all = ['vrs95', 'vrs90'].map((id) => m[`${id}AllEvaluationsPerImageStep`]);
+    for (let i = 0; i < 2; i++) expect(all[i]).toBeCloseTo(proposals[i] + S.quantileSamples + S.vrsSamples, 9);
+    expect(m.k).toBe(Math.max(2, Math.round((all[0] + all[1]) / 2)));
+    for (const id of ['elboSf', 'vimco', 'vimcoStar']) {
       expect(m[`${id}Evaluations`], id).toBe(m.k * S.steps * S.batchSize);
-    // Thresholds refreshed at every visit: N_T forward draws per image per step, counted apart.
+      expect(m[`${id}AllEvaluations`], id).toBe(m.k * S.steps * S.batchSize);
+    }
+    // Thresholds refreshed at every visit: N_T forward draws per image per step.
     for (const id of ['vrs95', 'vrs90'])
       expect(m[`${id}ThresholdEvaluations`], id).toBe(S.steps * S.batchSize * S.quantileSamples);
+  });
+
+  // Checkpoints: every method starts from the same untrained model (the same checkpoint draws), the
+  // x axes are cumulative (nondecreasing from 0) and end at the run's totals; equal wall time reads
+  // the fastest run at its own end, so its value there is its end value, and no one reads beyond a run.
+  it('records test checkpoints against evaluations and seconds, and reads them at an equal wall time', () => {
+    const m = first.metrics;
+    const [byEvals, byTime] = first.plots;
+    const points = Math.ceil(S.steps / Math.ceil(S.steps / S.curvePoints)) + 1;
+    const ids = ['elboSf', 'vimco', 'vimcoStar', 'vrs95', 'vrs90'];
+    for (const [i, s] of byEvals.series.entries()) {
+      expect(s.x, s.name).toHaveLength(points);
+      expect(s.x[0]).toBe(0);
+      expect(s.y[0]).toBe(byEvals.series[0].y[0]);
+      for (let j = 1; j < s.x.length; j++) expect(s.x[j]).toBeGreaterThanOrEqual(s.x[j - 1]);
+      expect(s.x[s.x.length - 1]).toBeCloseTo(m[`${ids[i]}AllEvaluationsPerImageStep`] * S.steps, 9);
+      expect(s.y[s.y.length - 1]).toBe(m[`${ids[i]}CheckpointNllEnd`]);
+      expect(s.band).toBeUndefined(); // one seed
+    }
+    for (const s of byTime.series) {
+      expect(s.x[0]).toBe(0);
+      for (let j = 1; j < s.x.length; j++) expect(s.x[j]).toBeGreaterThanOrEqual(s.x[j - 1]);
+      expect(s.y).toEqual(byEvals.series.find((e) => e.name === s.name)!.y);
+    }
+    const budget = m.equalWallTimeSeconds;
+    expect(budget).toBe(Math.min(...byTime.series.map((s) => s.x[s.x.length - 1])));
+    const steps = ids.map((id) => m[`${id}StepsAtEqualWallTime`]);
+    for (const v of steps) expect(v).toBeLessThanOrEqual(S.steps);
+    const fastest = ids[byTime.series.findIndex((s) => s.x[s.x.length - 1] === budget)];
+    expect(m[`${fastest}StepsAtEqualWallTime`]).toBe(S.steps);
+    expect(m[`${fastest}CheckpointNllAtEqualWallTime`]).toBe(m[`${fastest}CheckpointNllEnd`]);
+    expect(first.tables[2].title).toContain('not reproducible from the seed');
+  });
+
+  // One seed: each method is compared with the best by the paired difference over test images, and
+  // "separated" must mean |difference| > 2 SE; the summary names the methods it cannot separate.
+  it('compares every method with the best and says when one seed cannot separate them', () => {
+    const column = first.tables[0].columns.indexOf('IS NLL difference from the best');
+    expect(column).toBeGreaterThan(0);
+    const cells = first.tables[0].rows.slice(1).map((r) => String(r[column]));
+    expect(cells.filter((c) => c === 'best')).toHaveLength(1);
+    const notSeparated: string[] = [];
+    for (const [i, c] of cells.entries()) {
+      if (c === 'best') continue;
+      const parsed = /^([+-]?\d+\.\d\d) ± (\d+\.\d\d) \((not separated|separated)\)$/.exec(c);
+      expect(parsed, c).not.toBeNull();
+      const [d, margin] = [Number(parsed![1]), Number(parsed![2])];
+      expect(d).toBeGreaterThanOrEqual(0); // NLL minus the lowest NLL
+      // rounding to 2 decimals can only blur the comparison within 0.01
+      if (Math.abs(Math.abs(d) - margin) > 0.01) expect(parsed![3] === 'separated').toBe(Math.abs(d) > margin);
+      if (parsed![3] === 'not separated') notSeparated.push(String(first.tables[0].rows[i + 1][0]).split(',')[0]);
+    }
+    if (notSeparated.length > 0) {
+      expect(first.summary).toContain("this run's single seed cannot separate it from");
+      for (const label of notSeparated) expect(first.summary).toContain(label);
+    } else expect(first.summary).toContain('every other method is separated from it');
   });
 
   // Why the acceptance rate must be well above 0.3 when the thresholds are fresh. T is the
@@ -157,10 +234,16 @@ describe('experiment: sigmoid belief network (tiny)', () => {
     }
   });
 
-  it('same seed gives identical metrics and plots', async () => {
+  // The equal-evaluations numbers are deterministic; the wall-time ones are not (and say so).
+  it('same seed gives identical metrics and plots, apart from those measured in wall time', async () => {
     const again = await sigmoidBeliefNet.run(fakeContext(3));
-    expect(again.metrics).toEqual(first.metrics);
-    expect(again.plots).toEqual(first.plots);
+    const deterministic = (r: ExperimentResult) =>
+      Object.fromEntries(Object.entries(r.metrics).filter(([k]) => !k.includes('WallTime')));
+    expect(Object.keys(deterministic(first)).length).toBeLessThan(Object.keys(first.metrics).length);
+    expect(deterministic(again)).toEqual(deterministic(first));
+    const byEvaluations = (r: ExperimentResult) => r.plots.filter((p) => p.id !== 'sbn-test-vs-time');
+    expect(byEvaluations(again)).toEqual(byEvaluations(first));
+    expect(again.tables[0]).toEqual(first.tables[0]);
   });
 
   it('stops early with interrupted: true and reports only finite numbers', async () => {
@@ -194,7 +277,8 @@ describe('experiment: sigmoid belief network (tiny)', () => {
     expect(r.interrupted).toBe(false);
     expectNoNaN(r);
     const m = r.metrics;
-    expect(m.k).toBe(2); // exactly S proposals per image per step
+    // exactly S proposals per image per step, plus N_T threshold draws and S gradient re-evaluations
+    expect(m.k).toBe(S.vrsSamples + S.quantileSamples + S.vrsSamples);
     let testMasked = 0;
     for (const id of ['vrs95', 'vrs90']) {
       expect(m[`${id}EvaluationsPerImageStep`], id).toBe(S.vrsSamples);
@@ -211,5 +295,122 @@ describe('experiment: sigmoid belief network (tiny)', () => {
     expect(rsColumn).toBeGreaterThan(0);
     const marked = r.tables[0].rows.filter((row) => String(row[rsColumn]).includes('left out: proposal cap'));
     expect(marked.length).toBe(['vrs95', 'vrs90'].filter((id) => m[`${id}TestRsMasked`] > 0).length);
+  });
+  // Several seeds (as in standard and full mode, here 2 tiny ones): the numbers are means over seeds,
+  // the ± are 95% t-intervals across them, the plots carry bands, and the best is compared by seed.
+  describe('over two seeds', () => {
+    let two: ExperimentResult;
+    beforeAll(async () => {
+      two = await runSbn(fakeContext(3), { ...S, seeds: 2 });
+    });
+
+    it('averages over the seeds and gives 95% intervals across them', () => {
+      expect(two.metrics.seeds).toBe(2);
+      expect(two.settings.seeds).toBe('3, 4');
+      expectNoNaN(two);
+      // The first seed is the one-seed run; the mean and interval must combine it with the second.
+      for (const id of ['elboSf', 'vimco', 'vimcoStar', 'vrs95', 'vrs90']) {
+        const v3 = first.metrics[`${id}TestNllIS`];
+        const v4 = 2 * two.metrics[`${id}TestNllIS`] - v3;
+        expect(v4, id).not.toBeCloseTo(v3, 6);
+        expect(two.metrics[`${id}TestNllISHalfWidth`], id).toBeCloseTo(acrossSeeds([v3, v4]).halfWidth, 6);
+      }
+      // k comes from the first seed and is kept for the second.
+      expect(two.metrics.k).toBe(first.metrics.k);
+      expect(two.tables[0].title).toContain(acrossSeedsNote(2));
+      for (const row of two.tables[0].rows.slice(1)) expect(String(row[1])).toMatch(/^\d+\.\d\d ± \d+\.\d\d$/);
+      for (const p of two.plots)
+        for (const s of p.series) {
+          expect(s.band, `${p.id}/${s.name}`).toHaveLength(s.y.length);
+          for (const b of s.band!) expect(b).toBeGreaterThanOrEqual(0);
+        }
+    });
+
+    it('compares with the best by the paired interval across seeds', () => {
+      const column = two.tables[0].columns.indexOf('IS NLL difference from the best');
+      const cells = two.tables[0].rows.slice(1).map((r) => String(r[column]));
+      expect(cells.filter((c) => c === 'best')).toHaveLength(1);
+      for (const c of cells) if (c !== 'best') expect(c).toMatch(/^[+-]?\d+\.\d\d ± \d+\.\d\d \((not )?separated\)$/);
+      expect(two.summary).not.toContain('single seed');
+    });
+  });
+});
+
+describe('sigmoid belief network settings', () => {
+  it('standard runs several seeds, longer and on more test images than quick', () => {
+    const [quick, standard] = [SBN_SETTINGS.quick, SBN_SETTINGS.standard];
+    expect(standard.seeds ?? SEEDS_PER_MODE.standard).toBeGreaterThanOrEqual(3);
+    expect(standard.steps).toBeGreaterThan(quick.steps);
+    expect(standard.testSize).toBeGreaterThan(quick.testSize);
+    expect(standard.testIsSamples).toBeGreaterThan(quick.testIsSamples);
+    expect(Math.ceil(0.95 * standard.quantileSamples)).not.toBe(Math.ceil(0.9 * standard.quantileSamples));
+    for (const mode of ['tiny', 'quick', 'standard', 'full'] as const) {
+      const m = SBN_SETTINGS[mode];
+      expect(m.checkpointTestSize ?? m.testSize, mode).toBeLessThanOrEqual(m.testSize);
+    }
+  });
+
+  it('full mode evaluates a streamed IWAE-5000 on the whole test split', () => {
+    const full = SBN_SETTINGS.full;
+    expect(full.testIsSamples).toBe(5000);
+    expect(full.testSize).toBe(2000);
+    expect(full.testIsSampleChunk).toBeLessThan(full.testIsSamples);
+    expect(SEEDS_PER_MODE.full).toBeGreaterThanOrEqual(3);
+  });
+
+  // The streamed bound must equal the log-mean-exp of the same K draws computed in one pass: draw the
+  // chunks with the keys importanceLogLikelihood uses and compare in float64. Both sum the same K
+  // float32 weights in float64 in different orders, so they agree to about K · 2^-52 relatively.
+  it('a streamed IWAE bound equals the log-mean-exp of all its draws', async () => {
+    const data = await loadMnist({ seed: 0 });
+    const problem = sbnProblem();
+    // Weights large enough that log w varies by many nats across z (so the running rescale matters).
+    const { theta, phi } = initSbn(key(5), { scale: 0.3 });
+    const [n, K, chunk] = [3, 60, 16];
+    const streamed = importanceLogLikelihood(key(6), problem, theta, phi, data.test, n, K, { sampleChunk: chunk });
+    const imageKey = split(key(6), 1)[0]; // one chunk of images (n ≤ 25)
+    const xs = mnistRows(data.test, n);
+    const q = problem.guide(phi, xs);
+    const lw: number[][] = Array.from({ length: n }, () => []);
+    const chunkKeys = split(imageKey, Math.ceil(K / chunk));
+    for (let s = 0, c = 0; s < K; s += chunk, c++) {
+      const z = q.sample(chunkKeys[c], [Math.min(chunk, K - s)]);
+      const w = problem.logJoint(theta, z, xs).sub(q.logProb(z)).dataSync();
+      for (let i = 0; i < w.length; i++) lw[i % n].push(w[i]);
+    }
+    for (let b = 0; b < n; b++) {
+      const max = Math.max(...lw[b]);
+      expect(max - Math.min(...lw[b])).toBeGreaterThan(5);
+      const direct = max + Math.log(lw[b].reduce((a, v) => a + Math.exp(v - max), 0) / K);
+      expect(Math.abs(streamed[b] - direct)).toBeLessThanOrEqual(K * 2 ** -52 * Math.abs(direct) * 4);
+    }
+  });
+});
+
+describe('sbn-curves', () => {
+  it('valueAt interpolates linearly, exactly at the points, and refuses to extrapolate', () => {
+    const curve = { x: [0, 1, 3, 3, 7], y: [10, 8, 4, 2, 6] };
+    expect(valueAt(curve, 0)).toBe(10);
+    expect(valueAt(curve, 0.5)).toBe(9);
+    expect(valueAt(curve, 2)).toBe(6);
+    expect(valueAt(curve, 5)).toBe(4);
+    expect(valueAt(curve, 7)).toBe(6);
+    expect(() => valueAt(curve, 7.5)).toThrow(SieveError);
+    expect(() => valueAt(curve, -1)).toThrow(/within \[0, 7\], got -1/);
+    expect(() => valueAt({ x: [0, 2, 1], y: [1, 2, 3] }, 1)).toThrow(/nondecreasing/);
+    expect(() => valueAt({ x: [], y: [] }, 0)).toThrow(/non-empty/);
+  });
+
+  it('curveAcrossSeeds gives the mean and 95% band per point and leaves out a curve of another length', () => {
+    const a = { x: [0, 2], y: [1, 5] };
+    const b = { x: [0, 4], y: [3, 9] };
+    const c = curveAcrossSeeds([a, b, { x: [0], y: [100] }]);
+    expect(c.seeds).toBe(2);
+    expect(c.x).toEqual([0, 3]);
+    expect(c.y).toEqual([2, 7]);
+    expect(c.band).toEqual([acrossSeeds([1, 3]).halfWidth, acrossSeeds([5, 9]).halfWidth]);
+    const one = curveAcrossSeeds([a]);
+    expect(one.band).toBeUndefined();
+    expect(one.y).toEqual(a.y);
   });
 });
