@@ -7,6 +7,7 @@ import { snrScaling } from './snr-scaling.js';
 import { rvrsSnr } from './rvrs-snr.js';
 import { logisticRegression } from './logistic-regression.js';
 import { sigmoidBeliefNet } from './sbn.js';
+import { sbnVimco } from './sbn-vimco.js';
 import { vaeExperiment } from './vae.js';
 import { imputationExperiment } from './imputation-mixture.js';
 
@@ -16,6 +17,7 @@ export const EXPERIMENTS: Experiment[] = [
   rvrsSnr,
   logisticRegression,
   sigmoidBeliefNet,
+  sbnVimco,
   vaeExperiment,
   imputationExperiment,
 ];
