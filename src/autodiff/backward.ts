@@ -5,57 +5,24 @@
  * the nodes that use it, ask its primitive for the cotangents of its inputs, and add them into the
  * parents' running totals. The totals that reach the leaves (the transform's inputs) are returned.
  *
- * "After all the nodes that use it": a depth-first search that lists each node after its parents
- * (post-order) puts every producer before its consumers; read backwards, that list handles every
- * consumer before its producer.
+ * "After all the nodes that use it": a node is always made after its inputs, so its number (`id`)
+ * is larger than theirs. Taking the nodes from the newest to the oldest (newest-first.ts) therefore
+ * reaches every node after all of its consumers have sent their share.
  *
  * Speed matters here (a scalar program can have millions of nodes), so the pass keeps its
- * bookkeeping on the nodes themselves instead of in Maps and Sets: `node.pass` marks the nodes
- * this pass has seen (each pass has a new number, so old marks need no clearing), and
- * `node.cotangent` holds the running total of the node's cotangent.
+ * bookkeeping on the nodes themselves instead of in Maps and Sets: `node.cotangent` holds the
+ * running total of the node's cotangent. A node enters the queue when the first share arrives (its
+ * total goes from null to a value) and leaves it when it is visited (back to null), so a node is
+ * queued exactly when it holds a cotangent, and is never visited twice. Nodes that no cotangent
+ * reaches are never visited at all.
  */
 import { fail } from '../errors.js';
 import type { ReverseBox, ValueSpace } from './box.js';
+import { NewestFirst } from './newest-first.js';
 import { observing, report } from './observe.js';
 
-let lastPass = 0;
 /** Levels whose backward pass is running, to refuse re-entry (it would share the scratch fields). */
 const running = new Set<number>();
-
-/** Every node reachable from `roots` (following arguments at the same level), parents before children. */
-function postOrder<V>(roots: Iterable<ReverseBox<V>>, pass: number): ReverseBox<V>[] {
-  const order: ReverseBox<V>[] = [];
-  // An explicit stack instead of recursion: a long chain of ops would overflow the call stack.
-  // `stack` is the current path from a root; `next[k]` is the next argument of stack[k] to explore.
-  const stack: ReverseBox<V>[] = [];
-  const next: number[] = [];
-  for (const root of roots) {
-    if (root.pass === pass) continue;
-    root.pass = pass;
-    stack.push(root);
-    next.push(0);
-    while (stack.length > 0) {
-      const top = stack.length - 1;
-      const node = stack[top];
-      const i = next[top];
-      if (i < node.args.length) {
-        next[top] = i + 1;
-        const parent = node.parent(i);
-        if (parent !== null && parent.pass !== pass) {
-          parent.pass = pass;
-          stack.push(parent);
-          next.push(0);
-        }
-      } else {
-        // All parents are listed (a graph has no cycles, so none of them is still on the path).
-        stack.pop();
-        next.pop();
-        order.push(node);
-      }
-    }
-  }
-  return order;
-}
 
 /**
  * Propagate `seeds` (node → cotangent of its output) back through the graph of values of `space`.
@@ -68,16 +35,18 @@ export function backward<V>(space: ValueSpace<V>, seeds: ReadonlyMap<ReverseBox<
   if (running.has(level)) {
     fail('vjp', 'a pullback cannot be called while a backward pass of the same transform is running');
   }
-  const order = postOrder(seeds.keys(), ++lastPass);
   running.add(level);
   const watched = observing(); // the graph printer (observe.ts) wants to see the pass
   if (watched) report({ kind: 'backward', level, phase: 'start' });
+  const queue = new NewestFirst<ReverseBox<V>>();
   try {
-    for (const [node, g] of seeds) node.cotangent = g;
-    for (let k = order.length - 1; k >= 0; k--) {
-      const node = order[k];
-      const g = node.cotangent;
-      if (g === null) continue; // its consumers sent no cotangent (their rules returned null)
+    for (const [node, g] of seeds) {
+      node.cotangent = g;
+      queue.add(node);
+    }
+    while (queue.size > 0) {
+      const node = queue.takeNewest();
+      const g = node.cotangent!;
       node.cotangent = null; // each cotangent is read exactly once; dropping it frees memory early
       if (watched) report({ kind: 'visit', level, node, cotangent: g });
       if (node.prim === null) {
@@ -90,12 +59,15 @@ export function backward<V>(space: ValueSpace<V>, seeds: ReadonlyMap<ReverseBox<
         if (c === null || c === undefined) continue;
         const parent = node.parent(i);
         if (parent === null) continue;
-        parent.cotangent = parent.cotangent === null ? c : space.add(parent.cotangent, c);
+        if (parent.cotangent === null) {
+          parent.cotangent = c; // the first share: the parent now waits in the queue
+          queue.add(parent);
+        } else parent.cotangent = space.add(parent.cotangent, c);
       }
     }
   } catch (e) {
     // A vjp rule threw: leave no stale cotangents behind for the next pass over these nodes.
-    for (const node of order) node.cotangent = null;
+    for (const node of queue.remaining()) node.cotangent = null;
     throw e;
   } finally {
     running.delete(level);

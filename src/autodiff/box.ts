@@ -59,15 +59,21 @@ const NEEDS_2: readonly (readonly boolean[])[] = [
   Object.freeze([true, true]),
 ];
 
+/** How many graph nodes were made so far (a double counts exactly up to 2^53, far beyond any run). */
+let nodesMade = 0;
+
 /**
  * A reverse-mode box is also a node of the computation graph: it records which primitive made this
  * value, from which arguments (as passed, boxed at this level or not) and with which parameters.
  * A leaf (an input of the transform) has no primitive and no arguments.
  */
 export class ReverseBox<V> {
-  /** Scratch space of the backward pass (see backward.ts): the last pass that visited this node... */
-  pass = 0;
-  /** ...and, during that pass, the sum of the cotangents its consumers have sent so far. */
+  /**
+   * The creation number: larger than the number of every node made before, in particular of this
+   * node's parents. The backward pass visits nodes by decreasing number (backward.ts).
+   */
+  readonly id = ++nodesMade;
+  /** Scratch space of the backward pass: the sum of the cotangents its consumers have sent so far. */
   cotangent: V | null = null;
 
   constructor(
@@ -96,9 +102,8 @@ export class ReverseBox<V> {
 
   /** The arguments with this level's boxes removed: what the primitive computed with. */
   inputs(): V[] {
-    const n = this.args.length;
-    const out = new Array<V>(n);
-    for (let i = 0; i < n; i++) out[i] = unboxAt(this.prim!.space, this.args[i], this.level);
+    const out = this.args.slice(); // a copy, as in bind: no holes, exact size
+    for (let i = 0; i < out.length; i++) out[i] = unboxAt(this.prim!.space, out[i], this.level);
     return out;
   }
 
