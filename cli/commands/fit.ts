@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ExperimentResult, Plot, ProgressTask, RunMode, Table } from '../../experiments/types.js';
+import type { ExperimentResult, Plot, ProgressTask, Table } from '../../experiments/types.js';
 import type { FitModel, ModelSize, ModelSpec } from '../../models/types.js';
 import { treeFlatten } from '../../src/autodiff/index.js';
 import { foldIn, key } from '../../src/random/key.js';
