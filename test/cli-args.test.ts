@@ -103,14 +103,14 @@ describe('sieve usage errors: one line, valid choices, exit code 2', () => {
     [['experiments', 'gamma'], "sieve: unknown experiment 'gamma' (valid: alpha, beta)"],
     [
       ['experiments', '--quick', '--full'],
-      'sieve: --quick and --full cannot be used together (choose one of --tiny, --quick, --full)',
+      'sieve: --quick and --full cannot be used together (choose one of --tiny, --quick, --standard, --full)',
     ],
     [['experiments', '--seed', '-1'], "sieve: --seed must be an integer in [0, 4294967295], got '-1'"],
     [
       ['experiments', '--sed', '1'],
       new RegExp(
         `^sieve: unknown option '--sed' for 'sieve experiments' ` +
-          String.raw`\(valid: --quick, --full, --tiny, --seed, --out, --help\)$`,
+          String.raw`\(valid: --quick, --standard, --full, --tiny, --seed, --out, --help\)$`,
       ),
     ],
     [['fit'], 'sieve: missing --model (valid: normal-normal, bits)'],

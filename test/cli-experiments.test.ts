@@ -69,6 +69,13 @@ describe('sieve experiments', () => {
     expect(existsSync(m![1])).toBe(true);
   });
 
+  it('--standard runs the experiments in standard mode and names the run after it', async () => {
+    const { code, record } = await runIn(['--standard'], [fakeExperiment('alpha', { steps: 3 })]);
+    expect(code).toBe(0);
+    expect(record.run.mode).toBe('standard');
+    expect(record.experiments[0].settings.mode).toBe('standard');
+  });
+
   it('same seed, same numbers; another seed, other numbers', async () => {
     const exps = [fakeExperiment('alpha'), fakeExperiment('beta')];
     const a = await runIn(['--tiny', '--seed', '3'], exps);
