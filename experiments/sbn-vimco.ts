@@ -358,7 +358,8 @@ export async function runSbnVimco(ctx: RunContext, settings?: SbnVimcoSettings):
     Uint32Array.from({ length: S.snrImages }, (_, i) => i),
   );
   ctx.log(
-    `SBN 784-200 on MNIST: VIMCO vs VIMCO-★ at k = ${S.ks.join(', ')}; ${seeds.length} seed(s), ${S.steps} steps ` +
+    `SBN 784-200 on MNIST: VIMCO vs VIMCO-★ at k = ${S.ks.join(', ')}; ` +
+      `${seeds.length} seed${seeds.length === 1 ? '' : 's'}, ${S.steps} steps ` +
       `of B = ${S.batchSize} per run`,
   );
 
@@ -765,7 +766,8 @@ function report(
   const summary = interrupted
     ? `Interrupted after ${pairs.length} of ${seeds.length * S.ks.length} (seed, k) pairs; partial results below.`
     : `VIMCO and VIMCO-★ train a 200-unit SBN on MNIST at k = ${S.ks.join(', ')}, at equal evaluations (${S.steps} ` +
-      `steps of ${S.batchSize} images, k samples each), over ${seedsDone} seed(s). Test NLL by IS (IWAE-` +
+      `steps of ${S.batchSize} images, k samples each), ` +
+      `over ${seedsDone} seed${seedsDone === 1 ? '' : 's'}. Test NLL by IS (IWAE-` +
       `${S.testIsSamples}), VIMCO − VIMCO-★: ${verdicts.join('; ')}` +
       (seeds.length > 1
         ? ' (95% intervals across seeds).'
