@@ -153,7 +153,8 @@ export const SBN_VIMCO_SETTINGS: Record<RunMode, SbnVimcoSettings> = {
     steps: 3000,
     lr: 5e-3,
     initScale: 0.01,
-    testIsSamples: 1000,
+    // The full-mode test metric: a streamed IWAE-5000 on the whole test split (as in sbn and vae).
+    testIsSamples: 5000,
     testSampleChunk: 100,
     testRsSamples: 25,
     testQuantileSamples: 100,
