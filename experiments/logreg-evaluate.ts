@@ -8,7 +8,7 @@ import { uniform as uniformDraws } from '../src/random/continuous.js';
 import { split, type PRNGKey } from '../src/random/key.js';
 import { logAcceptance64 } from '../src/vi/rejection-sampler.js';
 import type { BinaryDataset } from '../models/data/iris.js';
-import { guideLogWeights64, logMeanExpSe64, type MeanFieldPhi } from '../models/logistic-regression.js';
+import { guideLogWeights64, logMeanExpSe64, meanAndSe, type MeanFieldPhi } from '../models/logistic-regression.js';
 
 export interface Estimate {
   value: number;
@@ -25,13 +25,8 @@ export function meanFieldLogWeights(phi: MeanFieldPhi, ds: BinaryDataset): LogWe
 
 /** Mean and its standard error (NaN for a single value). */
 export function meanSe(v: ArrayLike<number>): Estimate {
-  const n = v.length;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += v[i];
-  const m = s / n;
-  let q = 0;
-  for (let i = 0; i < n; i++) q += (v[i] - m) ** 2;
-  return { value: m, se: n > 1 ? Math.sqrt(q / (n - 1) / n) : Number.NaN };
+  const { mean, se } = meanAndSe(v);
+  return { value: mean, se };
 }
 
 /** ELBO: mean of lw over n i.i.d. draws from q. */

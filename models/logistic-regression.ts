@@ -327,7 +327,8 @@ export function referenceLogEvidence(
 
 // ---- the ModelSpec for `sieve fit` ------------------------------------------------------------
 
-function meanAndSe(v: ArrayLike<number>): { mean: number; se: number } {
+/** Mean and its standard error (NaN for a single value). */
+export function meanAndSe(v: ArrayLike<number>): { mean: number; se: number } {
   const n = v.length;
   let s = 0;
   for (let i = 0; i < n; i++) s += v[i];
