@@ -1,7 +1,7 @@
 // Entry point of Sieve's WebAssembly kernels: everything exported here is callable from JS.
 // All pointers are byte offsets into this module's memory; the JS side (../kernels.ts) places the
 // buffers there, 16-byte aligned and padded to whole vectors.
-export { matmul, matmulScratchBytes } from './matmul';
+export { matmul, matmulStrided, matmulScratchBytes } from './matmul';
 export { unary } from './unary';
 export { binary } from './binary';
 export { reduce } from './reduce';
