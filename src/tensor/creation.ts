@@ -146,23 +146,35 @@ export function scalar(value: number): Tensor {
 /**
  * The scalar tensors made from numbers in expressions like `y.mul(0.9999)`. Tensors are immutable,
  * so one tensor per constant can be shared by every op that uses it: scalar code then allocates
- * (and keeps alive in autodiff graphs) no new tensor per constant. Cleared when full, to stay small.
+ * (and keeps alive in autodiff graphs) no new tensor per constant.
+ *
+ * A small direct-mapped cache rather than a Map: a constant's slot is a hash of its 64 bits, and a new
+ * constant simply replaces the one in its slot. A Map lookup hashes a heap number in the runtime and cost
+ * more than the rest of a scalar op.
  */
-const constants = new Map<number, Tensor>();
-const MAX_CONSTANTS = 256;
+const CACHE_SLOTS = 256; // a power of two: the slot is the top 8 bits of a 32-bit hash
+const cachedNumbers = new Float64Array(CACHE_SLOTS).fill(NaN); // NaN equals nothing: empty slots never match
+const cachedTensors: Tensor[] = new Array<Tensor>(CACHE_SLOTS);
+const numberBits = new Float64Array(1);
+const numberWords = new Uint32Array(numberBits.buffer);
+
+function cacheSlot(x: number): number {
+  numberBits[0] = x;
+  // Fibonacci hashing of the two 32-bit halves: nearby constants land in different slots.
+  return Math.imul(numberWords[0] ^ numberWords[1], 0x9e3779b1) >>> 24;
+}
 
 /** Numbers become scalar tensors; tensors pass through. */
 export function asTensor(x: TensorLike): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === 'number') {
-    // A Map treats -0 and 0 as the same key, so -0 (rare) gets a tensor of its own each time.
+    // === does not tell -0 from 0, so -0 (rare) gets a tensor of its own each time. NaN is never found.
     if (x === 0 && 1 / x < 0) return scalar(x);
-    let t = constants.get(x);
-    if (t === undefined) {
-      if (constants.size >= MAX_CONSTANTS) constants.clear();
-      t = scalar(x);
-      constants.set(x, t);
-    }
+    const slot = cacheSlot(x);
+    if (cachedNumbers[slot] === x) return cachedTensors[slot];
+    const t = Tensor._fromNumber(x, SCALAR_SHAPE);
+    cachedNumbers[slot] = x;
+    cachedTensors[slot] = t;
     return t;
   }
   return fail('asTensor', `expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`);

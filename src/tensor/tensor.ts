@@ -17,24 +17,48 @@ import { fail } from '../errors.js';
 import { checkShape, shapeSize, shapeToString, type Shape } from './shape.js';
 import type { Box } from '../autodiff/box.js';
 import * as ops from './ops/index.js';
+import { getBackend } from './backend/index.js';
 
 export type NestedArray = number | NestedArray[];
 export type TensorLike = Tensor | number;
 export type Axis = number | readonly number[];
 
+/**
+ * The values of one-element op results, SCALAR_SLOTS to a shared array. Scalar code makes a tensor per op,
+ * and a typed array each (or a boxed number) would cost more than the rest of the op, in time and in the
+ * memory that an autodiff graph keeps alive. The price: an array stays alive while any of its values' tensors
+ * does, so a long-lived scalar can keep up to SCALAR_SLOTS × 4 bytes alive.
+ */
+const SCALAR_SLOTS = 1024;
+let scalarValues = new Float32Array(SCALAR_SLOTS);
+let scalarSlotsUsed = 0;
+
 export class Tensor {
   readonly shape: Shape;
   readonly size: number;
-  /** @internal Storage of a concrete tensor; null when traced. Never written. */
-  readonly _data: Float32Array | null;
   /** @internal The autodiff box of a traced tensor; null when concrete. */
   readonly _box: Box<Tensor> | null;
+  /**
+   * Where the values are, from `_offset` on: the tensor's own storage, or for a one-element op result
+   * (`_fromNumber`) a slot of a shared array of scalar values, until its storage is asked for (`_data`).
+   * Null when traced.
+   */
+  private _values: Float32Array | null;
+  private _offset: number;
 
-  private constructor(shape: Shape, data: Float32Array | null, box: Box<Tensor> | null) {
+  // Every tensor sets the same fields in the same order, so all tensors share one hidden class in V8.
+  private constructor(
+    shape: Shape,
+    size: number,
+    box: Box<Tensor> | null,
+    values: Float32Array | null,
+    offset: number,
+  ) {
     this.shape = shape;
-    this.size = data !== null ? data.length : shapeSize(shape);
-    this._data = data;
+    this.size = size;
     this._box = box;
+    this._values = values;
+    this._offset = offset;
   }
 
   /**
@@ -46,12 +70,38 @@ export class Tensor {
       checkShape('tensor', shape);
       fail('tensor', `data has ${data.length} elements but shape ${shapeToString(shape)} needs ${shapeSize(shape)}`);
     }
-    return new Tensor(shape, data, null);
+    return new Tensor(shape, data.length, null, data, 0);
+  }
+
+  /**
+   * @internal A one-element tensor holding `value` rounded to float32, in a slot of the shared scalar values
+   * rather than in storage of its own until `_data` is read: the result of an op on one-element tensors.
+   */
+  static _fromNumber(value: number, shape: Shape): Tensor {
+    if (scalarSlotsUsed === SCALAR_SLOTS) {
+      scalarValues = new Float32Array(SCALAR_SLOTS);
+      scalarSlotsUsed = 0;
+    }
+    scalarValues[scalarSlotsUsed] = value; // a Float32Array rounds to float32, as every kernel's output does
+    return new Tensor(shape, 1, null, scalarValues, scalarSlotsUsed++);
   }
 
   /** @internal A traced tensor with the primal's shape. Used only by the autodiff core. */
   static _traced(box: Box<Tensor>): Tensor {
-    return new Tensor(box.primal.shape, null, box);
+    return new Tensor(box.primal.shape, box.primal.size, box, null, 0);
+  }
+
+  /** @internal Storage of a concrete tensor; null when traced. Never written. */
+  get _data(): Float32Array | null {
+    const values = this._values;
+    if (values !== null && values.length !== this.size) {
+      // A one-element op result, asked for its storage for the first time: move its value there.
+      const storage = getBackend().allocate(1);
+      storage[0] = values[this._offset];
+      this._values = storage;
+      this._offset = 0;
+    }
+    return this._values;
   }
 
   get ndim(): number {
@@ -96,7 +146,8 @@ export class Tensor {
   item(): number {
     if (this.size !== 1)
       fail('item', `tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, expected 1`);
-    return this.dataSync()[0];
+    const t = this.primal();
+    return t._values![t._offset]; // read in place: a one-element op result needs no storage for this
   }
 
   toString(): string {

@@ -49,6 +49,12 @@ export interface Backend {
   unary(op: UnaryOp, x: Float32Array, arg?: number): Float32Array;
   /** Elementwise f(a, b) with NumPy broadcasting to `outShape`. Comparisons give 1 or 0. */
   binary(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array;
+  /**
+   * `unary` and `binary` on single values, for one-element tensors: scalar code makes millions of them, and an
+   * array per value would cost more than the arithmetic. The result is rounded to float32 by the caller.
+   */
+  unaryScalar(op: UnaryOp, x: number, arg?: number): number;
+  binaryScalar(op: BinaryOp, a: number, b: number): number;
   /** cond != 0 ? a : b, all three broadcast to `outShape`. */
   where(
     cond: Float32Array,

@@ -107,37 +107,106 @@ function unary(op: UnaryOp, x: Float32Array, arg = 0): Float32Array {
   return out;
 }
 
-function binaryScalar(op: BinaryOp): (a: number, b: number) => number {
+/** f(x) for one value: the arithmetic of `unary` on a number (one-element tensors have no array). */
+function unaryScalar(op: UnaryOp, x: number, arg = 0): number {
+  switch (op) {
+    case 'neg':
+      return -x;
+    case 'exp':
+      return Math.exp(x);
+    case 'log':
+      return Math.log(x);
+    case 'log1p':
+      return Math.log1p(x);
+    case 'expm1':
+      return Math.expm1(x);
+    case 'sqrt':
+      return Math.sqrt(x);
+    case 'sin':
+      return Math.sin(x);
+    case 'cos':
+      return Math.cos(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'softplus':
+      return softplus(x);
+    case 'abs':
+      return Math.abs(x);
+    case 'sign':
+      return Math.sign(x);
+    case 'lgamma':
+      return lgamma(x);
+    case 'polygamma':
+      return polygamma(arg, x);
+    default:
+      throw new Error(`unary: unknown op ${op as string}`);
+  }
+}
+
+// The binary ops on numbers, made once (a function per call would be garbage on every op).
+const addNumbers = (a: number, b: number): number => a + b;
+const subNumbers = (a: number, b: number): number => a - b;
+const mulNumbers = (a: number, b: number): number => a * b;
+const divNumbers = (a: number, b: number): number => a / b;
+// NaN-propagating, like NumPy's maximum/minimum.
+const maxNumbers = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b);
+const minNumbers = (a: number, b: number): number => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b);
+const ltNumbers = (a: number, b: number): number => (a < b ? 1 : 0);
+const leNumbers = (a: number, b: number): number => (a <= b ? 1 : 0);
+const gtNumbers = (a: number, b: number): number => (a > b ? 1 : 0);
+const geNumbers = (a: number, b: number): number => (a >= b ? 1 : 0);
+const eqNumbers = (a: number, b: number): number => (a === b ? 1 : 0);
+const neNumbers = (a: number, b: number): number => (a !== b ? 1 : 0);
+
+/** The function computing `op` on two numbers. */
+function binaryFunction(op: BinaryOp): (a: number, b: number) => number {
   switch (op) {
     case 'add':
-      return (a, b) => a + b;
+      return addNumbers;
     case 'sub':
-      return (a, b) => a - b;
+      return subNumbers;
     case 'mul':
-      return (a, b) => a * b;
+      return mulNumbers;
     case 'div':
-      return (a, b) => a / b;
+      return divNumbers;
     case 'pow':
       return Math.pow;
-    // NaN-propagating, like NumPy's maximum/minimum.
     case 'maximum':
-      return (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a > b ? a : b);
+      return maxNumbers;
     case 'minimum':
-      return (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : a < b ? a : b);
+      return minNumbers;
     case 'lt':
-      return (a, b) => (a < b ? 1 : 0);
+      return ltNumbers;
     case 'le':
-      return (a, b) => (a <= b ? 1 : 0);
+      return leNumbers;
     case 'gt':
-      return (a, b) => (a > b ? 1 : 0);
+      return gtNumbers;
     case 'ge':
-      return (a, b) => (a >= b ? 1 : 0);
+      return geNumbers;
     case 'eq':
-      return (a, b) => (a === b ? 1 : 0);
+      return eqNumbers;
     case 'ne':
-      return (a, b) => (a !== b ? 1 : 0);
+      return neNumbers;
     default:
       throw new Error(`binary: unknown op ${op as string}`);
+  }
+}
+
+/** a op b for two values (one-element tensors have no array). The four commonest ops without a call. */
+function binaryScalar(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case 'add':
+      return a + b;
+    case 'sub':
+      return a - b;
+    case 'mul':
+      return a * b;
+    case 'div':
+      return a / b;
+    default:
+      return binaryFunction(op)(a, b);
   }
 }
 
@@ -194,7 +263,7 @@ function binary(
         for (let i = 0; i < n; i++) out[i] = a[i] / b[i];
         return out;
     }
-    const f = binaryScalar(op);
+    const f = binaryFunction(op);
     for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]);
     return out;
   }
@@ -214,17 +283,17 @@ function binary(
         for (let i = 0; i < n; i++) out[i] = a[i] / s;
         return out;
     }
-    const f = binaryScalar(op);
+    const f = binaryFunction(op);
     for (let i = 0; i < n; i++) out[i] = f(a[i], s);
     return out;
   }
   if (a.length === 1 && b.length === n) {
     const s = a[0];
-    const f = binaryScalar(op);
+    const f = binaryFunction(op);
     for (let i = 0; i < n; i++) out[i] = f(s, b[i]);
     return out;
   }
-  const f = binaryScalar(op);
+  const f = binaryFunction(op);
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
   forEachBroadcast(outShape, [sa, sb], (o, offs) => {
@@ -616,6 +685,8 @@ export const jsBackend: Backend = {
   name: 'js',
   unary,
   binary,
+  unaryScalar,
+  binaryScalar,
   where,
   reduce,
   cumsum,

@@ -21,7 +21,10 @@ type UnaryPartial = (g: Tensor, x: Tensor, y: Tensor, arg: number) => Tensor;
 function unaryPrimitive(op: UnaryOp, times: UnaryPartial): Primitive<number> {
   return definePrimitive<number>({
     name: op,
-    impl: ([x], arg) => Tensor.fromData(getBackend().unary(op, x._data!, arg), x.shape),
+    impl: ([x], arg) =>
+      x.size === 1 // one element: a number in, a number out, no arrays (scalar code is made of these)
+        ? Tensor._fromNumber(getBackend().unaryScalar(op, x.item(), arg), x.shape)
+        : Tensor.fromData(getBackend().unary(op, x._data!, arg), x.shape),
     vjp: (g, [x], y, arg) => [times(g, x, y, arg)],
     jvp: ([t], [x], y, arg) => (t === null ? null : times(t, x, y, arg)),
   });
@@ -84,6 +87,8 @@ type BinaryPartial = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor;
 function binaryImpl(op: BinaryOp) {
   return ([a, b]: readonly Tensor[]): Tensor => {
     const shape = broadcastShapes(op, a.shape, b.shape);
+    if (a.size === 1 && b.size === 1)
+      return Tensor._fromNumber(getBackend().binaryScalar(op, a.item(), b.item()), shape);
     return Tensor.fromData(getBackend().binary(op, a._data!, a.shape, b._data!, b.shape, shape), shape);
   };
 }
