@@ -12,7 +12,7 @@
  * backend) and then stays level. "Flat": that slope, projected over 10,000 steps, adds less than
  * 1 MB; a leak of one small tensor per step (a few hundred bytes) would exceed it.
  */
-import { Tensor } from '../src/index.js';
+import { residentStats, Tensor } from '../src/index.js';
 import { makeInputs, FULL_SIZES, vaeShapes, ADAM } from './peers/cases.js';
 import { VaeTrainer, type VaeParams } from './vae.js';
 
@@ -30,6 +30,10 @@ export interface MemoryResult {
   heapUsed: Range;
   arrayBuffers: Range;
   rss: Range;
+  /** Size of the shared WebAssembly memory (worker pool and resident tensors; it never shrinks). */
+  wasmMemory: Range;
+  /** Bytes of live resident tensors (src/tensor/backend/wasm/resident-arrays.ts; 0 when that is off). */
+  residentBytes: Range;
   /** Growth of heapUsed, bytes per 1000 steps (least squares over the second half of the run). */
   slopePer1000: number;
   /** Undefined when the run was too short to tell a leak from warm-up. */
@@ -82,6 +86,8 @@ export function measureVaeMemory(
   const heap: number[] = [];
   const buffers: number[] = [];
   const rss: number[] = [];
+  const wasm: number[] = [];
+  const resident: number[] = [];
   const sample = (step: number): void => {
     collect();
     const m = process.memoryUsage();
@@ -89,6 +95,9 @@ export function measureVaeMemory(
     heap.push(m.heapUsed);
     buffers.push(m.arrayBuffers);
     rss.push(m.rss);
+    const r = residentStats();
+    wasm.push(r.memoryBytes);
+    resident.push(r.resultBytes);
   };
   const started = performance.now();
   const elapsed = (): number => (performance.now() - started) / 1000;
@@ -113,6 +122,8 @@ export function measureVaeMemory(
     heapUsed: range(heap),
     arrayBuffers: range(buffers),
     rss: range(rss),
+    wasmMemory: range(wasm),
+    residentBytes: range(resident),
     slopePer1000,
     flat: done < MIN_JUDGED_STEPS ? undefined : (slopePer1000 * TARGET_STEPS) / 1000 < FLAT_LIMIT_BYTES,
   };

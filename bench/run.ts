@@ -98,6 +98,8 @@ async function runPeers(): Promise<void> {
       `  heapUsed ${mb(m.heapUsed.start)} / ${mb(m.heapUsed.max)} / ${mb(m.heapUsed.end)}; ` +
         `arrayBuffers ${mb(m.arrayBuffers.start)} / ${mb(m.arrayBuffers.max)} / ${mb(m.arrayBuffers.end)}; ` +
         `rss ${mb(m.rss.start)} / ${mb(m.rss.max)} / ${mb(m.rss.end)}; ` +
+        `wasm memory ${mb(m.wasmMemory.start)} / ${mb(m.wasmMemory.max)} / ${mb(m.wasmMemory.end)}; ` +
+        `resident tensors ${mb(m.residentBytes.start)} / ${mb(m.residentBytes.max)} / ${mb(m.residentBytes.end)}; ` +
         `heap slope ${(m.slopePer1000 / 1024).toFixed(1)} KB per 1000 steps`,
     );
   }

@@ -42,6 +42,7 @@ const PUBLIC_VALUES = names(`
   triu valueAndGrad vimco vimcoStar vjp vrIwae vrIwaeScore vrLogMeanExp vrs wasmBackend weightPerplexity where zeros
   zerosLike
   train trainAsync NonFiniteGradientError
+  residentSettings residentStats setResidentArrays
 `);
 
 const PUBLIC_TYPES = names(`
@@ -59,6 +60,7 @@ const PUBLIC_TYPES = names(`
   VrIwaeOptions VrIwaeScoreOptions VrsOptions
   TrainConfig TrainResult TrainState StepRecord ThresholdPolicy ElboDiagnostics ImportanceDiagnostics
   RejectionDiagnostics
+  ResidentSettings
 `);
 
 const RANDOM_NAMESPACE = names(`

@@ -16,6 +16,12 @@ export type { Backend, BinaryOp, ReduceOp, UnaryOp } from './backend.js';
 export { jsBackend } from './js.js';
 export { wasmBackend } from './wasm/backend.js';
 export { setThreadCount, threadCount } from './wasm/threads/thread-count.js';
+export {
+  residentSettings,
+  residentStats,
+  setResidentArrays,
+  type ResidentSettings,
+} from './wasm/resident-arrays.js';
 
 /**
  * The backend used when SIEVE_BACKEND is not set, if it can load. WASM: the whole test suite passes

@@ -14,11 +14,13 @@ import { jsBackend } from '../js.js';
 import { broadcastStrides, shapeSize, type Shape } from '../../shape.js';
 import { fail } from '../../../errors.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from './codes.js';
-import { Kernels, kernelLoadError, loadKernelsSync } from './kernels.js';
+import { type Kernels, kernelLoadError, loadKernelsSync } from './kernels.js';
+import { residentMemory, residentTarget } from './resident-arrays.js';
+import { Staging } from './resident-staging.js';
 import { planBinary, planReduce, planTranspose } from './plans.js';
 import { chunkedBinary } from './elementwise.js';
 import { wasmFusedKernels } from './fused.js';
-import { parallelBinary, parallelMatmul, parallelUnary } from './threads/parallel-kernels.js';
+import { DEFAULT_GRAIN, parallelBinary, parallelMatmul, parallelUnary } from './threads/parallel-kernels.js';
 import { workerPool } from './threads/pool.js';
 import { threadCount } from './threads/thread-count.js';
 
@@ -87,12 +89,20 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     const code = UNARY_CODES[op];
     const minimum = TRANSCENDENTAL.has(op) ? MIN_ELEMENTS_TRANSCENDENTAL : MIN_ELEMENTS_CHEAP;
     if (code === undefined || x.length < minimum) return jsBackend.unary(op, x, arg);
-    const k = kernels();
     const n = x.length;
     if (n >= (TRANSCENDENTAL.has(op) ? THREADED_TRANSCENDENTAL : THREADED_CHEAP) && threadCount() > 1) {
       const pool = workerPool(threadCount());
-      const out = pool === null ? null : parallelUnary(pool, code, x);
+      const out = pool === null ? null : parallelUnary(pool, code, x, DEFAULT_GRAIN, residentMemory());
       if (out !== null) return out;
+    }
+    const memory = residentTarget();
+    const k = memory?.kernels ?? kernels();
+    const resident = memory?.allocate(n) ?? null;
+    if (resident !== null) {
+      const xAt = memory!.offsetOf(x);
+      if (xAt >= 0) k.exports.unary(code, xAt, resident.byteOffset, n);
+      else residentUnary(k, code, x, resident);
+      return resident;
     }
     // In cache-sized chunks, computed in place: each float then crosses main memory twice (read
     // from x, written to the result) rather than six times through whole-array buffers.
@@ -101,10 +111,10 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     if (offsets === null) return jsBackend.unary(op, x, arg);
     const out = new Float32Array(n);
     for (let start = 0; start < n; start += chunk) {
-      const part = x.subarray(start, Math.min(n, start + chunk));
-      k.write(offsets[0], part);
-      k.exports.unary(code, offsets[0], offsets[0], part.length);
-      k.readInto(out, start, offsets[0], part.length);
+      const length = Math.min(chunk, n - start);
+      k.write(offsets[0], x.subarray(start, start + length));
+      k.exports.unary(code, offsets[0], offsets[0], length);
+      k.readInto(out, start, offsets[0], length);
     }
     return out;
   }
@@ -123,37 +133,39 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     if (plan === null) return jsBackend.binary(op, a, aShape, b, bShape, outShape);
     if (n >= THREADED_CHEAP && threadCount() > 1) {
       const pool = workerPool(threadCount());
-      const out = pool === null ? null : parallelBinary(pool, code!, a, b, plan);
+      const out = pool === null ? null : parallelBinary(pool, code!, a, b, plan, DEFAULT_GRAIN, residentMemory());
       if (out !== null) return out;
     }
-    return chunkedBinary(kernels(), code!, a, b, plan) ?? jsBackend.binary(op, a, aShape, b, bShape, outShape);
+    const memory = residentTarget();
+    const k = memory?.kernels ?? kernels();
+    return chunkedBinary(k, memory, code!, a, b, plan) ?? jsBackend.binary(op, a, aShape, b, bShape, outShape);
   }
 
   function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
     const plan = x.length < MIN_ELEMENTS_CHEAP ? null : planReduce(shape, axes);
     if (plan === null) return jsBackend.reduce(op, x, shape, axes);
-    const k = kernels();
-    const outSize = plan.outer * plan.inner;
+    const memory = residentTarget();
+    const k = memory?.kernels ?? kernels();
+    const s = new Staging(k, memory);
+    const xs = s.input(x);
+    const out = s.output(plan.outer * plan.inner);
     // Scratch: one float64 accumulator per column, rounded up to whole vectors.
-    const floats = [x.length, outSize];
-    const offsets = k.layout(floats, 8 * (plan.inner + 4));
-    if (offsets === null) return jsBackend.reduce(op, x, shape, axes);
-    k.write(offsets[0], x);
-    const scratch = Kernels.after(offsets, floats);
-    k.exports.reduce(REDUCE_CODES[op], offsets[0], plan.outer, plan.len, plan.inner, offsets[1], scratch);
-    return k.read(offsets[1], outSize);
+    if (!s.layout(8 * (plan.inner + 4))) return jsBackend.reduce(op, x, shape, axes);
+    k.exports.reduce(REDUCE_CODES[op], s.at(xs), plan.outer, plan.len, plan.inner, s.at(out), s.scratch);
+    return s.result(out);
   }
 
   function transpose(x: Float32Array, shape: Shape, perm: readonly number[]): Float32Array {
     const plan = x.length < MIN_ELEMENTS_CHEAP ? null : planTranspose(shape, perm);
     if (plan === null) return jsBackend.transpose(x, shape, perm);
-    const k = kernels();
-    const offsets = k.layout([x.length, x.length]);
-    if (offsets === null) return jsBackend.transpose(x, shape, perm);
-    const [xOff, outOff] = offsets;
-    k.write(xOff, x);
-    k.exports.transpose(xOff, plan.batch, plan.rows, plan.cols, outOff);
-    return k.read(outOff, x.length);
+    const memory = residentTarget();
+    const k = memory?.kernels ?? kernels();
+    const s = new Staging(k, memory);
+    const xs = s.input(x);
+    const out = s.output(x.length);
+    if (!s.layout()) return jsBackend.transpose(x, shape, perm);
+    k.exports.transpose(s.at(xs), plan.batch, plan.rows, plan.cols, s.at(out));
+    return s.result(out);
   }
 
   function matmul(a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
@@ -185,17 +197,32 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     const batch = shapeSize(batchShape);
     if (batch * m * n * k >= THREADED_MATMUL_WORK && threadCount() > 1) {
       const pool = workerPool(threadCount());
-      const out = pool === null ? null : parallelMatmul(pool, a, aShape, transposeA, b, bShape, transposeB, outShape);
+      const out =
+        pool === null
+          ? null
+          : parallelMatmul(
+              pool,
+              a,
+              aShape,
+              transposeA,
+              b,
+              bShape,
+              transposeB,
+              outShape,
+              DEFAULT_GRAIN,
+              residentMemory(),
+            );
       if (out !== null) return out;
     }
-    const kern = kernels();
-    const floats = [a.length, b.length, batch * m * n];
-    const offsets = kern.layout(floats, kern.exports.matmulScratchBytes(batch * m, n, k) + 16);
-    if (offsets === null) return jsBackend.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
-    const [aOff, bOff, cOff] = offsets;
-    const scratch = Kernels.after(offsets, floats);
-    kern.write(aOff, a);
-    kern.write(bOff, b);
+    const memory = residentTarget();
+    const kern = memory?.kernels ?? kernels();
+    const s = new Staging(kern, memory);
+    const [as, bs, cs] = [s.input(a), s.input(b), s.output(batch * m * n)];
+    if (!s.layout(kern.exports.matmulScratchBytes(batch * m, n, k) + 16)) {
+      return jsBackend.matmulTransposed(a, aShape, transposeA, b, bShape, transposeB, outShape);
+    }
+    const [aOff, bOff, cOff] = [s.at(as), s.at(bs), s.at(cs)];
+    const scratch = s.scratch;
     kern.zero(cOff, batch * m * n);
     // Logical A is m×k and B is k×n; a transposed operand is stored the other way round.
     const [ars, acs] = transposeA ? [1, m] : [k, 1];
@@ -203,7 +230,7 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     const bBatchSize = shapeSize(bShape.slice(0, -2));
     if (batch === 1 || (bBatchSize === 1 && !transposeA && shapeSize(aShape.slice(0, -2)) === batch)) {
       kern.exports.matmul(aOff, ars, acs, bOff, brs, bcs, cOff, batch * m, n, k, scratch);
-      return kern.read(cOff, batch * m * n);
+      return s.result(cs);
     }
     const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
     const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
@@ -234,7 +261,7 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
         index[d] = 0;
       }
     }
-    return kern.read(cOff, batch * m * n);
+    return s.result(cs);
   }
 
   return {
@@ -248,6 +275,20 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     matmulTransposed,
     ...wasmFusedKernels(kernels, MIN_ELEMENTS_TRANSCENDENTAL),
   };
+}
+
+/**
+ * f(x) into the resident array `out`, x copied in chunk by chunk: each chunk is written where its
+ * result goes and computed in place there, while it is in cache.
+ */
+function residentUnary(k: Kernels, code: number, x: Float32Array, out: Float32Array): void {
+  const n = x.length;
+  for (let start = 0; start < n; start += UNARY_CHUNK) {
+    const end = Math.min(n, start + UNARY_CHUNK);
+    const at = out.byteOffset + 4 * start;
+    k.write(at, x.subarray(start, end));
+    k.exports.unary(code, at, at, end - start);
+  }
 }
 
 export const wasmBackend: Backend = makeWasmBackend(DEFAULT_WASM_THRESHOLDS);

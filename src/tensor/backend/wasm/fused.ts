@@ -7,7 +7,9 @@ import type { AdamArrays, AdamHyper } from '../backend.js';
 import { jsBackend } from '../js.js';
 import { shapeSize, type Shape } from '../../shape.js';
 import { chunkedBinary } from './elementwise.js';
-import { Kernels } from './kernels.js';
+import type { Kernels } from './kernels.js';
+import { type ResidentArrays, residentTarget } from './resident-arrays.js';
+import { Staging } from './resident-staging.js';
 import { planBinary, planReduce } from './plans.js';
 
 /** The exports of assembly/fused.ts (kernels.ts declares the others). */
@@ -29,6 +31,17 @@ interface FusedExports {
     vOut: number,
   ): number;
   logsumexp(x: number, outer: number, len: number, inner: number, out: number, acc: number): void;
+}
+
+/** Resident param, m and v arrays for an Adam step over n floats, or null (then none is made). */
+function residentAdamArrays(memory: ResidentArrays | null, n: number): AdamArrays | null {
+  if (memory === null) return null;
+  const param = memory.allocate(n);
+  const m = param === null ? null : memory.allocate(n);
+  const v = m === null ? null : memory.allocate(n);
+  if (v !== null) return { param: param!, m: m!, v, gradFinite: true };
+  for (const x of [param, m]) if (x !== null) memory.discard(x);
+  return null;
 }
 
 /** The binary kernel's op code for x·l − softplus(l) (assembly/codes.ts). */
@@ -63,26 +76,47 @@ export function wasmFusedKernels(kernels: () => Kernels, minElements: number): F
   ): AdamArrays {
     const n = param.length;
     if (n < minElements) return jsBackend.adamUpdate(param, grad, m, v, hyper);
-    const k = kernels();
+    const memory = residentTarget();
+    const k = memory?.kernels ?? kernels();
     const chunk = Math.min(n, ADAM_CHUNK);
     const offsets = k.layout([chunk, chunk, chunk, chunk]);
     if (offsets === null) return jsBackend.adamUpdate(param, grad, m, v, hyper);
     const [pOff, gOff, mOff, vOff] = offsets;
     const f32 = Math.fround;
     const exports = k.exports as unknown as FusedExports;
-    const out = { param: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n), gradFinite: true };
+    const out = residentAdamArrays(memory, n) ?? {
+      param: new Float32Array(n),
+      m: new Float32Array(n),
+      v: new Float32Array(n),
+      gradFinite: true,
+    };
+    const resident = memory !== null && memory.offsetOf(out.param) >= 0;
+    const at = [param, grad, m, v].map((x) => memory?.offsetOf(x) ?? -1);
     for (let start = 0; start < n; start += chunk) {
       const end = Math.min(n, start + chunk);
-      k.write(pOff, param.subarray(start, end));
-      k.write(gOff, grad.subarray(start, end));
-      k.zero(gOff + 4 * (end - start), 4); // the padding lanes enter the finiteness flag
-      k.write(mOff, m.subarray(start, end));
-      k.write(vOff, v.subarray(start, end));
+      // A resident input is read where it lies, except a gradient whose last vector is partial:
+      // the lanes past its end enter the finiteness flag, so it is copied and padded with zeros.
+      const gradTail = (end - start) % 4 !== 0;
+      const input = (i: number, x: Float32Array, scratch: number): number => {
+        if (at[i] >= 0 && !(i === 1 && gradTail)) return at[i] + 4 * start;
+        k.write(scratch, x.subarray(start, end));
+        return scratch;
+      };
+      const p = input(0, param, pOff);
+      const g = input(1, grad, gOff);
+      if (g === gOff) k.zero(gOff + 4 * (end - start), 4);
+      const mi = input(2, m, mOff);
+      const vi = input(3, v, vOff);
+      // Resident results are written in place (a partial last vector spills into the next chunk's
+      // range, rewritten next, or the block's spare vector); others in scratch, then copied out.
+      const [pTo, mTo, vTo] = resident
+        ? [out.param, out.m, out.v].map((x) => x.byteOffset + 4 * start)
+        : [pOff, mOff, vOff];
       const finite = exports.adam(
-        pOff,
-        gOff,
-        mOff,
-        vOff,
+        p,
+        g,
+        mi,
+        vi,
         end - start,
         f32(hyper.b1),
         f32(1 - hyper.b1),
@@ -90,11 +124,12 @@ export function wasmFusedKernels(kernels: () => Kernels, minElements: number): F
         f32(1 - hyper.b2),
         f32(hyper.stepSize),
         f32(hyper.eps),
-        pOff,
-        mOff,
-        vOff,
+        pTo,
+        mTo,
+        vTo,
       );
       out.gradFinite &&= finite === 1;
+      if (resident) continue;
       k.readInto(out.param, start, pOff, end - start);
       k.readInto(out.m, start, mOff, end - start);
       k.readInto(out.v, start, vOff, end - start);
@@ -110,7 +145,9 @@ export function wasmFusedKernels(kernels: () => Kernels, minElements: number): F
     outShape: Shape,
   ): Float32Array {
     const plan = shapeSize(outShape) < minElements ? null : planBinary(xShape, logitsShape, outShape);
-    const out = plan === null ? null : chunkedBinary(kernels(), BERNOULLI_LOGITS, x, logits, plan);
+    const memory = plan === null ? null : residentTarget();
+    const k = memory?.kernels ?? kernels();
+    const out = plan === null ? null : chunkedBinary(k, memory, BERNOULLI_LOGITS, x, logits, plan);
     return out ?? jsBackend.bernoulliLogits(x, xShape, logits, logitsShape, outShape);
   }
 
@@ -118,21 +155,15 @@ export function wasmFusedKernels(kernels: () => Kernels, minElements: number): F
   function logsumexp(x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
     const plan = x.length < minElements ? null : planReduce(shape, axes);
     if (plan === null) return jsBackend.logsumexp(x, shape, axes);
-    const k = kernels();
-    const outSize = plan.outer * plan.inner;
-    const floats = [x.length, outSize];
-    const offsets = k.layout(floats, 8 * (plan.inner + 4));
-    if (offsets === null) return jsBackend.logsumexp(x, shape, axes);
-    k.write(offsets[0], x);
-    (k.exports as unknown as FusedExports).logsumexp(
-      offsets[0],
-      plan.outer,
-      plan.len,
-      plan.inner,
-      offsets[1],
-      Kernels.after(offsets, floats),
-    );
-    return k.read(offsets[1], outSize);
+    const memory = residentTarget();
+    const k = memory?.kernels ?? kernels();
+    const s = new Staging(k, memory);
+    const xs = s.input(x);
+    const out = s.output(plan.outer * plan.inner);
+    if (!s.layout(8 * (plan.inner + 4))) return jsBackend.logsumexp(x, shape, axes);
+    const exports = k.exports as unknown as FusedExports;
+    exports.logsumexp(s.at(xs), plan.outer, plan.len, plan.inner, s.at(out), s.scratch);
+    return s.result(out);
   }
 
   return { adamUpdate, bernoulliLogits, logsumexp };

@@ -7,13 +7,14 @@
  * modules on the main thread (Chromium: 4 KB; this one is about 10 KB), so there `loadKernels()`
  * (async) must run first; `loadKernelsSync()` then returns the loaded module.
  *
- * Memory is simple on purpose: every call copies its inputs into the module's linear memory
- * (from the first free byte up, each buffer 16-byte aligned and padded by a spare vector), runs
- * one kernel, and copies the result out into a fresh Float32Array. Nothing stays in WebAssembly
- * memory between calls, so tensors remain ordinary garbage-collected arrays.
+ * Memory of the single-thread module is simple on purpose: every call copies its inputs into the
+ * module's linear memory (from the first free byte up, each buffer 16-byte aligned and padded by a
+ * spare vector), runs one kernel, and copies the result out into a fresh Float32Array.
  *
  * A second build of the same kernels imports a shared memory instead of owning one; the worker
- * pool (./threads/) runs it on every core over that one memory (see `loadSharedKernelsSync`).
+ * pool (./threads/) runs it on every core over that one memory (see `loadSharedKernelsSync`). Large
+ * results live in that memory as views (./resident-arrays.ts); its operands are laid out in a
+ * scratch block of the same allocator (`useScratch`).
  */
 import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './module.generated.js';
 
@@ -55,6 +56,7 @@ export interface KernelExports {
 export class Kernels {
   private view: Float32Array;
   private readonly base: number;
+  private scratchArea: ((bytes: number) => number) | null = null;
 
   constructor(readonly exports: KernelExports) {
     this.base = align16(exports.heapBase());
@@ -69,12 +71,23 @@ export class Kernels {
    */
   layout(floats: readonly number[], extraBytes = 0): number[] | null {
     const offsets: number[] = [];
-    let end = this.base;
+    let end = 0;
     for (const n of floats) {
       offsets.push(end);
       end = align16(end + 4 * n + 16);
     }
-    return this.reserve(end + extraBytes) ? offsets : null;
+    const base = this.scratchArea === null ? this.base : this.scratchArea(end + extraBytes);
+    if (base < 0 || (this.scratchArea === null && !this.reserve(base + end + extraBytes))) return null;
+    for (let i = 0; i < offsets.length; i++) offsets[i] += base;
+    return offsets;
+  }
+
+  /**
+   * Lay buffers out in the area `area(bytes)` gives (an offset, −1 if none) instead of from the first
+   * free byte: the shared memory's allocator provides it, since resident tensors live there too.
+   */
+  useScratch(area: (bytes: number) => number): void {
+    this.scratchArea = area;
   }
 
   /** The end of the last buffer of a `layout` call: where scratch space may start. */
@@ -110,7 +123,8 @@ export class Kernels {
     return out;
   }
 
-  private reserve(bytes: number): boolean {
+  /** Make bytes [0, bytes) of the memory usable, growing it; false if it cannot grow that far. */
+  reserve(bytes: number): boolean {
     const memory = this.exports.memory;
     const have = memory.buffer.byteLength;
     if (bytes <= have) return true;

@@ -12,7 +12,8 @@
  * WebAssembly can address): the caller then runs it on one thread.
  */
 import { broadcastStrides, shapeSize, type Shape } from '../../../shape.js';
-import { Kernels } from '../kernels.js';
+import type { ResidentArrays } from '../resident-arrays.js';
+import { Staging } from '../resident-staging.js';
 import type { BinaryPlan } from '../plans.js';
 import type { WorkerPool } from './pool.js';
 
@@ -44,6 +45,7 @@ export function parallelMatmul(
   transposeB: boolean,
   outShape: Shape,
   grain = DEFAULT_GRAIN,
+  memory: ResidentArrays | null = null,
 ): Float32Array | null {
   const nd = outShape.length;
   const m = outShape[nd - 2],
@@ -65,15 +67,13 @@ export function parallelMatmul(
   if (products * callsPerProduct > pool.room) return null;
 
   const kern = pool.kernels;
-  const floats = [a.length, b.length, batch * m * n];
   const scratchStride = Math.ceil((kern.exports.matmulScratchBytes(rowsPerCall, n, k) + 16) / 16) * 16;
-  const offsets = kern.layout(floats, pool.scratchSlots * scratchStride);
-  if (offsets === null) return null;
-  const [aOff, bOff, cOff] = offsets;
-  kern.write(aOff, a);
-  kern.write(bOff, b);
+  const s = new Staging(kern, memory);
+  const [as, bs, cs] = [s.input(a), s.input(b), s.output(batch * m * n)];
+  if (!s.layout(pool.scratchSlots * scratchStride)) return null;
+  const [aOff, bOff, cOff] = [s.at(as), s.at(bs), s.at(cs)];
   kern.zero(cOff, batch * m * n);
-  pool.begin(Kernels.after(offsets, floats), scratchStride);
+  pool.begin(s.scratch, scratchStride);
   // Logical A is m×k and B is k×n; a transposed operand is stored the other way round.
   const [ars, acs] = transposeA ? [1, m] : [k, 1];
   const [brs, bcs] = transposeB ? [1, k] : [n, 1];
@@ -104,7 +104,7 @@ export function parallelMatmul(
     }
   }
   pool.run();
-  return kern.read(cOff, batch * m * n);
+  return s.result(cs);
 }
 
 /** Elements per call for an op over n elements: a multiple of 4 that keeps the job within its calls. */
@@ -125,15 +125,32 @@ export function parallelUnary(
   op: number,
   x: Float32Array,
   grain = DEFAULT_GRAIN,
+  memory: ResidentArrays | null = null,
 ): Float32Array | null {
   const n = x.length;
   const kern = pool.kernels;
-  const offsets = kern.layout([n]);
-  if (offsets === null) return null;
-  pool.begin();
   // Small pieces (a job's calls are claimed dynamically, so they need not be one per thread).
   const per = Math.ceil(Math.max(grain.elements, n / pool.room) / 4) * 4;
   const pieces = Math.ceil(n / per);
+  const resident = memory?.allocate(n) ?? null;
+  if (resident !== null) {
+    // The result's block is the work area: x is read where it lies if resident, else each piece is
+    // copied into place and computed there; nothing is copied out. Pieces are whole vectors, so no
+    // call stores into another's range (the last one's partial vector lands in the spare vector).
+    const xAt = memory!.offsetOf(x);
+    pool.begin();
+    for (let i = 0; i < pieces; i++) {
+      const to = resident.byteOffset + 4 * i * per;
+      if (xAt < 0) kern.write(to, x.subarray(i * per, Math.min(n, (i + 1) * per)));
+      pool.unary(op, xAt < 0 ? to : xAt + 4 * i * per, to, Math.min(per, n - i * per));
+      if (xAt < 0) pool.post();
+    }
+    pool.run();
+    return resident;
+  }
+  const offsets = kern.layout([n]);
+  if (offsets === null) return null;
+  pool.begin();
   for (let i = 0; i < pieces; i++) {
     const at = offsets[0] + 4 * i * per;
     kern.write(at, x.subarray(i * per, Math.min(n, (i + 1) * per)));
@@ -185,22 +202,26 @@ export function parallelBinary(
   b: Float32Array,
   plan: BinaryPlan,
   grain = DEFAULT_GRAIN,
+  memory: ResidentArrays | null = null,
 ): Float32Array | null {
   const n = plan.rows * plan.cols;
   if (n === 0) return new Float32Array(0);
   const parts = pieces(plan.rows, plan.cols, elementsPerCall(pool, n, grain));
   if (parts.length > pool.room) return null;
   const kern = pool.kernels;
-  const offsets = kern.layout([a.length, b.length, n + 4 * parts.length]);
-  if (offsets === null) return null;
-  const [aOff, bOff, outOff] = offsets;
-  kern.write(aOff, a);
-  kern.write(bOff, b);
+  // Rows a whole number of vectors long are split into pieces of whole vectors, so no call stores
+  // into another's range. Otherwise piece i's output starts 4·i floats further on than its first
+  // element would, so a spill of ≤ 3 floats fits, and the pieces are copied out one by one.
+  const gaps = plan.cols % 4 !== 0;
+  const s = new Staging(kern, memory);
+  const [as, bs] = [s.input(a), s.input(b)];
+  const out = s.output(gaps ? n + 4 * parts.length : n, !gaps);
+  if (!s.layout()) return null;
+  const [aOff, bOff, outOff] = [s.at(as), s.at(bs), s.at(out)];
   pool.begin();
   const { a: sa, b: sb } = plan;
-  // Piece i's output starts 4·i floats further on than its first element would: a spill of ≤ 3 fits.
   const first = (p: Piece): number => p.r0 * plan.cols + p.c0;
-  const area = (p: Piece, i: number): number => outOff + 4 * (first(p) + 4 * i);
+  const area = (p: Piece, i: number): number => outOff + 4 * (first(p) + (gaps ? 4 * i : 0));
   parts.forEach((p, i) => {
     pool.binary(
       op,
@@ -216,7 +237,8 @@ export function parallelBinary(
     );
   });
   pool.run();
-  const out = new Float32Array(n);
-  parts.forEach((p, i) => kern.readInto(out, first(p), area(p, i), p.rows * p.cols));
-  return out;
+  if (!gaps) return s.result(out);
+  const result = memory?.allocate(n) ?? new Float32Array(n);
+  parts.forEach((p, i) => kern.readInto(result, first(p), area(p, i), p.rows * p.cols));
+  return result;
 }

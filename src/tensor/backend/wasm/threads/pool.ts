@@ -28,6 +28,7 @@ import {
   runCall,
   type WorkerData,
 } from './protocol.js';
+import { residentMemory } from '../resident-arrays.js';
 import { BROWSER_WORKER_SOURCE, NODE_WORKER_SOURCE } from './worker-source.js';
 
 interface WorkerHandle {
@@ -280,7 +281,8 @@ export function workerPool(threads: number): WorkerPool | null {
   }
   if (pool === null) {
     if (unavailable) return null;
-    const shared = loadSharedKernelsSync();
+    // Through residentMemory(): operands go into the allocator's scratch, clear of resident tensors.
+    const shared = residentMemory() === null ? null : loadSharedKernelsSync();
     const start = shared === null ? null : (nodeStarter() ?? browserStarter());
     if (shared === null || start === null) {
       unavailable = true;
