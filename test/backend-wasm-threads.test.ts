@@ -33,7 +33,7 @@ import { broadcastPairArb } from './helpers/tensor-props.js';
 import { launchChromium } from './browser/harness.js';
 
 const PROPS = { numRuns: 60, seed: 20261203 } as const;
-const TINY: Grain = { rows: 1, elements: 4 };
+const TINY: Grain = { rows: 1, elements: 4, columns: 1 };
 /** Every array reaches WebAssembly, always on one thread. */
 const oneThread = makeWasmBackend({
   transcendental: 0,
@@ -165,7 +165,7 @@ describe('wasm threads: matmul on 2 and 3 threads equals one thread bit for bit'
     );
   });
 
-  it('products over several blocks of the kernel (k > 256, m > 96), split at rows that are not block edges', () => {
+  it('products over several blocks of the kernel (k > 256, m > 128), split at rows that are not block edges', () => {
     const m = 203,
       n = 45,
       k = 517;
@@ -181,6 +181,28 @@ describe('wasm threads: matmul on 2 and 3 threads equals one thread bit for bit'
         const aShape = ta ? [k, m] : [m, k];
         const bShape = tb ? [n, k] : [k, n];
         for (const rows of [4, 36]) check(pool, aShape, ta, a, bShape, tb, b, [m, n], { rows, elements: 4 }, setup);
+      }
+    });
+  });
+
+  it('short, wide products split by columns of C (k > 256), blocks that are not tile edges', () => {
+    const m = 37,
+      n = 203,
+      k = 517;
+    const a = wavy(m * k, 4),
+      b = wavy(k * n, 5);
+    forEverySetup((pool, setup) => {
+      for (const [ta, tb] of [
+        [false, false],
+        [false, true],
+        [true, false],
+        [true, true],
+      ]) {
+        const aShape = ta ? [k, m] : [m, k];
+        const bShape = tb ? [n, k] : [k, n];
+        for (const columns of [1, 40]) {
+          check(pool, aShape, ta, a, bShape, tb, b, [m, n], { rows: 4, elements: 4, columns }, setup);
+        }
       }
     });
   });

@@ -36,6 +36,21 @@ export interface KernelExports {
     k: number,
     scratch: number,
   ): void;
+  /** matmul with C's row stride `ldc` given (floats): a block of C's columns is one call's output. */
+  matmulStrided(
+    a: number,
+    ars: number,
+    acs: number,
+    b: number,
+    brs: number,
+    bcs: number,
+    c: number,
+    ldc: number,
+    m: number,
+    n: number,
+    k: number,
+    scratch: number,
+  ): void;
   unary(op: number, x: number, out: number, n: number): void;
   binary(
     op: number,

@@ -3,9 +3,10 @@
  *
  * Every split leaves each output element's arithmetic exactly as on one thread, so results are
  * bit-identical for every thread count:
- * - a matrix product is split into blocks of rows of C. The kernel's sum for C[i][j] runs over the
- *   shared dimension in blocks of 256 (its KC), each summed in order, from zero, in a register and then
- *   added to C[i][j]: nothing in that order depends on which rows a call covers.
+ * - a matrix product is split into blocks of rows of C, or of columns when C is short and wide. The
+ *   kernel's sum for C[i][j] runs over the shared dimension in slabs whose depth depends on k alone
+ *   (at most 256, split evenly), each summed in order, from zero, in a register and then added to
+ *   C[i][j]: nothing in that order depends on which rows or columns a call covers.
  * - elementwise ops are split into index ranges: each element is one float operation of its own.
  *
  * Each function returns null when the job does not fit (too many calls, or more memory than
@@ -26,10 +27,29 @@ export interface Grain {
   rows: number;
   /** Fewest elements per elementwise call, a multiple of the SIMD width. */
   elements: number;
+  /** Fewest columns of C per call when a short, wide product is split by columns (default 32). */
+  columns?: number;
 }
 
-/** 16 rows; 16,384 elements (64 KB of floats). */
-export const DEFAULT_GRAIN: Grain = { rows: 16, elements: 16_384 };
+/** 16 rows; 16,384 elements (64 KB of floats); 32 columns. */
+export const DEFAULT_GRAIN: Grain = { rows: 16, elements: 16_384, columns: 32 };
+
+/**
+ * Column blocks per thread of a product split by columns: each call packs all of A again, so fewer
+ * and wider blocks than the row split's CALLS_PER_THREAD.
+ */
+const COLUMN_CALLS_PER_THREAD = 2;
+
+/**
+ * Whether a single product of `rows` × n is better split by columns of C than by rows. A row block
+ * packs all of B (k·n floats) for its rows, a column block all of A (rows·k): when C has fewer rows
+ * than columns (the batch-100 products of an MLP: 100 × 784 · 784 × 200), column blocks pack less, and
+ * for B transposed they avoid the slow strided packing of B in every call.
+ */
+function splitByColumns(rows: number, n: number, threads: number, grain: Grain): boolean {
+  const least = grain.columns ?? DEFAULT_GRAIN.columns!;
+  return rows < n && n >= 2 * least && threads > 1;
+}
 
 /**
  * C = op(A)·op(B) (batched, broadcast batch axes) on the pool, with the same memory layout as the
@@ -58,6 +78,9 @@ export function parallelMatmul(
     batch === 1 || (shapeSize(bShape.slice(0, -2)) === 1 && !transposeA && shapeSize(aShape.slice(0, -2)) === batch);
   const products = stacked ? 1 : batch;
   const rows = stacked ? batch * m : m;
+  if (stacked && splitByColumns(rows, n, pool.threads, grain)) {
+    return columnSplitMatmul(pool, a, transposeA, b, transposeB, rows, n, k, grain, memory);
+  }
   const splits = Math.max(
     1,
     Math.min(Math.ceil((CALLS_PER_THREAD * pool.threads) / products), Math.floor(rows / grain.rows)),
@@ -102,6 +125,45 @@ export function parallelMatmul(
         index[d] = 0;
       }
     }
+  }
+  pool.run();
+  return s.result(cs);
+}
+
+/**
+ * One product C (rows × n) = A·B in blocks of C's columns, one call each: call j computes
+ * A · B[:, c0..c0+w) into C[:, c0..c0+w) (the kernel's `ldc` is n). Each element's sum runs over the
+ * same slabs of the shared dimension as on one thread, so the result is bit-identical.
+ */
+function columnSplitMatmul(
+  pool: WorkerPool,
+  a: Float32Array,
+  transposeA: boolean,
+  b: Float32Array,
+  transposeB: boolean,
+  rows: number,
+  n: number,
+  k: number,
+  grain: Grain,
+  memory: ResidentArrays | null,
+): Float32Array | null {
+  const least = grain.columns ?? DEFAULT_GRAIN.columns!;
+  const calls = Math.max(2, Math.min(COLUMN_CALLS_PER_THREAD * pool.threads, Math.floor(n / least)));
+  // Whole micro-kernel tiles (8 columns) per call, so only the last call has an edge.
+  const width = Math.ceil(n / calls / 8) * 8;
+  if (Math.ceil(n / width) > pool.room) return null;
+  const kern = pool.kernels;
+  const scratchStride = Math.ceil((kern.exports.matmulScratchBytes(rows, width, k) + 16) / 16) * 16;
+  const s = new Staging(kern, memory);
+  const [as, bs, cs] = [s.input(a), s.input(b), s.output(rows * n)];
+  if (!s.layout(pool.scratchSlots * scratchStride)) return null;
+  const [aOff, bOff, cOff] = [s.at(as), s.at(bs), s.at(cs)];
+  kern.zero(cOff, rows * n);
+  pool.begin(s.scratch, scratchStride);
+  const [ars, acs] = transposeA ? [1, rows] : [k, 1];
+  const [brs, bcs] = transposeB ? [1, k] : [n, 1];
+  for (let c0 = 0; c0 < n; c0 += width) {
+    pool.matmul(aOff, ars, acs, bOff + 4 * c0 * bcs, brs, bcs, cOff + 4 * c0, rows, Math.min(width, n - c0), k, n);
   }
   pool.run();
   return s.result(cs);

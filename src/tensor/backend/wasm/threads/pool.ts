@@ -145,7 +145,10 @@ export class WorkerPool {
     return MAX_CALLS - this.calls;
   }
 
-  /** Add the call matmul(a, ars, acs, b, brs, bcs, c, m, n, k, this thread's scratch). */
+  /**
+   * Add the call matmul(a, ars, acs, b, brs, bcs, c, m, n, k, this thread's scratch), C's rows `ldc`
+   * floats apart (n unless the call computes a block of C's columns).
+   */
   matmul(
     a: number,
     ars: number,
@@ -157,6 +160,7 @@ export class WorkerPool {
     m: number,
     n: number,
     k: number,
+    ldc = n,
   ): void {
     const p = this.params,
       o = this.row(KIND.matmul);
@@ -170,6 +174,7 @@ export class WorkerPool {
     p[o + 8] = m;
     p[o + 9] = n;
     p[o + 10] = k;
+    p[o + 11] = ldc;
   }
 
   /** Add the call unary(op, x, out, n). */

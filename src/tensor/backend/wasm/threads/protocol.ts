@@ -53,8 +53,8 @@ export function runCall(kernels: KernelExports, params: Float64Array, i: number,
   const c = 4 + 12 * i; // FIRST_CALL + CALL_WORDS · i
   const p = params;
   switch (p[c]) {
-    case 0: // matmul: a, ars, acs, b, brs, bcs, c, m, n, k
-      kernels.matmul(
+    case 0: // matmul: a, ars, acs, b, brs, bcs, c, m, n, k, ldc
+      kernels.matmulStrided(
         p[c + 1],
         p[c + 2],
         p[c + 3],
@@ -62,6 +62,7 @@ export function runCall(kernels: KernelExports, params: Float64Array, i: number,
         p[c + 5],
         p[c + 6],
         p[c + 7],
+        p[c + 11],
         p[c + 8],
         p[c + 9],
         p[c + 10],
