@@ -165,12 +165,10 @@ describe('wasm threads: matmul on 2 and 3 threads equals one thread bit for bit'
     );
   });
 
-  it('products over several blocks of the kernel (k > 256, m > 128), split at rows that are not block edges', () => {
-    const m = 203,
-      n = 45,
-      k = 517;
-    const a = wavy(m * k, 0),
-      b = wavy(k * n, 1);
+  /** m×k · k×n in all four transpose cases, on every setup, once per grain. */
+  function everyTransposeCase(m: number, n: number, k: number, phase: number, grains: Grain[]): void {
+    const a = wavy(m * k, phase),
+      b = wavy(k * n, phase + 1);
     forEverySetup((pool, setup) => {
       for (const [ta, tb] of [
         [false, false],
@@ -180,31 +178,23 @@ describe('wasm threads: matmul on 2 and 3 threads equals one thread bit for bit'
       ]) {
         const aShape = ta ? [k, m] : [m, k];
         const bShape = tb ? [n, k] : [k, n];
-        for (const rows of [4, 36]) check(pool, aShape, ta, a, bShape, tb, b, [m, n], { rows, elements: 4 }, setup);
+        for (const grain of grains) check(pool, aShape, ta, a, bShape, tb, b, [m, n], grain, setup);
       }
     });
+  }
+
+  it('products over several blocks of the kernel (k > 256, m > 128), split at rows that are not block edges', () => {
+    everyTransposeCase(203, 45, 517, 0, [
+      { rows: 4, elements: 4 },
+      { rows: 36, elements: 4 },
+    ]);
   });
 
   it('short, wide products split by columns of C (k > 256), blocks that are not tile edges', () => {
-    const m = 37,
-      n = 203,
-      k = 517;
-    const a = wavy(m * k, 4),
-      b = wavy(k * n, 5);
-    forEverySetup((pool, setup) => {
-      for (const [ta, tb] of [
-        [false, false],
-        [false, true],
-        [true, false],
-        [true, true],
-      ]) {
-        const aShape = ta ? [k, m] : [m, k];
-        const bShape = tb ? [n, k] : [k, n];
-        for (const columns of [1, 40]) {
-          check(pool, aShape, ta, a, bShape, tb, b, [m, n], { rows: 4, elements: 4, columns }, setup);
-        }
-      }
-    });
+    everyTransposeCase(37, 203, 517, 4, [
+      { rows: 4, elements: 4, columns: 1 },
+      { rows: 4, elements: 4, columns: 40 },
+    ]);
   });
 
   it('through the backend with its default thresholds and grain: MLP-sized and batched products', () => {
