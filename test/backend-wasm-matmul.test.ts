@@ -14,6 +14,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { makeWasmBackend } from '../src/tensor/backend/wasm/backend.js';
+import type { KernelExports } from '../src/tensor/backend/wasm/kernels.js';
 import { KERNELS_WASM_BASE64 } from '../src/tensor/backend/wasm/module.generated.js';
 
 const wasm = makeWasmBackend({ transcendental: 0, cheap: 0, matmulWork: 0 });
@@ -163,34 +164,13 @@ describe('wasm matmul kernel: the documented summation order, bit for bit', () =
   });
 });
 
-/** The kernel exports this file calls directly (byte offsets into `memory`). */
-interface MatmulExports {
-  readonly memory: WebAssembly.Memory;
-  heapBase(): number;
-  matmulScratchBytes(m: number, n: number, k: number): number;
-  matmulStrided(
-    a: number,
-    ars: number,
-    acs: number,
-    b: number,
-    brs: number,
-    bcs: number,
-    c: number,
-    ldc: number,
-    m: number,
-    n: number,
-    k: number,
-    scratch: number,
-  ): void;
-}
-
 /** A fresh instance of the kernels, so the test owns its memory layout. */
-function freshKernels(): MatmulExports {
+function freshKernels(): KernelExports {
   const module = new WebAssembly.Module(Buffer.from(KERNELS_WASM_BASE64, 'base64'));
   const abort = (): never => {
     throw new Error('abort');
   };
-  return new WebAssembly.Instance(module, { env: { abort } }).exports as unknown as MatmulExports;
+  return new WebAssembly.Instance(module, { env: { abort } }).exports as unknown as KernelExports;
 }
 
 describe('wasm matmul kernel: matmulStrided, a block of columns of C', () => {
