@@ -23,6 +23,7 @@ import { wasmFusedKernels } from './fused.js';
 import { DEFAULT_GRAIN, parallelBinary, parallelMatmul, parallelUnary } from './threads/parallel-kernels.js';
 import { workerPool } from './threads/pool.js';
 import { threadCount } from './threads/thread-count.js';
+import { uninitializedFloats } from './uninitialized.js';
 
 /**
  * Below these sizes the JS loops win: a call into WebAssembly plus the copies in and out cost about
@@ -109,7 +110,7 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     const chunk = Math.min(n, UNARY_CHUNK);
     const offsets = k.layout([chunk]);
     if (offsets === null) return jsBackend.unary(op, x, arg);
-    const out = new Float32Array(n);
+    const out = uninitializedFloats(n);
     for (let start = 0; start < n; start += chunk) {
       const length = Math.min(chunk, n - start);
       k.write(offsets[0], x.subarray(start, start + length));

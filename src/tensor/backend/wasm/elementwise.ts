@@ -7,6 +7,7 @@
 import type { BinaryPlan, Operand2d } from './plans.js';
 import type { Kernels } from './kernels.js';
 import type { ResidentArrays } from './resident-arrays.js';
+import { uninitializedFloats } from './uninitialized.js';
 
 /** Floats per chunk: three 64 KB buffers. */
 const CHUNK = 16_384;
@@ -52,7 +53,7 @@ export function chunkedBinary(
     return null;
   }
   const [aOff, bOff, outOff] = offsets;
-  const out = resident ?? new Float32Array(rows * cols);
+  const out = resident ?? uninitializedFloats(rows * cols);
   for (let r0 = 0; r0 < rows; r0 += rowBlock) {
     const r1 = Math.min(rows, r0 + rowBlock);
     for (let c0 = 0; c0 < cols; c0 += colBlock) {

@@ -11,6 +11,7 @@ import type { Kernels } from './kernels.js';
 import { type ResidentArrays, residentTarget } from './resident-arrays.js';
 import { Staging } from './resident-staging.js';
 import { planBinary, planReduce } from './plans.js';
+import { uninitializedFloats } from './uninitialized.js';
 
 /** The exports of assembly/fused.ts (kernels.ts declares the others). */
 interface FusedExports {
@@ -85,9 +86,9 @@ export function wasmFusedKernels(kernels: () => Kernels, minElements: number): F
     const f32 = Math.fround;
     const exports = k.exports as unknown as FusedExports;
     const out = residentAdamArrays(memory, n) ?? {
-      param: new Float32Array(n),
-      m: new Float32Array(n),
-      v: new Float32Array(n),
+      param: uninitializedFloats(n),
+      m: uninitializedFloats(n),
+      v: uninitializedFloats(n),
       gradFinite: true,
     };
     const resident = memory !== null && memory.offsetOf(out.param) >= 0;

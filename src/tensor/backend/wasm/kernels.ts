@@ -17,6 +17,7 @@
  * scratch block of the same allocator (`useScratch`).
  */
 import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './module.generated.js';
+import { uninitializedFloats } from './uninitialized.js';
 
 /** The functions exported by assembly/index.ts; pointers are byte offsets into `memory`. */
 export interface KernelExports {
@@ -133,7 +134,7 @@ export class Kernels {
   /** A fresh Float32Array holding n floats copied from `offset`. */
   read(offset: number, n: number): Float32Array {
     // new + set measured faster than slice() on a view of WebAssembly memory.
-    const out = new Float32Array(n);
+    const out = uninitializedFloats(n);
     out.set(this.f32().subarray(offset >>> 2, (offset >>> 2) + n));
     return out;
   }

@@ -16,6 +16,10 @@ import type { ResidentArrays } from './resident-arrays.js';
 interface Slot {
   /** The input's data; null for an output. */
   data: Float32Array | null;
+  /** Whether `layout` copies the input in (else the caller does, piece by piece, with `copyIn`). */
+  copyAtLayout: boolean;
+  /** An input that is resident, read where it lies: nothing to copy. */
+  inPlace: boolean;
   floats: number;
   /** Where the kernel finds it: −1 until laid out, unless resident. */
   offset: number;
@@ -34,17 +38,21 @@ export class Staging {
     private readonly memory: ResidentArrays | null,
   ) {}
 
-  /** Register an input; returns its slot. */
-  input(data: Float32Array): number {
+  /**
+   * Register an input; returns its slot. With `copyAtLayout` false, `layout` only makes room for it
+   * and the caller copies it in with `copyIn` (a piece at a time, to start the threads sooner).
+   */
+  input(data: Float32Array, copyAtLayout = true): number {
     const offset = this.memory === null ? -1 : this.memory.offsetOf(data);
-    return this.slots.push({ data, floats: data.length, offset, resident: null }) - 1;
+    const inPlace = offset >= 0;
+    return this.slots.push({ data, copyAtLayout, inPlace, floats: data.length, offset, resident: null }) - 1;
   }
 
   /** Register an output of n floats (in scratch unless `resident` and one can be had); returns its slot. */
   output(n: number, resident = true): number {
     const array = this.memory === null || !resident ? null : this.memory.allocate(n);
     const offset = array === null ? -1 : array.byteOffset;
-    return this.slots.push({ data: null, floats: n, offset, resident: array }) - 1;
+    return this.slots.push({ data: null, copyAtLayout: false, inPlace: false, floats: n, offset, resident: array }) - 1;
   }
 
   /**
@@ -62,7 +70,7 @@ export class Staging {
     this.slots.forEach((s, i) => {
       if (s.offset >= 0) return;
       s.offset = offsets[i];
-      if (s.data !== null) this.k.write(s.offset, s.data);
+      if (s.data !== null && s.copyAtLayout) this.k.write(s.offset, s.data);
     });
     const last = offsets.length - 1;
     this.scratch = Math.ceil((offsets[last] + 4 * floats[last] + 16) / 16) * 16;
@@ -72,6 +80,23 @@ export class Staging {
   /** The byte offset of a slot's data in the kernels' memory. */
   at(slot: number): number {
     return this.slots[slot].offset;
+  }
+
+  /** Copy elements [from, to) of an input registered with `copyAtLayout` false into place (after `layout`). */
+  copyIn(slot: number, from: number, to: number): void {
+    const s = this.slots[slot];
+    if (!s.inPlace && !s.copyAtLayout) this.k.write(s.offset + 4 * from, s.data!.subarray(from, to));
+  }
+
+  /** An output's resident array, or null if it is computed in scratch (then copy it out with `copyOut`). */
+  residentArray(slot: number): Float32Array | null {
+    return this.slots[slot].resident;
+  }
+
+  /** Copy elements [from, to) of an output computed in scratch into `target` at the same indices. */
+  copyOut(slot: number, target: Float32Array, from: number, to: number): void {
+    const s = this.slots[slot];
+    this.k.readInto(target, from, s.offset + 4 * from, to - from);
   }
 
   /** An output's values: its resident array, or a copy out of scratch. */

@@ -17,6 +17,7 @@ import type { ResidentArrays } from '../resident-arrays.js';
 import { Staging } from '../resident-staging.js';
 import type { BinaryPlan } from '../plans.js';
 import type { WorkerPool } from './pool.js';
+import { uninitializedFloats } from '../uninitialized.js';
 
 /** Calls per thread: a few, so that a thread that starts late or runs slowly leaves its share to the others. */
 const CALLS_PER_THREAD = 4;
@@ -92,42 +93,72 @@ export function parallelMatmul(
   const kern = pool.kernels;
   const scratchStride = Math.ceil((kern.exports.matmulScratchBytes(rowsPerCall, n, k) + 16) / 16) * 16;
   const s = new Staging(kern, memory);
-  const [as, bs, cs] = [s.input(a), s.input(b), s.output(batch * m * n)];
+  // A stacked product's rows of A are copied in a block at a time, each call posted as soon as its
+  // rows are in, so the other threads start while this one still copies (a transposed A is needed whole).
+  const piecewise = stacked && !transposeA;
+  const [as, bs, cs] = [s.input(a, !piecewise), s.input(b), s.output(batch * m * n)];
   if (!s.layout(pool.scratchSlots * scratchStride)) return null;
   const [aOff, bOff, cOff] = [s.at(as), s.at(bs), s.at(cs)];
-  kern.zero(cOff, batch * m * n);
   pool.begin(s.scratch, scratchStride);
   // Logical A is m×k and B is k×n; a transposed operand is stored the other way round.
   const [ars, acs] = transposeA ? [1, m] : [k, 1];
   const [brs, bcs] = transposeB ? [1, k] : [n, 1];
-  const addRows = (aAt: number, bAt: number, cAt: number): void => {
+  if (stacked) {
+    for (let r0 = 0; r0 < rows; r0 += rowsPerCall) {
+      const r = Math.min(rowsPerCall, rows - r0);
+      if (piecewise) s.copyIn(as, r0 * k, (r0 + r) * k);
+      kern.zero(cOff + 4 * r0 * n, r * n);
+      pool.matmul(aOff + 4 * r0 * ars, ars, acs, bOff, brs, bcs, cOff + 4 * r0 * n, r, n, k);
+      pool.post();
+    }
+    return finishRowBlocks(pool, s, cs, rows, n, rowsPerCall);
+  }
+  kern.zero(cOff, batch * m * n);
+  const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
+  const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
+  const index = new Array<number>(batchShape.length).fill(0);
+  for (let t = 0; t < batch; t++) {
+    let ao = 0,
+      bo = 0;
+    for (let d = 0; d < index.length; d++) {
+      ao += index[d] * aStrides[d];
+      bo += index[d] * bStrides[d];
+    }
+    const [aAt, bAt, cAt] = [aOff + 4 * ao * m * k, bOff + 4 * bo * k * n, cOff + 4 * t * m * n];
     for (let r0 = 0; r0 < rows; r0 += rowsPerCall) {
       const r = Math.min(rowsPerCall, rows - r0);
       pool.matmul(aAt + 4 * r0 * ars, ars, acs, bAt, brs, bcs, cAt + 4 * r0 * n, r, n, k);
     }
-  };
-  if (stacked) {
-    addRows(aOff, bOff, cOff);
-  } else {
-    const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
-    const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
-    const index = new Array<number>(batchShape.length).fill(0);
-    for (let t = 0; t < batch; t++) {
-      let ao = 0,
-        bo = 0;
-      for (let d = 0; d < index.length; d++) {
-        ao += index[d] * aStrides[d];
-        bo += index[d] * bStrides[d];
-      }
-      addRows(aOff + 4 * ao * m * k, bOff + 4 * bo * k * n, cOff + 4 * t * m * n);
-      for (let d = index.length - 1; d >= 0; d--) {
-        if (++index[d] < batchShape[d]) break;
-        index[d] = 0;
-      }
+    for (let d = index.length - 1; d >= 0; d--) {
+      if (++index[d] < batchShape[d]) break;
+      index[d] = 0;
     }
   }
   pool.run();
   return s.result(cs);
+}
+
+/**
+ * Run a posted job whose call i computes rows [i·per, (i+1)·per) of C (rows × n), and return C. This
+ * thread copies out each block it computed at once, while the others still compute, and the
+ * others' blocks at the end (nothing to copy when C is resident).
+ */
+function finishRowBlocks(pool: WorkerPool, s: Staging, cs: number, rows: number, n: number, per: number): Float32Array {
+  const resident = s.residentArray(cs);
+  if (resident !== null) {
+    pool.run();
+    return resident;
+  }
+  const out = uninitializedFloats(rows * n);
+  const calls = per === 0 ? 0 : Math.ceil(rows / per);
+  const copied = new Uint8Array(calls);
+  const copyOut = (i: number): void => {
+    s.copyOut(cs, out, i * per * n, Math.min(rows, (i + 1) * per) * n);
+    copied[i] = 1;
+  };
+  pool.run(copyOut);
+  for (let i = 0; i < calls; i++) if (copied[i] === 0) copyOut(i);
+  return out;
 }
 
 /**
@@ -219,7 +250,7 @@ export function parallelUnary(
     pool.unary(op, at, at, Math.min(per, n - i * per));
     pool.post();
   }
-  const out = new Float32Array(n);
+  const out = uninitializedFloats(n);
   const copied = new Uint8Array(pieces);
   const copyOut = (i: number): void => {
     kern.readInto(out, i * per, offsets[0] + 4 * i * per, Math.min(per, n - i * per));
@@ -300,7 +331,7 @@ export function parallelBinary(
   });
   pool.run();
   if (!gaps) return s.result(out);
-  const result = memory?.allocate(n) ?? new Float32Array(n);
+  const result = memory?.allocate(n) ?? uninitializedFloats(n);
   parts.forEach((p, i) => kern.readInto(result, first(p), area(p, i), p.rows * p.cols));
   return result;
 }

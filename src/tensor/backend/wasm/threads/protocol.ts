@@ -26,12 +26,20 @@ export const CLAIM = 0; // (count << 16) | next
 export const DONE = 1; // calls finished in the open job
 export const FAILED = 2; // 1 if a call threw (the calling thread then throws after the job)
 export const ACTIVE = 3; // threads that take part: a worker whose index is not below it claims nothing
+/**
+ * Int32 slots in float64 slot 4: how many workers sleep in Atomics.wait for a job, and whether the
+ * calling thread sleeps for DONE. A thread notifies only when someone sleeps: Atomics.notify costs a
+ * system call even then, and a polling thread needs none. (Each side writes its own slot, then reads
+ * the other's word, all sequentially consistent: one of the two always sees the other.)
+ */
+export const SLEEPING_WORKERS = 8;
+export const CALLER_SLEEPING = 9;
 
 /** Float64 slots: every thread's matmul scratch is at SCRATCH_BASE + thread index · SCRATCH_STRIDE. */
 export const SCRATCH_BASE = 2;
 export const SCRATCH_STRIDE = 3;
 /** Float64 index of the first call's row. */
-export const FIRST_CALL = 4;
+export const FIRST_CALL = 5;
 export const CALL_WORDS = 12;
 export const MAX_CALLS = 1024;
 export const CONTROL_BYTES = 8 * (FIRST_CALL + MAX_CALLS * CALL_WORDS);
@@ -50,7 +58,7 @@ export function claimCall(control: Int32Array): number {
 
 /** Run call `i` of the job in `params` (the control block as float64) with this thread's scratch. */
 export function runCall(kernels: KernelExports, params: Float64Array, i: number, scratch: number): void {
-  const c = 4 + 12 * i; // FIRST_CALL + CALL_WORDS · i
+  const c = 5 + 12 * i; // FIRST_CALL + CALL_WORDS · i
   const p = params;
   switch (p[c]) {
     case 0: // matmul: a, ars, acs, b, brs, bcs, c, m, n, k, ldc
@@ -109,7 +117,8 @@ export function finishCall(
     Atomics.store(control, 2, 1); // FAILED
   }
   const count = Atomics.load(control, 0) >>> 16; // fixed while this call is unfinished
-  if (Atomics.add(control, 1, 1) + 1 === count) Atomics.notify(control, 1); // DONE
+  // DONE; CALLER_SLEEPING
+  if (Atomics.add(control, 1, 1) + 1 === count && Atomics.load(control, 9) !== 0) Atomics.notify(control, 1);
 }
 
 /** What a worker receives when it starts. */
@@ -119,6 +128,8 @@ export interface WorkerData {
   readonly control: SharedArrayBuffer;
   /** 1, 2, ...: the calling thread is thread 0. */
   readonly thread: number;
+  /** How long an idle worker polls for the next job before it sleeps in Atomics.wait. */
+  readonly spinMilliseconds: number;
 }
 
 /**
@@ -143,8 +154,13 @@ export function workerLoop(
     const word = Atomics.load(control, 0); // CLAIM
     // Asleep until the next job is posted, or for good once the pool shrank below this worker.
     if ((word & 0xffff) >= word >>> 16 || data.thread >= Atomics.load(control, 3)) {
-      // ACTIVE
-      Atomics.wait(control, 0, word);
+      // ACTIVE. Spin a little before sleeping: a training step posts jobs a fraction of a millisecond
+      // apart, and waking a sleeping thread costs 50–100 µs (a small product's whole share).
+      const until = performance.now() + data.spinMilliseconds;
+      while (Atomics.load(control, 0) === word && performance.now() < until) {}
+      Atomics.add(control, 8, 1); // SLEEPING_WORKERS: from here on, a new job is notified
+      Atomics.wait(control, 0, word); // returns at once if the claim word changed meanwhile
+      Atomics.sub(control, 8, 1);
       continue;
     }
     const i = claim(control);
