@@ -12,27 +12,30 @@ import { jsBackend } from '../src/tensor/backend/js.js';
 afterEach(() => vi.restoreAllMocks());
 
 describe('uninitializedFloats', () => {
-  it.each([0, 1, 1023, 1024, 5000, 300_000])('%i floats: the length asked for, in an ArrayBuffer of its own', (n) => {
-    const a = uninitializedFloats(n);
-    expect(a.length).toBe(n);
-    expect(a.byteOffset).toBe(0);
-    expect(a.buffer.byteLength).toBe(4 * n);
-  });
+  it.each([0, 1, 1023, 16_383, 16_384, 300_000])(
+    '%i floats: the length asked for, in an ArrayBuffer of its own',
+    (n) => {
+      const a = uninitializedFloats(n);
+      expect(a.length).toBe(n);
+      expect(a.byteOffset).toBe(0);
+      expect(a.buffer.byteLength).toBe(4 * n);
+    },
+  );
 
-  it('skips zero-filling (Buffer.allocUnsafe) from 1,024 floats on, and only there', () => {
+  it('skips zero-filling (Buffer.allocUnsafe) from 16,384 floats on, and only there', () => {
     const spy = vi.spyOn(Buffer, 'allocUnsafe');
-    uninitializedFloats(1023);
+    uninitializedFloats(16_383);
     expect(spy).not.toHaveBeenCalled();
-    uninitializedFloats(1024);
-    expect(spy).toHaveBeenCalledWith(4096);
+    uninitializedFloats(16_384);
+    expect(spy).toHaveBeenCalledWith(65_536);
   });
 
   it('falls back to a zeroed array if Buffer hands back a piece of a shared pool', () => {
-    const pool = new ArrayBuffer(1 << 16);
+    const pool = new ArrayBuffer(1 << 18);
     vi.spyOn(Buffer, 'allocUnsafe').mockImplementation((size: number) => Buffer.from(pool, 64, size));
-    const a = uninitializedFloats(2048);
+    const a = uninitializedFloats(16_384);
     expect(a.buffer).not.toBe(pool);
-    expect(a.buffer.byteLength).toBe(4 * 2048);
+    expect(a.buffer.byteLength).toBe(4 * 16_384);
     expect(a.every((x) => x === 0)).toBe(true);
   });
 });
@@ -49,8 +52,9 @@ describe('WASM results in unzeroed arrays are written whole', () => {
       for (let i = 0; i < 8; i++) uninitializedFloats(n).fill(12345.5);
       expect(wasm.unary('sqrt', y)).toEqual(jsBackend.unary('sqrt', y));
       expect(wasm.binary('mul', x, [n], y, [n], [n])).toEqual(jsBackend.binary('mul', x, [n], y, [n], [n]));
-      // A·Aᵀ for A 120×120: float32 sums, within γ_k·Σ_p|a_ip||a_jp| of the float64 product (k = 120).
-      const k = 120;
+      // A·Aᵀ for A 130×130 (an unzeroed result: ≥ 16,384 floats): float32 sums, within γ_k·Σ_p|a_ip||a_jp| of
+      // the float64 product (k = 130).
+      const k = 130;
       const a = x.subarray(0, k * k);
       const product = wasm.matmulTransposed(a, [k, k], false, a, [k, k], true, [k, k]);
       const gamma = (k * 2 ** -24) / (1 - k * 2 ** -24);

@@ -3,9 +3,10 @@
  *
  * `new Float32Array(n)` zero-fills its memory, a pass over the whole array that a result copied out of
  * WebAssembly memory overwrites at once. Node's `Buffer.allocUnsafe` skips it: allocating and filling
- * a result measured 20–35% faster that way (20,000 to 1M floats, 2026-12-03). Buffers of fewer than
- * 4 KB share one pooled ArrayBuffer with other Buffers, and a tensor must own its storage, so small
- * arrays (and every array where `Buffer` does not exist, as in a browser) stay ordinary zeroed ones.
+ * a result measured 10–35% faster that way from 16,384 floats up to 1M (2026-12-03), and no faster
+ * below 16,384, where its own overhead (and, under 4 KB, Node's shared pool, whose ArrayBuffer other
+ * Buffers share, while a tensor must own its storage) makes it lose. So small arrays, and every array
+ * where `Buffer` does not exist (a browser), stay ordinary zeroed ones.
  */
 interface BufferClass {
   allocUnsafe(size: number): Uint8Array;
@@ -13,8 +14,8 @@ interface BufferClass {
 
 const nodeBuffer = (globalThis as { Buffer?: BufferClass }).Buffer;
 
-/** Arrays shorter than this come zeroed (Node's pool serves Buffers of up to 4 KB by default). */
-const LEAST_FLOATS = 1024;
+/** Arrays shorter than this come zeroed: the measured crossover (64 KB). */
+const LEAST_FLOATS = 16_384;
 
 /** A Float32Array of n floats whose contents are unspecified: every element must be written. */
 export function uninitializedFloats(n: number): Float32Array {
