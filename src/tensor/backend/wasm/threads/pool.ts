@@ -133,6 +133,9 @@ export class WorkerPool {
    */
   resize(threads: number): void {
     Atomics.store(this.control, ACTIVE, threads);
+    // Wake sleeping workers, so that those now beyond the count stop counting as sleepers (a worker
+    // stopped while counted would make every later job call Atomics.notify, needlessly but safely).
+    Atomics.notify(this.control, CLAIM);
     this.mostThreads = Math.max(this.mostThreads, threads);
     while (this.workers.length > threads - 1) this.workers.pop()!.terminate();
     while (this.workers.length < threads - 1) {

@@ -153,9 +153,14 @@ export function workerLoop(
   for (;;) {
     const word = Atomics.load(control, 0); // CLAIM
     // Asleep until the next job is posted, or for good once the pool shrank below this worker.
-    if ((word & 0xffff) >= word >>> 16 || data.thread >= Atomics.load(control, 3)) {
-      // ACTIVE. Spin a little before sleeping: a training step posts jobs a fraction of a millisecond
-      // apart, and waking a sleeping thread costs 50–100 µs (a small product's whole share).
+    if (data.thread >= Atomics.load(control, 3)) {
+      // ACTIVE: the pool shrank below this worker, which is being stopped; it sleeps uncounted.
+      Atomics.wait(control, 0, word);
+      continue;
+    }
+    if ((word & 0xffff) >= word >>> 16) {
+      // Nothing to claim. Poll a little before sleeping: a training step posts jobs a fraction of a
+      // millisecond apart, and a thread woken from Atomics.wait starts 50–100 µs late.
       const until = performance.now() + data.spinMilliseconds;
       while (Atomics.load(control, 0) === word && performance.now() < until) {}
       Atomics.add(control, 8, 1); // SLEEPING_WORKERS: from here on, a new job is notified
