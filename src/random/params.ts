@@ -133,8 +133,12 @@ export function broadcastIndex(from: Shape, to: Shape): Uint32Array {
   return index;
 }
 
-/** The parameter's values broadcast to shape `to`, one per output element. */
-export function expandParam(param: Param, to: Shape): Float64Array {
+/**
+ * The parameter's values broadcast to shape `to`, one per output element: its own values when the
+ * sizes agree (a valid broadcast between shapes of one size maps every index to itself).
+ */
+export function expandParam(param: Param, to: Shape): ArrayLike<number> {
+  if (param.values.length === shapeSize(to)) return param.values;
   const index = broadcastIndex(param.shape, to);
   const out = new Float64Array(index.length);
   for (let i = 0; i < index.length; i++) out[i] = param.values[index[i]];

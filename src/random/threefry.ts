@@ -14,16 +14,8 @@
  */
 import { fail } from '../errors.js';
 
-/** Rotation amounts for Threefry-2x32 (Random123's R_32x2 constants). Rounds cycle through them. */
-const ROTATIONS = [13, 15, 26, 6, 17, 29, 16, 24] as const;
-
 /** Key-schedule parity constant: the third key word is k0 ^ k1 ^ this (from Threefish/Skein). */
 const KEY_PARITY = 0x1bd11bda;
-
-/** Rotate a uint32 left by r bits (0 < r < 32). */
-function rotl32(x: number, r: number): number {
-  return ((x << r) | (x >>> (32 - r))) >>> 0;
-}
 
 /**
  * Threefry-2x32-20 of the counter block (x0, x1) under the key (k0, k1); returns the two output
@@ -47,29 +39,70 @@ export function threefryInto(
   out: { [i: number]: number },
   at: number,
 ): void {
-  // Three key words: the extra one makes every key-schedule injection differ.
-  const ks0 = k0 >>> 0;
-  const ks1 = k1 >>> 0;
-  const ks2 = (k0 ^ k1 ^ KEY_PARITY) >>> 0;
-  x0 = (x0 + ks0) >>> 0;
-  x1 = (x1 + ks1) >>> 0;
-  // 20 rounds in 5 groups of 4. Each round mixes the words (add, rotate, xor); after each group
-  // the key is injected again, rotated by one word each time, plus the group number so that no
-  // two groups are identical.
-  for (let group = 0; group < 5; group++) {
-    const rot = group % 2 === 0 ? 0 : 4; // groups alternate between the two halves of ROTATIONS
-    for (let r = 0; r < 4; r++) {
-      x0 = (x0 + x1) >>> 0;
-      x1 = rotl32(x1, ROTATIONS[rot + r]);
-      x1 = (x1 ^ x0) >>> 0;
-    }
-    const s = group + 1;
-    const j = s % 3; // injection s adds key words j and j+1 (mod 3)
-    x0 = (x0 + (j === 0 ? ks0 : j === 1 ? ks1 : ks2)) >>> 0;
-    x1 = (x1 + (j === 0 ? ks1 : j === 1 ? ks2 : ks0) + s) >>> 0;
-  }
-  out[at] = x0;
-  out[at + 1] = x1;
+  // Three key words: the extra one makes every key-schedule injection differ. The words are kept
+  // as int32 (`| 0`): the same 32 bits as uint32, and V8 then does the arithmetic on integers.
+  const ks0 = k0 | 0;
+  const ks1 = k1 | 0;
+  const ks2 = (k0 ^ k1 ^ KEY_PARITY) | 0;
+  let a = (x0 + ks0) | 0;
+  let b = (x1 + ks1) | 0;
+  // 20 rounds in 5 groups of 4, written out: a loop over a table of rotations ran 3.7× slower
+  // (1M words: 44 against 12 ms). Each round mixes the words: a += b, b = rotl(b, R) ^ a. Groups
+  // alternate between the rotations (13, 15, 26, 6) and (17, 29, 16, 24) (Random123's R_32x2).
+  // After group s (1..5) the key is injected again, rotated by s words, plus s, so that no two
+  // groups are identical: a += ks[s mod 3], b += ks[(s+1) mod 3] + s.
+  a = (a + b) | 0;
+  b = ((b << 13) | (b >>> 19)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 15) | (b >>> 17)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 26) | (b >>> 6)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 6) | (b >>> 26)) ^ a;
+  a = (a + ks1) | 0;
+  b = (b + ks2 + 1) | 0;
+  a = (a + b) | 0;
+  b = ((b << 17) | (b >>> 15)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 29) | (b >>> 3)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 16) | (b >>> 16)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 24) | (b >>> 8)) ^ a;
+  a = (a + ks2) | 0;
+  b = (b + ks0 + 2) | 0;
+  a = (a + b) | 0;
+  b = ((b << 13) | (b >>> 19)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 15) | (b >>> 17)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 26) | (b >>> 6)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 6) | (b >>> 26)) ^ a;
+  a = (a + ks0) | 0;
+  b = (b + ks1 + 3) | 0;
+  a = (a + b) | 0;
+  b = ((b << 17) | (b >>> 15)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 29) | (b >>> 3)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 16) | (b >>> 16)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 24) | (b >>> 8)) ^ a;
+  a = (a + ks1) | 0;
+  b = (b + ks2 + 4) | 0;
+  a = (a + b) | 0;
+  b = ((b << 13) | (b >>> 19)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 15) | (b >>> 17)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 26) | (b >>> 6)) ^ a;
+  a = (a + b) | 0;
+  b = ((b << 6) | (b >>> 26)) ^ a;
+  a = (a + ks2) | 0;
+  b = (b + ks0 + 5) | 0;
+  out[at] = a >>> 0;
+  out[at + 1] = b >>> 0;
 }
 
 /** The two words of a key: a PRNGKey (key.ts, which imports this file, so it is not imported back). */
