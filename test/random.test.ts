@@ -35,6 +35,7 @@ import { bernoulliFromBits, categoricalFromBits } from '../src/random/discrete.j
 import { openUnit53, unit24, unit53 } from '../src/random/unit.js';
 import { BitStream, elementStream } from '../src/random/stream.js';
 import { PTRS_MIN_RATE, samplePoisson } from '../src/random/poisson.js';
+import { expandParam } from '../src/random/params.js';
 import { sampleGamma } from '../src/random/gamma.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -843,6 +844,49 @@ describe('gamma', () => {
 });
 
 describe('shapes and broadcasting', () => {
+  it('expandParam gives every output element the parameter element it broadcasts from (fast paths too)', () => {
+    // to: any shape; from: a suffix of it with some axes set to 1, after some leading 1s.
+    const pairArb = fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 }).chain((to) =>
+      fc
+        .tuple(
+          fc.integer({ min: 0, max: to.length }),
+          fc.array(fc.boolean(), { minLength: to.length, maxLength: to.length }),
+          fc.integer({ min: 0, max: 2 }),
+        )
+        .map(([keep, ones, lead]) => {
+          const tail = to.slice(to.length - keep).map((d, i) => (ones[i] ? 1 : d));
+          return [[...Array<number>(lead).fill(1), ...tail], to] as const;
+        })
+        .filter(([from, to]) => from.length <= to.length),
+    );
+    fc.assert(
+      fc.property(pairArb, ([from, to]) => {
+        const size = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+        const values = Float64Array.from({ length: size(from) }, (_, i) => i + 0.5);
+        const got = Array.from(expandParam({ name: 'p', shape: from, values }, to));
+        const want: number[] = [];
+        for (let i = 0; i < size(to); i++) {
+          // i's multi-index in `to`, read back in `from` (size-1 axes of `from` at 0), aligned on the right.
+          let rest = i,
+            j = 0,
+            stride = 1;
+          for (let d = 1; d <= to.length; d++) {
+            const coordinate = rest % to[to.length - d];
+            rest = Math.floor(rest / to[to.length - d]);
+            if (d <= from.length) {
+              const extent = from[from.length - d];
+              j += (extent === 1 ? 0 : coordinate) * stride;
+              stride *= extent;
+            }
+          }
+          want.push(values[j]);
+        }
+        expect(got).toEqual(want);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('the default shape is a scalar and explicit shapes are honoured', () => {
     for (const t of [uniform(K), normal(K), exponential(K), bernoulli(K, 0.5), poisson(K, 3), gamma(K, 2)]) {
       expect(t.shape).toEqual([]);

@@ -122,15 +122,31 @@ export function outputShape(op: string, param: { name: string; shape: Shape }, s
 /** For each flat index of shape `to`, the flat index of the element of `from` it reads (broadcast). */
 export function broadcastIndex(from: Shape, to: Shape): Uint32Array {
   const n = shapeSize(to);
-  const toStrides = stridesOf(to);
   const fromStrides = broadcastStrides(from, to); // 0 along broadcast dimensions
   const index = new Uint32Array(n);
+  const counter = new Array<number>(to.length).fill(0);
+  let j = 0;
   for (let i = 0; i < n; i++) {
-    let j = 0;
-    for (let d = 0; d < to.length; d++) j += (Math.floor(i / toStrides[d]) % to[d]) * fromStrides[d];
     index[i] = j;
+    // The next multi-index, last axis fastest (no divisions): step j along the axis that moves, and
+    // back to the start of every axis that wraps around.
+    for (let d = to.length - 1; d >= 0; d--) {
+      j += fromStrides[d];
+      if (++counter[d] < to[d]) break;
+      j -= fromStrides[d] * to[d];
+      counter[d] = 0;
+    }
   }
   return index;
+}
+
+/** Whether `from`, without its leading 1s, is the trailing part of `to`: broadcasting then repeats it whole. */
+function repeatsWhole(from: Shape, to: Shape): boolean {
+  let first = 0;
+  while (first < from.length && from[first] === 1) first++;
+  const offset = to.length - (from.length - first);
+  for (let d = first; d < from.length; d++) if (from[d] !== to[offset + d - first]) return false;
+  return true;
 }
 
 /**
@@ -138,7 +154,15 @@ export function broadcastIndex(from: Shape, to: Shape): Uint32Array {
  * sizes agree (a valid broadcast between shapes of one size maps every index to itself).
  */
 export function expandParam(param: Param, to: Shape): ArrayLike<number> {
-  if (param.values.length === shapeSize(to)) return param.values;
+  const n = shapeSize(to);
+  if (param.values.length === n) return param.values;
+  if (param.values.length === 1) return new Float64Array(n).fill(param.values[0]);
+  if (param.values.length > 0 && repeatsWhole(param.shape, to)) {
+    // Broadcast along leading axes only (a row of probabilities for a batch, say): whole copies.
+    const out = new Float64Array(n);
+    for (let at = 0; at < n; at += param.values.length) out.set(param.values, at);
+    return out;
+  }
   const index = broadcastIndex(param.shape, to);
   const out = new Float64Array(index.length);
   for (let i = 0; i < index.length; i++) out[i] = param.values[index[i]];

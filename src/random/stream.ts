@@ -15,7 +15,7 @@ export class BitStream {
   private readonly k0: number;
   private readonly k1: number;
   private block = 0; // counter of the next Threefry block
-  private readonly buffer: [number, number] = [0, 0]; // words of the current block
+  private readonly buffer = new Uint32Array(2); // words of the current block
   private used = 2; // how many words of `buffer` are consumed (2: compute a new block)
 
   constructor(key: PRNGKey) {

@@ -17,28 +17,23 @@ import { fail } from '../errors.js';
 /** Key-schedule parity constant: the third key word is k0 ^ k1 ^ this (from Threefish/Skein). */
 const KEY_PARITY = 0x1bd11bda;
 
+/** threefry2x32's output words: threefryInto then only ever stores into a Uint32Array (one fast path). */
+const pair = new Uint32Array(2);
+
 /**
  * Threefry-2x32-20 of the counter block (x0, x1) under the key (k0, k1); returns the two output
  * words. All inputs must be uint32 integers (0 .. 2^32-1); this hot inner function does not check.
  */
 export function threefry2x32(k0: number, k1: number, x0: number, x1: number): [number, number] {
-  const out: [number, number] = [0, 0];
-  threefryInto(k0, k1, x0, x1, out, 0);
-  return out;
+  threefryInto(k0, k1, x0, x1, pair, 0);
+  return [pair[0], pair[1]];
 }
 
 /**
  * The same function, writing the two output words to out[at] and out[at + 1] instead of
  * allocating a pair: the bulk generators call it millions of times.
  */
-export function threefryInto(
-  k0: number,
-  k1: number,
-  x0: number,
-  x1: number,
-  out: { [i: number]: number },
-  at: number,
-): void {
+export function threefryInto(k0: number, k1: number, x0: number, x1: number, out: Uint32Array, at: number): void {
   // Three key words: the extra one makes every key-schedule injection differ. The words are kept
   // as int32 (`| 0`): the same 32 bits as uint32, and V8 then does the arithmetic on integers.
   const ks0 = k0 | 0;
