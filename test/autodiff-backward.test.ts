@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { customVjp, scalar, traceGraph, vjp, type Tensor } from '../src/index.js';
+import { bind, customVjp, definePrimitive, scalar, traceGraph, vjp, type Tensor } from '../src/index.js';
 import type { ReverseBox } from '../src/autodiff/box.js';
 import { NewestFirst } from '../src/autodiff/newest-first.js';
 
@@ -96,7 +96,7 @@ describe('backward pass', () => {
         expect(new Set(visited).size).toBe(visited.length); // nobody visited twice
         const position = new Map(visited.map((node, p) => [node, p]));
         for (const [p, node] of visited.entries()) {
-          for (let i = 0; i < node.args.length; i++) {
+          for (let i = 0; i < node.inputs.length; i++) {
             const parent = node.parent(i);
             if (parent !== null) expect(position.get(parent)).toBeGreaterThan(p); // consumers come first
           }
@@ -122,5 +122,39 @@ describe('backward pass', () => {
     const [, pullback] = vjp(f, scalar(0));
     expect(() => pullback(scalar(1))).toThrow('rule failed');
     expect((pullback(scalar(1))[0] as Tensor).item()).toBe(4); // (1 + 3)·cos(0)
+  });
+});
+
+describe('graph nodes', () => {
+  // weighted(a, b, c, d) = a + 2b + 3c + 4d, so the gradient with respect to argument i is i + 1. A node keeps
+  // the parents of its first two arguments in fields and the rest in a list: each position must reach its own
+  // argument. The rule also records the `needs` it is given: true exactly for the traced arguments.
+  const seenNeeds: boolean[][] = [];
+  const weightedP = definePrimitive({
+    name: 'weighted',
+    impl: (xs) => scalar(xs.reduce((s, x, i) => s + (i + 1) * x.item(), 0)),
+    vjp: (g, xs, _y, _p, needs) => {
+      seenNeeds.push([...needs]);
+      return xs.map((_x, i) => (needs[i] ? g.mul(i + 1) : null));
+    },
+    jvp: () => null,
+  });
+
+  it('sends each argument its own cotangent, whichever of four arguments are traced', () => {
+    for (let mask = 1; mask < 16; mask++) {
+      const traced = [0, 1, 2, 3].filter((i) => (mask >> i) & 1);
+      // The traced arguments are the function's inputs; the others are constants (10, 20, 30, 40).
+      const f = (...xs: Tensor[]): Tensor => {
+        const args = [0, 1, 2, 3].map((i) => (traced.includes(i) ? xs[traced.indexOf(i)] : scalar(10 * (i + 1))));
+        return bind(weightedP, args, undefined);
+      };
+      seenNeeds.length = 0;
+      const [y, pullback] = vjp(f, ...traced.map((i) => scalar(i + 0.5)));
+      const grads = pullback(scalar(1)) as Tensor[];
+      expect(grads.map((gr) => gr.item())).toEqual(traced.map((i) => i + 1));
+      expect(seenNeeds).toEqual([[0, 1, 2, 3].map((i) => traced.includes(i))]);
+      const expected = [0, 1, 2, 3].reduce((s, i) => s + (i + 1) * (traced.includes(i) ? i + 0.5 : 10 * (i + 1)), 0);
+      expect((y as Tensor).item()).toBe(expected);
+    }
   });
 });

@@ -53,7 +53,7 @@ export function backward<V>(space: ValueSpace<V>, seeds: ReadonlyMap<ReverseBox<
         leaves.set(node, g);
         continue;
       }
-      const inputCotangents = node.prim.vjp(g, node.inputs(), node.primal, node.params, node.needs());
+      const inputCotangents = node.prim.vjp(g, node.inputs, node.primal, node.params, node.needs());
       for (let i = 0; i < inputCotangents.length; i++) {
         const c = inputCotangents[i];
         if (c === null || c === undefined) continue;

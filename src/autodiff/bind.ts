@@ -80,20 +80,26 @@ export function bind<P, V>(prim: Primitive<P, V>, inputs: readonly V[], params: 
 
   const n = inputs.length;
   // A copy of the inputs with this level's boxes taken off. (A copy rather than `new Array(n)`: V8 then
-  // knows the array has no holes, and it is allocated at its exact size, unlike one filled by push.)
-  const primals = inputs.slice();
+  // knows the array has no holes, and it is allocated at its exact size, unlike one filled by push. Array
+  // literals for one and two inputs: V8 allocates those inline, while slice() calls a builtin.)
+  const primals = n === 1 ? [inputs[0]] : n === 2 ? [inputs[0], inputs[1]] : inputs.slice();
   let kind: 'reverse' | 'forward' = 'reverse';
+  let below = -1; // the highest level traced underneath this one
   for (let i = 0; i < n; i++) {
     const b = space.boxOf(inputs[i]);
     if (b !== null && b.level === level) {
       primals[i] = b.primal;
       kind = b.kind; // all boxes of one level have one kind: one transform call opened the level
     }
+    const under = space.boxOf(primals[i]);
+    if (under !== null && under.level > below) below = under.level;
   }
-  const output = bind(prim, primals, params);
+  // Nothing traced underneath (a single transform, the usual case): run the kernel here, as the call
+  // bind(prim, primals, params) would after finding no boxes, without the second look at each input.
+  const output = below < 0 ? observed(prim, -1, primals, prim.impl(primals, params)) : bind(prim, primals, params);
 
   if (kind === 'reverse') {
-    return observed(prim, level, inputs, space.traced(new ReverseBox(level, output, prim, inputs, params)));
+    return observed(prim, level, inputs, space.traced(new ReverseBox(level, output, prim, inputs, primals, params)));
   }
 
   const tangents = new Array<V | null>(n);

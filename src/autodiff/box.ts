@@ -65,8 +65,14 @@ let nodesMade = 0;
 
 /**
  * A reverse-mode box is also a node of the computation graph: it records which primitive made this
- * value, from which arguments (as passed, boxed at this level or not) and with which parameters.
- * A leaf (an input of the transform) has no primitive and no arguments.
+ * value, from which inputs and with which parameters, and which of those inputs were computed from the
+ * transform's inputs (its *parents*, boxed at this same level). A leaf (an input of the transform) has
+ * no primitive and no inputs.
+ *
+ * The node finds its parents once, when it is made, so the backward pass reads them (and the inputs) from
+ * fields instead of looking at every argument's box again. The parents of the first two arguments are
+ * fields, not an array: almost every primitive has one or two arguments, and a scalar program makes one
+ * node per op, so an array per node would be one more object for the garbage collector to copy.
  */
 export class ReverseBox<V> {
   /**
@@ -76,14 +82,30 @@ export class ReverseBox<V> {
   readonly id = ++nodesMade;
   /** Scratch space of the backward pass: the sum of the cotangents its consumers have sent so far. */
   cotangent: V | null = null;
+  /** The box of argument 0 (1) at this level, or null if that argument does not depend on the inputs. */
+  readonly parent0: ReverseBox<V> | null;
+  readonly parent1: ReverseBox<V> | null;
+  /** The parents of the arguments from the third on; null for nodes with at most two arguments. */
+  readonly moreParents: readonly (ReverseBox<V> | null)[] | null;
 
+  /**
+   * `args` are the arguments as they were passed (boxed at this level or not): only their boxes are kept,
+   * as parents. `inputs` are the arguments with this level's boxes removed: what `prim` computed with,
+   * and what its VJP rule is called with.
+   */
   constructor(
     readonly level: number,
     readonly primal: V,
     readonly prim: NodeRule<V> | null,
-    readonly args: readonly V[],
+    args: readonly V[],
+    readonly inputs: readonly V[],
     readonly params: unknown,
-  ) {}
+  ) {
+    const n = args.length;
+    this.parent0 = n > 0 ? boxAtLevel(prim!.space, args[0], level) : null;
+    this.parent1 = n > 1 ? boxAtLevel(prim!.space, args[1], level) : null;
+    this.moreParents = n > 2 ? args.slice(2).map((x) => boxAtLevel(prim!.space, x, level)) : null;
+  }
 
   // A getter rather than a field: the same answer for every node, so no need to store it in each.
   get kind(): 'reverse' {
@@ -91,32 +113,32 @@ export class ReverseBox<V> {
   }
 
   static leaf<V>(level: number, primal: V): ReverseBox<V> {
-    return new ReverseBox(level, primal, null, [], undefined);
+    return new ReverseBox(level, primal, null, NO_VALUES as readonly V[], NO_VALUES as readonly V[], undefined);
   }
 
   /** The box of argument i if it belongs to this node's level (i.e. depends on the inputs), else null. */
   parent(i: number): ReverseBox<V> | null {
-    // Only a node made by a primitive has arguments, so `prim` is there to say how to read their boxes.
-    const b = this.prim!.space.boxOf(this.args[i]);
-    return b !== null && b.level === this.level ? (b as ReverseBox<V>) : null;
-  }
-
-  /** The arguments with this level's boxes removed: what the primitive computed with. */
-  inputs(): V[] {
-    const out = this.args.slice(); // a copy, as in bind: no holes, exact size
-    for (let i = 0; i < out.length; i++) out[i] = unboxAt(this.prim!.space, out[i], this.level);
-    return out;
+    return i === 0 ? this.parent0 : i === 1 ? this.parent1 : this.moreParents![i - 2];
   }
 
   /** For each argument, whether it depends on the inputs (so its cotangent is wanted). */
   needs(): readonly boolean[] {
-    const n = this.args.length;
-    if (n === 1) return NEEDS_1[this.parent(0) !== null ? 1 : 0];
-    if (n === 2) return NEEDS_2[(this.parent(0) !== null ? 1 : 0) + (this.parent(1) !== null ? 2 : 0)];
+    const n = this.inputs.length;
+    if (n === 1) return NEEDS_1[this.parent0 !== null ? 1 : 0];
+    if (n === 2) return NEEDS_2[(this.parent0 !== null ? 1 : 0) + (this.parent1 !== null ? 2 : 0)];
     const out = new Array<boolean>(n);
     for (let i = 0; i < n; i++) out[i] = this.parent(i) !== null;
     return out;
   }
+}
+
+/** The (empty) arguments of every leaf. */
+const NO_VALUES: readonly unknown[] = [];
+
+/** x's box if it has level `level` (then it is a graph node of that level), else null. */
+function boxAtLevel<V>(space: ValueSpace<V>, x: V, level: number): ReverseBox<V> | null {
+  const b = space.boxOf(x);
+  return b !== null && b.level === level ? (b as ReverseBox<V>) : null;
 }
 
 export class ForwardBox<V> {

@@ -57,7 +57,7 @@ export function customVjp(
       return traced;
     }
     // Reverse level: record a node whose VJP is the user's rule.
-    const traced = Tensor._traced(new ReverseBox(level, output, prim, inputs, undefined));
+    const traced = Tensor._traced(new ReverseBox(level, output, prim, inputs, primals, undefined));
     if (observing()) report({ kind: 'op', name, level, inputs, output: traced });
     return traced;
   };

@@ -86,9 +86,13 @@ type BinaryPartial = (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => Tensor;
 
 function binaryImpl(op: BinaryOp) {
   return ([a, b]: readonly Tensor[]): Tensor => {
-    const shape = broadcastShapes(op, a.shape, b.shape);
-    if (a.size === 1 && b.size === 1)
+    if (a.size === 1 && b.size === 1) {
+      // One element each: numbers in, a number out. Scalars of one program share one shape object, so
+      // comparing references usually settles the result's shape without looking at the dimensions.
+      const shape = a.shape === b.shape ? a.shape : broadcastShapes(op, a.shape, b.shape);
       return Tensor._fromNumber(getBackend().binaryScalar(op, a.item(), b.item()), shape);
+    }
+    const shape = broadcastShapes(op, a.shape, b.shape);
     return Tensor.fromData(getBackend().binary(op, a._data!, a.shape, b._data!, b.shape, shape), shape);
   };
 }
