@@ -11,13 +11,13 @@
  */
 import type { Backend, BinaryOp, ReduceOp, UnaryOp } from '../backend.js';
 import { jsBackend } from '../js.js';
-import { broadcastStrides, shapeSize, type Shape } from '../../shape.js';
+import { shapeSize, type Shape } from '../../shape.js';
 import { fail } from '../../../errors.js';
 import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from './codes.js';
 import { type Kernels, kernelLoadError, loadKernelsSync } from './kernels.js';
 import { residentMemory, residentTarget } from './resident-arrays.js';
 import { Staging } from './resident-staging.js';
-import { planBinary, planReduce, planTranspose } from './plans.js';
+import { forEachBatchProduct, planBinary, planReduce, planTranspose } from './plans.js';
 import { chunkedBinary } from './elementwise.js';
 import { wasmFusedKernels } from './fused.js';
 import { DEFAULT_GRAIN, parallelBinary, parallelMatmul, parallelUnary } from './threads/parallel-kernels.js';
@@ -233,16 +233,7 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
       kern.exports.matmul(aOff, ars, acs, bOff, brs, bcs, cOff, batch * m, n, k, scratch);
       return s.result(cs);
     }
-    const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
-    const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
-    const index = new Array<number>(batchShape.length).fill(0);
-    for (let t = 0; t < batch; t++) {
-      let ao = 0,
-        bo = 0;
-      for (let d = 0; d < index.length; d++) {
-        ao += index[d] * aStrides[d];
-        bo += index[d] * bStrides[d];
-      }
+    forEachBatchProduct(aShape, bShape, batchShape, (t, ao, bo) =>
       kern.exports.matmul(
         aOff + 4 * ao * m * k,
         ars,
@@ -255,13 +246,8 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
         n,
         k,
         scratch,
-      );
-      // Next batch index, last axis fastest.
-      for (let d = index.length - 1; d >= 0; d--) {
-        if (++index[d] < batchShape[d]) break;
-        index[d] = 0;
-      }
-    }
+      ),
+    );
     return s.result(cs);
   }
 

@@ -2,7 +2,7 @@
  * How a broadcast or a reduction maps onto the kernels' two- and three-axis views. Each function
  * returns null when the shapes do not fit the view; the caller then uses the JS backend.
  */
-import type { Shape } from '../../shape.js';
+import { broadcastStrides, shapeSize, type Shape } from '../../shape.js';
 
 /** An operand of a rows × cols elementwise op: element (i, j) is at i·rowStride + j·colStride. */
 export interface Operand2d {
@@ -114,4 +114,34 @@ export function planTranspose(shape: Shape, perm: readonly number[]): TransposeP
   if (key === '1,0') return { batch: 1, rows: size(inputOrder[0]), cols: size(inputOrder[1]) };
   if (key === '0,2,1') return { batch: size(inputOrder[0]), rows: size(inputOrder[1]), cols: size(inputOrder[2]) };
   return null;
+}
+
+/**
+ * The matrices of a batched product C = A·B, batch axes broadcast: calls visit(t, aMatrix, bMatrix)
+ * for each output matrix t (last batch axis fastest) with the indices of the matrices of A and B it
+ * multiplies (multiply by a matrix's size for its offset).
+ */
+export function forEachBatchProduct(
+  aShape: Shape,
+  bShape: Shape,
+  batchShape: Shape,
+  visit: (t: number, aMatrix: number, bMatrix: number) => void,
+): void {
+  const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
+  const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
+  const index = new Array<number>(batchShape.length).fill(0);
+  const batch = shapeSize(batchShape);
+  for (let t = 0; t < batch; t++) {
+    let ao = 0,
+      bo = 0;
+    for (let d = 0; d < index.length; d++) {
+      ao += index[d] * aStrides[d];
+      bo += index[d] * bStrides[d];
+    }
+    visit(t, ao, bo);
+    for (let d = index.length - 1; d >= 0; d--) {
+      if (++index[d] < batchShape[d]) break;
+      index[d] = 0;
+    }
+  }
 }

@@ -12,10 +12,10 @@
  * Each function returns null when the job does not fit (too many calls, or more memory than
  * WebAssembly can address): the caller then runs it on one thread.
  */
-import { broadcastStrides, shapeSize, type Shape } from '../../../shape.js';
+import { shapeSize, type Shape } from '../../../shape.js';
 import type { ResidentArrays } from '../resident-arrays.js';
 import { Staging } from '../resident-staging.js';
-import type { BinaryPlan } from '../plans.js';
+import { forEachBatchProduct, type BinaryPlan } from '../plans.js';
 import type { WorkerPool } from './pool.js';
 import { uninitializedFloats } from '../uninitialized.js';
 
@@ -114,26 +114,13 @@ export function parallelMatmul(
     return finishRowBlocks(pool, s, cs, rows, n, rowsPerCall);
   }
   kern.zero(cOff, batch * m * n);
-  const aStrides = broadcastStrides(aShape.slice(0, -2), batchShape);
-  const bStrides = broadcastStrides(bShape.slice(0, -2), batchShape);
-  const index = new Array<number>(batchShape.length).fill(0);
-  for (let t = 0; t < batch; t++) {
-    let ao = 0,
-      bo = 0;
-    for (let d = 0; d < index.length; d++) {
-      ao += index[d] * aStrides[d];
-      bo += index[d] * bStrides[d];
-    }
+  forEachBatchProduct(aShape, bShape, batchShape, (t, ao, bo) => {
     const [aAt, bAt, cAt] = [aOff + 4 * ao * m * k, bOff + 4 * bo * k * n, cOff + 4 * t * m * n];
     for (let r0 = 0; r0 < rows; r0 += rowsPerCall) {
       const r = Math.min(rowsPerCall, rows - r0);
       pool.matmul(aAt + 4 * r0 * ars, ars, acs, bAt, brs, bcs, cAt + 4 * r0 * n, r, n, k);
     }
-    for (let d = index.length - 1; d >= 0; d--) {
-      if (++index[d] < batchShape[d]) break;
-      index[d] = 0;
-    }
-  }
+  });
   pool.run();
   return s.result(cs);
 }
