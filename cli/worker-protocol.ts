@@ -5,6 +5,7 @@
  * 1 = SIGINT, 2 = SIGTERM); progress and log lines are posted to the main thread (updates throttled
  * to ~20 a second), then the result.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { ProgressTask } from '../experiments/types.js';
 import type { StopSignal } from './io.js';
@@ -87,8 +88,25 @@ export async function serveJob(port: MessagePort, job: () => Promise<unknown>): 
   }
 }
 
+/**
+ * Node 20 can abort the whole process when a worker ends while V8 still optimizes its code on a
+ * background thread: the compile job asks the platform for the ended isolate's task runner
+ * ("Assertion failed: (data.first) != nullptr" in NodePlatform::ForIsolate, under
+ * OptimizingCompileDispatcher::CompileTask in the stack; seen in `npm start` on 2026-12-03, when a short
+ * experiment's worker was terminated). Without concurrent recompilation V8 optimizes on the worker's
+ * own thread, so no such job can outlive it. Set before the first worker starts (each new isolate
+ * reads the flag); it affects this CLI process only, never the library.
+ */
+let optimizingOnOwnThread = false;
+function optimizeOnOwnThread(): void {
+  if (optimizingOnOwnThread) return;
+  setFlagsFromString('--no-concurrent-recompilation');
+  optimizingOnOwnThread = true;
+}
+
 /** Main thread: start the worker script at `url` with `input` and relay its messages to `target`. */
 export function runInWorker<T>(url: URL, input: unknown, target: JobProgress): Promise<T> {
+  optimizeOnOwnThread();
   return new Promise<T>((resolve, reject) => {
     const worker = new Worker(url, { workerData: input });
     const tasks = new Map<number, ProgressTask>();
