@@ -264,6 +264,83 @@ describe('wasm backend: elementwise', () => {
   });
 });
 
+describe('wasm backend: where', () => {
+  /** A shape that broadcasts to `full`: some leading axes dropped, some axes set to 1. */
+  const towards = (full: number[]): fc.Arbitrary<number[]> =>
+    fc
+      .tuple(
+        fc.integer({ min: 0, max: full.length }),
+        fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
+      )
+      .map(([drop, ones]) => full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
+  const operandShape = (full: number[]): fc.Arbitrary<number[]> => fc.oneof(fc.constant(full), towards(full));
+  // Masks from {0, −0, 1, NaN, other values}: −0 selects b and NaN selects a, as `cond !== 0` does.
+  const maskArb = (n: number): fc.Arbitrary<Float32Array> =>
+    fc
+      .array(fc.constantFrom(0, -0, 1, NaN, 2, -Infinity, 2 ** -149), { minLength: n, maxLength: n })
+      .map((v) => Float32Array.from(v));
+  const whereCase = shapeArb({ maxRank: 4, maxDim: 7 }).chain((full) =>
+    fc.tuple(operandShape(full), operandShape(full), operandShape(full)).chain(([cShape, aShape, bShape]) =>
+      fc.record({
+        cShape: fc.constant(cShape),
+        aShape: fc.constant(aShape),
+        bShape: fc.constant(bShape),
+        c: maskArb(shapeSize(cShape)),
+        a: specialValuesArb(shapeSize(aShape)),
+        b: specialValuesArb(shapeSize(bShape)),
+      }),
+    ),
+  );
+
+  function expectSameWhere(
+    c: Float32Array,
+    cShape: number[],
+    a: Float32Array,
+    aShape: number[],
+    b: Float32Array,
+    bShape: number[],
+  ) {
+    const out = broadcastShapes('test', broadcastShapes('test', cShape, aShape), bShape);
+    expectIdentical(
+      wasm.where(c, cShape, a, aShape, b, bShape, out),
+      jsBackend.where(c, cShape, a, aShape, b, bShape, out),
+      `where [${cShape}] [${aShape}] [${bShape}]`,
+    );
+  }
+
+  it('matches the JS backend exactly for every broadcast, NaN and −0 masks included (property)', () => {
+    fc.assert(
+      fc.property(whereCase, ({ cShape, aShape, bShape, c, a, b }) => expectSameWhere(c, cShape, a, aShape, b, bShape)),
+      PROPS,
+    );
+  });
+
+  it('long and ragged rows, and arrays of several chunks, match the JS backend exactly', () => {
+    const mask = (n: number) => Float32Array.from({ length: n }, (_, i) => (Math.sin(i * 7.1) > 0 ? 1 : 0));
+    const values = (n: number, shift: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(i) + shift);
+    const cases: number[][][] = [
+      [[14, 20, 37], [14, 20, 37], []],
+      [[6, 37], [37], [6, 1]],
+      [[40_003], [], [40_003]],
+      [
+        [3, 20_001],
+        [3, 20_001],
+        [3, 1],
+      ],
+    ];
+    for (const [cShape, aShape, bShape] of cases) {
+      expectSameWhere(
+        mask(shapeSize(cShape)),
+        cShape,
+        values(shapeSize(aShape), 0),
+        aShape,
+        values(shapeSize(bShape), 5),
+        bShape,
+      );
+    }
+  });
+});
+
 describe('wasm backend: reductions', () => {
   const reduceCase = fc
     .record({

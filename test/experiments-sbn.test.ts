@@ -11,7 +11,8 @@ import { acrossSeeds, acrossSeedsNote, SEEDS_PER_MODE } from '../experiments/see
 import type { ExperimentResult } from '../experiments/types.js';
 import { loadMnist, mnistRows } from '../models/data/mnist.js';
 import { importanceLogLikelihood } from '../models/mnist-common.js';
-import { initSbn, sbnProblem } from '../models/sbn.js';
+import { initSbn, sbnLogJoint, sbnProblem } from '../models/sbn.js';
+import { tensor } from '../src/tensor/creation.js';
 import { key, split } from '../src/random/key.js';
 import { SieveError } from '../src/errors.js';
 import { fakeContext, type FakeContext } from './helpers/experiment-context.js';
@@ -356,6 +357,56 @@ describe('sigmoid belief network settings', () => {
     expect(full.testSize).toBe(2000);
     expect(full.testIsSampleChunk).toBeLessThan(full.testIsSamples);
     expect(SEEDS_PER_MODE.full).toBeGreaterThanOrEqual(3);
+  });
+
+  // sbnLogJoint uses the fused bernoulliLogLik; check it against the model's formula in float64:
+  // Σ_j z_j b_j − softplus(b_j) + Σ_i x_i l_i − softplus(l_i), l = z W + c. Bound, u = 2^-24: the
+  // float32 logits are within γ_{H+1}(Σ_j |z_j W_ji| + |c_i|) (Higham §3.1), which moves a term by at
+  // most that (|∂/∂l| = |x − σ(l)| ≤ 1); each fused term is within 3u(|x·min(l, 0)| + |(1 − x)·max(l, 0)|)
+  // + 7u·log1p(e^−|l|) + 2u·|term| of float64 (docs/wasm-backend.md); the sums round once more each.
+  it('the log joint equals the sum of the Bernoulli log-likelihoods in float64', () => {
+    const [H, D, S, B] = [6, 11, 3, 2];
+    const { theta } = initSbn(key(9), { latent: H, pixels: D, scale: 2 });
+    const rows = (n: number, m: number, salt: number) =>
+      Array.from({ length: n }, (_, r) =>
+        Array.from({ length: m }, (_, c) => ((r * 7 + c * 3 + salt) % 5 < 2 ? 1 : 0)),
+      );
+    const z = rows(S * B, H, 1);
+    const x = rows(B, D, 4);
+    const W = theta.W.toArray() as number[][];
+    const c = theta.c.toArray() as number[];
+    const b = Array.from({ length: H }, (_, j) => 0.7 * (j - 2));
+    const got = sbnLogJoint({ ...theta, priorLogits: tensor(b) }, tensor(z).reshape([S, B, H]), tensor(x)).dataSync();
+    const u = 2 ** -24;
+    const gammaH = ((H + 1) * u) / (1 - (H + 1) * u);
+    const softplus = (l: number) => Math.max(l, 0) + Math.log1p(Math.exp(-Math.abs(l)));
+    const termBound = (v: number, l: number, t: number) =>
+      3 * u * (Math.abs(v * Math.min(l, 0)) + Math.abs((1 - v) * Math.max(l, 0))) +
+      7 * u * Math.log1p(Math.exp(-Math.abs(l))) +
+      2 * u * Math.abs(t);
+    for (let r = 0; r < S * B; r++) {
+      let expected = 0;
+      let bound = 0;
+      for (let j = 0; j < H; j++) {
+        const t = z[r][j] * Math.fround(b[j]) - softplus(Math.fround(b[j]));
+        expected += t;
+        bound += termBound(z[r][j], b[j], t);
+      }
+      for (let i = 0; i < D; i++) {
+        let l = c[i];
+        let size = Math.abs(c[i]);
+        for (let j = 0; j < H; j++) {
+          l += z[r][j] * W[j][i];
+          size += Math.abs(z[r][j] * W[j][i]);
+        }
+        const xi = x[r % B][i];
+        const t = xi * l - softplus(l);
+        expected += t;
+        bound += gammaH * size + termBound(xi, l, t);
+      }
+      bound += 3 * u * Math.abs(expected);
+      expect(Math.abs(got[r] - expected), `row ${r}`).toBeLessThanOrEqual(bound);
+    }
   });
 
   // The streamed bound must equal the log-mean-exp of the same K draws computed in one pass: draw the

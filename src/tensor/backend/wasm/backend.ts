@@ -17,8 +17,8 @@ import { BINARY_CODES, REDUCE_CODES, UNARY_CODES } from './codes.js';
 import { type Kernels, kernelLoadError, loadKernelsSync } from './kernels.js';
 import { residentMemory, residentTarget } from './resident-arrays.js';
 import { Staging } from './resident-staging.js';
-import { forEachBatchProduct, planBinary, planReduce, planTranspose } from './plans.js';
-import { chunkedBinary } from './elementwise.js';
+import { forEachBatchProduct, planBinary, planElementwise, planReduce, planTranspose } from './plans.js';
+import { chunkedBinary, chunkedWhere } from './elementwise.js';
 import { wasmFusedKernels } from './fused.js';
 import { DEFAULT_GRAIN, parallelBinary, parallelMatmul, parallelUnary } from './threads/parallel-kernels.js';
 import { workerPool } from './threads/pool.js';
@@ -142,6 +142,23 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     return chunkedBinary(k, memory, code!, a, b, plan) ?? jsBackend.binary(op, a, aShape, b, bShape, outShape);
   }
 
+  /** A lane select in WebAssembly (the JS loop's branch mispredicts on random masks); same broadcasts as binary. */
+  function where(
+    cond: Float32Array,
+    condShape: Shape,
+    a: Float32Array,
+    aShape: Shape,
+    b: Float32Array,
+    bShape: Shape,
+    outShape: Shape,
+  ): Float32Array {
+    const plan =
+      shapeSize(outShape) < MIN_ELEMENTS_CHEAP ? null : planElementwise([condShape, aShape, bShape], outShape);
+    const memory = plan === null ? null : residentTarget();
+    const out = plan === null ? null : chunkedWhere(memory?.kernels ?? kernels(), memory, cond, a, b, plan);
+    return out ?? jsBackend.where(cond, condShape, a, aShape, b, bShape, outShape);
+  }
+
   function reduce(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
     const plan = x.length < MIN_ELEMENTS_CHEAP ? null : planReduce(shape, axes);
     if (plan === null) return jsBackend.reduce(op, x, shape, axes);
@@ -256,6 +273,7 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     name: 'wasm',
     unary,
     binary,
+    where,
     reduce,
     transpose,
     matmul,

@@ -4,12 +4,12 @@
  * memory several times. In chunks of CHUNK floats the three buffers in WebAssembly memory stay in
  * the L2 cache, so main memory sees only the reads of a and b and the write of the result.
  */
-import type { BinaryPlan, Operand2d } from './plans.js';
+import type { BinaryPlan, ElementwisePlan, Operand2d } from './plans.js';
 import type { Kernels } from './kernels.js';
 import type { ResidentArrays } from './resident-arrays.js';
 import { uninitializedFloats } from './uninitialized.js';
 
-/** Floats per chunk: three 64 KB buffers. */
+/** Floats per chunk: 64 KB per buffer (three for a binary op, four for `where`). */
 const CHUNK = 16_384;
 
 /**
@@ -24,21 +24,68 @@ export function chunkedBinary(
   b: Float32Array,
   plan: BinaryPlan,
 ): Float32Array | null {
-  const { rows, cols } = plan;
-  const resident = memory?.allocate(rows * cols) ?? null;
-  const aAt = memory?.offsetOf(a) ?? -1;
-  const bAt = memory?.offsetOf(b) ?? -1;
-  if (resident !== null && aAt >= 0 && bAt >= 0) {
-    // Nothing to copy: one call over the whole view.
-    const { a: sa, b: sb } = plan;
+  const view = { rows: plan.rows, cols: plan.cols, operands: [plan.a, plan.b] };
+  return chunkedElementwise(k, memory, [a, b], view, ([sa, sb], out, rows, cols) =>
     k.exports.binary(
       code,
-      aAt,
+      sa.offset,
       sa.rowStride,
       sa.colStride,
-      bAt,
+      sb.offset,
       sb.rowStride,
       sb.colStride,
+      out,
+      rows,
+      cols,
+    ),
+  );
+}
+
+/** out = cond ≠ 0 ? a : b over the plan's rows × cols view (operands in that order), as chunkedBinary. */
+export function chunkedWhere(
+  k: Kernels,
+  memory: ResidentArrays | null,
+  cond: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  plan: ElementwisePlan,
+): Float32Array | null {
+  return chunkedElementwise(k, memory, [cond, a, b], plan, ([sc, sa, sb], out, rows, cols) =>
+    k.exports.where(
+      sc.offset,
+      sc.rowStride,
+      sc.colStride,
+      sa.offset,
+      sa.rowStride,
+      sa.colStride,
+      sb.offset,
+      sb.rowStride,
+      sb.colStride,
+      out,
+      rows,
+      cols,
+    ),
+  );
+}
+
+/**
+ * Run `kernel` over the plan's view block by block: each input's part of the block is staged (or
+ * read in place when resident), and the kernel writes rows × cols results at byte `out`.
+ */
+function chunkedElementwise(
+  k: Kernels,
+  memory: ResidentArrays | null,
+  inputs: readonly Float32Array[],
+  plan: ElementwisePlan,
+  kernel: (staged: Staged[], out: number, rows: number, cols: number) => void,
+): Float32Array | null {
+  const { rows, cols } = plan;
+  const resident = memory?.allocate(rows * cols) ?? null;
+  const at = inputs.map((x) => memory?.offsetOf(x) ?? -1);
+  if (resident !== null && at.every((offset) => offset >= 0)) {
+    // Nothing to copy: one call over the whole view.
+    kernel(
+      plan.operands.map((o, i) => ({ offset: at[i], ...o })),
       resident.byteOffset,
       rows,
       cols,
@@ -47,35 +94,22 @@ export function chunkedBinary(
   }
   const colBlock = Math.min(cols, CHUNK);
   const rowBlock = colBlock === cols ? Math.max(1, Math.floor(CHUNK / cols)) : 1;
-  const offsets = k.layout([rowBlock * colBlock, rowBlock * colBlock, rowBlock * colBlock]);
+  const offsets = k.layout([...inputs, null].map(() => rowBlock * colBlock));
   if (offsets === null) {
     if (resident !== null) memory!.discard(resident);
     return null;
   }
-  const [aOff, bOff, outOff] = offsets;
+  const outOff = offsets[inputs.length];
   const out = resident ?? uninitializedFloats(rows * cols);
   for (let r0 = 0; r0 < rows; r0 += rowBlock) {
     const r1 = Math.min(rows, r0 + rowBlock);
     for (let c0 = 0; c0 < cols; c0 += colBlock) {
       const c1 = Math.min(cols, c0 + colBlock);
-      const aLocal = stage(k, aOff, aAt, a, plan.a, cols, r0, r1, c0, c1);
-      const bLocal = stage(k, bOff, bAt, b, plan.b, cols, r0, r1, c0, c1);
+      const staged = inputs.map((x, i) => stage(k, offsets[i], at[i], x, plan.operands[i], cols, r0, r1, c0, c1));
       const first = r0 * cols + c0;
       // A resident result is written in place: a chunk's last vector may spill up to 3 floats into
       // the next chunk's range, which that chunk then overwrites (or into the block's spare vector).
-      const target = resident === null ? outOff : resident.byteOffset + 4 * first;
-      k.exports.binary(
-        code,
-        aLocal.offset,
-        aLocal.rowStride,
-        aLocal.colStride,
-        bLocal.offset,
-        bLocal.rowStride,
-        bLocal.colStride,
-        target,
-        r1 - r0,
-        c1 - c0,
-      );
+      kernel(staged, resident === null ? outOff : resident.byteOffset + 4 * first, r1 - r0, c1 - c0);
       if (resident === null) k.readInto(out, first, outOff, (r1 - r0) * (c1 - c0));
     }
   }

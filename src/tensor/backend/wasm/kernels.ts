@@ -65,6 +65,21 @@ export interface KernelExports {
     rows: number,
     cols: number,
   ): void;
+  /** out = c ≠ 0 ? a : b; each operand (pointer, row stride, column stride) as in `binary`. */
+  where(
+    c: number,
+    cRow: number,
+    cCol: number,
+    a: number,
+    aRow: number,
+    aCol: number,
+    b: number,
+    bRow: number,
+    bCol: number,
+    out: number,
+    rows: number,
+    cols: number,
+  ): void;
   reduce(op: number, x: number, outer: number, len: number, inner: number, out: number, scratch: number): void;
   transpose(x: number, batch: number, rows: number, cols: number, out: number): void;
 }

@@ -17,40 +17,52 @@ export interface BinaryPlan {
   b: Operand2d;
 }
 
+/** The rows × cols view of an elementwise op with any number of operands (`where` has three). */
+export interface ElementwisePlan {
+  rows: number;
+  cols: number;
+  operands: Operand2d[];
+}
+
 /**
  * View `outShape` as rows × cols, splitting its axes at one point, such that each operand is, on
  * each side of the split, either complete or broadcast (size 1) on every axis. That covers
  * same-shape, scalar, row-vector ([m,n] with [n]) and column-vector ([m,n] with [m,1]) operands,
  * in any number of dimensions. Axes of size 1 in the output are ignored.
  */
-export function planBinary(aShape: Shape, bShape: Shape, outShape: Shape): BinaryPlan | null {
+export function planElementwise(shapes: readonly Shape[], outShape: Shape): ElementwisePlan | null {
   // For each output axis longer than 1: its length and whether each operand is complete along it.
   const sizes: number[] = [];
-  const aFull: boolean[] = [];
-  const bFull: boolean[] = [];
+  const full: boolean[][] = shapes.map(() => []);
   const nd = outShape.length;
   for (let d = 0; d < nd; d++) {
     if (outShape[d] === 1) continue;
     sizes.push(outShape[d]);
-    aFull.push((aShape[d - (nd - aShape.length)] ?? 1) !== 1);
-    bFull.push((bShape[d - (nd - bShape.length)] ?? 1) !== 1);
+    shapes.forEach((shape, i) => full[i].push((shape[d - (nd - shape.length)] ?? 1) !== 1));
   }
   const uniform = (flags: boolean[], from: number, to: number): boolean =>
     flags.slice(from, to).every((f) => f === flags[from]);
   // The first split that works leaves the most axes in `cols`, the direction the kernels vectorize.
   for (let split = 0; split <= sizes.length; split++) {
-    if (!uniform(aFull, 0, split) || !uniform(aFull, split, sizes.length)) continue;
-    if (!uniform(bFull, 0, split) || !uniform(bFull, split, sizes.length)) continue;
+    if (!full.every((flags) => uniform(flags, 0, split) && uniform(flags, split, sizes.length))) continue;
     const rows = sizes.slice(0, split).reduce((p, s) => p * s, 1);
     const cols = sizes.slice(split).reduce((p, s) => p * s, 1);
-    const operand = (full: boolean[]): Operand2d => {
-      const colStride = split < sizes.length && full[split] ? 1 : 0;
-      const rowStride = split > 0 && full[0] ? (colStride === 1 ? cols : 1) : 0;
+    const operand = (flags: boolean[]): Operand2d => {
+      const colStride = split < sizes.length && flags[split] ? 1 : 0;
+      const rowStride = split > 0 && flags[0] ? (colStride === 1 ? cols : 1) : 0;
       return { rowStride, colStride };
     };
-    return { rows, cols, a: operand(aFull), b: operand(bFull) };
+    return { rows, cols, operands: full.map(operand) };
   }
   return null;
+}
+
+/** planElementwise for the two operands of a binary op. */
+export function planBinary(aShape: Shape, bShape: Shape, outShape: Shape): BinaryPlan | null {
+  const plan = planElementwise([aShape, bShape], outShape);
+  if (plan === null) return null;
+  const [a, b] = plan.operands;
+  return { rows: plan.rows, cols: plan.cols, a, b };
 }
 
 /** A reduction over the middle axis of x viewed as [outer, len, inner]. */

@@ -49,41 +49,90 @@ import { bernoulliLogitsV } from './fused';
     let pa = a + (<usize>(i * aRow) << 2);
     let pb = b + (<usize>(i * bRow) << 2);
     let po = out + <usize>i * rowBytes;
-    // The four cases of (aCol, bCol): a branch per row, none per vector.
+    // The four cases of (aCol, bCol): a branch per row, none per vector. Four vectors per iteration
+    // where both operands vary: their dependency chains (long for the Bernoulli kernel's exp and
+    // log1p) are independent, so the core overlaps them, as in unary.ts.
+    const end = po + (<usize>colVectors << 4);
     if (aCol == 1 && bCol == 1) {
-      for (let j = 0; j < colVectors; j++, pa += 16, pb += 16, po += 16) {
-        v128.store(po, apply(op, v128.load(pa), v128.load(pb)));
+      for (; po + 48 < end; pa += 64, pb += 64, po += 64) {
+        const r0 = apply(op, v128.load(pa), v128.load(pb));
+        const r1 = apply(op, v128.load(pa, 16), v128.load(pb, 16));
+        const r2 = apply(op, v128.load(pa, 32), v128.load(pb, 32));
+        const r3 = apply(op, v128.load(pa, 48), v128.load(pb, 48));
+        v128.store(po, r0);
+        v128.store(po, r1, 16);
+        v128.store(po, r2, 32);
+        v128.store(po, r3, 48);
       }
+      for (; po < end; pa += 16, pb += 16, po += 16) v128.store(po, apply(op, v128.load(pa), v128.load(pb)));
     } else if (aCol == 1) {
       const vb = v128.load32_splat(pb);
-      for (let j = 0; j < colVectors; j++, pa += 16, po += 16) v128.store(po, apply(op, v128.load(pa), vb));
+      for (; po + 48 < end; pa += 64, po += 64) {
+        const r0 = apply(op, v128.load(pa), vb);
+        const r1 = apply(op, v128.load(pa, 16), vb);
+        const r2 = apply(op, v128.load(pa, 32), vb);
+        const r3 = apply(op, v128.load(pa, 48), vb);
+        v128.store(po, r0);
+        v128.store(po, r1, 16);
+        v128.store(po, r2, 32);
+        v128.store(po, r3, 48);
+      }
+      for (; po < end; pa += 16, po += 16) v128.store(po, apply(op, v128.load(pa), vb));
     } else if (bCol == 1) {
       const va = v128.load32_splat(pa);
-      for (let j = 0; j < colVectors; j++, pb += 16, po += 16) v128.store(po, apply(op, va, v128.load(pb)));
+      for (; po + 48 < end; pb += 64, po += 64) {
+        const r0 = apply(op, va, v128.load(pb));
+        const r1 = apply(op, va, v128.load(pb, 16));
+        const r2 = apply(op, va, v128.load(pb, 32));
+        const r3 = apply(op, va, v128.load(pb, 48));
+        v128.store(po, r0);
+        v128.store(po, r1, 16);
+        v128.store(po, r2, 32);
+        v128.store(po, r3, 48);
+      }
+      for (; po < end; pb += 16, po += 16) v128.store(po, apply(op, va, v128.load(pb)));
     } else {
       const v = apply(op, v128.load32_splat(pa), v128.load32_splat(pb));
-      for (let j = 0; j < colVectors; j++, po += 16) v128.store(po, v);
+      for (; po < end; po += 16) v128.store(po, v);
     }
   }
 }
+
+// One function per op, each with `op` a compile-time constant, so that the dispatch happens once per
+// call: inlined into one switch, binaryen merged the loops into one that dispatched on `op` for every
+// vector (as unary.ts found), which cost the Bernoulli kernel half its speed.
+// prettier-ignore
+function addLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(ADD, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function subLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(SUB, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function mulLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(MUL, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function divLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(DIV, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function maximumLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(MAXIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function minimumLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(MINIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function ltLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(LT, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function leLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(LE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function gtLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(GT, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function geLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(GE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function eqLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(EQ, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function neLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(NE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function bernoulliLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(BERNOULLI_LOGITS, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
 
 export function binary(
   op: i32, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
 ): void {
   switch (op) {
-    case ADD: loop(ADD, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case SUB: loop(SUB, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case MUL: loop(MUL, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case DIV: loop(DIV, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case MAXIMUM: loop(MAXIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case MINIMUM: loop(MINIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case LT: loop(LT, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case LE: loop(LE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case GT: loop(GT, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case GE: loop(GE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case EQ: loop(EQ, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case NE: loop(NE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
-    case BERNOULLI_LOGITS: loop(BERNOULLI_LOGITS, a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case ADD: addLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case SUB: subLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case MUL: mulLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case DIV: divLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case MAXIMUM: maximumLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case MINIMUM: minimumLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case LT: ltLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case LE: leLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case GT: gtLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case GE: geLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case EQ: eqLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case NE: neLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
+    case BERNOULLI_LOGITS: bernoulliLoop(a, aRow, aCol, b, bRow, bCol, out, rows, cols); break;
     default: unreachable();
   }
 }
