@@ -101,20 +101,71 @@ import { bernoulliLogitsV } from './fused';
 // One function per op, each with `op` a compile-time constant, so that the dispatch happens once per
 // call: inlined into one switch, binaryen merged the loops into one that dispatched on `op` for every
 // vector (as unary.ts found), which cost the Bernoulli kernel half its speed.
-// prettier-ignore
-function addLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(ADD, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function subLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(SUB, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function mulLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(MUL, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function divLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(DIV, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function maximumLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(MAXIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function minimumLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(MINIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function ltLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(LT, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function leLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(LE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function gtLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(GT, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function geLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(GE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function eqLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(EQ, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function neLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(NE, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
-function bernoulliLoop(a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32): void { loop(BERNOULLI_LOGITS, a, aRow, aCol, b, bRow, bCol, out, rows, cols); }
+function addLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(ADD, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function subLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(SUB, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function mulLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(MUL, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function divLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(DIV, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function maximumLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(MAXIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function minimumLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(MINIMUM, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function ltLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(LT, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function leLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(LE, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function gtLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(GT, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function geLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(GE, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function eqLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(EQ, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function neLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(NE, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
+function bernoulliLoop(
+  a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
+): void {
+  loop(BERNOULLI_LOGITS, a, aRow, aCol, b, bRow, bCol, out, rows, cols);
+}
 
 export function binary(
   op: i32, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, out: usize, rows: i32, cols: i32,
