@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type { ProgressTask } from '../experiments/types.js';
 import type { StopSignal } from './io.js';
-import { setThreadCount } from '../src/tensor/backend/index.js';
+import { setThreadCount, stopWorkerThreads } from '../src/tensor/backend/index.js';
 
 export type WorkerMessage =
   | { type: 'task'; id: number; label: string; total: number }
@@ -73,19 +73,24 @@ export function postingProgress(port: MessagePort): JobProgress & { post(m: Work
 /**
  * Worker side: run the job and post its result, or its error message.
  *
- * The job's kernels run on this worker thread alone (unless SIEVE_THREADS asks otherwise): the main
- * thread terminates this worker as soon as the result arrives, and Node 20 can abort the whole process
- * ("Assertion failed" in NodePlatform::ForIsolate, seen once in `npm start`) when a terminated worker
- * still owns worker threads of its own, such as the WebAssembly backend's pool. The experiments' and
- * `sieve fit`'s products are small, so the pool gains them little.
+ * The job's kernels run on this worker thread alone unless SIEVE_THREADS asks otherwise: measured on
+ * the quick SBN, VAE and sbn-vimco experiments, two threads gained 1–10% on a quiet machine (182 s
+ * against 192 s over two runs each, 2026-12-04) and lose when the other core is busy. With workers,
+ * they are stopped, and their threads have ended, before the result is posted: the main thread
+ * terminates this worker as soon as the result arrives, and Node 20 can abort the whole process
+ * ("Assertion failed" in NodePlatform::ForIsolate) when a terminated worker still owns worker threads
+ * of its own.
  */
 export async function serveJob(port: MessagePort, job: () => Promise<unknown>): Promise<void> {
   if (process.env.SIEVE_THREADS === undefined || process.env.SIEVE_THREADS === '') setThreadCount(1);
+  let message: WorkerMessage;
   try {
-    port.postMessage({ type: 'result', result: await job() } satisfies WorkerMessage);
+    message = { type: 'result', result: await job() };
   } catch (e) {
-    port.postMessage({ type: 'error', message: e instanceof Error ? e.message : String(e) } satisfies WorkerMessage);
+    message = { type: 'error', message: e instanceof Error ? e.message : String(e) };
   }
+  await stopWorkerThreads();
+  port.postMessage(message);
 }
 
 /**

@@ -341,7 +341,7 @@ export {
   type Backend,
 } from './tensor/index.js';
 // Worker threads of the WebAssembly backend for large matrix products and elementwise ops (1 turns them off).
-export { setThreadCount, threadCount } from './tensor/backend/index.js';
+export { setThreadCount, stopWorkerThreads, threadCount } from './tensor/backend/index.js';
 export { residentSettings, residentStats, setResidentArrays, type ResidentSettings } from './tensor/backend/index.js';
 // The optional GPU path: gpu.js matrix products, only on a hardware GPU.
 export {

@@ -26,7 +26,8 @@ import {
   parallelUnary,
   type Grain,
 } from '../src/tensor/backend/wasm/threads/parallel-kernels.js';
-import { startedWorkers, workerPool, type WorkerPool } from '../src/tensor/backend/wasm/threads/pool.js';
+import { startedWorkers, stopWorkerThreads, workerPool, WorkerPool } from '../src/tensor/backend/wasm/threads/pool.js';
+import { loadSharedKernelsSync } from '../src/tensor/backend/wasm/kernels.js';
 import type { BinaryOp, UnaryOp } from '../src/tensor/backend/backend.js';
 import { broadcastShapes, shapeSize } from '../src/tensor/shape.js';
 import { broadcastPairArb } from './helpers/tensor-props.js';
@@ -371,6 +372,38 @@ describe('wasm threads: the thread count', () => {
     expect(startedWorkers(), 'not before the next large op').toBe(0);
     backend.unary('exp', x);
     expect(startedWorkers()).toBe(1);
+  });
+
+  it('stopWorkerThreads ends every worker, resolves only once their threads have ended, keeps the count', async () => {
+    const backend = makeWasmBackend({ transcendental: 64, cheap: 512, matmulWork: 512 });
+    const x = wavy(70_000, 8);
+    setThreadCount(3);
+    const before = backend.unary('exp', x);
+    expect(startedWorkers()).toBe(2);
+    await stopWorkerThreads();
+    expect(startedWorkers()).toBe(0);
+    expect(threadCount()).toBe(3);
+    expect(backend.unary('exp', x), 'the next large op starts them again, same result').toEqual(before);
+    expect(startedWorkers()).toBe(2);
+
+    // What it waits for: the promises terminate() returned (Node's settle when the thread has ended).
+    const ends: Array<() => void> = [];
+    const fakeStart = () => ({ terminate: () => new Promise<void>((resolve) => ends.push(resolve)) });
+    const pool = new WorkerPool(loadSharedKernelsSync()!, fakeStart);
+    pool.resize(3);
+    pool.resize(1);
+    let settled = false;
+    const stopped = pool.stopped().then(() => {
+      settled = true;
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled, 'still waiting for both threads').toBe(false);
+    ends[0]();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(settled, 'still waiting for one thread').toBe(false);
+    ends[1]();
+    await stopped;
+    expect(settled).toBe(true);
   });
 
   it('SIEVE_THREADS sets the initial count, and a bad value is a SieveError at load', async () => {

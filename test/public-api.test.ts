@@ -42,7 +42,7 @@ const PUBLIC_VALUES = names(`
   triu valueAndGrad vimco vimcoStar vjp vrIwae vrIwaeScore vrLogMeanExp vrs wasmBackend weightPerplexity where zeros
   zerosLike
   train trainAsync NonFiniteGradientError
-  residentSettings residentStats setResidentArrays
+  residentSettings residentStats setResidentArrays stopWorkerThreads
 `);
 
 const PUBLIC_TYPES = names(`

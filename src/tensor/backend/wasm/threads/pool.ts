@@ -34,7 +34,8 @@ import { residentMemory } from '../resident-arrays.js';
 import { BROWSER_WORKER_SOURCE, NODE_WORKER_SOURCE } from './worker-source.js';
 
 interface WorkerHandle {
-  terminate(): void;
+  /** Node's returns a promise that settles once the thread has ended; a browser's returns nothing. */
+  terminate(): unknown;
 }
 
 type NodeWorkerClass = new (
@@ -91,6 +92,8 @@ export class WorkerPool {
   private readonly control: Int32Array;
   private readonly params: Float64Array;
   private readonly workers: WorkerHandle[] = [];
+  /** What the workers stopped so far returned from terminate() (see `stopped`). */
+  private ending: unknown[] = [];
   /** The most threads this pool ever had: every one of them gets matmul scratch (see `resize`). */
   private mostThreads = 1;
   /** Whether this thread may block in Atomics.wait (not on a browser's main thread). */
@@ -137,13 +140,20 @@ export class WorkerPool {
     // stopped while counted would make every later job call Atomics.notify, needlessly but safely).
     Atomics.notify(this.control, CLAIM);
     this.mostThreads = Math.max(this.mostThreads, threads);
-    while (this.workers.length > threads - 1) this.workers.pop()!.terminate();
+    while (this.workers.length > threads - 1) this.ending.push(this.workers.pop()!.terminate());
     while (this.workers.length < threads - 1) {
       const thread = this.workers.length + 1;
       const { module, memory } = this.shared;
       const control = this.control.buffer as SharedArrayBuffer;
       this.workers.push(this.start({ module, memory, control, thread, spinMilliseconds: WORKER_SPIN_MILLISECONDS }));
     }
+  }
+
+  /** Settles once every worker stopped so far has ended (at once where terminate() gives no promise). */
+  async stopped(): Promise<void> {
+    const ending = this.ending;
+    this.ending = [];
+    await Promise.all(ending);
   }
 
   /** Start a job; thread t's matmul scratch is at scratchBase + t · scratchStride. */
@@ -322,6 +332,17 @@ export function workerPool(threads: number): WorkerPool | null {
 /** Stop workers beyond `threads` − 1 now (starting more waits for the next large op). */
 export function shrinkPool(threads: number): void {
   if (pool !== null && pool.threads > threads) pool.resize(threads);
+}
+
+/**
+ * Stop every worker and wait until their threads have ended; the next large op starts them again.
+ * For a thread that is about to end itself: Node 20 can abort the whole process when a worker thread
+ * is terminated while it still owns workers of its own (see cli/worker-protocol.ts).
+ */
+export async function stopWorkerThreads(): Promise<void> {
+  if (pool === null) return;
+  pool.resize(1);
+  await pool.stopped();
 }
 
 /** How many worker threads are running (0 until the first large op). */
