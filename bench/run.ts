@@ -18,7 +18,8 @@ import { LIBRARY_IDS } from './peers/libraries.js';
 // --quick (a smoke run of 1–2 minutes: the peers only, best of 2 short samples, ≤ 300 memory steps),
 // --memory-steps=N (default 10,000; 0 skips the memory run), --memory-seconds=S (a cap on the memory run:
 // default 240 s, 20 s with --quick), --peers-only, --cases=exp,log,... and --libraries=sieve-wasm,tfjs-1,...
-// (a subset of the side-by-side run: implies --peers-only and --memory-steps=0), --help.
+// (a subset of the side-by-side run: implies --peers-only and --memory-steps=0), --rounds=R (every library
+// R times in turn, each case's best over the rounds: default 2, 1 with --quick or a subset), --help.
 const QUICK = process.argv.includes('--quick');
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const CASES = listFlag('cases', CASE_IDS);
@@ -27,6 +28,9 @@ const LIBRARIES = listFlag('libraries', LIBRARY_IDS);
 const SUBSET = CASES !== undefined || LIBRARIES !== undefined;
 const MEMORY_STEPS = Number(flag('memory-steps') ?? (QUICK ? 300 : SUBSET ? 0 : 10_000));
 const MEMORY_SECONDS = Number(flag('memory-seconds') ?? (QUICK ? 20 : 240));
+const ROUNDS = Number(flag('rounds') ?? (QUICK || SUBSET ? 1 : 2));
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
+  throw new Error(`bench: --rounds must be a positive integer, got ${ROUNDS}`);
 
 /** A comma-separated flag whose items must come from `allowed`; undefined when absent. */
 function listFlag<T extends string>(name: string, allowed: readonly T[]): T[] | undefined {
@@ -53,7 +57,7 @@ async function main(): Promise<void> {
 
   if (process.argv.includes('--help')) {
     console.log(
-      'node dist/bench/run.js [--quick] [--peers-only] [--memory-steps=N] [--memory-seconds=S]\n' +
+      'node dist/bench/run.js [--quick] [--peers-only] [--memory-steps=N] [--memory-seconds=S] [--rounds=R]\n' +
         `  [--cases=${CASE_IDS.join(',')}]\n  [--libraries=${LIBRARY_IDS.join(',')}]\n` +
         'See bench/README.md.',
     );
@@ -67,7 +71,8 @@ async function main(): Promise<void> {
 async function runPeers(): Promise<void> {
   console.log(
     `\nSide by side with the peers${QUICK ? ' (quick: best of 2 short samples)' : ''}: ` +
-      'one child process per library, each case checked against the float64 reference before it is timed',
+      'one child process per library, each case checked against the float64 reference before it is timed' +
+      (ROUNDS > 1 ? `; ${ROUNDS} rounds, the libraries in turn, each case's best over the rounds` : ''),
   );
   const c = await runComparison({
     quick: QUICK,
@@ -75,6 +80,7 @@ async function runPeers(): Promise<void> {
     memorySeconds: MEMORY_SECONDS,
     cases: CASES,
     libraries: LIBRARIES,
+    rounds: ROUNDS,
   });
   console.log('\nRates (best of the samples; "mismatch": failed the correctness gate, not timed)\n');
   console.log(c.rates);

@@ -10,6 +10,7 @@ import { CASE_IDS, makeInputs, TINY_SIZES, type CaseId, type Library } from '../
 import { describeGate } from '../bench/peers/gate.js';
 import { LIBRARIES, type LibraryId } from '../bench/peers/libraries.js';
 import { measureLibrary, type LibraryResult } from '../bench/peers/measure.js';
+import { fasterOfRounds } from '../bench/peers/compare.js';
 import { reference } from '../bench/peers/reference.js';
 
 function verdicts(result: LibraryResult): [CaseId, string][] {
@@ -80,5 +81,34 @@ describe('the gate rejects a different computation', () => {
     const [honest] = (await measureLibrary(sieve, TINY_SIZES, undefined, () => {}, ['mlp'])).results;
     const [mlp] = (await measureLibrary(nudged, TINY_SIZES, undefined, () => {}, ['mlp'])).results;
     expect([honest.gate?.ok, mlp.gate?.ok, mlp.gate?.violations]).toEqual([true, false, 1]);
+  });
+});
+
+describe('rounds of the side-by-side run', () => {
+  const timing = (seconds: number) => ({ seconds, median: seconds, samples: 5, callsPerSample: 1 });
+  const ok = { ok: true, violations: 0, worstRatio: 0.1 } as unknown as NonNullable<
+    LibraryResult['results'][0]['gate']
+  >;
+  const bad = { ...ok, ok: false, violations: 1, worstRatio: 3 };
+  const run = (...cases: LibraryResult['results']): LibraryResult => ({ name: 'L', description: '', results: cases });
+
+  it('keep each case’s faster round, and never hide a failed gate or an error behind a passing round', () => {
+    const first = run(
+      { id: 'exp', gate: ok, timing: timing(2) },
+      { id: 'log', gate: ok, timing: timing(1) },
+      { id: 'tanh', gate: bad },
+      { id: 'sigmoid', gate: ok, timing: timing(1) },
+    );
+    const second = run(
+      { id: 'exp', gate: ok, timing: timing(1) },
+      { id: 'log', gate: ok, timing: timing(3) },
+      { id: 'tanh', gate: ok, timing: timing(0.1) },
+      { id: 'sigmoid', error: 'threw' },
+    );
+    const merged = fasterOfRounds(first, second).results;
+    expect(merged.map((r) => r.timing?.seconds)).toEqual([1, 1, undefined, undefined]);
+    expect(merged[0].timing?.samples, 'the samples of both rounds').toBe(10);
+    expect(merged[2].gate?.ok).toBe(false);
+    expect(merged[3].error).toBe('threw');
   });
 });

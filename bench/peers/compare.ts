@@ -32,6 +32,26 @@ function runChild(args: readonly string[], execArgv: readonly string[], timeoutS
   });
 }
 
+/**
+ * One library's results over two rounds: per case, the faster timing (each is already the best of its
+ * samples). A case that failed its gate or threw in either round stays failed, so a mismatch is never
+ * hidden by a round that passed.
+ */
+export function fasterOfRounds(a: LibraryResult, b: LibraryResult): LibraryResult {
+  const results = a.results.map((ra): CaseResult => {
+    const rb = b.results.find((r) => r.id === ra.id);
+    if (rb === undefined) return ra;
+    const failed = (r: CaseResult): boolean => r.error !== undefined || (r.gate !== undefined && !r.gate.ok);
+    if (failed(ra)) return ra;
+    if (failed(rb)) return rb;
+    if (ra.timing === undefined) return rb;
+    if (rb.timing === undefined) return ra;
+    const faster = rb.timing.seconds < ra.timing.seconds ? rb : ra;
+    return { ...faster, timing: { ...faster.timing!, samples: ra.timing.samples + rb.timing.samples } };
+  });
+  return { ...a, results };
+}
+
 /** A rate in the case's unit (for the chain: µs per op, lower is better). */
 function rate(id: CaseId, r: CaseResult | undefined): number | undefined {
   if (r?.timing === undefined) return undefined;
@@ -78,6 +98,12 @@ export interface ComparisonOptions {
   libraries?: readonly LibraryId[];
   /** Only these cases (the others show as —); every case by default. */
   cases?: readonly CaseId[];
+  /**
+   * Run every library this many times, in turn (A, B, C, A, B, C, ...), and keep each case's fastest
+   * sample over the rounds: a slow spell of the machine then falls on every library alike, instead of
+   * on whichever one happened to be running (default 1).
+   */
+  rounds?: number;
   log?: (line: string) => void;
 }
 
@@ -88,17 +114,25 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const failures: string[] = [];
   log('\ncomputing the float64 references with their rounding bounds');
   const references = writeReferences(FULL_SIZES);
+  const libraries = options.libraries ?? LIBRARY_IDS;
+  const rounds = options.rounds ?? 1;
   try {
-    for (const id of options.libraries ?? LIBRARY_IDS) {
-      log(`\n${id}:`);
-      try {
-        const args = [id, `--references=${references.file}`, ...(options.quick ? ['--quick'] : [])];
-        if (options.cases !== undefined) args.push(`--cases=${options.cases.join(',')}`);
-        results.push((await runChild(args, [], 600)) as LibraryResult);
-        ids.push(id);
-      } catch (e) {
-        failures.push(`${id}: ${(e as Error).message}`);
-        log(`  ${id} failed: ${(e as Error).message}`);
+    for (let round = 1; round <= rounds; round++) {
+      for (const id of libraries) {
+        log(`\n${id}${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}:`);
+        try {
+          const args = [id, `--references=${references.file}`, ...(options.quick ? ['--quick'] : [])];
+          if (options.cases !== undefined) args.push(`--cases=${options.cases.join(',')}`);
+          const result = (await runChild(args, [], 600)) as LibraryResult;
+          const seen = ids.indexOf(id);
+          if (seen < 0) {
+            results.push(result);
+            ids.push(id);
+          } else results[seen] = fasterOfRounds(results[seen], result);
+        } catch (e) {
+          failures.push(`${id}${rounds > 1 ? ` (round ${round})` : ''}: ${(e as Error).message}`);
+          log(`  ${id} failed: ${(e as Error).message}`);
+        }
       }
     }
   } finally {
