@@ -155,6 +155,41 @@ describe('train: non-finite gradients', () => {
     expect(e.message).toMatch(/^train: step 2: gradient leaf phi\.a has a non-finite value NaN at index 0/);
   });
 
+  it('finds a non-finite value at any index of a longer leaf, and passes leaves of finite extremes', () => {
+    // Gradient = x: eleven values, so both the four-at-a-time part of the scan and its tail are reached.
+    const vectorEstimator = (_k: PRNGKey, _t: unknown, phi: { a: Tensor }, x: Tensor): EstimatorResult => {
+      const loss = phi.a.mul(x).sum();
+      return { loss, bound: -loss.item(), perDataPoint: tensor([0]), diagnostics: { samples: 1 } };
+    };
+    const run = (x: number[]) =>
+      train({
+        estimator: vectorEstimator,
+        problem: gaussProblem,
+        options: {},
+        params: { theta: {}, phi: { a: tensor(new Array(11).fill(1)) } },
+        data: tensor(x),
+        optimizer: sgd({ lr: 1e-30 }),
+        steps: 1,
+        key: key(0),
+      });
+    const extremes = [3.4028234663852886e38, -3.4028234663852886e38, 2 ** -149, -0, 0, 1, -1, 5, 6, 7, 8];
+    expect(() => run(extremes)).not.toThrow();
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      for (let at = 0; at < 11; at++) {
+        const x = extremes.slice();
+        x[at] = bad;
+        let caught: unknown;
+        try {
+          run(x);
+        } catch (e) {
+          caught = e;
+        }
+        expect(caught, `${bad} at ${at}`).toBeInstanceOf(NonFiniteGradientError);
+        expect((caught as NonFiniteGradientError).index).toBe(at);
+      }
+    }
+  });
+
   it("'skip' leaves the parameters as they were and counts the step", () => {
     const run = train(config('skip'));
     expect(run.state.skipped).toBe(1);
