@@ -236,6 +236,34 @@ describe('resident results equal the copying path (and so the JS backend)', () =
     );
   });
 
+  it('where, every broadcast of its three operands, NaN and −0 masks (property)', () => {
+    const maskArb = (n: number) =>
+      fc.array(fc.constantFrom(0, -0, 1, NaN, -2), { minLength: n, maxLength: n }).map((v) => Float32Array.from(v));
+    const arb = broadcastPairArb().chain(([aShape, bShape]) => {
+      const out = broadcastShapes('test', aShape, bShape);
+      return fc.tuple(
+        fc.constant(aShape),
+        fc.constant(bShape),
+        fc.constant(out),
+        maskArb(shapeSize(out)),
+        valuesArb(shapeSize(aShape)),
+        valuesArb(shapeSize(bShape)),
+      );
+    });
+    fc.assert(
+      fc.property(arb, ([aShape, bShape, out, c, a, b]) => {
+        const label = `where [${out}] [${aShape}] [${bShape}]`;
+        expectSameEveryWay(label, [c, a, b], ([m, x, y]) => wasm.where(m, out, x, aShape, y, bShape, out));
+        expectIdentical(
+          wasm.where(c, out, a, aShape, b, bShape, out),
+          jsBackend.where(c, out, a, aShape, b, bShape, out),
+          label,
+        );
+      }),
+      PROPS,
+    );
+  });
+
   it('binary over rows longer than one chunk and a row broadcast (chunks read resident operands in place)', () => {
     const a = Float32Array.from({ length: 3 * 20_001 }, (_, i) => Math.cos(i));
     const b = Float32Array.from({ length: 20_001 }, (_, i) => Math.sin(i));
