@@ -1,8 +1,8 @@
 /**
- * Binary elementwise kernels run in cache-sized chunks. A whole-array call would copy both operands
- * into WebAssembly memory, compute a whole output there and copy it out: each float crossing main
- * memory several times. In chunks of CHUNK floats the three buffers in WebAssembly memory stay in
- * the L2 cache, so main memory sees only the reads of a and b and the write of the result.
+ * Binary elementwise kernels (and `where`) run in cache-sized chunks. A whole-array call would copy
+ * the operands into WebAssembly memory, compute a whole output there and copy it out: each float
+ * crossing main memory several times. In chunks of CHUNK floats the buffers in WebAssembly memory
+ * stay in the L2 cache, so main memory sees only the reads of the operands and the write of the result.
  */
 import type { BinaryPlan, ElementwisePlan, Operand2d } from './plans.js';
 import type { Kernels } from './kernels.js';
@@ -94,7 +94,8 @@ function chunkedElementwise(
   }
   const colBlock = Math.min(cols, CHUNK);
   const rowBlock = colBlock === cols ? Math.max(1, Math.floor(CHUNK / cols)) : 1;
-  const offsets = k.layout([...inputs, null].map(() => rowBlock * colBlock));
+  // One block-sized buffer per input, then one for the result.
+  const offsets = k.layout(new Array<number>(inputs.length + 1).fill(rowBlock * colBlock));
   if (offsets === null) {
     if (resident !== null) memory!.discard(resident);
     return null;

@@ -153,7 +153,8 @@ export class WorkerPool {
   async stopped(): Promise<void> {
     const ending = this.ending;
     this.ending = [];
-    await Promise.all(ending);
+    // allSettled: a thread that failed to end cleanly has ended all the same.
+    await Promise.allSettled(ending);
   }
 
   /** Start a job; thread t's matmul scratch is at scratchBase + t · scratchStride. */
