@@ -7,11 +7,13 @@
  *   float32 roundings), edge values included; the `adam` optimizer's numbers unchanged;
  * - bernoulliLogits: within the error bound of its float32 steps, NaN/±Inf as documented, and
  *   accurate where the composite x·l − softplus(l) cancels;
- * - bernoulliLogLik: gradients against float64 finite differences and the adjoint identity.
+ * - bernoulliLogLik: gradients against float64 finite differences and the adjoint identity, second
+ *   derivatives through its fused gradient op;
+ * - bernoulliLogitsGrad: bit for bit the sigmoid, sub and mul it replaces, on each backend.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { adam, jsBackend, scalar, setBackend, Tensor } from '../src/index.js';
+import { adam, checkGrads, jsBackend, scalar, setBackend, Tensor } from '../src/index.js';
 import { bernoulliLogLik } from '../src/tensor/ops/bernoulli-logits.js';
 import { makeWasmBackend } from '../src/tensor/backend/wasm/backend.js';
 import type { AdamHyper, BinaryOp } from '../src/tensor/backend/backend.js';
@@ -348,10 +350,92 @@ describe('bernoulliLogLik (differentiable)', () => {
     }),
   );
 
+  it('second derivatives, through the fused gradient op, in reverse and forward mode (checkGrads, order 2)', () => {
+    // x [2,1,3] against logits [4,3]: both broadcast, so every rule's sum over broadcast axes is used.
+    const x = Tensor.fromData(Float32Array.from([0, 1, 0.25, 1, 0, 0.75]), [2, 1, 3]);
+    const l = Tensor.fromData(
+      Float32Array.from({ length: 12 }, (_, i) => Math.sin(1.7 * i) * 2),
+      [4, 3],
+    );
+    const w = Tensor.fromData(
+      Float32Array.from({ length: 24 }, (_, i) => Math.cos(0.9 * i)),
+      [2, 4, 3],
+    );
+    // tanh of the log-likelihood: the cotangent reaching bernoulliLogLik then depends on x and l, so the second
+    // derivatives also go through the fused op's rules in g (with a linear outer function g would be constant).
+    const f = (a: Tensor, b: Tensor) => bernoulliLogLik(a, b).tanh().mul(w).sum();
+    const report = checkGrads(f, [x, l], { order: 2 });
+    const orders = report.checks.map((c) => `${c.mode}:${c.order}`);
+    expect(orders).toContain('rev:2');
+    expect(orders).toContain('fwd:2');
+    // checkGrads throws beyond its float32 tolerance; the margin it reports:
+    expect(report.maxRelError).toBeLessThanOrEqual(1e-2);
+  });
+
   it('names the op and the shapes when they do not broadcast', () => {
     expect(() =>
       bernoulliLogLik(Tensor.fromData(new Float32Array(3), [3]), Tensor.fromData(new Float32Array(2), [2])),
     ).toThrow(/bernoulliLogLik.*\[3\].*\[2\]/);
+  });
+});
+
+describe('bernoulliLogitsGrad kernel: g·(x − σ(l))', () => {
+  /** A shape that broadcasts to `full`: some leading axes dropped, some axes set to 1. */
+  const towards = (full: number[]): fc.Arbitrary<number[]> =>
+    fc
+      .tuple(
+        fc.integer({ min: 0, max: full.length }),
+        fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
+      )
+      .map(([drop, ones]) => full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d)));
+  const operand = (full: number[]) => fc.oneof(fc.constant(full), towards(full));
+  const caseArb = shapeArb({ maxRank: 4, maxDim: 7 }).chain((full) =>
+    fc.tuple(operand(full), operand(full), operand(full)).chain(([xs, ls, gs]) =>
+      fc.record({
+        xs: fc.constant(xs),
+        ls: fc.constant(ls),
+        gs: fc.constant(gs),
+        x: specialValuesArb(shapeSize(xs)),
+        l: specialValuesArb(shapeSize(ls)),
+        g: specialValuesArb(shapeSize(gs)),
+      }),
+    ),
+  );
+
+  // Each backend's fused kernel must round where its own sigmoid, sub and mul round: bit for bit.
+  it('equals sigmoid, sub and mul of the same backend bit for bit, every broadcast, edge values (property)', () => {
+    fc.assert(
+      fc.property(caseArb, ({ xs, ls, gs, x, l, g }) => {
+        const out = broadcastShapes('test', broadcastShapes('test', xs, ls), gs);
+        for (const backend of [jsBackend, wasm]) {
+          const xl = broadcastShapes('test', xs, ls);
+          const d = backend.binary('sub', x, xs, backend.unary('sigmoid', l), ls, xl);
+          const composite = backend.binary('mul', g, gs, d, xl, out);
+          const fused = backend.bernoulliLogitsGrad(x, xs, l, ls, g, gs, out);
+          expectIdentical(fused, composite, `${backend.name} [${xs}] [${ls}] [${gs}]`);
+        }
+      }),
+      PROPS,
+    );
+  });
+
+  it('long rows in several chunks, odd lengths, row and scalar broadcasts', () => {
+    const cases: number[][][] = [
+      [
+        [20, 784],
+        [14, 20, 784],
+        [14, 20, 784],
+      ],
+      [[40_003], [40_003], []],
+      [[3, 1], [3, 20_001], [20_001]],
+    ];
+    for (const [xs, ls, gs] of cases) {
+      const out = broadcastShapes('test', broadcastShapes('test', xs, ls), gs);
+      const [x, l, g] = [mixed(shapeSize(xs), 3), mixed(shapeSize(ls), 5), mixed(shapeSize(gs), 7)];
+      const xl = broadcastShapes('test', xs, ls);
+      const composite = wasm.binary('mul', g, gs, wasm.binary('sub', x, xs, wasm.unary('sigmoid', l), ls, xl), xl, out);
+      expectIdentical(wasm.bernoulliLogitsGrad(x, xs, l, ls, g, gs, out), composite, `[${xs}] [${ls}] [${gs}]`);
+    }
   });
 });
 

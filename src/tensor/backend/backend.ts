@@ -168,6 +168,21 @@ export interface Backend {
     outShape: Shape,
   ): Float32Array;
   /**
+   * g·(x − σ(l)): bernoulliLogits' derivative in l times the cotangent g, elementwise with x, l and g
+   * broadcast to `outShape`. σ(l), the difference and the product are each rounded to float32, where
+   * the separate ops sigmoid, sub and mul would round them, so the result equals theirs on the same
+   * backend (when its sigmoid runs in the same place: WebAssembly or, for small arrays, JS).
+   */
+  bernoulliLogitsGrad(
+    x: Float32Array,
+    xShape: Shape,
+    logits: Float32Array,
+    logitsShape: Shape,
+    g: Float32Array,
+    gShape: Shape,
+    outShape: Shape,
+  ): Float32Array;
+  /**
    * log Σ exp(x) over sorted, distinct `axes`, laid out as the keepdims shape. Each output subtracts its
    * max first when that is finite (else 0), so exp never overflows: all −Infinity gives −Infinity, any
    * +Infinity gives +Infinity, NaN propagates. The sums accumulate in float64.

@@ -7,6 +7,13 @@ import { broadcastStrides, shapeSize, shapesEqual, type Shape } from '../shape.j
 
 const f32 = Math.fround;
 
+/** σ(v) = 1/(1 + e^−v) in float64, with two branches so that exp never overflows (the JS backend's sigmoid). */
+export function sigmoid(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
 export function adamUpdate(
   param: Float32Array,
   grad: Float32Array,
@@ -76,6 +83,24 @@ export function bernoulliLogits(
     const missed = xi === 1 ? 0 : (1 - xi) * Math.max(l, 0);
     out[i] = taken - missed - Math.log1p(Math.exp(-Math.abs(l)));
   }
+  return out;
+}
+
+/** g·(x − σ(l)), rounded as sigmoid, sub and mul on this backend round: σ, then the difference, then the product. */
+export function bernoulliLogitsGrad(
+  x: Float32Array,
+  xShape: Shape,
+  logits: Float32Array,
+  logitsShape: Shape,
+  g: Float32Array,
+  gShape: Shape,
+  outShape: Shape,
+): Float32Array {
+  const xs = expand(x, xShape, outShape);
+  const ls = expand(logits, logitsShape, outShape);
+  const gs = expand(g, gShape, outShape);
+  const out = new Float32Array(xs.length);
+  for (let i = 0; i < out.length; i++) out[i] = gs[i] * f32(xs[i] - f32(sigmoid(ls[i])));
   return out;
 }
 

@@ -8,7 +8,7 @@ import { fail } from '../../errors.js';
 import { broadcastStrides, shapeSize, shapesEqual, stridesOf, type Shape } from '../shape.js';
 import { lgamma, polygamma } from '../special.js';
 import { gammaLogSampleGrad as gammaLogSampleGradAt } from '../special-gamma.js';
-import { adamUpdate, bernoulliLogits, logsumexp } from './js-fused.js';
+import { adamUpdate, bernoulliLogits, bernoulliLogitsGrad, logsumexp, sigmoid } from './js-fused.js';
 
 // ---------------------------------------------------------------------------------------------
 // Storage for one-element arrays
@@ -39,13 +39,6 @@ export function allocate(n: number): Float32Array {
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
-
-function sigmoid(v: number): number {
-  // Two branches so that exp never overflows.
-  if (v >= 0) return 1 / (1 + Math.exp(-v));
-  const e = Math.exp(v);
-  return e / (1 + e);
-}
 
 function softplus(v: number): number {
   // log(1 + e^v) = max(v, 0) + log1p(e^-|v|)
@@ -705,5 +698,6 @@ export const jsBackend: Backend = {
   gammaLogSampleGrad,
   adamUpdate,
   bernoulliLogits,
+  bernoulliLogitsGrad,
   logsumexp,
 };

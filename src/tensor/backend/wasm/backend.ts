@@ -18,7 +18,7 @@ import { type Kernels, kernelLoadError, loadKernelsSync } from './kernels.js';
 import { residentMemory, residentTarget } from './resident-arrays.js';
 import { Staging } from './resident-staging.js';
 import { forEachBatchProduct, planBinary, planElementwise, planReduce, planTranspose } from './plans.js';
-import { chunkedBinary, chunkedWhere } from './elementwise.js';
+import { chunkedBinary, chunkedTernary } from './elementwise.js';
 import { wasmFusedKernels } from './fused.js';
 import { DEFAULT_GRAIN, parallelBinary, parallelMatmul, parallelUnary } from './threads/parallel-kernels.js';
 import { workerPool } from './threads/pool.js';
@@ -155,7 +155,8 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     const plan =
       shapeSize(outShape) < MIN_ELEMENTS_CHEAP ? null : planElementwise([condShape, aShape, bShape], outShape);
     const memory = plan === null ? null : residentTarget();
-    const out = plan === null ? null : chunkedWhere(memory?.kernels ?? kernels(), memory, cond, a, b, plan);
+    const out =
+      plan === null ? null : chunkedTernary(memory?.kernels ?? kernels(), memory, 'where', [cond, a, b], plan);
     return out ?? jsBackend.where(cond, condShape, a, aShape, b, bShape, outShape);
   }
 

@@ -1,5 +1,5 @@
 /**
- * Binary elementwise kernels (and `where`) run in cache-sized chunks. A whole-array call would copy
+ * Binary and ternary elementwise kernels run in cache-sized chunks. A whole-array call would copy
  * the operands into WebAssembly memory, compute a whole output there and copy it out: each float
  * crossing main memory several times. In chunks of CHUNK floats the buffers in WebAssembly memory
  * stay in the L2 cache, so main memory sees only the reads of the operands and the write of the result.
@@ -9,7 +9,7 @@ import type { Kernels } from './kernels.js';
 import type { ResidentArrays } from './resident-arrays.js';
 import { uninitializedFloats } from './uninitialized.js';
 
-/** Floats per chunk: 64 KB per buffer (three for a binary op, four for `where`). */
+/** Floats per chunk: 64 KB per buffer (three for a binary op, four for a ternary one). */
 const CHUNK = 16_384;
 
 /**
@@ -41,26 +41,30 @@ export function chunkedBinary(
   );
 }
 
-/** out = cond ≠ 0 ? a : b over the plan's rows × cols view (operands in that order), as chunkedBinary. */
-export function chunkedWhere(
+/**
+ * One of the three-operand kernels of assembly/ternary.ts over the plan's rows × cols view (operands
+ * in the kernel's order), as chunkedBinary: `where` (cond ≠ 0 ? a : b) or `bernoulliLogitsGrad`
+ * (g·(x − σ(l))).
+ */
+export function chunkedTernary(
   k: Kernels,
   memory: ResidentArrays | null,
-  cond: Float32Array,
-  a: Float32Array,
-  b: Float32Array,
+  kernel: 'where' | 'bernoulliLogitsGrad',
+  inputs: readonly [Float32Array, Float32Array, Float32Array],
   plan: ElementwisePlan,
 ): Float32Array | null {
-  return chunkedElementwise(k, memory, [cond, a, b], plan, ([sc, sa, sb], out, rows, cols) =>
-    k.exports.where(
-      sc.offset,
-      sc.rowStride,
-      sc.colStride,
-      sa.offset,
-      sa.rowStride,
-      sa.colStride,
-      sb.offset,
-      sb.rowStride,
-      sb.colStride,
+  const run = k.exports[kernel];
+  return chunkedElementwise(k, memory, inputs, plan, ([s0, s1, s2], out, rows, cols) =>
+    run(
+      s0.offset,
+      s0.rowStride,
+      s0.colStride,
+      s1.offset,
+      s1.rowStride,
+      s1.colStride,
+      s2.offset,
+      s2.rowStride,
+      s2.colStride,
       out,
       rows,
       cols,

@@ -6,11 +6,11 @@
 import type { AdamArrays, AdamHyper } from '../backend.js';
 import { jsBackend } from '../js.js';
 import { shapeSize, type Shape } from '../../shape.js';
-import { chunkedBinary } from './elementwise.js';
+import { chunkedBinary, chunkedTernary } from './elementwise.js';
 import type { Kernels } from './kernels.js';
 import { type ResidentArrays, residentTarget } from './resident-arrays.js';
 import { Staging } from './resident-staging.js';
-import { planBinary, planReduce } from './plans.js';
+import { planBinary, planElementwise, planReduce } from './plans.js';
 import { uninitializedFloats } from './uninitialized.js';
 
 /** The exports of assembly/fused.ts (kernels.ts declares the others). */
@@ -58,6 +58,15 @@ export interface FusedKernels {
     xShape: Shape,
     logits: Float32Array,
     logitsShape: Shape,
+    outShape: Shape,
+  ): Float32Array;
+  bernoulliLogitsGrad(
+    x: Float32Array,
+    xShape: Shape,
+    logits: Float32Array,
+    logitsShape: Shape,
+    g: Float32Array,
+    gShape: Shape,
     outShape: Shape,
   ): Float32Array;
   logsumexp(x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array;
@@ -152,6 +161,36 @@ export function wasmFusedKernels(kernels: () => Kernels, minElements: number): F
     return out ?? jsBackend.bernoulliLogits(x, xShape, logits, logitsShape, outShape);
   }
 
+  function bernoulliLogitsGrad(
+    x: Float32Array,
+    xShape: Shape,
+    logits: Float32Array,
+    logitsShape: Shape,
+    g: Float32Array,
+    gShape: Shape,
+    outShape: Shape,
+  ): Float32Array {
+    if (shapeSize(outShape) < minElements) {
+      return jsBackend.bernoulliLogitsGrad(x, xShape, logits, logitsShape, g, gShape, outShape);
+    }
+    let inputs: [Float32Array, Float32Array, Float32Array] = [x, logits, g];
+    let plan = planElementwise([xShape, logitsShape, gShape], outShape);
+    if (plan === null) {
+      // A broadcast the kernel's view does not cover: expand the operands rather than fall back to the
+      // JS kernel, so that σ stays this backend's sigmoid (the JS one differs by a few ulps).
+      inputs = [
+        jsBackend.broadcastTo(x, xShape, outShape),
+        jsBackend.broadcastTo(logits, logitsShape, outShape),
+        jsBackend.broadcastTo(g, gShape, outShape),
+      ];
+      plan = planElementwise([outShape, outShape, outShape], outShape)!;
+    }
+    const memory = residentTarget();
+    const k = memory?.kernels ?? kernels();
+    const out = chunkedTernary(k, memory, 'bernoulliLogitsGrad', inputs, plan);
+    return out ?? jsBackend.bernoulliLogitsGrad(x, xShape, logits, logitsShape, g, gShape, outShape);
+  }
+
   /** Reduced axes that are adjacent once size-1 axes are left out run in WebAssembly (planReduce). */
   function logsumexp(x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
     const plan = x.length < minElements ? null : planReduce(shape, axes);
@@ -167,5 +206,5 @@ export function wasmFusedKernels(kernels: () => Kernels, minElements: number): F
     return s.result(out);
   }
 
-  return { adamUpdate, bernoulliLogits, logsumexp };
+  return { adamUpdate, bernoulliLogits, bernoulliLogitsGrad, logsumexp };
 }

@@ -65,6 +65,21 @@ export interface KernelExports {
     rows: number,
     cols: number,
   ): void;
+  /** out = g·(x − σ(l)) for operands (x, l, g), laid out as in `where`. */
+  bernoulliLogitsGrad(
+    x: number,
+    xRow: number,
+    xCol: number,
+    l: number,
+    lRow: number,
+    lCol: number,
+    g: number,
+    gRow: number,
+    gCol: number,
+    out: number,
+    rows: number,
+    cols: number,
+  ): void;
   /** out = c ≠ 0 ? a : b; each operand (pointer, row stride, column stride) as in `binary`. */
   where(
     c: number,

@@ -26,5 +26,9 @@ export const NE: i32 = 11;
 /** x·l − softplus(l): the Bernoulli log-likelihood of x given logits l (a fused kernel, not a BinaryOp). */
 export const BERNOULLI_LOGITS: i32 = 12;
 
+// The ops of ternary.ts (called by name from JS: codes only inside the module).
+export const WHERE: i32 = 0;
+export const BERNOULLI_LOGITS_GRAD: i32 = 1;
+
 export const SUM: i32 = 0;
 export const MAX: i32 = 1;

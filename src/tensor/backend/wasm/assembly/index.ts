@@ -4,7 +4,7 @@
 export { matmul, matmulStrided, matmulScratchBytes } from './matmul';
 export { unary } from './unary';
 export { binary } from './binary';
-export { where } from './where';
+export { where, bernoulliLogitsGrad } from './ternary';
 export { reduce } from './reduce';
 export { transpose } from './transpose';
 export { adam, logsumexp } from './fused';
