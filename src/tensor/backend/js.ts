@@ -9,6 +9,7 @@ import { broadcastStrides, shapeSize, shapesEqual, stridesOf, type Shape } from 
 import { lgamma, polygamma } from '../special.js';
 import { gammaLogSampleGrad as gammaLogSampleGradAt } from '../special-gamma.js';
 import { adamUpdate, bernoulliLogits, bernoulliLogitsGrad, logsumexp, sigmoid } from './js-fused.js';
+import { LARGE_ALLOCATION_FLOATS, beforeLargeAllocation } from './heap-trim.js';
 
 // ---------------------------------------------------------------------------------------------
 // Storage for one-element arrays
@@ -29,6 +30,7 @@ let slabUsed = 0;
  * arrays are windows onto a shared slab, so `.buffer` of such an array is that slab: never transfer it.)
  */
 export function allocate(n: number): Float32Array {
+  if (n >= LARGE_ALLOCATION_FLOATS) beforeLargeAllocation();
   if (n !== 1) return new Float32Array(n);
   if (slabUsed === SLAB_SIZE) {
     slab = new ArrayBuffer(SLAB_SIZE * 4);

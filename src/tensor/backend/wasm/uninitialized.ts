@@ -8,6 +8,8 @@
  * Buffers share, while a tensor must own its storage) makes it lose. So small arrays, and every array
  * where `Buffer` does not exist (a browser), stay ordinary zeroed ones.
  */
+import { LARGE_ALLOCATION_FLOATS, beforeLargeAllocation } from '../heap-trim.js';
+
 interface BufferClass {
   allocUnsafe(size: number): Uint8Array;
 }
@@ -19,6 +21,7 @@ const LEAST_FLOATS = 16_384;
 
 /** A Float32Array of n floats whose contents are unspecified: every element must be written. */
 export function uninitializedFloats(n: number): Float32Array {
+  if (n >= LARGE_ALLOCATION_FLOATS) beforeLargeAllocation();
   if (nodeBuffer !== undefined && n >= LEAST_FLOATS) {
     const bytes = nodeBuffer.allocUnsafe(4 * n);
     // Only an ArrayBuffer of its own (a pooled one would start at another Buffer's end).
