@@ -18,8 +18,9 @@ import { LIBRARY_IDS } from './peers/libraries.js';
 // --quick (a smoke run of 1–2 minutes: the peers only, best of 2 short samples, ≤ 300 memory steps),
 // --memory-steps=N (default 10,000; 0 skips the memory run), --memory-seconds=S (a cap on the memory run:
 // default 240 s, 20 s with --quick), --peers-only, --cases=exp,log,... and --libraries=sieve-wasm,tfjs-1,...
-// (a subset of the side-by-side run: implies --peers-only and --memory-steps=0), --rounds=R (every library
-// R times in turn, each case's best over the rounds: default 2, 1 with --quick or a subset), --help.
+// (a subset of the side-by-side run: implies --peers-only and --memory-steps=0), --rounds=R (every case R
+// times, the libraries in turn, each library's best of each case over the rounds: default 2, 1 with --quick or
+// a subset), --help.
 const QUICK = process.argv.includes('--quick');
 const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
 const CASES = listFlag('cases', CASE_IDS);
@@ -72,7 +73,7 @@ async function runPeers(): Promise<void> {
   console.log(
     `\nSide by side with the peers${QUICK ? ' (quick: best of 2 short samples)' : ''}: ` +
       'one child process per library, each case checked against the float64 reference before it is timed' +
-      (ROUNDS > 1 ? `; ${ROUNDS} rounds, the libraries in turn, each case's best over the rounds` : ''),
+      (ROUNDS > 1 ? `; ${ROUNDS} rounds of every case, the libraries in turn, each one's best over the rounds` : ''),
   );
   const c = await runComparison({
     quick: QUICK,

@@ -1,14 +1,15 @@
 /**
  * Entry of one child process of the comparison. Two modes:
- *   node child.js <library id> [--quick] [--references=file] [--cases=exp,log]   gate and time the cases
- *     (every case unless --cases) at full size
+ *   node child.js <library id> [--quick] [--references=file]   load the library, send `{ ready, name,
+ *     description }`, then for each message `{ case }` gate and time that case at full size and send
+ *     `{ result }`, until `{ done: true }`
  *   node --expose-gc child.js memory <js|wasm> <steps> <max seconds> [threads]
- *     Sieve's VAE heap over a long run
- * The result goes to the parent over IPC; stdout is left to progress lines (tfjs may print there).
+ *     Sieve's VAE heap over a long run; sends the result and ends
+ * Results go to the parent over IPC; stdout is left to progress lines (tfjs may print there).
  */
-import { CASE_IDS, FULL_SIZES, type CaseId } from './cases.js';
+import { FULL_SIZES, type CaseId } from './cases.js';
 import { LIBRARIES, type LibraryId } from './libraries.js';
-import { measureLibrary } from './measure.js';
+import { caseRunner } from './measure.js';
 import { readReferences } from './reference-file.js';
 
 /** Samples per case: a full run takes the best of 5 samples of ≥ 0.2 s; a quick one the best of 2. */
@@ -27,26 +28,46 @@ async function measureMemory(backend: string, steps: number, maxSeconds: number,
   return { backend: name, ...measureVaeMemory(steps, maxSeconds, (l) => console.log(l)) };
 }
 
+/** The messages the parent sends to a library's child. */
+export type ChildRequest = { case: CaseId } | { done: true };
+
+function send(message: unknown): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    process.send!(message, undefined, {}, (e) => (e ? reject(e) : resolve()));
+  });
+}
+
+/** Serve the parent's requests for cases of one library, one at a time, until it says done. */
+async function serveLibrary(id: string, rest: readonly string[]): Promise<void> {
+  if (!(id in LIBRARIES)) {
+    throw new Error(`child: unknown library '${id}' (expected one of ${Object.keys(LIBRARIES).join(', ')})`);
+  }
+  const library = await LIBRARIES[id as LibraryId]();
+  const sampling = rest.includes('--quick') ? SAMPLING.quick : SAMPLING.full;
+  const file = rest.find((a) => a.startsWith('--references='))?.slice('--references='.length);
+  const references = file === undefined ? {} : readReferences(file);
+  const runCase = caseRunner(library, FULL_SIZES, sampling, (l) => console.log(l), references);
+  const requests: ChildRequest[] = [];
+  let wake: (() => void) | null = null;
+  process.on('message', (m: ChildRequest) => {
+    requests.push(m);
+    wake?.();
+  });
+  await send({ ready: true, name: library.name, description: library.description });
+  for (;;) {
+    while (requests.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    wake = null;
+    const request = requests.shift()!;
+    if ('done' in request) return;
+    await send({ result: await runCase(request.case) });
+  }
+}
+
 async function main(): Promise<void> {
   const [mode, ...rest] = process.argv.slice(2);
-  let result: unknown;
   if (mode === 'memory') {
-    result = await measureMemory(rest[0], Number(rest[1]), Number(rest[2]), Number(rest[3] ?? 1));
-  } else {
-    if (!(mode in LIBRARIES)) {
-      throw new Error(`child: unknown library '${mode}' (expected one of ${Object.keys(LIBRARIES).join(', ')})`);
-    }
-    const library = await LIBRARIES[mode as LibraryId]();
-    const sampling = rest.includes('--quick') ? SAMPLING.quick : SAMPLING.full;
-    const file = rest.find((a) => a.startsWith('--references='))?.slice('--references='.length);
-    const references = file === undefined ? {} : readReferences(file);
-    const only = rest.find((a) => a.startsWith('--cases='))?.slice('--cases='.length);
-    const cases = only === undefined ? CASE_IDS : (only.split(',') as CaseId[]);
-    result = await measureLibrary(library, FULL_SIZES, sampling, (l) => console.log(l), cases, references);
-  }
-  await new Promise<void>((resolve, reject) => {
-    process.send!(result, undefined, {}, (e) => (e ? reject(e) : resolve()));
-  });
+    await send(await measureMemory(rest[0], Number(rest[1]), Number(rest[2]), Number(rest[3] ?? 1)));
+  } else await serveLibrary(mode, rest);
 }
 
 main().then(

@@ -1,12 +1,16 @@
 /**
- * The side-by-side run: each library configuration in its own child process, one after the other
- * (never two at once on a 2-core machine), then one table of rates and one of ratios.
+ * The side-by-side run: each library configuration in its own child process, all started at once but
+ * computing one at a time (never two at once on a 2-core machine), taking turns case by case: every
+ * library runs matmul NN, then every library runs matmul NT, and so on, so that the timings of one case
+ * fall within a minute of each other and a slow spell of this shared machine falls on all of them
+ * alike. Then one table of rates and one of ratios.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MIN_JUDGED_STEPS, TARGET_STEPS, type MemoryResult } from '../memory.js';
 import { CASE_IDS, caseLabel, caseWork, FULL_SIZES, UNARY_OPS, type CaseId } from './cases.js';
 import { LIBRARY_IDS, SIEVE_IDS, THREADS, type LibraryId } from './libraries.js';
+import type { ChildRequest } from './child.js';
 import type { CaseResult, LibraryResult } from './measure.js';
 import { writeReferences } from './reference-file.js';
 
@@ -30,6 +34,77 @@ function runChild(args: readonly string[], execArgv: readonly string[], timeoutS
       else reject(new Error(signal === 'SIGKILL' ? `timed out after ${timeoutSeconds} s` : `exited with code ${code}`));
     });
   });
+}
+
+/**
+ * A library's child process (child.ts), serving one case per request. A child that exits, or takes longer
+ * than `timeoutSeconds` for a case, is killed and each of its pending and later requests rejects.
+ */
+class LibraryChild {
+  private readonly child: ChildProcess;
+  private waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void } | null = null;
+  private ended: Error | null = null;
+
+  private constructor(
+    args: readonly string[],
+    private readonly timeoutSeconds: number,
+  ) {
+    this.child = fork(CHILD, args, { serialization: 'advanced', stdio: 'inherit' });
+    this.child.on('message', (m) => {
+      const w = this.waiting;
+      this.waiting = null;
+      w?.resolve(m);
+    });
+    const end = (why: Error): void => {
+      this.ended ??= why;
+      const w = this.waiting;
+      this.waiting = null;
+      w?.reject(this.ended);
+    };
+    this.child.on('error', end);
+    this.child.on('exit', (code, signal) =>
+      end(new Error(signal !== null ? `killed (${signal})` : `exited with code ${code}`)),
+    );
+  }
+
+  /** Start the child and wait until its library has loaded. */
+  static async start(args: readonly string[], timeoutSeconds: number): Promise<[LibraryChild, string, string]> {
+    const c = new LibraryChild(args, timeoutSeconds);
+    const ready = (await c.next()) as { name: string; description: string };
+    return [c, ready.name, ready.description];
+  }
+
+  run(id: CaseId): Promise<CaseResult> {
+    const request: ChildRequest = { case: id };
+    if (this.ended === null) this.child.send(request);
+    return this.next().then((m) => (m as { result: CaseResult }).result);
+  }
+
+  close(): void {
+    if (this.ended !== null) return;
+    const done: ChildRequest = { done: true };
+    this.child.send(done);
+  }
+
+  private next(): Promise<unknown> {
+    if (this.ended !== null) return Promise.reject(this.ended);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.ended ??= new Error(`timed out after ${this.timeoutSeconds} s`);
+        this.child.kill('SIGKILL');
+      }, this.timeoutSeconds * 1000);
+      this.waiting = {
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+    });
+  }
 }
 
 /**
@@ -99,9 +174,9 @@ export interface ComparisonOptions {
   /** Only these cases (the others show as —); every case by default. */
   cases?: readonly CaseId[];
   /**
-   * Run every library this many times, in turn (A, B, C, A, B, C, ...), and keep each case's fastest
-   * sample over the rounds: a slow spell of the machine then falls on every library alike, instead of
-   * on whichever one happened to be running (default 1).
+   * Run every case this many times (each time every library in turn), and keep each library's fastest
+   * sample of each case over the rounds: a slow spell of the machine then has to fall on every round of a
+   * case to move its ratios (default 1).
    */
   rounds?: number;
   log?: (line: string) => void;
@@ -116,26 +191,58 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   const references = writeReferences(FULL_SIZES);
   const libraries = options.libraries ?? LIBRARY_IDS;
   const rounds = options.rounds ?? 1;
+  const cases = options.cases ?? CASE_IDS;
+  const args = (id: LibraryId): string[] => [
+    id,
+    `--references=${references.file}`,
+    ...(options.quick ? ['--quick'] : []),
+  ];
+  const children = new Map<LibraryId, LibraryChild>();
+  /** Per library: its name and description, and its results of each round so far. */
+  const runs = new Map<LibraryId, { name: string; description: string; rounds: CaseResult[][] }>();
+  const fail = (id: LibraryId, what: string, e: unknown): void => {
+    failures.push(`${id}${what}: ${(e as Error).message}`);
+    log(`  ${id} failed${what}: ${(e as Error).message}`);
+    children.delete(id);
+  };
   try {
+    log('\nstarting one process per library');
+    for (const id of libraries) {
+      try {
+        const [child, name, description] = await LibraryChild.start(args(id), 600);
+        children.set(id, child);
+        runs.set(id, { name, description, rounds: [] });
+      } catch (e) {
+        fail(id, ' to start', e);
+      }
+    }
     for (let round = 1; round <= rounds; round++) {
-      for (const id of libraries) {
-        log(`\n${id}${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}:`);
-        try {
-          const args = [id, `--references=${references.file}`, ...(options.quick ? ['--quick'] : [])];
-          if (options.cases !== undefined) args.push(`--cases=${options.cases.join(',')}`);
-          const result = (await runChild(args, [], 600)) as LibraryResult;
-          const seen = ids.indexOf(id);
-          if (seen < 0) {
-            results.push(result);
-            ids.push(id);
-          } else results[seen] = fasterOfRounds(results[seen], result);
-        } catch (e) {
-          failures.push(`${id}${rounds > 1 ? ` (round ${round})` : ''}: ${(e as Error).message}`);
-          log(`  ${id} failed: ${(e as Error).message}`);
+      for (const caseId of cases) {
+        log(`\n${caseId}${rounds > 1 ? ` (round ${round} of ${rounds})` : ''}:`);
+        for (const id of libraries) {
+          const child = children.get(id);
+          if (child === undefined) continue;
+          try {
+            const result = await child.run(caseId);
+            const run = runs.get(id)!;
+            (run.rounds[round - 1] ??= []).push(result);
+          } catch (e) {
+            fail(id, ` (${caseId}, round ${round})`, e);
+          }
         }
       }
     }
+    for (const id of libraries) {
+      const run = runs.get(id);
+      if (run === undefined || run.rounds.length === 0) continue;
+      const perRound = run.rounds.map(
+        (r): LibraryResult => ({ name: run.name, description: run.description, results: r }),
+      );
+      results.push(perRound.reduce(fasterOfRounds));
+      ids.push(id);
+    }
   } finally {
+    for (const child of children.values()) child.close();
     references.remove();
   }
 

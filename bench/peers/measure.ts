@@ -1,5 +1,5 @@
 /**
- * One library through every case: the correctness gate first, then, only if it passed, the timing.
+ * A library through its cases: the correctness gate first, then, only if it passed, the timing.
  */
 import { CASE_IDS, makeInputs, type CaseId, type Inputs, type Library, type Sizes } from './cases.js';
 import { gate, type GateResult } from './gate.js';
@@ -22,18 +22,19 @@ export interface LibraryResult {
   results: CaseResult[];
 }
 
-/** Gate only (the unit test), or gate and time (the benchmark) when `sampling` is given. */
-export async function measureLibrary(
+/**
+ * A function that gates, then times (when `sampling` is given), one case of `library` at a time, on inputs made once:
+ * the benchmark's child processes serve the cases one by one, so that the libraries take turns case by case.
+ */
+export function caseRunner(
   library: Library,
   sizes: Sizes,
   sampling?: SampleOptions,
   log: (line: string) => void = () => {},
-  cases: readonly CaseId[] = CASE_IDS,
   references: References = {},
-): Promise<LibraryResult> {
+): (id: CaseId) => Promise<CaseResult> {
   const inputs: Inputs = makeInputs(sizes);
-  const results: CaseResult[] = [];
-  for (const id of cases) {
+  return async (id) => {
     let result: CaseResult = { id };
     try {
       const prepared = library.prepare(id, inputs);
@@ -47,9 +48,23 @@ export async function measureLibrary(
     } catch (e) {
       result = { ...result, error: e instanceof Error ? e.message.split('\n')[0] : String(e) };
     }
-    results.push(result);
     log(`  ${library.name.padEnd(16)} ${id.padEnd(10)} ${summary(result)}`);
-  }
+    return result;
+  };
+}
+
+/** Gate only (the unit test), or gate and time when `sampling` is given, every case in turn. */
+export async function measureLibrary(
+  library: Library,
+  sizes: Sizes,
+  sampling?: SampleOptions,
+  log: (line: string) => void = () => {},
+  cases: readonly CaseId[] = CASE_IDS,
+  references: References = {},
+): Promise<LibraryResult> {
+  const run = caseRunner(library, sizes, sampling, log, references);
+  const results: CaseResult[] = [];
+  for (const id of cases) results.push(await run(id));
   return { name: library.name, description: library.description, results };
 }
 
