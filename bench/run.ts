@@ -17,7 +17,7 @@ import { LIBRARY_IDS } from './peers/libraries.js';
 // Side by side with tfjs-wasm and jax-js (bench/peers/), then memory over a long VAE run. Flags:
 // --quick (a smoke run of 1–2 minutes: the peers only, best of 2 short samples, ≤ 300 memory steps),
 // --memory-steps=N (default 10,000; 0 skips the memory run), --memory-seconds=S (a cap on the memory run:
-// default 240 s, 20 s with --quick), --peers-only, --cases=exp,log,... and --libraries=sieve-wasm,tfjs-1,...
+// default 600 s, 20 s with --quick), --peers-only, --cases=exp,log,... and --libraries=sieve-wasm,tfjs-1,...
 // (a subset of the side-by-side run: implies --peers-only and --memory-steps=0), --rounds=R (every case R
 // times, the libraries in turn, each library's best of each case over the rounds: default 2, 1 with --quick or
 // a subset), --help.
@@ -28,7 +28,7 @@ const LIBRARIES = listFlag('libraries', LIBRARY_IDS);
 /** A subset of the side-by-side run: no own suites, and no memory run unless --memory-steps asks for one. */
 const SUBSET = CASES !== undefined || LIBRARIES !== undefined;
 const MEMORY_STEPS = Number(flag('memory-steps') ?? (QUICK ? 300 : SUBSET ? 0 : 10_000));
-const MEMORY_SECONDS = Number(flag('memory-seconds') ?? (QUICK ? 20 : 240));
+const MEMORY_SECONDS = Number(flag('memory-seconds') ?? (QUICK ? 20 : 600));
 const ROUNDS = Number(flag('rounds') ?? (QUICK || SUBSET ? 1 : 2));
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
   throw new Error(`bench: --rounds must be a positive integer, got ${ROUNDS}`);
