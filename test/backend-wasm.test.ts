@@ -202,6 +202,44 @@ describe('wasm backend: elementwise', () => {
     for (const op of exactUnary) expectIdentical(wasm.unary(op, x), jsBackend.unary(op, x), op);
   });
 
+  // log takes a shorter path (no edge-value handling) when every input of a call is positive, normal and
+  // finite, and its general path otherwise: the two must agree bit for bit on such inputs, and one other
+  // value anywhere must send the whole call to the general path.
+  const positiveNormals = (n: number) =>
+    fc.float32Array({ minLength: n, maxLength: n, min: 2 ** -126, max: 3.4028234663852886e38, noNaN: true });
+
+  it('log: all-positive-normal inputs give the same bits as the general path (property)', () => {
+    const arb = fc.integer({ min: 1, max: 18 }).chain((v) => positiveNormals(4 * v)); // whole vectors only
+    fc.assert(
+      fc.property(arb, (x) => {
+        const withZero = new Float32Array(x.length + 4); // one vector more, with a 0: the general path
+        withZero.set(x);
+        expectIdentical(wasm.unary('log', x), wasm.unary('log', withZero).subarray(0, x.length), 'log');
+      }),
+      PROPS,
+    );
+  });
+
+  it('log: an edge value at any position of a call gives its own result, the others unchanged', () => {
+    const x = Float32Array.from({ length: 64 }, (_, i) => 0.37 + i * 1.93);
+    const usual = wasm.unary('log', x);
+    for (const edge of [0, -0, -1, NaN, Infinity, -Infinity, 2 ** -149, 2 ** -130]) {
+      for (let i = 0; i < x.length; i++) {
+        const y = x.slice();
+        y[i] = edge;
+        const got = wasm.unary('log', y);
+        const label = `log with ${edge} at ${i}`;
+        const subnormal = edge > 0 && edge < 2 ** -126;
+        // A subnormal's log against float64, within log's bound of 1 ulp (2^-17 for |log| in [64, 128),
+        // where these two fall: −103.3 and −90.1); the others are exact.
+        if (subnormal) expect(Math.abs(got[i] - Math.log(edge)), label).toBeLessThanOrEqual(2 ** -17);
+        else expect(sameFloat(got[i], Math.fround(Math.log(edge))), `${label}: ${got[i]}`).toBe(true);
+        got[i] = usual[i];
+        expectIdentical(got, usual, label);
+      }
+    }
+  });
+
   const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'lt', 'le', 'gt', 'ge', 'eq', 'ne'];
   const binaryCase = fc
     .record({

@@ -27,9 +27,11 @@
 const COMMON = memory.data<u32>([
   0x3f800000, 0xbf800000, 0x40000000, 0x7f800000, 0xff800000, 0x7fc00000, // 1, −1, 2, +Inf, −Inf, NaN
   0x80000000, 0x0000007f, 0x00000017, 0x007fffff, 0x3f200000, // sign bit, 127, 23, mantissa bits, 0.625
+  0x00800000, 0x7f000000, // the smallest normal float's bits; the bits from it up to +Inf
 ]);
 const ONE = 0, MINUS_ONE = 1, TWO = 2, INF = 3, MINUS_INF = 4, NAN = 5;
 const SIGN_BIT = 6, BIAS = 7, TWENTY_THREE = 8, MANTISSA = 9, TANH_SMALL = 10;
+const SMALLEST_NORMAL = 11, NORMAL_SPAN = 12;
 
 // @ts-ignore: decorator
 @inline function common(index: i32): v128 {
@@ -95,21 +97,21 @@ const LOG_TABLE = memory.data<f32>([
 ]);
 
 /**
- * log(x). x = m·2^e with m in [√½, √2), log(m) = f − f²/2 + f³·P(f) with f = m − 1, and e·ln2
- * added in two parts. Subnormal inputs are first scaled by 2^23.
+ * Lanes whose x is positive, normal and finite (all bits set), as one unsigned comparison: the bits of
+ * those x, less the smallest normal's, are exactly the numbers below NORMAL_SPAN.
  */
 // @ts-ignore: decorator
-@inline export function logV(x: v128): v128 {
+@inline export function positiveNormal(x: v128): v128 {
+  return i32x4.lt_u(i32x4.sub(x, common(SMALLEST_NORMAL)), common(NORMAL_SPAN));
+}
+
+/**
+ * log(m·2^e) from f = m − 1, m in [√½, √2), and the integer lanes e: log(m) = f − f²/2 + f³·P(f), plus
+ * e·ln2 added in two parts.
+ */
+// @ts-ignore: decorator
+@inline function logReduced(f: v128, e: v128): v128 {
   const t = LOG_TABLE;
-  const tiny = f32x4.lt(x, lanes(t, 0));
-  const bits = select(f32x4.mul(x, lanes(t, 1)), x, tiny);
-  // Subtracting the bits of √½ moves the exponent's boundary from 1 to √½: the exponent field of
-  // the difference is e (bias included) for m in [√½, √2), and adding √½'s bits back to its
-  // mantissa field gives m. Four integer operations, no compare or select (as in musl's logf).
-  const shifted = i32x4.sub(bits, lanes(t, 2));
-  const e = i32x4.sub(i32x4.shr_s(shifted, 23), v128.and(tiny, common(TWENTY_THREE)));
-  const m = i32x4.add(v128.and(shifted, common(MANTISSA)), lanes(t, 2));
-  const f = f32x4.sub(m, lanes(t, 4));
   const z = f32x4.mul(f, f);
   // P(f) by Estrin's scheme: pairs c·f + c', combined with f² and f⁴; 5 dependent steps instead of
   // Horner's 16, so the core overlaps more of the chain (the error stays within the 1-ulp bound).
@@ -125,7 +127,37 @@ const LOG_TABLE = memory.data<f32>([
   let y = f32x4.mul(f32x4.mul(p, f), z);
   y = f32x4.add(y, f32x4.mul(ef, lanes(t, 14)));
   y = f32x4.sub(y, f32x4.mul(z, lanes(t, 3)));
-  let result = f32x4.add(f32x4.add(f, y), f32x4.mul(ef, lanes(t, 15)));
+  return f32x4.add(f32x4.add(f, y), f32x4.mul(ef, lanes(t, 15)));
+}
+
+/**
+ * log(x) for lanes where x is positive, normal and finite (`positiveNormal`); exactly logV's result
+ * there, without its handling of the other lanes. Subtracting the bits of √½ moves the exponent's
+ * boundary from 1 to √½: the exponent field of the difference is e for m in [√½, √2), and adding √½'s
+ * bits back to its mantissa field gives m. Four integer operations, no compare or select (as in musl's
+ * logf).
+ */
+// @ts-ignore: decorator
+@inline export function logNormalV(x: v128): v128 {
+  const t = LOG_TABLE;
+  const shifted = i32x4.sub(x, lanes(t, 2));
+  const m = i32x4.add(v128.and(shifted, common(MANTISSA)), lanes(t, 2));
+  return logReduced(f32x4.sub(m, lanes(t, 4)), i32x4.shr_s(shifted, 23));
+}
+
+/**
+ * log(x) for every x: subnormal inputs are first scaled by 2^23 (and 23 taken off the exponent), then as
+ * logNormalV, and the edge values put in last.
+ */
+// @ts-ignore: decorator
+@inline export function logV(x: v128): v128 {
+  const t = LOG_TABLE;
+  const tiny = f32x4.lt(x, lanes(t, 0));
+  const bits = select(f32x4.mul(x, lanes(t, 1)), x, tiny);
+  const shifted = i32x4.sub(bits, lanes(t, 2));
+  const e = i32x4.sub(i32x4.shr_s(shifted, 23), v128.and(tiny, common(TWENTY_THREE)));
+  const m = i32x4.add(v128.and(shifted, common(MANTISSA)), lanes(t, 2));
+  let result = logReduced(f32x4.sub(m, lanes(t, 4)), e);
   // Edge values: log(0) = −Inf, log(+Inf) = +Inf, log(negative or NaN) = NaN.
   result = select(common(MINUS_INF), result, f32x4.eq(x, splat(0)));
   result = select(common(INF), result, f32x4.eq(x, common(INF)));
