@@ -12,14 +12,8 @@
  * (js) with the call in both allocators removed, when glibc shrinks its heap after each collection and the next
  * results start on fresh pages. Only glibc behaves this way: elsewhere the tests are skipped.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-
-const REPO = path.resolve(import.meta.dirname, '..');
+import { runBundledConsumer } from './helpers/bundled-consumer.js';
 
 const glibc =
   process.platform === 'linux' &&
@@ -58,25 +52,9 @@ async function unexplainedFaultsPerOp(backend: 'js' | 'wasm', op: 'exp' | 'mul',
     const newPages = ((after.maxRSS - before.maxRSS) * 1024) / 4096; // maxRSS is in KB
     console.log(JSON.stringify({ faults: after.minorPageFault - before.minorPageFault, newPages }));
   `;
-  const result = await build({
-    stdin: { contents: source, resolveDir: REPO, sourcefile: 'faults.ts', loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    write: false,
-    logLevel: 'silent',
-  });
-  const dir = mkdtempSync(path.join(tmpdir(), 'sieve-heap-trim-'));
-  try {
-    const file = path.join(dir, 'faults.mjs');
-    writeFileSync(file, result.outputFiles[0].text);
-    const run = spawnSync(process.execPath, ['--expose-gc', file], { encoding: 'utf8' });
-    if (run.status !== 0) throw new Error(`the consumer exited with status ${run.status}:\n${run.stderr}`);
-    const { faults, newPages } = JSON.parse(run.stdout) as { faults: number; newPages: number };
-    return Math.max(0, faults - newPages) / calls;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { stdout } = await runBundledConsumer(source, { nodeArgs: ['--expose-gc'] });
+  const { faults, newPages } = JSON.parse(stdout) as { faults: number; newPages: number };
+  return Math.max(0, faults - newPages) / calls;
 }
 
 const FAULTS_PER_OP_BOUND = 32;

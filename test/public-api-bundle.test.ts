@@ -7,14 +7,8 @@
  * A registration done as a side effect of importing a module (as `Independent` once registered itself with
  * `Distribution.toEvent`) is exactly what such a bundle silently drops; the second test would then throw.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-
-const REPO = path.resolve(import.meta.dirname, '..');
+import { runBundledConsumer } from './helpers/bundled-consumer.js';
 
 interface Bundle {
   /** What the bundle printed, line by line. */
@@ -23,40 +17,15 @@ interface Bundle {
   readonly modules: string[];
 }
 
-/** Bundle `source` (which imports from './src/index.js') like an application would, then run it. */
+/** Bundle `source` (which imports from './src/index.js') like an application would (minified), then run it. */
 async function bundleAndRun(source: string): Promise<Bundle> {
-  const result = await build({
-    stdin: { contents: source, resolveDir: REPO, sourcefile: 'consumer.ts', loader: 'ts' },
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    platform: 'node',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  const dir = mkdtempSync(path.join(tmpdir(), 'sieve-bundle-'));
-  try {
-    const file = path.join(dir, 'consumer.mjs');
-    writeFileSync(file, result.outputFiles[0].text);
-    const run = spawnSync(process.execPath, [file], { encoding: 'utf8' });
-    if (run.status !== 0) {
-      // Node echoes the failing line of the minified bundle (kilobytes long): report the error lines only.
-      const message = run.stderr
-        .split('\n')
-        .filter((line) => line.length > 0 && line.length < 400)
-        .join('\n');
-      throw new Error(`the bundled consumer exited with status ${run.status}:\n${message}`);
-    }
-    // esbuild reads every module the imports reach; the output's own list says which ones contributed code.
-    const [output] = Object.values(result.metafile.outputs);
-    const modules = Object.entries(output.inputs)
-      .filter(([, use]) => use.bytesInOutput > 0)
-      .map(([module]) => module);
-    return { lines: run.stdout.trim().split('\n'), modules };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { stdout, metafile } = await runBundledConsumer(source, { minify: true });
+  // esbuild reads every module the imports reach; the output's own list says which ones contributed code.
+  const [output] = Object.values(metafile.outputs);
+  const modules = Object.entries(output.inputs)
+    .filter(([, use]) => use.bytesInOutput > 0)
+    .map(([module]) => module);
+  return { lines: stdout.trim().split('\n'), modules };
 }
 
 /** Library areas a consumer of tensors and gradients has no use for. */
