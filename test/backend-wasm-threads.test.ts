@@ -28,6 +28,20 @@ import {
 } from '../src/tensor/backend/wasm/threads/parallel-kernels.js';
 import { startedWorkers, stopWorkerThreads, workerPool, WorkerPool } from '../src/tensor/backend/wasm/threads/pool.js';
 import { loadSharedKernelsSync } from '../src/tensor/backend/wasm/kernels.js';
+import {
+  CALL_WORDS,
+  CALLER_SLEEPING,
+  CLAIM,
+  DONE,
+  FAILED,
+  FINISHED,
+  FIRST_CALL,
+  SCRATCH_BASE,
+  SCRATCH_STRIDE,
+  claimCall,
+  finishCall,
+  runCall,
+} from '../src/tensor/backend/wasm/threads/protocol.js';
 import type { BinaryOp, UnaryOp } from '../src/tensor/backend/backend.js';
 import { broadcastShapes, shapeSize } from '../src/tensor/shape.js';
 import { broadcastPairArb } from './helpers/tensor-props.js';
@@ -330,6 +344,43 @@ describe('wasm threads: elementwise ops on 2 and 3 threads equal one thread bit 
       expectIdentical(threaded.unary('tanh', x), expected[1], 'tanh');
       expectIdentical(threaded.binary('add', x, [x.length], y, [y.length], [x.length]), expected[2], 'add');
     }
+  });
+});
+
+describe('wasm threads: the job protocol', () => {
+  it("the workers' copies of the control block's indices are the constants of protocol.ts", () => {
+    // claimCall, runCall and finishCall are the workers' source (Function.prototype.toString), so they
+    // spell the indices as numbers; these are the numbers they must spell.
+    const finish = finishCall.toString();
+    expect(finish).toContain(`Atomics.store(control, ${FINISHED} + i, 1)`);
+    expect(finish).toContain(`Atomics.store(control, ${FAILED}, 1)`);
+    expect(finish).toContain(`Atomics.add(control, ${DONE}, 1)`);
+    expect(finish).toContain(`Atomics.load(control, ${CALLER_SLEEPING})`);
+    expect(finish).toContain(`params[${SCRATCH_BASE}] + thread * params[${SCRATCH_STRIDE}]`);
+    expect(runCall.toString()).toContain(`${FIRST_CALL} + ${CALL_WORDS} * i`);
+    expect(claimCall.toString()).toContain(`Atomics.load(control, ${CLAIM})`);
+  });
+
+  it('run(whenDone) calls whenDone once for every call, after that call is done, whoever ran it', () => {
+    const kern = loadSharedKernelsSync()!.kernels;
+    forEverySetup((pool, setup) => {
+      const pieces = 40;
+      const per = 256;
+      const x = Float32Array.from({ length: pieces * per }, (_, i) => (i % 97) / 10 - 4);
+      const [at] = kern.layout([x.length])!;
+      kern.write(at, x);
+      pool.begin();
+      for (let i = 0; i < pieces; i++) pool.unary(UNARY_CODES.exp, at + 4 * i * per, at + 4 * i * per, per);
+      const seen: number[] = [];
+      const out = new Float32Array(x.length);
+      pool.run((i) => {
+        seen.push(i);
+        kern.readInto(out, i * per, at + 4 * i * per, per);
+      });
+      expect([...seen].sort((a, b) => a - b), setup).toEqual([...Array(pieces).keys()]);
+      const expected = oneThread.unary('exp', x);
+      expect(Buffer.from(out.buffer).equals(Buffer.from(expected.buffer)), `${setup}: every piece was done when copied`).toBe(true);
+    });
   });
 });
 

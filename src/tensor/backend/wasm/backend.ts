@@ -242,7 +242,6 @@ export function makeWasmBackend(thresholds: WasmThresholds): Backend {
     }
     const [aOff, bOff, cOff] = [s.at(as), s.at(bs), s.at(cs)];
     const scratch = s.scratch;
-    kern.zero(cOff, batch * m * n);
     // Logical A is m×k and B is k×n; a transposed operand is stored the other way round.
     const [ars, acs] = transposeA ? [1, m] : [k, 1];
     const [brs, bcs] = transposeB ? [1, k] : [n, 1];

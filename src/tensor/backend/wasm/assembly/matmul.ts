@@ -7,8 +7,8 @@
 // The scheme is the classic one of Goto and van de Geijn ("Anatomy of high-performance matrix
 // multiplication", 2008). The shared dimension is cut into slabs of at most KC; for each slab a block
 // of at most MC rows of A is packed into row panels MR tall, and B into column panels NR wide, each
-// packed just before its first use (still in cache) and kept for the next blocks of rows (a product
-// of few rows reads B in place instead: `readsBInPlace`). The micro-kernel (./matmul-kernel.ts) keeps
+// packed just before its first use (still in cache) and kept for the next blocks of rows (a B whose rows
+// are contiguous and close together is read in place instead: `readsBInPlace`). The micro-kernel (./matmul-kernel.ts) keeps
 // one MR×NR tile of sums in registers while it walks a slab.
 
 import { MR, NR, microKernel } from './matmul-kernel';
@@ -36,15 +36,19 @@ function blockRows(m: i32): i32 {
 }
 
 /**
- * Whether the micro-kernel reads B's rows where they are instead of from packed panels. Packing a
- * panel pays for itself when many row tiles reuse it; with at most 32 rows (a thread's share of a
- * batch-100 product, say) copying B costs more than it saves, if B's rows are contiguous and their
- * stride is not a multiple of 4 KB (such rows all fall into the same few sets of the L1 cache).
+ * Whether the micro-kernel reads B's rows where they are instead of from packed panels. Measured on
+ * x64 (bench/README.md, session 16): when B's rows are contiguous and less than 4 KB apart, reading
+ * them in place is as fast as reading packed panels (a panel's kc rows stay in the L2 cache, and the
+ * kernel needs only 32 bytes of B per 8-cycle step), and it saves the packing, which a product split
+ * by rows over threads repeats in every call: 512×512·512×512 on 2 threads 6.0–6.4 → 5.7 ms. Rows
+ * 4 KB or more apart put every step on a new page (TLB misses: 4–7% slower at n = 2,056 and 4,100),
+ * and a stride that is a multiple of 4 KB puts them all in the same few cache sets; such a B is still
+ * read in place by products of at most 32 rows, for which packing B costs more than it saves.
  */
 // @ts-ignore: decorator
 @inline
 function readsBInPlace(brs: i32, bcs: i32, m: i32): bool {
-  return bcs == 1 && m <= 32 && (brs & 1023) != 0;
+  return bcs == 1 && (brs & 1023) != 0 && (brs < 1024 || m <= 32);
 }
 
 /** Bytes of scratch the caller must provide for a product with these sizes. */
@@ -55,11 +59,14 @@ export function matmulScratchBytes(m: i32, n: i32, k: i32): i32 {
 }
 
 /**
- * C (m×n, row-major, zero-filled by the caller) += A·B where A[i][p] = a[i·ars + p·acs] and
- * B[p][j] = b[p·brs + j·bcs]. `scratch` holds matmulScratchBytes(m, n, k) bytes, 16-aligned.
+ * C (m×n, row-major) = A·B where A[i][p] = a[i·ars + p·acs] and B[p][j] = b[p·brs + j·bcs]. C's old
+ * contents are never read (the first slab stores its sums, the others add theirs), so the caller need
+ * not zero it. `scratch` holds matmulScratchBytes(m, n, k) bytes, 16-aligned.
  *
  * Summation order, the same whatever m and n (so whatever rows or columns a thread is given): C[i][j]
- * gets the sum of each slab in turn, and a slab's sum runs over its p in increasing order from 0.
+ * is the sum of the first slab, then each later slab's sum is added in turn; a slab's sum runs over its
+ * p in increasing order from 0. (The same bits as adding the first slab to a zero: a sum started from
+ * +0 is never −0.)
  */
 export function matmul(
   a: usize, ars: i32, acs: i32, b: usize, brs: i32, bcs: i32, c: usize,
@@ -82,8 +89,14 @@ export function matmulStrided(
   const packedB = scratch;
   const packedA = packedB + (<usize>(kcMax * nPadded) << 2);
   const edgeTile = packedA + (<usize>(kcMax * mcMax) << 2);
+  if (k == 0) {
+    // No slab: the product is all zeros.
+    for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc) << 2), 0, <usize>n << 2);
+    return;
+  }
   for (let p0 = 0; p0 < k; p0 += kcMax) {
     const kc = min(kcMax, k - p0);
+    const accumulate = p0 != 0;
     for (let i0 = 0; i0 < m; i0 += mcMax) {
       const mc = min(mcMax, m - i0);
       packBlockA(a, ars, acs, i0, p0, mc, kc, packedA);
@@ -98,14 +111,15 @@ export function matmulStrided(
           const h = min(MR, mc - r0);
           const cTile = c + (<usize>((i0 + r0) * ldc + j0) << 2);
           if (w == NR && h == MR) {
-            microKernel(ap, bp, bStep, kc, cTile, ldc, true);
+            microKernel(ap, bp, bStep, kc, cTile, ldc, accumulate);
           } else {
-            // Only part of this tile lies in C: compute it whole in scratch, add the part that does.
+            // Only part of this tile lies in C: compute it whole in scratch, store or add the part that does.
             microKernel(ap, bp, bStep, kc, edgeTile, NR, false);
             for (let r = 0; r < h; r++) {
               for (let j = 0; j < w; j++) {
                 const dst = cTile + (<usize>(r * ldc + j) << 2);
-                store<f32>(dst, load<f32>(dst) + load<f32>(edgeTile + (<usize>(r * NR + j) << 2)));
+                const sum = load<f32>(edgeTile + (<usize>(r * NR + j) << 2));
+                store<f32>(dst, accumulate ? load<f32>(dst) + sum : sum);
               }
             }
           }

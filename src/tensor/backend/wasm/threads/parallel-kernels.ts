@@ -24,7 +24,10 @@ const CALLS_PER_THREAD = 4;
 
 /** The smallest calls a job is split into (tests use small ones to exercise the splits on small arrays). */
 export interface Grain {
-  /** Fewest rows of C per call: each call packs all of B, which a block of r rows amortizes over r·n·k. */
+  /**
+   * Fewest rows of C per call: each call packs all of B (unless the kernel reads it in place), which a
+   * block of r rows amortizes over r·n·k.
+   */
   rows: number;
   /** Fewest elements per elementwise call, a multiple of the SIMD width. */
   elements: number;
@@ -43,9 +46,10 @@ const COLUMN_CALLS_PER_THREAD = 2;
 
 /**
  * Whether a single product of `rows` × n is better split by columns of C than by rows. A row block
- * packs all of B (k·n floats) for its rows, a column block all of A (rows·k): when C has fewer rows
- * than columns (the batch-100 products of an MLP: 100 × 784 · 784 × 200), column blocks pack less, and
- * for B transposed they avoid the slow strided packing of B in every call.
+ * packs all of B (k·n floats) for its rows, unless the kernel reads B in place (assembly/matmul.ts), a
+ * column block all of A (rows·k): when C has fewer rows than columns (the batch-100 products of an
+ * MLP: 100 × 784 · 784 × 200), column blocks pack less, and for B transposed they avoid the slow
+ * strided packing of B in every call.
  */
 function splitByColumns(rows: number, n: number, threads: number, grain: Grain): boolean {
   const least = grain.columns ?? DEFAULT_GRAIN.columns!;
@@ -107,13 +111,11 @@ export function parallelMatmul(
     for (let r0 = 0; r0 < rows; r0 += rowsPerCall) {
       const r = Math.min(rowsPerCall, rows - r0);
       if (piecewise) s.copyIn(as, r0 * k, (r0 + r) * k);
-      kern.zero(cOff + 4 * r0 * n, r * n);
       pool.matmul(aOff + 4 * r0 * ars, ars, acs, bOff, brs, bcs, cOff + 4 * r0 * n, r, n, k);
       pool.post();
     }
     return finishRowBlocks(pool, s, cs, rows, n, rowsPerCall);
   }
-  kern.zero(cOff, batch * m * n);
   forEachBatchProduct(aShape, bShape, batchShape, (t, ao, bo) => {
     const [aAt, bAt, cAt] = [aOff + 4 * ao * m * k, bOff + 4 * bo * k * n, cOff + 4 * t * m * n];
     for (let r0 = 0; r0 < rows; r0 += rowsPerCall) {
@@ -127,8 +129,8 @@ export function parallelMatmul(
 
 /**
  * Run a posted job whose call i computes rows [i·per, (i+1)·per) of C (rows × n), and return C. This
- * thread copies out each block it computed at once, while the others still compute, and the
- * others' blocks at the end (nothing to copy when C is resident).
+ * thread copies out each block as soon as it is done (its own at once, the others' while it waits for
+ * the rest), so little is left to copy at the end (nothing to copy when C is resident).
  */
 function finishRowBlocks(pool: WorkerPool, s: Staging, cs: number, rows: number, n: number, per: number): Float32Array {
   const resident = s.residentArray(cs);
@@ -137,14 +139,7 @@ function finishRowBlocks(pool: WorkerPool, s: Staging, cs: number, rows: number,
     return resident;
   }
   const out = uninitializedFloats(rows * n);
-  const calls = per === 0 ? 0 : Math.ceil(rows / per);
-  const copied = new Uint8Array(calls);
-  const copyOut = (i: number): void => {
-    s.copyOut(cs, out, i * per * n, Math.min(rows, (i + 1) * per) * n);
-    copied[i] = 1;
-  };
-  pool.run(copyOut);
-  for (let i = 0; i < calls; i++) if (copied[i] === 0) copyOut(i);
+  pool.run((i) => s.copyOut(cs, out, i * per * n, Math.min(rows, (i + 1) * per) * n));
   return out;
 }
 
@@ -176,7 +171,6 @@ function columnSplitMatmul(
   const [as, bs, cs] = [s.input(a), s.input(b), s.output(rows * n)];
   if (!s.layout(pool.scratchSlots * scratchStride)) return null;
   const [aOff, bOff, cOff] = [s.at(as), s.at(bs), s.at(cs)];
-  kern.zero(cOff, rows * n);
   pool.begin(s.scratch, scratchStride);
   const [ars, acs] = transposeA ? [1, rows] : [k, 1];
   const [brs, bcs] = transposeB ? [1, k] : [n, 1];
@@ -197,8 +191,8 @@ function elementsPerCall(pool: WorkerPool, n: number, grain: Grain): number {
 /**
  * f(x) elementwise (kernel code `op`), computed in place in WebAssembly memory. Only this thread can
  * copy x in and the result out (neither is shared memory), so it overlaps the copies with the
- * workers' computing: it posts each piece as soon as it is copied in, and copies out each piece it
- * computed itself at once; only the workers' pieces are left to copy at the end.
+ * workers' computing: it posts each piece as soon as it is copied in, and copies out each piece as
+ * soon as it is done (its own at once, the workers' while it waits for the rest).
  */
 export function parallelUnary(
   pool: WorkerPool,
@@ -238,13 +232,7 @@ export function parallelUnary(
     pool.post();
   }
   const out = uninitializedFloats(n);
-  const copied = new Uint8Array(pieces);
-  const copyOut = (i: number): void => {
-    kern.readInto(out, i * per, offsets[0] + 4 * i * per, Math.min(per, n - i * per));
-    copied[i] = 1;
-  };
-  pool.run(copyOut);
-  for (let i = 0; i < pieces; i++) if (copied[i] === 0) copyOut(i);
+  pool.run((i) => kern.readInto(out, i * per, offsets[0] + 4 * i * per, Math.min(per, n - i * per)));
   return out;
 }
 

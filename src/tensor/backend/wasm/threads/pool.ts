@@ -18,6 +18,7 @@ import {
   CONTROL_BYTES,
   DONE,
   FAILED,
+  FINISHED,
   FIRST_CALL,
   KIND,
   MAX_CALLS,
@@ -258,36 +259,60 @@ export class WorkerPool {
   }
 
   /**
-   * Run every call of the job on all threads; returns when all are done. `afterOwn(i)` runs right
-   * after this thread finished call i, while the others still compute (to copy a result out, say).
+   * Run every call of the job on all threads; returns when all are done. `whenDone(i)`, if given, runs
+   * on this thread once for every call i, as soon as it is done: this thread's own calls right after it
+   * ran them, the others' while it waits for the rest (to copy each result out while the others still
+   * compute, say), the last ones at the end.
    */
-  run(afterOwn?: (call: number) => void): void {
+  run(whenDone?: (call: number) => void): void {
     const count = this.calls;
     if (count === 0) return;
     if (this.posted !== count) this.post();
     this.calls = 0;
     this.posted = -1;
     const control = this.control;
+    const handled = whenDone === undefined ? null : new Uint8Array(count);
     for (let i = this.callerTakesPart ? claimCall(control) : -1; i >= 0; i = claimCall(control)) {
       finishCall(this.exports, control, this.params, i, 0, runCall);
       this.stats.byCaller++;
-      afterOwn?.(i);
+      if (handled !== null) {
+        handled[i] = 1;
+        whenDone!(i);
+      }
     }
     this.stats.calls += count;
     // The others' last calls are usually a fraction of a millisecond from done: poll for them first,
     // since a thread woken from Atomics.wait starts 50–100 µs late.
-    const until = performance.now() + CALLER_SPIN_MILLISECONDS;
+    let firstUnhandled = 0;
+    const handleFinished = (): boolean => {
+      let any = false;
+      for (let i = firstUnhandled; i < count; i++) {
+        if (handled![i] !== 0 || Atomics.load(control, FINISHED + i) === 0) continue;
+        handled![i] = 1;
+        whenDone!(i);
+        any = true;
+      }
+      while (firstUnhandled < count && handled![firstUnhandled] !== 0) firstUnhandled++;
+      return any;
+    };
+    let until = performance.now() + CALLER_SPIN_MILLISECONDS;
     for (let done = Atomics.load(control, DONE); done !== count; done = Atomics.load(control, DONE)) {
+      if (handled !== null && handleFinished()) {
+        until = performance.now() + CALLER_SPIN_MILLISECONDS;
+        continue;
+      }
       if (!this.canBlock || performance.now() < until) continue;
       Atomics.store(control, CALLER_SLEEPING, 1);
       Atomics.wait(control, DONE, done); // returns at once if DONE moved since it was read
       Atomics.store(control, CALLER_SLEEPING, 0);
     }
+    if (handled !== null) handleFinished();
     if (Atomics.load(control, FAILED) !== 0) fail('wasm threads', 'a kernel call threw (on this thread or a worker)');
   }
 
   private row(kind: number): number {
     if (this.calls >= MAX_CALLS) fail('wasm threads', `a job has at most ${MAX_CALLS} calls`);
+    Atomics.store(this.control, FINISHED + this.calls, 0);
     const o = FIRST_CALL + CALL_WORDS * this.calls++;
     this.params[o] = kind;
     return o;

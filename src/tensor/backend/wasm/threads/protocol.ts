@@ -42,7 +42,12 @@ export const SCRATCH_STRIDE = 3;
 export const FIRST_CALL = 5;
 export const CALL_WORDS = 12;
 export const MAX_CALLS = 1024;
-export const CONTROL_BYTES = 8 * (FIRST_CALL + MAX_CALLS * CALL_WORDS);
+/**
+ * Int32 index of call 0's finished flag; call i's is FINISHED + i, after the rows. The thread that ran
+ * the call sets it, so the calling thread can copy out a worker's result while the others still compute.
+ */
+export const FINISHED = 2 * (FIRST_CALL + MAX_CALLS * CALL_WORDS);
+export const CONTROL_BYTES = 4 * (FINISHED + MAX_CALLS);
 
 /** What a call's row holds in its first word; the arguments follow in the kernel's own order. */
 export const KIND = { matmul: 0, unary: 1, binary: 2 } as const;
@@ -100,8 +105,8 @@ export function runCall(kernels: KernelExports, params: Float64Array, i: number,
 }
 
 /**
- * Run one claimed call and count it done; the last one wakes the calling thread. A call that throws
- * is counted too (and flagged), so that nobody waits forever for it.
+ * Run one claimed call, flag it finished and count it done; the last one wakes the calling thread. A
+ * call that throws is counted too (and FAILED set), so that nobody waits forever for it.
  */
 export function finishCall(
   kernels: KernelExports,
@@ -116,6 +121,7 @@ export function finishCall(
   } catch {
     Atomics.store(control, 2, 1); // FAILED
   }
+  Atomics.store(control, 24586 + i, 1); // FINISHED + i
   const count = Atomics.load(control, 0) >>> 16; // fixed while this call is unfinished
   // DONE; CALLER_SLEEPING
   if (Atomics.add(control, 1, 1) + 1 === count && Atomics.load(control, 9) !== 0) Atomics.notify(control, 1);
