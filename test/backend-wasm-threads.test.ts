@@ -370,16 +370,22 @@ describe('wasm threads: the job protocol', () => {
       const [at] = kern.layout([x.length])!;
       kern.write(at, x);
       pool.begin();
-      for (let i = 0; i < pieces; i++) pool.unary(UNARY_CODES.exp, at + 4 * i * per, at + 4 * i * per, per);
+      for (let i = 0; i < pieces; i++) pool.unary(UNARY_CODES.exp!, at + 4 * i * per, at + 4 * i * per, per);
       const seen: number[] = [];
       const out = new Float32Array(x.length);
       pool.run((i) => {
         seen.push(i);
         kern.readInto(out, i * per, at + 4 * i * per, per);
       });
-      expect([...seen].sort((a, b) => a - b), setup).toEqual([...Array(pieces).keys()]);
+      expect(
+        [...seen].sort((a, b) => a - b),
+        setup,
+      ).toEqual([...Array(pieces).keys()]);
       const expected = oneThread.unary('exp', x);
-      expect(Buffer.from(out.buffer).equals(Buffer.from(expected.buffer)), `${setup}: every piece was done when copied`).toBe(true);
+      expect(
+        Buffer.from(out.buffer).equals(Buffer.from(expected.buffer)),
+        `${setup}: every piece was done when copied`,
+      ).toBe(true);
     });
   });
 });

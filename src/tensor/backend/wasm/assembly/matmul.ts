@@ -8,8 +8,8 @@
 // multiplication", 2008). The shared dimension is cut into slabs of at most KC; for each slab a block
 // of at most MC rows of A is packed into row panels MR tall, and B into column panels NR wide, each
 // packed just before its first use (still in cache) and kept for the next blocks of rows (a B whose rows
-// are contiguous and close together is read in place instead: `readsBInPlace`). The micro-kernel (./matmul-kernel.ts) keeps
-// one MR×NR tile of sums in registers while it walks a slab.
+// are contiguous and close together is read in place instead: `readsBInPlace`). The micro-kernel
+// (./matmul-kernel.ts) keeps one MR×NR tile of sums in registers while it walks a slab.
 
 import { MR, NR, microKernel } from './matmul-kernel';
 import { packBlockA, packPanelB } from './matmul-pack';
