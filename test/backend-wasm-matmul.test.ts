@@ -146,6 +146,29 @@ describe('wasm matmul kernel: the documented summation order, bit for bit', () =
     }
   });
 
+  it('B read in place and B packed (rows 4 KB apart or more, or a multiple of 4 KB apart): the same order', () => {
+    // [m, n, k]: B (k×n, not transposed) has rows n floats apart. The kernel reads B in place when its rows are
+    // under 4 KB apart (n < 1024) or the product has at most 32 rows, unless n is a multiple of 1024; else it
+    // packs B into panels (assembly/matmul.ts, readsBInPlace). Widths not a multiple of 8 leave an edge panel.
+    const shapes: [number, number, number][] = [
+      [33, 1023, 9], // in place, edge panel
+      [20, 2056, 7], // in place: at most 32 rows
+      [40, 1030, 20], // packed: rows over 4 KB apart, edge panel
+      [36, 1024, 260], // packed: a multiple of 4 KB, two slabs
+      [8, 1024, 12], // packed even with few rows: a multiple of 4 KB
+    ];
+    for (const [m, n, k] of shapes) {
+      const a = wave(m * k, m + 3 * k);
+      const b = wave(k * n, k + n);
+      expectIdentical(
+        product(m, n, k, false, false, a, b),
+        documentedOrder(a, false, b, false, m, n, k),
+        n,
+        `${m}×${k}×${n}`,
+      );
+    }
+  });
+
   it('rows computed on their own equal the same rows of the whole product (how threads split C)', () => {
     const [m, n, k] = [203, 45, 300];
     const a = wave(m * k, 3);
