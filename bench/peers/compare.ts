@@ -257,8 +257,8 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
   if (sieveRuns.length > 0 && options.memorySteps > 0) {
     // Without a VAE case in the run (a subset), every rate is 0: then a WebAssembly configuration, the default
     // backend, rather than the JS one that happens to come first.
-    const better = ([id, i]: readonly [LibraryId, number], [bestId, best]: readonly [LibraryId, number]): boolean =>
-      vaeRate(i) > vaeRate(best) || (vaeRate(i) === vaeRate(best) && bestId === 'sieve-js' && id !== 'sieve-js');
+    const better = ([id, i]: readonly [LibraryId, number], [leader, j]: readonly [LibraryId, number]): boolean =>
+      vaeRate(i) > vaeRate(j) || (vaeRate(i) === vaeRate(j) && leader === 'sieve-js' && id !== 'sieve-js');
     const [bestId] = sieveRuns.reduce((best, run) => (better(run, best) ? run : best));
     const backend = bestId === 'sieve-js' ? 'js' : 'wasm';
     log(`\nmemory: ${options.memorySteps} VAE steps on Sieve's ${backend} backend, ${THREADS[bestId]} threads`);
