@@ -128,4 +128,27 @@ describe('wasm transcendental functions: accuracy in float32 ulps', () => {
     console.log(`${op}: max error ${worst.toFixed(3)} ulp at x = ${worstAt} (bound ${ULP_BOUNDS[op]})`);
     expect(worst, `${op}: max error ${worst} ulp at x = ${worstAt}`).toBeLessThanOrEqual(ULP_BOUNDS[op]);
   });
+
+  it('log is within its bound for every float32 in [0.5, 2), the range of its reduced argument', () => {
+    // log(x) = log(m) + e·ln2 with m in [√½, √2): every m the polynomial sees is in [0.5, 2), and the
+    // worst errors sit there (near √½ and √2, where the terms of log(m) are largest). 2^24 inputs.
+    const chunk = new Float32Array(1 << 20);
+    const chunkBits = new Uint32Array(chunk.buffer);
+    let worst = 0,
+      worstAt = NaN;
+    for (let start = 0x3f000000; start < 0x40000000; start += chunk.length) {
+      for (let i = 0; i < chunk.length; i++) chunkBits[i] = start + i;
+      const got = wasm.unary('log', chunk);
+      for (let i = 0; i < chunk.length; i++) {
+        const exact = Math.log(chunk[i]);
+        const err = Math.abs(got[i] - exact) / ulp32(Math.fround(exact));
+        if (!(err <= worst)) {
+          worst = err;
+          worstAt = chunk[i];
+        }
+      }
+    }
+    console.log(`log on [0.5, 2): max error ${worst.toFixed(3)} ulp at x = ${worstAt}`);
+    expect(worst, `log: max error ${worst} ulp at x = ${worstAt}`).toBeLessThanOrEqual(ULP_BOUNDS.log);
+  });
 });

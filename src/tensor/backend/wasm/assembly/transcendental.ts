@@ -1,9 +1,10 @@
 // Float32 transcendental functions on four lanes at once (v128), each a range reduction plus a
 // short polynomial. The polynomial coefficients are the minimax ones of the Cephes library's
 // single-precision routines (S. L. Moshier, "Methods and Programs for Mathematical Functions",
-// 1989). Edge values (±0, ±Inf, NaN, subnormals, overflow) are handled with lane selects rather
-// than branches. The measured worst-case errors, in float32 ulps against float64 Math, are in
-// docs/wasm-backend.md and are checked by test/backend-wasm-ulp.test.ts.
+// 1989), except log's, which are FreeBSD msun's (e_logf.c). Edge values (±0, ±Inf, NaN,
+// subnormals, overflow) are handled with lane selects rather than branches. The measured worst-case
+// errors, in float32 ulps against float64 Math, are in docs/wasm-backend.md and are checked by
+// test/backend-wasm-ulp.test.ts.
 
 // @ts-ignore: decorator
 @inline function splat(v: f32): v128 { return f32x4.splat(v); }
@@ -86,14 +87,14 @@ const EXP_TABLE = memory.data<f32>([
 }
 
 /**
- * log's constants: the smallest normal float, 2^23, √½ rounded to float32 (bits 0x3f3504f3), 0.5, 1,
- * the polynomial from its highest coefficient down, and ln2 split as in exp.
+ * log's constants, as float32 bit patterns: the smallest normal float, 2^23, √½ rounded to float32, 0.5,
+ * 1, 2, the coefficients Lg1 … Lg4 of R(s) in `logReduced` (those of FreeBSD's msun logf, e_logf.c), and
+ * ln2 split as in exp (0.693359375, whose 9 bits make e·ln2_hi exact for every exponent, and the rest).
  */
-const LOG_TABLE = memory.data<f32>([
-  1.17549435e-38, 8388608, 0.70710677, 0.5, 1,
-  7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1,
-  -2.12194440e-4, 0.693359375,
+const LOG_TABLE = memory.data<u32>([
+  0x00800000, 0x4b000000, 0x3f3504f3, 0x3f000000, 0x3f800000, 0x40000000,
+  0x3f2aaaaa, 0x3eccce13, 0x3e91e9ee, 0x3e789e26,
+  0x3f318000, 0xb95e8083,
 ]);
 
 /**
@@ -106,28 +107,27 @@ const LOG_TABLE = memory.data<f32>([
 }
 
 /**
- * log(m·2^e) from f = m − 1, m in [√½, √2), and the integer lanes e: log(m) = f − f²/2 + f³·P(f), plus
- * e·ln2 added in two parts.
+ * log(m·2^e) from f = m − 1, m in [√½, √2), and the integer lanes e. With s = f/(2 + f), 1 + f equals
+ * (1 + s)/(1 − s), whose log is 2s + (2/3)s³ + (2/5)s⁵ + … (odd powers only); R(s) = z·(Lg1 + w·Lg3) +
+ * w·(Lg2 + w·Lg4), with z = s² and w = s⁴, is a minimax fit of the terms past 2s divided by s. Then
+ * log(1 + f) = f − (f²/2 − s·(f²/2 + R)), and e·ln2 is added in two parts. One division buys a
+ * polynomial of half the degree of a series in f: 22 vector operations, against 29 for the Cephes
+ * degree-8 polynomial in f used before (measured: 0.84 ulp at most, docs/wasm-backend.md).
  */
 // @ts-ignore: decorator
 @inline function logReduced(f: v128, e: v128): v128 {
   const t = LOG_TABLE;
-  const z = f32x4.mul(f, f);
-  // P(f) by Estrin's scheme: pairs c·f + c', combined with f² and f⁴; 5 dependent steps instead of
-  // Horner's 16, so the core overlaps more of the chain (the error stays within the 1-ulp bound).
-  const z2 = f32x4.mul(z, z);
-  const p01 = f32x4.add(f32x4.mul(lanes(t, 12), f), lanes(t, 13));
-  const p23 = f32x4.add(f32x4.mul(lanes(t, 10), f), lanes(t, 11));
-  const p45 = f32x4.add(f32x4.mul(lanes(t, 8), f), lanes(t, 9));
-  const p67 = f32x4.add(f32x4.mul(lanes(t, 6), f), lanes(t, 7));
-  const low = f32x4.add(f32x4.mul(p23, z), p01);
-  const high = f32x4.add(f32x4.add(f32x4.mul(p67, z), p45), f32x4.mul(lanes(t, 5), z2));
-  const p = f32x4.add(f32x4.mul(high, z2), low);
+  const s = f32x4.div(f, f32x4.add(lanes(t, 5), f));
+  const z = f32x4.mul(s, s);
+  const w = f32x4.mul(z, z);
+  // Two short chains (in z and in w) rather than one Horner chain: the core overlaps them.
+  const odd = f32x4.mul(z, f32x4.add(lanes(t, 6), f32x4.mul(w, lanes(t, 8))));
+  const even = f32x4.mul(w, f32x4.add(lanes(t, 7), f32x4.mul(w, lanes(t, 9))));
+  const r = f32x4.add(odd, even);
+  const halfSquare = f32x4.mul(f32x4.mul(lanes(t, 3), f), f);
   const ef = f32x4.convert_i32x4_s(e);
-  let y = f32x4.mul(f32x4.mul(p, f), z);
-  y = f32x4.add(y, f32x4.mul(ef, lanes(t, 14)));
-  y = f32x4.sub(y, f32x4.mul(z, lanes(t, 3)));
-  return f32x4.add(f32x4.add(f, y), f32x4.mul(ef, lanes(t, 15)));
+  const correction = f32x4.add(f32x4.mul(s, f32x4.add(halfSquare, r)), f32x4.mul(ef, lanes(t, 11)));
+  return f32x4.sub(f32x4.mul(ef, lanes(t, 10)), f32x4.sub(f32x4.sub(halfSquare, correction), f));
 }
 
 /**
