@@ -67,8 +67,9 @@ function allPositiveNormal(x: usize, n: i32): bool {
 /**
  * log's loop. When every input is positive, normal and finite (the usual case), logNormalV, which skips
  * the handling of subnormals, zeros, infinities, negatives and NaN that logV does in every lane (13 of its
- * operations): 1.72 → 1.34 ns per element. A first pass over the inputs (one comparison per vector,
- * stopping at the first other value) decides. Deciding per iteration instead, inside one loop, made the
+ * operations): 1.72 → 1.34 ns per element, measured before log's present polynomial (docs/wasm-backend.md,
+ * "log without its edge cases"). A first pass over the inputs (one comparison per vector, stopping at the
+ * first other value) decides. Deciding per iteration instead, inside one loop, made the
  * loop over other values 45% slower than logV's own; and the two loops are functions of their own, as
  * for the other ops, because binaryen merged two inlined copies into one loop that tested the op in
  * every iteration (1.70 → 2.33 ns per element on other values).
