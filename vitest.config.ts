@@ -6,6 +6,10 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Fixed fast-check seed for every property (FC_SEED overrides it): see docs/testing.md.
     setupFiles: ['test/setup/fast-check-seed.ts'],
+    // The plain WebAssembly build everywhere, so that results do not depend on whether this Node has
+    // relaxed SIMD (Node ≥ 22 does, Node 20 does not); test/wasm-fma.test.ts and the browser test run the
+    // relaxed build in child processes and in Chromium.
+    env: { SIEVE_FMA: '0' },
     // Statistical tests use fixed keys and seeds, so they are deterministic; some are heavy (the slow
     // SNR tests take 40-110 s of one core). The time-outs only guard against a hang, they say nothing
     // about speed: generous, because the browser and packed-install tests start Chromium and npm on

@@ -53,7 +53,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   console.log(
     `Sieve benchmarks — node ${process.version}, ${os.availableParallelism()} CPUs ` +
-      `(${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}\n`,
+      `(${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}` +
+      // Node's flags reach every child process (every library); --experimental-wasm-relaxed-simd gives
+      // Node 20 the relaxed SIMD that Node ≥ 22 and Chrome have by default (bench/README.md).
+      `${process.execArgv.length > 0 ? `, node flags: ${process.execArgv.join(' ')}` : ''}\n`,
   );
 
   if (process.argv.includes('--help')) {

@@ -22,16 +22,17 @@ const target = join(root, 'src/tensor/backend/wasm/module.generated.ts');
  * imports a shared memory (`env.memory`), so the worker threads (src/tensor/backend/wasm/threads/) can
  * run it on the very memory the calling thread writes the operands into.
  */
+const SHARED_MEMORY = ['--importMemory', '--sharedMemory', '--maximumMemory', '65536'];
+/*
+ * Each comes twice more with relaxed SIMD, whose only use is the matrix product's fused multiply-add
+ * (assembly/matmul-kernel.ts). An engine without relaxed SIMD (Node 20 by default) rejects those builds
+ * as a whole, so src/tensor/backend/wasm/kernel-variant.ts picks them only where they validate.
+ */
 const VARIANTS = {
   KERNELS_WASM_BASE64: ['--enable', 'simd'],
-  KERNELS_SHARED_WASM_BASE64: [
-    '--enable',
-    'simd,threads',
-    '--importMemory',
-    '--sharedMemory',
-    '--maximumMemory',
-    '65536',
-  ],
+  KERNELS_SHARED_WASM_BASE64: ['--enable', 'simd,threads', ...SHARED_MEMORY],
+  KERNELS_FMA_WASM_BASE64: ['--enable', 'simd,relaxed-simd'],
+  KERNELS_SHARED_FMA_WASM_BASE64: ['--enable', 'simd,threads,relaxed-simd', ...SHARED_MEMORY],
 };
 
 async function compile(flags) {

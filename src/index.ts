@@ -343,6 +343,8 @@ export {
 // Worker threads of the WebAssembly backend for large matrix products and elementwise ops (1 turns them off).
 export { setThreadCount, stopWorkerThreads, threadCount } from './tensor/backend/index.js';
 export { residentSettings, residentStats, setResidentArrays, type ResidentSettings } from './tensor/backend/index.js';
+// Fused multiply-adds in the WebAssembly matrix products (relaxed SIMD), where the engine has them.
+export { fusedMultiplyAdd, setFusedMultiplyAdd } from './tensor/backend/index.js';
 // The optional GPU path: gpu.js matrix products, only on a hardware GPU.
 export {
   enableGpu,

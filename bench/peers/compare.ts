@@ -270,7 +270,11 @@ export async function runComparison(options: ComparisonOptions): Promise<Compari
         String(options.memorySeconds),
         String(THREADS[bestId]),
       ];
-      memory = (await runChild(args, ['--expose-gc'], options.memorySeconds + 600)) as Comparison['memory'];
+      memory = (await runChild(
+        args,
+        ['--expose-gc', ...process.execArgv],
+        options.memorySeconds + 600,
+      )) as Comparison['memory'];
     } catch (e) {
       failures.push(`memory: ${(e as Error).message}`);
     }

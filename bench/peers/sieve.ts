@@ -4,6 +4,7 @@
  */
 import {
   bernoulliLogLik,
+  fusedMultiplyAdd,
   initWasmBackend,
   jsBackend,
   matmulT,
@@ -150,7 +151,10 @@ export async function sieveLibrary(backend: SieveBackendName, threads = 1): Prom
   setThreadCount(threads);
   if (backend === 'wasm') {
     if (!(await initWasmBackend())) throw new Error('Sieve wasm backend: WebAssembly SIMD kernels unavailable');
-    return { name: `Sieve (wasm ${threads}T)`, description: `Sieve, wasm backend, ${threads} threads`, prepare };
+    // Products with fused multiply-adds (relaxed SIMD: Node ≥ 22, Chrome, or Node 20 with its flag) say so.
+    const fma = fusedMultiplyAdd() ? ', FMA' : '';
+    const description = `Sieve, wasm backend, ${threads} threads${fma ? ', fused multiply-add (relaxed SIMD)' : ''}`;
+    return { name: `Sieve (wasm ${threads}T${fma})`, description, prepare };
   }
   setBackend(jsBackend);
   return { name: `Sieve (${backend})`, description: `Sieve, ${backend} backend`, prepare };

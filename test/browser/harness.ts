@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { KERNELS_FMA_WASM_BASE64 } from '../../src/tensor/backend/wasm/module.generated.js';
 
 /** Debian's chromium package; playwright's own browser download does not work on these machines. */
 export const CHROMIUM_PATH = process.env.SIEVE_CHROMIUM ?? '/usr/bin/chromium';
@@ -66,11 +67,22 @@ export async function bundleForNode(): Promise<string> {
   return file;
 }
 
+/** Whether this Node has relaxed SIMD without a flag: it validates Sieve's relaxed-SIMD build of the kernels. */
+function nodeHasRelaxedSimd(): boolean {
+  return WebAssembly.validate(Uint8Array.from(atob(KERNELS_FMA_WASM_BASE64), (c) => c.charCodeAt(0)));
+}
+
 /** Run the Node bundle for one backend and parse what it prints. */
 export async function runNodeBundle<T>(file: string, backend: string): Promise<T> {
-  // SIEVE_BACKEND is cleared so that the scenario itself chooses the backend, as in the browser.
-  const env = { ...process.env, SIEVE_BACKEND: '' };
-  const { stdout } = await promisify(execFile)(process.execPath, [file, backend], { env, maxBuffer: 64 << 20 });
+  // SIEVE_BACKEND is cleared so that the scenario itself chooses the backend, as in the browser, and
+  // SIEVE_FMA (0 in the suite) so that Node loads the relaxed-SIMD kernels as Chromium does; Node 20
+  // needs a flag for relaxed SIMD, which Chromium has by default.
+  const env = { ...process.env, SIEVE_BACKEND: '', SIEVE_FMA: '' };
+  const flags = nodeHasRelaxedSimd() ? [] : ['--experimental-wasm-relaxed-simd'];
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, file, backend], {
+    env,
+    maxBuffer: 64 << 20,
+  });
   return JSON.parse(stdout) as T;
 }
 

@@ -39,6 +39,8 @@ export interface ScenarioResults {
   /** The active backend's name while the scenarios ran, or 'unavailable' (with a reason). */
   readonly backend: string;
   readonly unavailableReason?: string;
+  /** Whether the loaded WebAssembly kernels use relaxed SIMD's fused multiply-add in matrix products. */
+  readonly fusedMultiplyAdd?: boolean;
   /** Named lists of numbers. */
   readonly numbers: Record<string, JsonNumber[]>;
   /** What each README example file printed with console.log. */
@@ -236,5 +238,6 @@ export async function runScenarios(backend: BackendName): Promise<ScenarioResult
     'quick-tour': await captureExample(() => import('../../examples/quick-tour.js')),
     estimators: await captureExample(() => import('../../examples/estimators.js')),
   };
-  return { backend: sieve.getBackend().name, numbers, exampleOutput };
+  const fma = (sieve as Record<string, unknown>).fusedMultiplyAdd as (() => boolean) | undefined;
+  return { backend: sieve.getBackend().name, fusedMultiplyAdd: fma?.() ?? false, numbers, exampleOutput };
 }

@@ -16,6 +16,7 @@ export type { Backend, BinaryOp, ReduceOp, UnaryOp } from './backend.js';
 export { jsBackend } from './js.js';
 export { wasmBackend } from './wasm/backend.js';
 export { setThreadCount, threadCount } from './wasm/threads/thread-count.js';
+export { fusedMultiplyAdd, setFusedMultiplyAdd } from './wasm/kernel-variant.js';
 export { stopWorkerThreads } from './wasm/threads/pool.js';
 export {
   residentSettings,

@@ -16,7 +16,13 @@
  * results live in that memory as views (./resident-arrays.ts); its operands are laid out in a
  * scratch block of the same allocator (`useScratch`).
  */
-import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './module.generated.js';
+import { buildLoaded, relaxedBuildWanted } from './kernel-variant.js';
+import {
+  KERNELS_FMA_WASM_BASE64,
+  KERNELS_SHARED_FMA_WASM_BASE64,
+  KERNELS_SHARED_WASM_BASE64,
+  KERNELS_WASM_BASE64,
+} from './module.generated.js';
 import { uninitializedFloats } from './uninitialized.js';
 
 /** The functions exported by assembly/index.ts; pointers are byte offsets into `memory`. */
@@ -195,6 +201,24 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/**
+ * The build to load (kernel-variant.ts): with relaxed SIMD where the engine validates it and it was not
+ * turned off, and always the same as the build loaded first, so that the shared build (for the worker
+ * threads) matches the calling thread's. Where the shared relaxed build fails to load, the kernels run
+ * on one thread rather than mix builds.
+ */
+function kernelBuild(shared: boolean): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
+  const relaxed = relaxedBuildWanted(() => WebAssembly.validate(decodeBase64(KERNELS_FMA_WASM_BASE64)));
+  const base64 = shared
+    ? relaxed
+      ? KERNELS_SHARED_FMA_WASM_BASE64
+      : KERNELS_SHARED_WASM_BASE64
+    : relaxed
+      ? KERNELS_FMA_WASM_BASE64
+      : KERNELS_WASM_BASE64;
+  return { bytes: decodeBase64(base64), relaxed };
+}
+
 /** The kernels import nothing but `env.abort`, which only a failed assertion could call (built with --noAssert). */
 const imports = {
   env: {
@@ -214,8 +238,10 @@ let loadError: unknown = null;
 export function loadKernelsSync(): Kernels | null {
   if (loaded !== null || loadError !== null) return loaded;
   try {
-    const module = new WebAssembly.Module(decodeBase64(KERNELS_WASM_BASE64));
+    const build = kernelBuild(false);
+    const module = new WebAssembly.Module(build.bytes);
     loaded = new Kernels(new WebAssembly.Instance(module, imports).exports as unknown as KernelExports);
+    buildLoaded(build.relaxed);
   } catch (e) {
     loadError = e;
   }
@@ -226,9 +252,11 @@ export function loadKernelsSync(): Kernels | null {
 export async function loadKernels(): Promise<Kernels | null> {
   if (loaded !== null) return loaded;
   try {
-    const module = await WebAssembly.compile(decodeBase64(KERNELS_WASM_BASE64));
+    const build = kernelBuild(false);
+    const module = await WebAssembly.compile(build.bytes);
     const instance = await WebAssembly.instantiate(module, imports);
     loaded = new Kernels(instance.exports as unknown as KernelExports);
+    buildLoaded(build.relaxed);
     loadError = null;
   } catch (e) {
     loadError = e;
@@ -271,10 +299,12 @@ export function loadSharedKernelsSync(): SharedKernels | null {
   if (shared !== null || sharedError !== null) return shared;
   try {
     if (!sharedMemoryAllowed()) throw new Error('shared memory is not available (not cross-origin isolated)');
-    const module = new WebAssembly.Module(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+    const build = kernelBuild(true);
+    const module = new WebAssembly.Module(build.bytes);
     const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
     const instance = new WebAssembly.Instance(module, sharedImports(memory));
     shared = { module, memory, kernels: new Kernels(instance.exports as unknown as KernelExports) };
+    buildLoaded(build.relaxed);
   } catch (e) {
     sharedError = e;
   }
@@ -288,10 +318,12 @@ export function loadSharedKernelsSync(): SharedKernels | null {
 async function loadSharedKernels(): Promise<void> {
   if (shared !== null || !sharedMemoryAllowed()) return;
   try {
-    const module = await WebAssembly.compile(decodeBase64(KERNELS_SHARED_WASM_BASE64));
+    const build = kernelBuild(true);
+    const module = await WebAssembly.compile(build.bytes);
     const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAX_PAGES, shared: true });
     const instance = await WebAssembly.instantiate(module, sharedImports(memory));
     shared = { module, memory, kernels: new Kernels(instance.exports as unknown as KernelExports) };
+    buildLoaded(build.relaxed);
     sharedError = null;
   } catch (e) {
     sharedError = e;

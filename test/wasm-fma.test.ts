@@ -1,0 +1,180 @@
+// The relaxed-SIMD build of the WebAssembly kernels: matrix products with fused multiply-adds.
+//
+// The build is chosen once per process (src/tensor/backend/wasm/kernel-variant.ts), so each case runs
+// test/fma/child-entry.ts in a child Node process: with relaxed SIMD turned on where this Node lacks it
+// by default (Node 20 needs --experimental-wasm-relaxed-simd), and with or without SIEVE_FMA. The products
+// must equal, bit for bit, a float64 re-enactment of the kernel's documented summation order (each slab's
+// sum over p in order from 0, later slabs added in turn) whose steps are fused multiply-adds exactly where
+// the processor has FMA, and the same on two threads as on one.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { KERNELS_FMA_WASM_BASE64 } from '../src/tensor/backend/wasm/module.generated.js';
+
+interface Product {
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  a: number[];
+  b: number[];
+  oneThread: number[];
+  twoThreads: number[];
+}
+
+interface ChildReport {
+  backend: string;
+  fma: boolean;
+  products: Product[];
+  refuseOff: string | null;
+  refuseOn: string | null;
+}
+
+/** Node's flag for relaxed SIMD, where this Node does not have it by default. */
+function relaxedSimdFlags(): string[] {
+  const bytes = Uint8Array.from(atob(KERNELS_FMA_WASM_BASE64), (c) => c.charCodeAt(0));
+  return WebAssembly.validate(bytes) ? [] : ['--experimental-wasm-relaxed-simd'];
+}
+
+/** Whether this processor has a fused multiply-add that V8 uses for relaxed_madd (x64: FMA3; arm64: always). */
+function processorHasFma(): boolean {
+  if (process.arch === 'arm64') return true;
+  return existsSync('/proc/cpuinfo') && /^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+}
+
+let childFile = '';
+
+beforeAll(async () => {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./fma/child-entry.ts', import.meta.url))],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: ['gpu.js'],
+    write: false,
+    logLevel: 'silent',
+  });
+  childFile = join(mkdtempSync(join(tmpdir(), 'sieve-fma-test-')), 'child.mjs');
+  writeFileSync(childFile, result.outputFiles[0].text);
+});
+
+async function runChild(fmaSetting: string | undefined): Promise<ChildReport> {
+  // The suite itself runs with SIEVE_FMA=0 (vitest.config.ts); the child gets exactly what the case asks,
+  // and Sieve's default backend.
+  const env: Record<string, string | undefined> = { ...process.env, SIEVE_FMA: fmaSetting };
+  if (fmaSetting === undefined) delete env.SIEVE_FMA;
+  delete env.SIEVE_BACKEND;
+  const { stdout } = await promisify(execFile)(process.execPath, [...relaxedSimdFlags(), childFile], {
+    env,
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(stdout) as ChildReport;
+}
+
+const f32 = new Float32Array(1);
+const i32 = new Int32Array(f32.buffer);
+
+/** The float32 next to x (a float32) toward +Inf (up) or −Inf; x finite and nonzero here. */
+function adjacentFloat(x: number, up: boolean): number {
+  f32[0] = x;
+  i32[0] += x > 0 === up ? 1 : -1;
+  return f32[0];
+}
+
+/** a·b + c rounded once to float32 (a, b, c float32): what a fused multiply-add returns. */
+function fusedMultiplyAdd32(a: number, b: number, c: number): number {
+  const product = a * b; // exact: two 24-bit significands fit in a double's 53
+  const sum = product + c;
+  // TwoSum: sum + error = product + c exactly.
+  const bVirtual = sum - c;
+  const error = product - bVirtual + (c - (sum - bVirtual));
+  const rounded = Math.fround(sum);
+  if (error === 0 || rounded === sum) return rounded;
+  // Only a sum exactly halfway between two float32s can round the wrong way; the error says which side.
+  const other = adjacentFloat(rounded, sum > rounded);
+  if (Math.abs(sum - rounded) !== Math.abs(other - sum)) return rounded;
+  return error > 0 === other > rounded ? other : rounded;
+}
+
+/** The kernel's summation order (src/tensor/backend/wasm/assembly/matmul.ts), with fused or separate steps. */
+function kernelOrder(p: Product, fused: boolean): number[] {
+  const { m, k, n } = p;
+  const slabs = Math.ceil(k / 256);
+  const depth = Math.ceil(k / slabs);
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let total = 0;
+      for (let p0 = 0; p0 < k; p0 += depth) {
+        let sum = 0;
+        for (let q = p0; q < Math.min(k, p0 + depth); q++) {
+          const a = p.transposeA ? p.a[q * m + i] : p.a[i * k + q];
+          const b = p.transposeB ? p.b[j * k + q] : p.b[q * n + j];
+          sum = fused ? fusedMultiplyAdd32(a, b, sum) : Math.fround(sum + Math.fround(a * b));
+        }
+        total = p0 === 0 ? sum : Math.fround(total + sum);
+      }
+      out.push(total);
+    }
+  }
+  return out;
+}
+
+/** Where two results first differ in their bits (−0 and +0 differ), or null. */
+function firstDifference(actual: number[], expected: number[]): string | null {
+  if (actual.length !== expected.length) return `length ${actual.length} against ${expected.length}`;
+  for (let i = 0; i < actual.length; i++) {
+    if (!Object.is(actual[i], expected[i])) return `element ${i}: ${actual[i]} against ${expected[i]}`;
+  }
+  return null;
+}
+
+function label(p: Product): string {
+  return `${p.m}×${p.k}·${p.k}×${p.n}${p.transposeA ? ' Aᵀ' : ''}${p.transposeB ? ' Bᵀ' : ''}`;
+}
+
+describe('WebAssembly kernels with relaxed SIMD (fused multiply-add)', () => {
+  it('fused and separate steps give different products here, so the checks below tell them apart', async () => {
+    const report = await runChild('0');
+    for (const p of report.products) {
+      expect(firstDifference(kernelOrder(p, true), kernelOrder(p, false)), label(p)).not.toBeNull();
+    }
+  });
+
+  // Where the engine has relaxed SIMD: the documented order, fused where the processor has FMA.
+  it('are loaded where the engine has relaxed SIMD; products match the re-enactment on 1 and 2 threads', async () => {
+    const report = await runChild(undefined);
+    expect(report.backend).toBe('wasm');
+    expect(report.fma).toBe(true);
+    const fused = processorHasFma();
+    for (const p of report.products) {
+      expect(firstDifference(p.oneThread, kernelOrder(p, fused)), label(p)).toBeNull();
+      expect(firstDifference(p.twoThreads, p.oneThread), `${label(p)}, 2 threads`).toBeNull();
+    }
+    // The loaded build cannot change any more; asking for it again is fine.
+    expect(report.refuseOn).toBeNull();
+    expect(report.refuseOff).toMatch(/^SieveError: setFusedMultiplyAdd: .*already loaded with fused.*SIEVE_FMA/);
+  });
+
+  it('SIEVE_FMA=0 keeps the plain build: a multiply, a rounding and an add per step', async () => {
+    const report = await runChild('0');
+    expect(report.fma).toBe(false);
+    for (const p of report.products) {
+      expect(firstDifference(p.oneThread, kernelOrder(p, false)), label(p)).toBeNull();
+      expect(firstDifference(p.twoThreads, p.oneThread), `${label(p)}, 2 threads`).toBeNull();
+    }
+    expect(report.refuseOff).toBeNull();
+    expect(report.refuseOn).toMatch(/^SieveError: setFusedMultiplyAdd: .*already loaded without fused/);
+  });
+
+  it('a bad SIEVE_FMA is a SieveError naming it', async () => {
+    await expect(runChild('yes')).rejects.toThrow(/SieveError: SIEVE_FMA: expected 0 or 1, got 'yes'/);
+  });
+});
