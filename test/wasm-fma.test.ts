@@ -31,6 +31,8 @@ interface Product {
 interface ChildReport {
   backend: string;
   fma: boolean;
+  /** Whether the relaxed build was in use before the child's own code ran. */
+  loadedBefore: boolean;
   products: Product[];
   refuseOff: string | null;
   refuseOn: string | null;
@@ -65,13 +67,15 @@ beforeAll(async () => {
   writeFileSync(childFile, result.outputFiles[0].text);
 });
 
-async function runChild(fmaSetting: string | undefined): Promise<ChildReport> {
+/** With `offBeforeLoad`, the child starts on the JS backend and refuses the relaxed build before loading. */
+async function runChild(fmaSetting: string | undefined, offBeforeLoad = false): Promise<ChildReport> {
   // The suite itself runs with SIEVE_FMA=0 (vitest.config.ts); the child gets exactly what the case asks,
-  // and Sieve's default backend.
-  const env: Record<string, string | undefined> = { ...process.env, SIEVE_FMA: fmaSetting };
+  // and Sieve's default backend unless it must start without kernels.
+  const env: Record<string, string | undefined> = { ...process.env, SIEVE_FMA: fmaSetting, SIEVE_BACKEND: 'js' };
   if (fmaSetting === undefined) delete env.SIEVE_FMA;
-  delete env.SIEVE_BACKEND;
-  const { stdout } = await promisify(execFile)(process.execPath, [...relaxedSimdFlags(), childFile], {
+  if (!offBeforeLoad) delete env.SIEVE_BACKEND;
+  const args = [...relaxedSimdFlags(), childFile, ...(offBeforeLoad ? ['off-before-load'] : [])];
+  const { stdout } = await promisify(execFile)(process.execPath, args, {
     env,
     maxBuffer: 64 << 20,
   });
@@ -152,6 +156,7 @@ describe('WebAssembly kernels with relaxed SIMD (fused multiply-add)', () => {
   it('are loaded where the engine has relaxed SIMD; products match the re-enactment on 1 and 2 threads', async () => {
     const report = await runChild(undefined);
     expect(report.backend).toBe('wasm');
+    expect(report.loadedBefore).toBe(true);
     expect(report.fma).toBe(true);
     const fused = processorHasFma();
     for (const p of report.products) {
@@ -172,6 +177,14 @@ describe('WebAssembly kernels with relaxed SIMD (fused multiply-add)', () => {
     }
     expect(report.refuseOff).toBeNull();
     expect(report.refuseOn).toMatch(/^SieveError: setFusedMultiplyAdd: .*already loaded without fused/);
+  });
+
+  it('setFusedMultiplyAdd(false) before the kernels load (as in a browser) keeps the plain build', async () => {
+    const report = await runChild(undefined, true);
+    expect(report.loadedBefore).toBe(false);
+    expect(report.backend).toBe('wasm');
+    expect(report.fma).toBe(false);
+    for (const p of report.products) expect(firstDifference(p.oneThread, kernelOrder(p, false)), label(p)).toBeNull();
   });
 
   it('a bad SIEVE_FMA is a SieveError naming it', async () => {

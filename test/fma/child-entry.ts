@@ -4,7 +4,22 @@
  * the loaded kernels use fused multiply-adds, some matrix products (operands and results, on one and on
  * two threads), and what `setFusedMultiplyAdd` says when asked to change the loaded build.
  */
-import { fusedMultiplyAdd, getBackend, setFusedMultiplyAdd, setThreadCount, wasmBackend } from '../../src/index.js';
+import {
+  fusedMultiplyAdd,
+  getBackend,
+  initWasmBackend,
+  setFusedMultiplyAdd,
+  setThreadCount,
+  wasmBackend,
+} from '../../src/index.js';
+
+// `off-before-load` (run with SIEVE_BACKEND=js, so that importing Sieve loads no kernels): refuse the
+// relaxed build, then load the kernels as a browser page does.
+const loadedBefore = fusedMultiplyAdd();
+if (process.argv[2] === 'off-before-load') {
+  setFusedMultiplyAdd(false);
+  await initWasmBackend();
+}
 
 interface Product {
   m: number;
@@ -62,6 +77,7 @@ const products = [
 const report = {
   backend: getBackend().name,
   fma: fusedMultiplyAdd(),
+  loadedBefore,
   products,
   refuseOff: refusal(false),
   refuseOn: refusal(true),
