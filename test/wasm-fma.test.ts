@@ -7,41 +7,16 @@
 // sum over p in order from 0, later slabs added in turn) whose steps are fused multiply-adds exactly where
 // the processor has FMA, and the same on two threads as on one.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { KERNELS_FMA_WASM_BASE64 } from '../src/tensor/backend/wasm/module.generated.js';
-
-interface Product {
-  m: number;
-  k: number;
-  n: number;
-  transposeA: boolean;
-  transposeB: boolean;
-  a: number[];
-  b: number[];
-  oneThread: number[];
-  twoThreads: number[];
-}
-
-interface ChildReport {
-  backend: string;
-  fma: boolean;
-  /** Whether the relaxed build was in use before the child's own code ran. */
-  loadedBefore: boolean;
-  products: Product[];
-  refuseOff: string | null;
-  refuseOn: string | null;
-}
+import { bundleNodeScript, nodeHasRelaxedSimd } from './browser/harness.js';
+import type { ChildReport, Product } from './fma/report.js';
 
 /** Node's flag for relaxed SIMD, where this Node does not have it by default. */
 function relaxedSimdFlags(): string[] {
-  const bytes = Uint8Array.from(atob(KERNELS_FMA_WASM_BASE64), (c) => c.charCodeAt(0));
-  return WebAssembly.validate(bytes) ? [] : ['--experimental-wasm-relaxed-simd'];
+  return nodeHasRelaxedSimd() ? [] : ['--experimental-wasm-relaxed-simd'];
 }
 
 /** Whether this processor has a fused multiply-add that V8 uses for relaxed_madd (x64: FMA3; arm64: always). */
@@ -53,18 +28,7 @@ function processorHasFma(): boolean {
 let childFile = '';
 
 beforeAll(async () => {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./fma/child-entry.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    external: ['gpu.js'],
-    write: false,
-    logLevel: 'silent',
-  });
-  childFile = join(mkdtempSync(join(tmpdir(), 'sieve-fma-test-')), 'child.mjs');
-  writeFileSync(childFile, result.outputFiles[0].text);
+  childFile = await bundleNodeScript(fileURLToPath(new URL('./fma/child-entry.ts', import.meta.url)));
 });
 
 /** With `offBeforeLoad`, the child starts on the JS backend and refuses the relaxed build before loading. */

@@ -49,26 +49,31 @@ export async function bundleForBrowser(): Promise<string> {
   return result.outputFiles[0].text;
 }
 
-/** The same scenarios bundled for Node, written to a .mjs file in a fresh temporary folder; returns its path. */
-export async function bundleForNode(): Promise<string> {
+/** A Node script bundled with the parts of Sieve it imports, written to a .mjs file in a fresh temporary folder. */
+export async function bundleNodeScript(entry: string): Promise<string> {
   const result = await build({
-    entryPoints: [join(here, 'node-entry.ts')],
+    entryPoints: [entry],
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // gpu.js is only ever imported lazily by enableGpu, which the Node scenarios never call.
+    // gpu.js is only ever imported lazily by enableGpu, which the Node scripts never call.
     external: ['gpu.js'],
     write: false,
     logLevel: 'silent',
   });
-  const file = join(mkdtempSync(join(tmpdir(), 'sieve-browser-test-')), 'node-scenarios.mjs');
+  const file = join(mkdtempSync(join(tmpdir(), 'sieve-node-script-')), 'script.mjs');
   writeFileSync(file, result.outputFiles[0].text);
   return file;
 }
 
+/** The same scenarios bundled for Node; returns the path of the .mjs file. */
+export function bundleForNode(): Promise<string> {
+  return bundleNodeScript(join(here, 'node-entry.ts'));
+}
+
 /** Whether this Node has relaxed SIMD without a flag: it validates Sieve's relaxed-SIMD build of the kernels. */
-function nodeHasRelaxedSimd(): boolean {
+export function nodeHasRelaxedSimd(): boolean {
   return WebAssembly.validate(Uint8Array.from(atob(KERNELS_FMA_WASM_BASE64), (c) => c.charCodeAt(0)));
 }
 

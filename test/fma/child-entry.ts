@@ -12,6 +12,7 @@ import {
   setThreadCount,
   wasmBackend,
 } from '../../src/index.js';
+import type { ChildReport, Product } from './report.js';
 
 // `off-before-load` (run with SIEVE_BACKEND=js, so that importing Sieve loads no kernels): refuse the
 // relaxed build, then load the kernels as a browser page does.
@@ -19,18 +20,6 @@ const loadedBefore = fusedMultiplyAdd();
 if (process.argv[2] === 'off-before-load') {
   setFusedMultiplyAdd(false);
   await initWasmBackend();
-}
-
-interface Product {
-  m: number;
-  k: number;
-  n: number;
-  transposeA: boolean;
-  transposeB: boolean;
-  a: number[];
-  b: number[];
-  oneThread: number[];
-  twoThreads: number[];
 }
 
 /** Reproducible operands of mixed signs and magnitudes (a linear congruential sequence, not Math.random). */
@@ -74,7 +63,7 @@ const products = [
   // Two slabs of 150 (k > 256), and large enough for the worker threads.
   product(150, 300, 140, false, false, 5),
 ];
-const report = {
+const report: ChildReport = {
   backend: getBackend().name,
   fma: fusedMultiplyAdd(),
   loadedBefore,
