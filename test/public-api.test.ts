@@ -43,6 +43,7 @@ const PUBLIC_VALUES = names(`
   zerosLike
   train trainAsync NonFiniteGradientError
   residentSettings residentStats setResidentArrays stopWorkerThreads
+  fusedMultiplyAdd setFusedMultiplyAdd
 `);
 
 const PUBLIC_TYPES = names(`

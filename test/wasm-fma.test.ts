@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fusedMultiplyAdd, SieveError, setFusedMultiplyAdd } from '../src/index.js';
 import { bundleNodeScript, nodeHasRelaxedSimd } from './browser/harness.js';
 import type { ChildReport, Product } from './fma/report.js';
 
@@ -149,6 +150,15 @@ describe('WebAssembly kernels with relaxed SIMD (fused multiply-add)', () => {
     expect(report.backend).toBe('wasm');
     expect(report.fma).toBe(false);
     for (const p of report.products) expect(firstDifference(p.oneThread, kernelOrder(p, false)), label(p)).toBeNull();
+  });
+
+  it('in this process (SIEVE_FMA=0): the plain build; a change or a non-boolean is refused', () => {
+    expect(fusedMultiplyAdd()).toBe(false);
+    expect(() => setFusedMultiplyAdd(false)).not.toThrow();
+    expect(() => setFusedMultiplyAdd(true)).toThrow(/^setFusedMultiplyAdd: .*already loaded without fused/);
+    expect(() => setFusedMultiplyAdd('yes' as unknown as boolean)).toThrow(
+      new SieveError('setFusedMultiplyAdd', 'expected true or false, got yes'),
+    );
   });
 
   it('a bad SIEVE_FMA is a SieveError naming it', async () => {
