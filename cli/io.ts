@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fusedMultiplyAdd, getBackend } from '../src/index.js';
 import { pipeSafe } from './pipe-safe-stream.js';
 
 export interface OutStream {
@@ -110,6 +111,17 @@ export interface MachineInfo {
   cpus: number;
   cpuModel: string;
   memoryGB: number;
+  /** Which kernels ran the ops: the backend, and for WebAssembly whether products used fused multiply-adds. */
+  kernels?: string;
+}
+
+/** The active backend's kernels, as the report states them (ms per step depend on them). */
+export function kernelDescription(): string {
+  const backend = getBackend().name;
+  if (backend !== 'wasm') return backend === 'js' ? 'JavaScript (reference backend)' : backend;
+  return fusedMultiplyAdd()
+    ? 'WebAssembly SIMD, matrix products with fused multiply-add (relaxed SIMD)'
+    : 'WebAssembly SIMD (without relaxed SIMD: no fused multiply-add)';
 }
 
 export function machineInfo(): MachineInfo {
@@ -121,6 +133,7 @@ export function machineInfo(): MachineInfo {
     cpus: cpus.length,
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     memoryGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    kernels: kernelDescription(),
   };
 }
 

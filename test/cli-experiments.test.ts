@@ -49,6 +49,13 @@ describe('sieve experiments', () => {
     });
     expect(record.experiments[0].settings.mode).toBe('tiny');
     expect(record.experiments[0].metrics.steps).toBe(20);
+    // Which kernels ran (ms per step depend on them): the suite's wasm backend without relaxed SIMD (SIEVE_FMA=0).
+    const kernels =
+      process.env.SIEVE_BACKEND === 'js'
+        ? 'JavaScript (reference backend)'
+        : 'WebAssembly SIMD (without relaxed SIMD: no fused multiply-add)';
+    expect(record.run.machine.kernels).toBe(kernels);
+    expect(html).toContain(record.run.machine.kernels);
     // Terminal: a summary table per experiment, where the report is.
     expect(out).toContain('Fake <alpha>');
     expect(out).toContain('Paper: Paper Table 1');

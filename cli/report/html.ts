@@ -205,6 +205,7 @@ export function renderReportHtml(record: RunRecord): string {
         : 'complete',
     machine: `${m.cpus} × ${m.cpuModel}, ${m.memoryGB} GB, ${m.platform} (${m.arch})`,
     'Node.js': m.node,
+    kernels: m.kernels ?? 'not recorded',
     Sieve: run.sieveVersion,
     ...run.settings,
   };
