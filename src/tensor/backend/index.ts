@@ -8,6 +8,7 @@
  */
 import type { Backend } from './backend.js';
 import { fail } from '../../errors.js';
+import { environmentVariable } from './environment.js';
 import { jsBackend } from './js.js';
 import { wasmBackend } from './wasm/backend.js';
 import { kernelLoadError, loadKernels, loadKernelsSync } from './wasm/kernels.js';
@@ -32,8 +33,7 @@ export {
 const DEFAULT_BACKEND: 'js' | 'wasm' = 'wasm';
 
 function environmentChoice(): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.SIEVE_BACKEND || undefined;
+  return environmentVariable('SIEVE_BACKEND');
 }
 
 /**

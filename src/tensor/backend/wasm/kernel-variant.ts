@@ -13,15 +13,11 @@
  * unless turned off by SIEVE_FMA=0 (Node) or `setFusedMultiplyAdd(false)` beforehand.
  */
 import { fail } from '../../../errors.js';
-
-function environment(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.[name] || undefined;
-}
+import { environmentVariable } from '../environment.js';
 
 /** SIEVE_FMA=1|0: whether the relaxed build is wanted (default 1); a bad value is a SieveError. */
 function wantedFromEnvironment(): boolean {
-  const text = environment('SIEVE_FMA');
+  const text = environmentVariable('SIEVE_FMA');
   if (text !== undefined && text !== '0' && text !== '1') fail('SIEVE_FMA', `expected 0 or 1, got '${text}'`);
   return text !== '0';
 }

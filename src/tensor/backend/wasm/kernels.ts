@@ -208,15 +208,17 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  * on one thread rather than mix builds.
  */
 function kernelBuild(shared: boolean): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
-  const relaxed = relaxedBuildWanted(() => WebAssembly.validate(decodeBase64(KERNELS_FMA_WASM_BASE64)));
-  const base64 = shared
-    ? relaxed
-      ? KERNELS_SHARED_FMA_WASM_BASE64
-      : KERNELS_SHARED_WASM_BASE64
-    : relaxed
-      ? KERNELS_FMA_WASM_BASE64
-      : KERNELS_WASM_BASE64;
-  return { bytes: decodeBase64(base64), relaxed };
+  const relaxed = relaxedBuildWanted(() => WebAssembly.validate(relaxedPlainBytes()));
+  if (!shared) return { bytes: relaxed ? relaxedPlainBytes() : decodeBase64(KERNELS_WASM_BASE64), relaxed };
+  return { bytes: decodeBase64(relaxed ? KERNELS_SHARED_FMA_WASM_BASE64 : KERNELS_SHARED_WASM_BASE64), relaxed };
+}
+
+let relaxedPlain: Uint8Array<ArrayBuffer> | null = null;
+
+/** The relaxed plain build's bytes, decoded once: asking the engine about them and loading them use the same. */
+function relaxedPlainBytes(): Uint8Array<ArrayBuffer> {
+  relaxedPlain ??= decodeBase64(KERNELS_FMA_WASM_BASE64);
+  return relaxedPlain;
 }
 
 /** The kernels import nothing but `env.abort`, which only a failed assertion could call (built with --noAssert). */

@@ -18,6 +18,7 @@
  * lets one outlive the op that made it (docs/wasm-backend.md, "Resident tensors").
  */
 import { fail } from '../../../errors.js';
+import { environmentVariable } from '../environment.js';
 import { type Kernels, loadSharedKernelsSync } from './kernels.js';
 import { BlockAllocator, blockBytes, sizeClass } from './resident-allocator.js';
 
@@ -41,18 +42,13 @@ const DEFAULT_MIN_FLOATS = 1024;
 /** Bytes per float, and the spare vector after every block (kernels store whole 128-bit vectors). */
 const SPARE_BYTES = 16;
 
-function environment(name: string): string | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.[name] || undefined;
-}
-
 /** SIEVE_RESIDENT=1|0 and SIEVE_RESIDENT_MB=n set the starting values; a bad value is a SieveError. */
 function initialSettings(): ResidentSettings {
-  const on = environment('SIEVE_RESIDENT');
+  const on = environmentVariable('SIEVE_RESIDENT');
   if (on !== undefined && on !== '0' && on !== '1') {
     fail('SIEVE_RESIDENT', `expected 0 or 1, got '${on}'`);
   }
-  const mb = environment('SIEVE_RESIDENT_MB');
+  const mb = environmentVariable('SIEVE_RESIDENT_MB');
   const limit = mb === undefined ? DEFAULT_LIMIT_MB : Number(mb);
   if (!(Number.isFinite(limit) && limit >= 0)) {
     fail('SIEVE_RESIDENT_MB', `expected a number of megabytes ≥ 0, got '${mb}'`);

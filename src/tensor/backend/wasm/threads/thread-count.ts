@@ -7,6 +7,7 @@
  * cross-origin isolated has no shared memory, so there the kernels run on one thread whatever is set.
  */
 import { fail } from '../../../../errors.js';
+import { environmentVariable } from '../../environment.js';
 import { shrinkPool } from './pool.js';
 
 /** More threads than this is a mistake, not a machine. */
@@ -32,9 +33,8 @@ function availableCores(): number {
 }
 
 function initialCount(): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const text = env?.SIEVE_THREADS;
-  if (text === undefined || text === '') return Math.min(MAX_THREADS, Math.max(1, availableCores()));
+  const text = environmentVariable('SIEVE_THREADS');
+  if (text === undefined) return Math.min(MAX_THREADS, Math.max(1, availableCores()));
   return checked('SIEVE_THREADS', /^\d+$/.test(text.trim()) ? Number(text) : NaN, `'${text}'`);
 }
 
