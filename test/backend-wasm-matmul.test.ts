@@ -16,47 +16,10 @@ import fc from 'fast-check';
 import { makeWasmBackend } from '../src/tensor/backend/wasm/backend.js';
 import type { KernelExports } from '../src/tensor/backend/wasm/kernels.js';
 import { KERNELS_WASM_BASE64 } from '../src/tensor/backend/wasm/module.generated.js';
+import { documentedOrder } from './helpers/matmul-order.js';
 
 const wasm = makeWasmBackend({ transcendental: 0, cheap: 0, matmulWork: 0 });
 const PROPS = { numRuns: 40, seed: 20261203 } as const;
-/** The kernel's deepest slab (KC in assembly/matmul.ts). */
-const MAX_SLAB = 256;
-
-/** Logical A[i][p] of an m×k operand stored as given (transposed: stored k×m). */
-function at(x: Float32Array, transposed: boolean, rows: number, cols: number, i: number, p: number): number {
-  return transposed ? x[p * rows + i] : x[i * cols + p];
-}
-
-/** C = A·B for one pair of matrices, in the kernel's documented float32 summation order. */
-function documentedOrder(
-  a: Float32Array,
-  transposeA: boolean,
-  b: Float32Array,
-  transposeB: boolean,
-  m: number,
-  n: number,
-  k: number,
-): Float32Array {
-  const slabs = Math.ceil(k / MAX_SLAB);
-  const depth = slabs === 0 ? 0 : Math.ceil(k / slabs);
-  const c = new Float32Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let p0 = 0; p0 < k; p0 += depth) {
-        let slab = 0;
-        for (let p = p0; p < Math.min(k, p0 + depth); p++) {
-          const product = Math.fround(at(a, transposeA, m, k, i, p) * at(b, transposeB, k, n, p, j));
-          slab = Math.fround(slab + product);
-        }
-        sum = Math.fround(sum + slab);
-      }
-      c[i * n + j] = sum;
-    }
-  }
-  return c;
-}
-
 /** Same value, bit for bit up to the NaN payload (so −0 ≠ +0). */
 function sameFloat(x: number, y: number): boolean {
   return Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y));

@@ -14,6 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { fusedMultiplyAdd, SieveError, setFusedMultiplyAdd } from '../src/index.js';
 import { bundleNodeScript, nodeHasRelaxedSimd } from './browser/harness.js';
 import type { ChildReport, Product } from './fma/report.js';
+import { documentedOrder, fusedStep, separateSteps } from './helpers/matmul-order.js';
 
 /** Node's flag for relaxed SIMD, where this Node does not have it by default. */
 function relaxedSimdFlags(): string[] {
@@ -47,53 +48,10 @@ async function runChild(fmaSetting: string | undefined, offBeforeLoad = false): 
   return JSON.parse(stdout) as ChildReport;
 }
 
-const f32 = new Float32Array(1);
-const i32 = new Int32Array(f32.buffer);
-
-/** The float32 next to x (a float32) toward +Inf (up) or −Inf; x finite and nonzero here. */
-function adjacentFloat(x: number, up: boolean): number {
-  f32[0] = x;
-  i32[0] += x > 0 === up ? 1 : -1;
-  return f32[0];
-}
-
-/** a·b + c rounded once to float32 (a, b, c float32): what a fused multiply-add returns. */
-function fusedMultiplyAdd32(a: number, b: number, c: number): number {
-  const product = a * b; // exact: two 24-bit significands fit in a double's 53
-  const sum = product + c;
-  // TwoSum: sum + error = product + c exactly.
-  const bVirtual = sum - c;
-  const error = product - bVirtual + (c - (sum - bVirtual));
-  const rounded = Math.fround(sum);
-  if (error === 0 || rounded === sum) return rounded;
-  // Only a sum exactly halfway between two float32s can round the wrong way; the error says which side.
-  const other = adjacentFloat(rounded, sum > rounded);
-  if (Math.abs(sum - rounded) !== Math.abs(other - sum)) return rounded;
-  return error > 0 === other > rounded ? other : rounded;
-}
-
-/** The kernel's summation order (src/tensor/backend/wasm/assembly/matmul.ts), with fused or separate steps. */
+/** The kernel's order with fused or separate steps, as numbers (the child reports numbers). */
 function kernelOrder(p: Product, fused: boolean): number[] {
-  const { m, k, n } = p;
-  const slabs = Math.ceil(k / 256);
-  const depth = Math.ceil(k / slabs);
-  const out: number[] = [];
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let total = 0;
-      for (let p0 = 0; p0 < k; p0 += depth) {
-        let sum = 0;
-        for (let q = p0; q < Math.min(k, p0 + depth); q++) {
-          const a = p.transposeA ? p.a[q * m + i] : p.a[i * k + q];
-          const b = p.transposeB ? p.b[j * k + q] : p.b[q * n + j];
-          sum = fused ? fusedMultiplyAdd32(a, b, sum) : Math.fround(sum + Math.fround(a * b));
-        }
-        total = p0 === 0 ? sum : Math.fround(total + sum);
-      }
-      out.push(total);
-    }
-  }
-  return out;
+  const step = fused ? fusedStep : separateSteps;
+  return Array.from(documentedOrder(p.a, p.transposeA, p.b, p.transposeB, p.m, p.n, p.k, step));
 }
 
 /** Where two results first differ in their bits (−0 and +0 differ), or null. */
