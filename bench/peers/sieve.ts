@@ -152,9 +152,9 @@ export async function sieveLibrary(backend: SieveBackendName, threads = 1): Prom
   if (backend === 'wasm') {
     if (!(await initWasmBackend())) throw new Error('Sieve wasm backend: WebAssembly SIMD kernels unavailable');
     // Products with fused multiply-adds (relaxed SIMD: Node ≥ 22, Chrome, or Node 20 with its flag) say so.
-    const fma = fusedMultiplyAdd() ? ', FMA' : '';
+    const fma = fusedMultiplyAdd();
     const description = `Sieve, wasm backend, ${threads} threads${fma ? ', fused multiply-add (relaxed SIMD)' : ''}`;
-    return { name: `Sieve (wasm ${threads}T${fma})`, description, prepare };
+    return { name: `Sieve (wasm ${threads}T${fma ? ', FMA' : ''})`, description, prepare };
   }
   setBackend(jsBackend);
   return { name: `Sieve (${backend})`, description: `Sieve, ${backend} backend`, prepare };
