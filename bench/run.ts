@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     `Sieve benchmarks — node ${process.version}, ${os.availableParallelism()} CPUs ` +
       `(${os.cpus()[0]?.model ?? 'unknown'}), ${os.platform()} ${os.arch()}` +
       // Node's flags reach every child process (every library); --experimental-wasm-relaxed-simd gives
-      // Node 20 the relaxed SIMD that Node ≥ 22 and Chrome have by default (bench/README.md).
+      // the peers on Node 20 the relaxed SIMD that Node ≥ 22 and Chrome have by default (Sieve turns it
+      // on itself; bench/README.md).
       `${process.execArgv.length > 0 ? `, node flags: ${process.execArgv.join(' ')}` : ''}\n`,
   );
 

@@ -1,8 +1,8 @@
 // The relaxed-SIMD build of the WebAssembly kernels: matrix products with fused multiply-adds.
 //
 // The build is chosen once per process (src/tensor/backend/wasm/kernel-variant.ts), so each case runs
-// test/fma/child-entry.ts in a child Node process: with relaxed SIMD turned on where this Node lacks it
-// by default (Node 20 needs --experimental-wasm-relaxed-simd), and with or without SIEVE_FMA. The products
+// test/fma/child-entry.ts in a child Node process, started with no Node flags (on Node 20 Sieve itself
+// turns on relaxed SIMD, src/tensor/backend/wasm/node20-relaxed-simd.ts), with or without SIEVE_FMA. The products
 // must equal, bit for bit, a float64 re-enactment of the kernel's documented summation order (each slab's
 // sum over p in order from 0, later slabs added in turn) whose steps are fused multiply-adds exactly where
 // the processor has FMA, and the same on two threads as on one.
@@ -15,11 +15,6 @@ import { fusedMultiplyAdd, SieveError, setFusedMultiplyAdd } from '../src/index.
 import { bundleNodeScript, nodeHasRelaxedSimd } from './browser/harness.js';
 import type { ChildReport, Product } from './fma/report.js';
 import { documentedOrder, fusedStep, separateSteps } from './helpers/matmul-order.js';
-
-/** Node's flag for relaxed SIMD, where this Node does not have it by default. */
-function relaxedSimdFlags(): string[] {
-  return nodeHasRelaxedSimd() ? [] : ['--experimental-wasm-relaxed-simd'];
-}
 
 /** Whether this processor has a fused multiply-add that V8 uses for relaxed_madd (x64: FMA3; arm64: always). */
 function processorHasFma(): boolean {
@@ -40,7 +35,7 @@ async function runChild(fmaSetting: string | undefined, offBeforeLoad = false): 
   const env: Record<string, string | undefined> = { ...process.env, SIEVE_FMA: fmaSetting, SIEVE_BACKEND: 'js' };
   if (fmaSetting === undefined) delete env.SIEVE_FMA;
   if (!offBeforeLoad) delete env.SIEVE_BACKEND;
-  const args = [...relaxedSimdFlags(), childFile, ...(offBeforeLoad ? ['off-before-load'] : [])];
+  const args = [childFile, ...(offBeforeLoad ? ['off-before-load'] : [])];
   const { stdout } = await promisify(execFile)(process.execPath, args, {
     env,
     maxBuffer: 64 << 20,
@@ -75,12 +70,13 @@ describe('WebAssembly kernels with relaxed SIMD (fused multiply-add)', () => {
     }
   });
 
-  // Where the engine has relaxed SIMD: the documented order, fused where the processor has FMA.
-  it('are loaded where the engine has relaxed SIMD; products match the re-enactment on 1 and 2 threads', async () => {
+  // By default, with no Node flag (Node 20 included): the documented order, fused where the processor has FMA.
+  it('are loaded by default, on Node 20 too; products match the re-enactment on 1 and 2 threads', async () => {
     const report = await runChild(undefined);
     expect(report.backend).toBe('wasm');
     expect(report.loadedBefore).toBe(true);
     expect(report.fma).toBe(true);
+    expect(report.engineHasRelaxedSimd).toBe(true);
     const fused = processorHasFma();
     for (const p of report.products) {
       expect(firstDifference(p.oneThread, kernelOrder(p, fused)), label(p)).toBeNull();
@@ -94,6 +90,8 @@ describe('WebAssembly kernels with relaxed SIMD (fused multiply-add)', () => {
   it('SIEVE_FMA=0 keeps the plain build: a multiply, a rounding and an add per step', async () => {
     const report = await runChild('0');
     expect(report.fma).toBe(false);
+    // Nor does Sieve touch the engine's flags then: relaxed SIMD is what it was (this process has SIEVE_FMA=0 too).
+    expect(report.engineHasRelaxedSimd).toBe(nodeHasRelaxedSimd());
     for (const p of report.products) {
       expect(firstDifference(p.oneThread, kernelOrder(p, false)), label(p)).toBeNull();
       expect(firstDifference(p.twoThreads, p.oneThread), `${label(p)}, 2 threads`).toBeNull();
@@ -107,6 +105,7 @@ describe('WebAssembly kernels with relaxed SIMD (fused multiply-add)', () => {
     expect(report.loadedBefore).toBe(false);
     expect(report.backend).toBe('wasm');
     expect(report.fma).toBe(false);
+    expect(report.engineHasRelaxedSimd).toBe(nodeHasRelaxedSimd());
     for (const p of report.products) expect(firstDifference(p.oneThread, kernelOrder(p, false)), label(p)).toBeNull();
   });
 

@@ -1,8 +1,9 @@
 /**
  * Run by test/wasm-fma.test.ts in a child Node process (bundled with esbuild), because the build of the
- * kernels is chosen once per process, from Node's flags and SIEVE_FMA. Prints one JSON object: whether
- * the loaded kernels use fused multiply-adds, some matrix products (operands and results, on one and on
- * two threads), and what `setFusedMultiplyAdd` says when asked to change the loaded build.
+ * kernels is chosen once per process, from the engine and SIEVE_FMA. Prints one JSON object: whether
+ * the loaded kernels use fused multiply-adds, whether the engine then validates relaxed SIMD, some
+ * matrix products (operands and results, on one and on two threads), and what `setFusedMultiplyAdd`
+ * says when asked to change the loaded build.
  */
 import {
   fusedMultiplyAdd,
@@ -12,6 +13,7 @@ import {
   setThreadCount,
   wasmBackend,
 } from '../../src/index.js';
+import { KERNELS_FMA_WASM_BASE64 } from '../../src/tensor/backend/wasm/module.generated.js';
 import type { ChildReport, Product } from './report.js';
 
 // `off-before-load` (run with SIEVE_BACKEND=js, so that importing Sieve loads no kernels): refuse the
@@ -66,6 +68,7 @@ const products = [
 const report: ChildReport = {
   backend: getBackend().name,
   fma: fusedMultiplyAdd(),
+  engineHasRelaxedSimd: WebAssembly.validate(Uint8Array.from(atob(KERNELS_FMA_WASM_BASE64), (c) => c.charCodeAt(0))),
   loadedBefore,
   products,
   refuseOff: refusal(false),

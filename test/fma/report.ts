@@ -16,6 +16,8 @@ export interface Product {
 export interface ChildReport {
   backend: string;
   fma: boolean;
+  /** Whether the engine validated relaxed SIMD when the child finished (Sieve may have turned it on). */
+  engineHasRelaxedSimd: boolean;
   /** Whether the relaxed build was in use before the child's own code ran. */
   loadedBefore: boolean;
   products: Product[];

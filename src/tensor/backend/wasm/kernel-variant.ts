@@ -5,12 +5,13 @@
  * with relaxed SIMD each step of a sum is `relaxed_madd`, which the engine compiles to a fused
  * multiply-add (one rounding instead of two) where the processor has one. That is what JAX and PyTorch
  * do on CPUs too, and it made a 512×512 product 1.2–1.3× faster on x64 (docs/wasm-backend.md). The
- * price: a product's last bits then depend on the runtime (an engine without relaxed SIMD, such as Node
- * 20 without `--experimental-wasm-relaxed-simd`, or a processor without FMA, rounds twice). Within one
+ * price: a product's last bits then depend on the runtime (an engine without relaxed SIMD, or a processor
+ * without FMA, rounds twice; Node 20 gets relaxed SIMD from node20-relaxed-simd.ts). Within one
  * process they never change, whatever the thread count: every thread runs the same build.
  *
- * The choice is fixed when the kernels first load: the relaxed build wherever the engine validates it,
- * unless turned off by SIEVE_FMA=0 (Node) or `setFusedMultiplyAdd(false)` beforehand.
+ * The choice is fixed when the kernels first load: the relaxed build wherever the engine validates it
+ * (Node 20 once its flag is turned on), unless turned off by SIEVE_FMA=0 (Node) or
+ * `setFusedMultiplyAdd(false)` beforehand.
  */
 import { fail } from '../../../errors.js';
 import { environmentVariable } from '../environment.js';

@@ -23,6 +23,7 @@ import {
   KERNELS_SHARED_WASM_BASE64,
   KERNELS_WASM_BASE64,
 } from './module.generated.js';
+import { turnOnNode20RelaxedSimd } from './node20-relaxed-simd.js';
 import { uninitializedFloats } from './uninitialized.js';
 
 /** The functions exported by assembly/index.ts; pointers are byte offsets into `memory`. */
@@ -202,13 +203,17 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The build to load (kernel-variant.ts): with relaxed SIMD where the engine validates it and it was not
- * turned off, and always the same as the build loaded first, so that the shared build (for the worker
- * threads) matches the calling thread's. Where the shared relaxed build fails to load, the kernels run
- * on one thread rather than mix builds.
+ * The build to load (kernel-variant.ts): with relaxed SIMD where the engine validates it (on Node 20 once
+ * its flag is on, node20-relaxed-simd.ts) and it was not turned off, and always the same as the build
+ * loaded first, so that the shared build (for the worker threads) matches the calling thread's. Where
+ * the shared relaxed build fails to load, the kernels run on one thread rather than mix builds.
  */
 function kernelBuild(shared: boolean): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
-  const relaxed = relaxedBuildWanted(() => WebAssembly.validate(relaxedPlainBytes()));
+  const relaxed = relaxedBuildWanted(
+    () =>
+      WebAssembly.validate(relaxedPlainBytes()) ||
+      (turnOnNode20RelaxedSimd() && WebAssembly.validate(relaxedPlainBytes())),
+  );
   if (!shared) return { bytes: relaxed ? relaxedPlainBytes() : decodeBase64(KERNELS_WASM_BASE64), relaxed };
   return { bytes: decodeBase64(relaxed ? KERNELS_SHARED_FMA_WASM_BASE64 : KERNELS_SHARED_WASM_BASE64), relaxed };
 }
