@@ -151,7 +151,7 @@ export async function sieveLibrary(backend: SieveBackendName, threads = 1): Prom
   setThreadCount(threads);
   if (backend === 'wasm') {
     if (!(await initWasmBackend())) throw new Error('Sieve wasm backend: WebAssembly SIMD kernels unavailable');
-    // Products with fused multiply-adds (relaxed SIMD: Node ≥ 22, Chrome, or Node 20 with its flag) say so.
+    // Products with fused multiply-adds (relaxed SIMD: Node ≥ 22, Chrome, Node 20 since Sieve sets its flag) say so.
     const fma = fusedMultiplyAdd();
     const description = `Sieve, wasm backend, ${threads} threads${fma ? ', fused multiply-add (relaxed SIMD)' : ''}`;
     return { name: `Sieve (wasm ${threads}T${fma ? ', FMA' : ''})`, description, prepare };

@@ -19,13 +19,13 @@ export interface ConsumerRun {
 }
 
 /**
- * Bundle `source` (minified when asked), run it with `node <nodeArgs> <bundle>`, and return its output; a
- * consumer that exits with an error throws, with its stderr lines (long lines, such as Node's echo of a line
- * of a minified bundle, left out).
+ * Bundle `source` (minified when asked), run it with `node <nodeArgs> <bundle>` in `env` (by default this
+ * process's environment), and return its output; a consumer that exits with an error throws, with its stderr
+ * lines (long lines, such as Node's echo of a line of a minified bundle, left out).
  */
 export async function runBundledConsumer(
   source: string,
-  options: { minify?: boolean; nodeArgs?: readonly string[] } = {},
+  options: { minify?: boolean; nodeArgs?: readonly string[]; env?: Record<string, string | undefined> } = {},
 ): Promise<ConsumerRun> {
   const result = await build({
     stdin: { contents: source, resolveDir: REPO, sourcefile: 'consumer.ts', loader: 'ts' },
@@ -41,7 +41,10 @@ export async function runBundledConsumer(
   try {
     const file = path.join(dir, 'consumer.mjs');
     writeFileSync(file, result.outputFiles[0].text);
-    const run = spawnSync(process.execPath, [...(options.nodeArgs ?? []), file], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [...(options.nodeArgs ?? []), file], {
+      encoding: 'utf8',
+      env: options.env ?? process.env,
+    });
     if (run.status !== 0) {
       const message = run.stderr
         .split('\n')

@@ -20,6 +20,8 @@
  * test/heap-trim.test.ts counts the page faults.
  */
 
+import { sweepArrayBuffersInPause } from './array-buffer-sweeping.js';
+
 /** Arrays from this many floats (64 KB) up count as large: smaller ones come from glibc's own bins. */
 export const LARGE_ALLOCATION_FLOATS = 16_384;
 
@@ -36,9 +38,11 @@ function onLinux(): boolean {
   return processInfo?.platform === 'linux';
 }
 
-/** Called before allocating a large array; raises glibc's trim threshold the first time (see above). */
+/** Called before allocating a large array: the first time, raises glibc's trim threshold (see above). */
 export function beforeLargeAllocation(): void {
   if (primed) return;
   primed = true;
+  // The other process-wide setting for large results: V8 frees dead ones in its pause (array-buffer-sweeping.ts).
+  sweepArrayBuffersInPause();
   if (onLinux()) new ArrayBuffer(PRIMING_BYTES); // dropped at once: freeing it is the point
 }

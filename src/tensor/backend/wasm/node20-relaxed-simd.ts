@@ -10,29 +10,12 @@
  * modules that loaded before behave as they did. SIEVE_FMA=0 (or `setFusedMultiplyAdd(false)` before the
  * kernels load) means the relaxed build is not wanted, and then nothing here runs.
  */
-
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?: (id: string) => unknown;
-}
-
-/** The major version of Node, or null elsewhere (a browser, or a runtime that only imitates `process`). */
-function nodeMajorVersion(): number | null {
-  const process = (globalThis as { process?: NodeProcess }).process;
-  const version = process?.versions?.node;
-  return version === undefined ? null : Number.parseInt(version, 10);
-}
+import { setNode20V8Flag } from '../node-v8-flags.js';
 
 /**
  * On Node 20 only, turn on V8's relaxed-SIMD flag; returns whether it did. Elsewhere it does nothing:
  * other engines either have relaxed SIMD by default or lack it, and Node < 20 is not supported.
  */
 export function turnOnNode20RelaxedSimd(): boolean {
-  if (nodeMajorVersion() !== 20) return false;
-  // process.getBuiltinModule (Node ≥ 20.16) loads a built-in synchronously from ES modules and bundles alike.
-  const process = (globalThis as { process?: NodeProcess }).process;
-  const v8 = process?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
-  if (v8?.setFlagsFromString === undefined) return false;
-  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-  return true;
+  return setNode20V8Flag('--experimental-wasm-relaxed-simd');
 }
