@@ -8,8 +8,9 @@
  * the main thread finishes that job. Until then the count includes the dead results as well as the new ones, so at
  * a few MB per op it soon passes V8's limit, and V8 answers "external memory pressure" with a full mark-compact:
  * one every 10–20 ms in a loop of exp over 1M floats, each pausing the calling thread for 2–5 ms, while the
- * marking threads take the core that Sieve's worker thread needs. With the flag `--no-concurrent-array-buffer-sweeping` the same collections free the buffers in
- * their pause, the count drops at once, and the young-generation collections suffice.
+ * marking threads take the core that Sieve's worker thread needs. With the flag
+ * `--no-concurrent-array-buffer-sweeping` the same collections free the buffers in their pause, the count drops
+ * at once, and the young-generation collections suffice.
  *
  * Measured (2026-12-04, 2-vCPU AMD EPYC, Node 20, `npm run bench` cases back to back without and with the flag):
  * mark-compacts while timing exp over 1M floats on one thread 161 → 9; rates (Gelem/s) exp 0.78 → 0.90 on one
