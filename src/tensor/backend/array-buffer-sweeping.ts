@@ -22,18 +22,11 @@
  * is returned, never what is live. Set on the first large allocation (as glibc's trim threshold is, heap-trim.ts),
  * on Node 20 only; SIEVE_GC_TUNING=0 leaves V8's default.
  */
-import { fail } from '../../errors.js';
-import { environmentVariable } from './environment.js';
+import { environmentSwitch } from './environment.js';
 import { setNode20V8Flag } from './node-v8-flags.js';
 
 /** SIEVE_GC_TUNING=1|0: whether Sieve may set the flag (default 1); a bad value is a SieveError when Sieve loads. */
-function tuningWanted(): boolean {
-  const text = environmentVariable('SIEVE_GC_TUNING');
-  if (text !== undefined && text !== '0' && text !== '1') fail('SIEVE_GC_TUNING', `expected 0 or 1, got '${text}'`);
-  return text !== '0';
-}
-
-const wanted = tuningWanted();
+const wanted = environmentSwitch('SIEVE_GC_TUNING', true);
 let done = false;
 
 /** Called before a large allocation: the first time, on Node 20 and unless SIEVE_GC_TUNING=0, sets the flag. */

@@ -14,17 +14,13 @@
  * `setFusedMultiplyAdd(false)` beforehand.
  */
 import { fail } from '../../../errors.js';
-import { environmentVariable } from '../environment.js';
+import { environmentSwitch } from '../environment.js';
 
-/** SIEVE_FMA=1|0: whether the relaxed build is wanted (default 1); a bad value is a SieveError. */
-function wantedFromEnvironment(): boolean {
-  const text = environmentVariable('SIEVE_FMA');
-  if (text !== undefined && text !== '0' && text !== '1') fail('SIEVE_FMA', `expected 0 or 1, got '${text}'`);
-  return text !== '0';
-}
-
-/** Read when Sieve loads, so that a bad SIEVE_FMA is an error then, whichever backend is chosen. */
-let wanted: boolean = wantedFromEnvironment();
+/**
+ * SIEVE_FMA=1|0: whether the relaxed build is wanted (default 1). Read when Sieve loads, so that a bad
+ * SIEVE_FMA is a SieveError then, whichever backend is chosen.
+ */
+let wanted: boolean = environmentSwitch('SIEVE_FMA', true);
 let validated: boolean | null = null;
 /** The build that loaded first, which every later load must match (null before any loaded). */
 let chosen: boolean | null = null;

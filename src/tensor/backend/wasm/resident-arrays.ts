@@ -18,7 +18,7 @@
  * lets one outlive the op that made it (docs/wasm-backend.md, "Resident tensors").
  */
 import { fail } from '../../../errors.js';
-import { environmentVariable } from '../environment.js';
+import { environmentSwitch, environmentVariable } from '../environment.js';
 import { type Kernels, loadSharedKernelsSync } from './kernels.js';
 import { BlockAllocator, blockBytes, sizeClass } from './resident-allocator.js';
 
@@ -44,16 +44,13 @@ const SPARE_BYTES = 16;
 
 /** SIEVE_RESIDENT=1|0 and SIEVE_RESIDENT_MB=n set the starting values; a bad value is a SieveError. */
 function initialSettings(): ResidentSettings {
-  const on = environmentVariable('SIEVE_RESIDENT');
-  if (on !== undefined && on !== '0' && on !== '1') {
-    fail('SIEVE_RESIDENT', `expected 0 or 1, got '${on}'`);
-  }
+  const enabled = environmentSwitch('SIEVE_RESIDENT', false);
   const mb = environmentVariable('SIEVE_RESIDENT_MB');
   const limit = mb === undefined ? DEFAULT_LIMIT_MB : Number(mb);
   if (!(Number.isFinite(limit) && limit >= 0)) {
     fail('SIEVE_RESIDENT_MB', `expected a number of megabytes ≥ 0, got '${mb}'`);
   }
-  return { enabled: on === '1', limitBytes: limit * 2 ** 20, minFloats: DEFAULT_MIN_FLOATS };
+  return { enabled, limitBytes: limit * 2 ** 20, minFloats: DEFAULT_MIN_FLOATS };
 }
 
 const settings: ResidentSettings = initialSettings();
