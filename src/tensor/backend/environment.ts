@@ -1,6 +1,7 @@
 /**
- * Environment variables, for the SIEVE_* settings read when Sieve loads. A browser has no `process`, and
- * bundlers may leave no `process` global, so it is looked up on globalThis rather than imported.
+ * Environment variables, for the SIEVE_* settings read when Sieve loads, and Node's built-in modules. A browser
+ * has no `process`, and bundlers may leave no `process` global, so it is looked up on globalThis rather than
+ * imported.
  */
 import { fail } from '../../errors.js';
 
@@ -16,4 +17,13 @@ export function environmentSwitch(name: string, byDefault: boolean): boolean {
   if (text === undefined) return byDefault;
   if (text !== '0' && text !== '1') fail(name, `expected 0 or 1, got '${text}'`);
   return text === '1';
+}
+
+/**
+ * Node's built-in module `id` (such as 'node:os'), loaded synchronously with process.getBuiltinModule (Node ≥ 20.16),
+ * which works from ES modules and bundles alike; undefined elsewhere (a browser, an older Node).
+ */
+export function nodeBuiltinModule<T>(id: string): Partial<T> | undefined {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return process?.getBuiltinModule?.(id) as Partial<T> | undefined;
 }

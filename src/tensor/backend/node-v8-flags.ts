@@ -5,22 +5,16 @@
  * then on. Elsewhere (a browser, another runtime, another Node) nothing is set: each setting was measured
  * on Node 20's V8 only.
  */
-
-interface NodeProcess {
-  versions?: { node?: string };
-  getBuiltinModule?: (id: string) => unknown;
-}
+import { nodeBuiltinModule } from './environment.js';
 
 /**
  * On Node 20, set the V8 flag `flag` (as on Node's command line) and return true; elsewhere return
  * false and set nothing.
  */
 export function setNode20V8Flag(flag: string): boolean {
-  const process = (globalThis as { process?: NodeProcess }).process;
-  const version = process?.versions?.node;
+  const version = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   if (version === undefined || Number.parseInt(version, 10) !== 20) return false;
-  // process.getBuiltinModule (Node ≥ 20.16) loads a built-in synchronously from ES modules and bundles alike.
-  const v8 = process?.getBuiltinModule?.('node:v8') as { setFlagsFromString?: (flags: string) => void } | undefined;
+  const v8 = nodeBuiltinModule<{ setFlagsFromString: (flags: string) => void }>('node:v8');
   if (v8?.setFlagsFromString === undefined) return false;
   v8.setFlagsFromString(flag);
   return true;

@@ -9,6 +9,7 @@
  * block (Node, a browser's workers), a spin on Atomics.load where it may not (a browser's main thread).
  */
 import { fail } from '../../../../errors.js';
+import { nodeBuiltinModule } from '../../environment.js';
 import type { KernelExports, Kernels, SharedKernels } from '../kernels.js';
 import { loadSharedKernelsSync } from '../kernels.js';
 import {
@@ -51,9 +52,7 @@ type NodeWorkerClass = new (
 type WorkerStarter = (data: WorkerData) => WorkerHandle;
 
 function nodeStarter(): WorkerStarter | null {
-  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const threads = process?.getBuiltinModule?.('node:worker_threads') as { Worker?: NodeWorkerClass } | undefined;
-  const Worker = threads?.Worker;
+  const Worker = nodeBuiltinModule<{ Worker: NodeWorkerClass }>('node:worker_threads')?.Worker;
   if (Worker === undefined) return null;
   return (workerData) => {
     const worker = new Worker(NODE_WORKER_SOURCE, { eval: true, workerData });

@@ -7,7 +7,7 @@
  * cross-origin isolated has no shared memory, so there the kernels run on one thread whatever is set.
  */
 import { fail } from '../../../../errors.js';
-import { environmentVariable } from '../../environment.js';
+import { environmentVariable, nodeBuiltinModule } from '../../environment.js';
 import { shrinkPool } from './pool.js';
 
 /** More threads than this is a mistake, not a machine. */
@@ -21,12 +21,8 @@ function checked(op: string, n: unknown, what: string): number {
 }
 
 function availableCores(): number {
-  const g = globalThis as {
-    process?: { getBuiltinModule?: (id: string) => unknown };
-    navigator?: { hardwareConcurrency?: number };
-    crossOriginIsolated?: boolean;
-  };
-  const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const g = globalThis as { navigator?: { hardwareConcurrency?: number }; crossOriginIsolated?: boolean };
+  const os = nodeBuiltinModule<{ availableParallelism: () => number }>('node:os');
   if (os?.availableParallelism !== undefined) return os.availableParallelism();
   if (g.crossOriginIsolated === true) return g.navigator?.hardwareConcurrency ?? 1;
   return 1;
