@@ -31,9 +31,10 @@ const target = join(root, 'src/tensor/backend/wasm/module.generated.ts');
  */
 const SHARED_MEMORY = ['--importMemory', '--sharedMemory', '--maximumMemory', '65536'];
 /*
- * Each comes twice more with relaxed SIMD, whose only use is the matrix product's fused multiply-add
- * (assembly/matmul-kernel.ts). An engine without relaxed SIMD (Node 20 by default) rejects those builds
- * as a whole, so src/tensor/backend/wasm/kernel-variant.ts picks them only where they validate.
+ * Each comes twice more with relaxed SIMD, whose only use is the fused multiply-add of the matrix product
+ * and of the transcendental functions' polynomials (assembly/multiply-add.ts). An engine without relaxed
+ * SIMD (Node 20 by default) rejects those builds as a whole, so src/tensor/backend/wasm/kernel-variant.ts
+ * picks them only where they validate.
  */
 const VARIANTS = {
   KERNELS_WASM_BASE64: ['--enable', 'simd'],

@@ -1,154 +1,82 @@
 /**
- * Accuracy of the WebAssembly transcendental functions, in float32 ulps against float64 Math, over
- * the whole float32 range: about a million inputs spread evenly over all bit patterns, a dense grid
- * on [−20, 20], and the edge values (±0, ±Inf, NaN, subnormals, the overflow and underflow
- * thresholds). The bounds are the ones documented in docs/wasm-backend.md.
- *
- * The error of a result w for the exact value y is |w − y| / ulp(y), where ulp(y) is the spacing
- * of float32 numbers at |y| (2^−149 among subnormals). A correctly rounded result has error ≤ 0.5.
+ * Accuracy of the WebAssembly transcendental functions, in float32 ulps against float64 Math, over the
+ * whole float32 range (the inputs and the measure are in ./helpers/ulp.ts), for both builds of the
+ * kernels: the plain one in this process (the suite runs with SIEVE_FMA=0), and the relaxed-SIMD one,
+ * whose range reductions and polynomials take fused multiply-adds, in a child process that loads Sieve's
+ * default build (./fma/ulp-child-entry.ts; the build is chosen once per process). The bounds are the ones
+ * documented in docs/wasm-backend.md, the same for both builds.
  */
-import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fusedMultiplyAdd } from '../src/index.js';
 import type { UnaryOp } from '../src/tensor/backend/backend.js';
 import { makeWasmBackend } from '../src/tensor/backend/wasm/backend.js';
+import { bundleNodeScript } from './browser/harness.js';
+import { resultDigest } from './fma/result-digest.js';
+import type { UlpChildReport } from './fma/ulp-report.js';
+import { processorHasFma } from './helpers/processor-fma.js';
+import { type Accuracy, accuracy, logReducedRangeAccuracy, testInputs, ULP_BOUNDS } from './helpers/ulp.js';
 
 const wasm = makeWasmBackend({ transcendental: 0, cheap: 0, matmulWork: 0 });
+const inputs = testInputs();
+const functions = Object.keys(ULP_BOUNDS) as UnaryOp[];
 
-/** Documented maximum errors in float32 ulps (docs/wasm-backend.md). */
-const ULP_BOUNDS: Record<string, number> = {
-  exp: 1,
-  log: 1,
-  log1p: 2.5,
-  expm1: 2.5,
-  tanh: 1.5,
-  sigmoid: 2.5,
-  softplus: 3,
-};
-
-const REFERENCES: Record<string, (x: number) => number> = {
-  exp: Math.exp,
-  log: Math.log,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  tanh: Math.tanh,
-  sigmoid: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
-  softplus: (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))),
-};
-
-const bits = new Uint32Array(1);
-const asFloat = new Float32Array(bits.buffer);
-
-/** Spacing of float32 numbers at |y| (y already a float32, finite). */
-function ulp32(y: number): number {
-  asFloat[0] = Math.abs(y);
-  const exponent = bits[0] >>> 23;
-  return exponent === 0 ? 2 ** -149 : 2 ** (exponent - 150);
+function expectWithinBound(op: string, measured: Accuracy, build: string): void {
+  expect(measured.wrongEdge, `${build} build, ${op}`).toBeNull();
+  const { worst, worstAt } = measured;
+  console.log(`${build} build, ${op}: max error ${worst.toFixed(3)} ulp at x = ${worstAt} (bound ${ULP_BOUNDS[op]})`);
+  expect(worst, `${build} build, ${op}: max error ${worst} ulp at x = ${worstAt}`).toBeLessThanOrEqual(ULP_BOUNDS[op]);
 }
 
-function fromBits(pattern: number): number {
-  bits[0] = pattern;
-  return asFloat[0];
-}
+describe('wasm transcendental functions, plain build (this process): accuracy in float32 ulps', () => {
+  it('this process runs the plain build', () => {
+    expect(fusedMultiplyAdd()).toBe(false);
+  });
 
-function testInputs(): Float32Array {
-  const xs: number[] = [];
-  // Every 4099th bit pattern: all exponents, both signs, subnormals, Inf and NaN patterns.
-  for (let p = 0; p < 2 ** 32; p += 4099) xs.push(fromBits(p));
-  for (let i = -200_000; i <= 200_000; i++) xs.push(i / 10_000);
-  const edges = [
-    0,
-    -0,
-    Infinity,
-    -Infinity,
-    NaN,
-    2 ** -149,
-    -(2 ** -149),
-    2 ** -126,
-    2 ** -126 - 2 ** -149,
-    3.4028234663852886e38,
-    -3.4028234663852886e38,
-    1,
-    -1,
-    0.625,
-    -0.625,
-    1e-8,
-    -1e-8,
-    2 ** -24,
-    88.72283935546875,
-    88.72284,
-    88.7228,
-    -87.33654,
-    -87.3365478515625,
-    -103.97207641601562,
-    -103.97208,
-    -104,
-    -110,
-    89,
-    90,
-  ];
-  for (const e of edges) {
-    // Each edge value and its float32 neighbours.
-    const f = Math.fround(e);
-    xs.push(f);
-    if (Number.isFinite(f)) {
-      asFloat[0] = f;
-      const p = bits[0];
-      for (let d = -3; d <= 3; d++) xs.push(fromBits((p + d) >>> 0));
-    }
-  }
-  return Float32Array.from(xs);
-}
-
-describe('wasm transcendental functions: accuracy in float32 ulps', () => {
-  const inputs = testInputs();
-
-  it.each(Object.keys(ULP_BOUNDS))('%s is within its documented ulp bound over the whole float32 range', (op) => {
-    const got = wasm.unary(op as UnaryOp, inputs);
-    const ref = REFERENCES[op];
-    let worst = 0,
-      worstAt = NaN;
-    for (let i = 0; i < inputs.length; i++) {
-      const x = inputs[i];
-      const exact = ref(x);
-      const rounded = Math.fround(exact);
-      const w = got[i];
-      if (Number.isNaN(exact)) {
-        if (!Number.isNaN(w)) expect.fail(`${op}(${x}) is ${w}, expected NaN`);
-        continue;
-      }
-      if (!Number.isFinite(rounded)) {
-        if (w !== rounded) expect.fail(`${op}(${x}) is ${w}, expected ${rounded}`);
-        continue;
-      }
-      const err = Math.abs(w - exact) / ulp32(rounded);
-      if (!(err <= worst)) {
-        worst = err;
-        worstAt = x;
-      }
-    }
-    console.log(`${op}: max error ${worst.toFixed(3)} ulp at x = ${worstAt} (bound ${ULP_BOUNDS[op]})`);
-    expect(worst, `${op}: max error ${worst} ulp at x = ${worstAt}`).toBeLessThanOrEqual(ULP_BOUNDS[op]);
+  it.each(functions)('%s is within its documented ulp bound over the whole float32 range', (op) => {
+    expectWithinBound(op, accuracy(op, inputs, wasm.unary(op, inputs)), 'plain');
   });
 
   it('log is within its bound for every float32 in [0.5, 2), the range of its reduced argument', () => {
-    // log(x) = log(m) + e·ln2 with m in [√½, √2): every m the polynomial sees is in [0.5, 2), and the
-    // worst errors sit there (near √½ and √2, where the terms of log(m) are largest). 2^24 inputs.
-    const chunk = new Float32Array(1 << 20);
-    const chunkBits = new Uint32Array(chunk.buffer);
-    let worst = 0,
-      worstAt = NaN;
-    for (let start = 0x3f000000; start < 0x40000000; start += chunk.length) {
-      for (let i = 0; i < chunk.length; i++) chunkBits[i] = start + i;
-      const got = wasm.unary('log', chunk);
-      for (let i = 0; i < chunk.length; i++) {
-        const exact = Math.log(chunk[i]);
-        const err = Math.abs(got[i] - exact) / ulp32(Math.fround(exact));
-        if (!(err <= worst)) {
-          worst = err;
-          worstAt = chunk[i];
-        }
-      }
-    }
-    console.log(`log on [0.5, 2): max error ${worst.toFixed(3)} ulp at x = ${worstAt}`);
-    expect(worst, `log: max error ${worst} ulp at x = ${worstAt}`).toBeLessThanOrEqual(ULP_BOUNDS.log);
+    expectWithinBound(
+      'log',
+      logReducedRangeAccuracy((x) => wasm.unary('log', x)),
+      'plain',
+    );
+  });
+});
+
+describe('wasm transcendental functions, relaxed-SIMD build (a child process): accuracy in float32 ulps', () => {
+  let report: UlpChildReport;
+
+  beforeAll(async () => {
+    const file = await bundleNodeScript(fileURLToPath(new URL('./fma/ulp-child-entry.ts', import.meta.url)));
+    // The child loads Sieve's default build: no SIEVE_FMA (on Node 20 Sieve turns relaxed SIMD on itself).
+    const env: Record<string, string | undefined> = { ...process.env };
+    delete env.SIEVE_FMA;
+    const { stdout } = await promisify(execFile)(process.execPath, [file], { env, maxBuffer: 16 << 20 });
+    report = JSON.parse(stdout) as UlpChildReport;
+  });
+
+  it('the child runs the relaxed-SIMD build', () => {
+    expect(report.fma).toBe(true);
+  });
+
+  it.each(functions)('%s is within the same documented ulp bound', (op) => {
+    expectWithinBound(op, report.functions[op].accuracy, 'relaxed');
+  });
+
+  it('log is within its bound for every float32 in [0.5, 2)', () => {
+    expectWithinBound('log', report.logReducedRange, 'relaxed');
+  });
+
+  // So that the checks above measure fused arithmetic: were the relaxed build's polynomials unfused, its
+  // results would be the plain build's.
+  it.each(functions)('%s: the builds give different results exactly where the processor has FMA', (op) => {
+    const plain = resultDigest(wasm.unary(op, inputs));
+    if (processorHasFma()) expect(report.functions[op].digest).not.toBe(plain);
+    else expect(report.functions[op].digest).toBe(plain);
   });
 });

@@ -7,7 +7,6 @@
 // sum over p in order from 0, later slabs added in turn) whose steps are fused multiply-adds exactly where
 // the processor has FMA, and the same on two threads as on one.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,12 +14,7 @@ import { fusedMultiplyAdd, SieveError, setFusedMultiplyAdd } from '../src/index.
 import { bundleNodeScript, nodeHasRelaxedSimd } from './browser/harness.js';
 import type { ChildReport, Product } from './fma/report.js';
 import { documentedOrder, fusedStep, separateSteps } from './helpers/matmul-order.js';
-
-/** Whether this processor has a fused multiply-add that V8 uses for relaxed_madd (x64: FMA3; arm64: always). */
-function processorHasFma(): boolean {
-  if (process.arch === 'arm64') return true;
-  return existsSync('/proc/cpuinfo') && /^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
-}
+import { processorHasFma } from './helpers/processor-fma.js';
 
 let childFile = '';
 

@@ -4,26 +4,16 @@
 // Its 8 accumulators (4 rows × 2 vectors of 4 floats), the two vectors of B and the four broadcasts
 // of A take 15 of x64's 16 vector registers (V8 keeps the last as scratch), so a larger tile spills.
 
+import { multiplyAdd } from './multiply-add';
+
 /** Rows of a tile, and of a packed panel of A. */
 export const MR: i32 = 4;
 /** Columns of a tile, and of a packed panel of B. */
 export const NR: i32 = 8;
 
-/**
- * sum + a·b, lane by lane. The build with relaxed SIMD (scripts/build-wasm.mjs) uses relaxed_madd, which
- * the engine turns into one fused multiply-add (one rounding) where the processor has it (x64 with FMA3,
- * every arm64) and into a multiply then an add elsewhere; the other build always multiplies, rounds, adds.
- * `ASC_FEATURE_RELAXED_SIMD` is a compile-time constant, so each build holds only its own branch (the
- * plain build must not contain a relaxed opcode: engines without relaxed SIMD reject the whole module).
- * Measured on x64 (Node 20 with --experimental-wasm-relaxed-simd, 2026-12-04): 512×512·512×512 on one
- * thread 10.4–10.9 → 8.5 ms (25.6 → 31.7 GFLOP/s), the kernel then being bound by its loads.
- */
-// @ts-ignore: decorator
-@inline
-function multiplyAdd(a: v128, b: v128, sum: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, sum);
-  return f32x4.add(sum, f32x4.mul(a, b));
-}
+// Each step of a tile's sums is `multiplyAdd` (./multiply-add.ts): fused in the relaxed build.
+// Measured on x64 (Node 20 with --experimental-wasm-relaxed-simd, 2026-12-04): 512×512·512×512 on one
+// thread 10.4–10.9 → 8.5 ms (25.6 → 31.7 GFLOP/s) with it, the kernel then being bound by its loads.
 
 /**
  * tile[MR×NR] (row stride ldt floats) (+)= Ap(MR×kc) · Bp(kc×NR): A packed, B's rows bStep bytes apart
