@@ -5,9 +5,9 @@
 // subnormals, overflow) are handled with lane selects rather than branches. The measured worst-case
 // errors, in float32 ulps against float64 Math, are in docs/wasm-backend.md and are checked by
 // test/backend-wasm-ulp.test.ts, for both builds: in the one with relaxed SIMD the range reductions and
-// polynomials take fused multiply-adds (./multiply-add.ts), which made exp, log and sigmoid 14–19% faster
-// (docs/wasm-backend.md) and moved the worst errors by at most 0.02 ulp. A step stays unfused where
-// fusing it raised a worst error (exp's last).
+// polynomials take fused multiply-adds (./multiply-add.ts), which made the kernels 8–19% faster (exp 19%,
+// log 13%; docs/wasm-backend.md) and moved no worst error by more than 0.02 ulp. A step stays unfused
+// where fusing it raised a worst error (exp's last).
 
 import { multiplyAdd, multiplySubtract } from './multiply-add';
 
